@@ -1,0 +1,2 @@
+-- PostGIS itself. On the real server the app checks it is available before migrating.
+CREATE EXTENSION IF NOT EXISTS postgis;

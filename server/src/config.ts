@@ -1,0 +1,77 @@
+// The environment, validated once at boot. An unknown CHAIWEI_* key or a bad value refuses to start:
+// a typo in production config must not silently fall back to a default.
+import { resolve } from 'node:path'
+
+export type SampleSize = 'none' | 'tiny' | 'demo' | 'city'
+
+export interface Config {
+  port: number
+  host: string
+  /** Real PostGIS server; unset means the embedded PGlite database. */
+  databaseUrl: string | undefined
+  /** Folder of the embedded database (ignored when databaseUrl is set). */
+  dataDir: string
+  /** Sample data to load into an empty database on first start. */
+  sample: SampleSize
+  /** Mark the session cookie Secure (browsers still accept it on http://localhost). */
+  cookieSecure: boolean
+  sessionHours: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Folder of the built web app served at / (absent in API-only deployments). */
+  webDir: string
+}
+
+export class ConfigError extends Error {}
+
+// Keys we read. Anything else under our prefix is a typo and refuses to start.
+const KNOWN = {
+  PORT: 'HTTP port (default 3000)',
+  HOST: 'listen address (default 0.0.0.0)',
+  DATABASE_URL: 'postgres:// URL of a PostGIS server; unset = embedded PGlite',
+  CHAIWEI_DATA_DIR: 'embedded database folder (default data/pglite)',
+  CHAIWEI_SAMPLE: 'none | tiny | demo | city: sample data loaded into an empty database (default demo)',
+  CHAIWEI_COOKIE_SECURE: 'true | false (default true)',
+  CHAIWEI_SESSION_HOURS: 'session lifetime in hours (default 12)',
+  CHAIWEI_LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
+  CHAIWEI_WEB_DIR: 'built web app folder (default web/dist)',
+} as const
+
+export const configKeys: Readonly<Record<string, string>> = KNOWN
+
+function int(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key}=${raw} is not a whole number from ${min} to ${max}`)
+  return n
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, key: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[key]
+  if (raw === undefined || raw === '') return fallback
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${key}=${raw} is not one of ${allowed.join(', ')}`)
+  return raw as T
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): Config {
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('CHAIWEI_') && !(key in KNOWN)) {
+      throw new ConfigError(`unknown setting ${key}; known settings: ${Object.keys(KNOWN).filter((k) => k.startsWith('CHAIWEI_')).join(', ')}`)
+    }
+  }
+  const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://')
+  }
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir: resolve(root, env.CHAIWEI_DATA_DIR || 'data/pglite'),
+    sample: oneOf(env, 'CHAIWEI_SAMPLE', ['none', 'tiny', 'demo', 'city'] as const, 'demo'),
+    cookieSecure: oneOf(env, 'CHAIWEI_COOKIE_SECURE', ['true', 'false'] as const, 'true') === 'true',
+    sessionHours: int(env, 'CHAIWEI_SESSION_HOURS', 12, 1, 24 * 30),
+    logLevel: oneOf(env, 'CHAIWEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    webDir: resolve(root, env.CHAIWEI_WEB_DIR || 'web/dist'),
+  }
+}
