@@ -1,0 +1,79 @@
+// buildApp(config, db) -> a ready Fastify instance. The process (main.ts) listens on it;
+// tests call inject() on it. No global state: two apps on two databases live side by side.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fastifyStatic from '@fastify/static'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.ts'
+import type { Db } from './db/db.ts'
+import { registerAccess } from './http/access.ts'
+import { registerProblemHandlers, sendProblem } from './http/problem.ts'
+import { authRoutes } from './routes/auth.route.ts'
+import { healthRoutes } from './routes/health.route.ts'
+import { metaRoutes } from './routes/meta.route.ts'
+import { tileRoutes } from './routes/tiles.route.ts'
+import { VERSION } from './version.ts'
+
+export interface AppOptions {
+  config: Config
+  db: Db
+  /** false silences request logs (tests); default follows config.logLevel. */
+  logger?: boolean
+}
+
+const API_PREFIXES = ['/api/', '/ogc/', '/ogc']
+
+export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger === false ? false : { level: config.logLevel },
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  registerProblemHandlers(app)
+  await app.register(cookie)
+  registerAccess(app, db)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'chaiwei 拆违 API', version: VERSION, description: 'Parcels, buildings, the violation ledger, satellite-change patches and zones over PostGIS.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'chaiwei_session' } } },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(healthRoutes, { db })
+  await app.register(authRoutes, { db, config })
+  await app.register(metaRoutes, { db })
+  await app.register(tileRoutes, { db })
+
+  const webBuilt = existsSync(join(config.webDir, 'index.html'))
+  if (webBuilt) {
+    await app.register(fastifyStatic, { root: config.webDir, prefix: '/', wildcard: false, index: 'index.html' })
+  } else {
+    app.log.warn(`no built web app in ${config.webDir}; run npm run build:web`)
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const isApi = API_PREFIXES.some((p) => path === p || path.startsWith(p))
+    // Client-side routes of the web app (e.g. /cases/12) load the app itself.
+    if (!isApi && webBuilt && request.method === 'GET' && request.headers.accept?.includes('text/html')) {
+      return reply.type('text/html').sendFile('index.html')
+    }
+    if (!isApi && !webBuilt && path === '/') {
+      return sendProblem(reply, 404, 'Not Found', 'the web app is not built; run npm run build:web (npm start does it)')
+    }
+    return sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${path}`)
+  })
+
+  await app.ready()
+  return app
+}

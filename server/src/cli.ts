@@ -1,0 +1,80 @@
+// Operator commands:
+//   migrate                                   apply pending migrations
+//   seed [tiny|demo|city]                     load sample data into an empty database
+//   create-user --username U --role R [--scope CODE] [--display-name N] [--password-stdin]
+// A real deployment creates its first admin with create-user; without --password-stdin a
+// password is generated and printed once.
+import { parseArgs } from 'node:util'
+import { text } from 'node:stream/consumers'
+import { ConfigError, loadConfig } from './config.ts'
+import { DbStartupError } from './db/db.ts'
+import { migrate, MigrationError } from './db/migrate.ts'
+import { openDb } from './db/open.ts'
+import { generatePassword, MIN_PASSWORD_LENGTH } from './domain/passwords.ts'
+import { isAdminCode, isRole, ROLES } from './domain/roles.ts'
+import { adminUnitExists, getDistrict } from './repos/admin-units.repo.ts'
+import { createUser, DuplicateUserError } from './repos/users.repo.ts'
+import { seedSample } from './boot.ts'
+
+class UsageError extends Error {}
+
+const log = { info: (m: string) => process.stdout.write(`${m}\n`) }
+
+async function run(argv: string[]) {
+  const [command, ...rest] = argv
+  const config = loadConfig()
+  if (command !== 'migrate' && command !== 'seed' && command !== 'create-user') {
+    throw new UsageError('usage: cli.ts migrate | seed [tiny|demo|city] | create-user --username U --role R [--scope CODE] [--password-stdin]')
+  }
+  const db = await openDb(config)
+  try {
+    const applied = await migrate(db)
+    log.info(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is current')
+    if (command === 'seed') {
+      const size = rest[0] ?? 'demo'
+      if (size !== 'tiny' && size !== 'demo' && size !== 'city') throw new UsageError(`unknown sample size ${size}; use tiny, demo or city`)
+      const r = await db.query('SELECT 1 FROM admin_units LIMIT 1')
+      if (r.rowCount > 0) throw new UsageError('the database already holds data; sample data only goes into an empty database')
+      await seedSample(db, size, log)
+    }
+    if (command === 'create-user') {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          username: { type: 'string' },
+          role: { type: 'string' },
+          scope: { type: 'string' },
+          'display-name': { type: 'string' },
+          'password-stdin': { type: 'boolean', default: false },
+        },
+        strict: true,
+      })
+      if (!values.username) throw new UsageError('--username is required')
+      if (!isRole(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`)
+      const scope = values.scope ?? (await getDistrict(db))?.code
+      if (!scope) throw new UsageError('--scope is required while no district is loaded (e.g. --scope 110111)')
+      if (!isAdminCode(scope)) throw new UsageError(`--scope ${scope} is not an admin-unit code of 6, 9 or 12 digits`)
+      if ((await getDistrict(db)) && !(await adminUnitExists(db, scope))) throw new UsageError(`--scope ${scope}: no such admin unit`)
+      const password = values['password-stdin'] ? (await text(process.stdin)).replace(/\r?\n$/, '') : generatePassword()
+      if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`)
+      const user = await createUser(db, {
+        username: values.username,
+        password,
+        role: values.role,
+        scopeCode: scope,
+        displayName: values['display-name'] ?? values.username,
+      })
+      log.info(`created ${user.role} ${user.username} (scope ${user.scopeCode})`)
+      if (!values['password-stdin']) log.info(`password (shown only now): ${password}`)
+    }
+  } finally {
+    await db.close()
+  }
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  const known = [UsageError, ConfigError, DbStartupError, MigrationError, DuplicateUserError].some((E) => err instanceof E)
+  process.stderr.write(`chaiwei: ${(err as Error).message}\n`)
+  if (!known) process.stderr.write(`${(err as Error).stack ?? ''}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,69 @@
+// The one access helper. Every /api and /ogc route declares who may call it in its config:
+//   { config: { access: { roles: READERS } } }   signed-in users with one of these roles
+//   { config: { access: 'public' } }             anyone (GET only, plus the login form)
+// A route that declares nothing refuses to register, and no write is ever public.
+// The signed-in user and their scope (an admin-unit code) land on request.principal.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Db } from '../db/db.ts'
+import type { Role } from '../domain/roles.ts'
+import { userForSession, type User } from '../repos/users.repo.ts'
+import { forbidden, unauthorized } from './problem.ts'
+
+export const SESSION_COOKIE = 'chaiwei_session'
+
+export type Access = 'public' | { roles: readonly Role[] }
+
+export interface Principal {
+  user: User
+  /** Admin-unit code every read and write of this request is confined to. */
+  scope: string
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+// Writes anyone may make: signing in, and signing out (harmless without a session).
+const PUBLIC_WRITES = new Set(['POST /api/auth/login', 'POST /api/auth/logout'])
+const GUARDED_PREFIXES = ['/api', '/ogc']
+
+/** The principal of a route that declared roles: always set by the time the handler runs. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized()
+  return request.principal
+}
+
+export function registerAccess(app: FastifyInstance, db: Db) {
+  app.decorateRequest('principal', null)
+
+  app.addHook('onRoute', (route) => {
+    if (!GUARDED_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) return
+    const access = route.config?.access
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (access === undefined) throw new Error(`route ${methods.join(',')} ${route.url} declares no access`)
+    if (access === 'public') {
+      for (const m of methods) {
+        if (m !== 'GET' && m !== 'HEAD' && !PUBLIC_WRITES.has(`${m} ${route.url}`)) {
+          throw new Error(`route ${m} ${route.url} is a write and cannot be public`)
+        }
+      }
+    }
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config?.access
+    if (access === undefined || access === 'public') return
+    const token = request.cookies[SESSION_COOKIE]
+    const user = token ? await userForSession(db, token) : null
+    if (!user) throw unauthorized(token ? 'your session has ended; sign in again' : 'sign in first')
+    if (!access.roles.includes(user.role)) {
+      throw forbidden(`this needs the role ${access.roles.join(' or ')}; you are ${user.role}`)
+    }
+    request.principal = { user, scope: user.scopeCode }
+  })
+}

@@ -1,0 +1,39 @@
+// Errors as RFC 9457 problem+json. A 4xx says what to fix; a 5xx never leaks SQL or a stack.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail)
+  }
+}
+
+export const badRequest = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, 'Bad Request', detail, extra)
+export const unauthorized = (detail = 'sign in first') => new HttpProblem(401, 'Unauthorized', detail)
+export const forbidden = (detail: string) => new HttpProblem(403, 'Forbidden', detail)
+export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail)
+
+export function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
+  return reply
+    .code(status)
+    .type('application/problem+json; charset=utf-8')
+    .send({ type: 'about:blank', title, status, detail, ...extra })
+}
+
+export function registerProblemHandlers(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
+    if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.title, error.detail, error.extra)
+    if ('validation' in error && error.validation) {
+      // e.g. "body/password must NOT have fewer than 10 characters"
+      return sendProblem(reply, 400, 'Bad Request', error.message, { errors: error.validation })
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) return sendProblem(reply, status, error.name || 'Bad Request', error.message)
+    request.log.error({ err: error }, 'request failed')
+    return sendProblem(reply, 500, 'Internal Server Error', `the server failed; quote request id ${request.id} to the administrator`)
+  })
+}

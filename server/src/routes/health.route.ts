@@ -1,0 +1,25 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Db } from '../db/db.ts'
+import { VERSION } from '../version.ts'
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  db: Type.Union([Type.Literal('postgis'), Type.Literal('pglite')]),
+  version: Type.String(),
+})
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/health',
+    { schema: { tags: ['system'], summary: 'Liveness and database check', response: { 200: Health, 503: Health } } },
+    async (request, reply) => {
+      try {
+        await db.query('SELECT 1')
+        return { status: 'ok' as const, db: db.kind, version: VERSION }
+      } catch (err) {
+        request.log.error({ err }, 'health check: database unreachable')
+        return reply.code(503).send({ status: 'error' as const, db: db.kind, version: VERSION })
+      }
+    },
+  )
+}

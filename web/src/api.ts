@@ -1,0 +1,119 @@
+// The API client. Same origin; the session is the `chaiwei_session` cookie, which the browser sends
+// by itself. Errors come back as problem+json (RFC 9457) and are thrown as ApiError with the
+// server's `detail`, which the UI shows as it is.
+//
+// These types mirror the server's contract; when the server publishes its own types they should be
+// imported from there instead.
+
+export interface User {
+  id: string | number
+  username: string
+  displayName: string
+  role: string
+  scopeCode: string | null
+}
+
+export type Bbox = [west: number, south: number, east: number, north: number]
+
+export interface LayerInfo {
+  id: string
+  title: string
+  minzoom: number
+  maxzoom: number
+  geometryType: string
+  /** OGC API Tiles template with {z}/{y}/{x}: row before column. */
+  tiles: string
+}
+
+export interface Meta {
+  product: string
+  version: string
+  district: { code: string; name: string; bbox: Bbox; center: [number, number] }
+  sample: { size: string; synthetic: boolean } | null
+  layers: LayerInfo[]
+}
+
+export interface Problem {
+  type?: string
+  title?: string
+  status?: number
+  detail?: string
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly problem: Problem | null
+  constructor(status: number, problem: Problem | null, fallback: string) {
+    super(problem?.detail || problem?.title || fallback)
+    this.name = 'ApiError'
+    this.status = status
+    this.problem = problem
+  }
+}
+
+/** The server could not be reached at all (no HTTP answer). */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super('network error', { cause })
+    this.name = 'NetworkError'
+  }
+}
+
+async function request(method: string, path: string, body?: unknown): Promise<Response> {
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json, application/problem+json' },
+  }
+  if (body !== undefined) {
+    init.headers = { ...init.headers, 'Content-Type': 'application/json' }
+    init.body = JSON.stringify(body)
+  }
+  let res: Response
+  try {
+    res = await fetch(path, init)
+  } catch (e) {
+    throw new NetworkError(e)
+  }
+  if (!res.ok) {
+    let problem: Problem | null = null
+    try {
+      const text = await res.text()
+      const parsed: unknown = text ? JSON.parse(text) : null
+      if (parsed && typeof parsed === 'object') problem = parsed as Problem
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, problem, `${res.status} ${res.statusText}`.trim())
+  }
+  return res
+}
+
+async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await request(method, path, body)
+  return (await res.json()) as T
+}
+
+/** The logged-in user, or null when there is no valid session. */
+export async function getMe(): Promise<User | null> {
+  try {
+    const { user } = await json<{ user: User }>('GET', '/api/auth/me')
+    return user
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null
+    throw e
+  }
+}
+
+export async function login(username: string, password: string): Promise<User> {
+  const { user } = await json<{ user: User }>('POST', '/api/auth/login', { username, password })
+  return user
+}
+
+export async function logout(): Promise<void> {
+  await request('POST', '/api/auth/logout')
+}
+
+export async function getMeta(): Promise<Meta> {
+  return json<Meta>('GET', '/api/meta')
+}

@@ -1,0 +1,87 @@
+// The one place that decides the colours of coded values. The map style, the legend and (later)
+// the charts all read from here, so a status is the same colour everywhere.
+//
+// Case status: open work in warm colours (red -> orange -> magenta as it escalates), disposals in
+// greens/teal/brown, the end of the lifecycle in blue/grey, the public-interest deferral in
+// lavender. Chosen to stay distinguishable from each other and from the light basemap.
+import type {
+  AdminLevel,
+  BuildingUse,
+  CaseStatus,
+  LandClass,
+  ReferenceAreaKind,
+  RoadClass,
+  WaterKind,
+} from '../codes.ts'
+
+export const caseStatusColors: Readonly<Record<CaseStatus, string>> = {
+  identified: '#e31a1c',
+  notified: '#fd8d3c',
+  order_issued: '#c51b8a',
+  demolished: '#1a9850',
+  confiscated: '#8c510a',
+  regularised: '#35978f',
+  deferred: '#9e9ac8',
+  accepted: '#2c7fb8',
+  closed: '#6f6f6f',
+}
+/** A case whose status the client does not know yet (a newer server). */
+export const caseStatusFallback = '#000000'
+
+export const buildingUseColors: Readonly<Record<BuildingUse, string>> = {
+  residential: '#e3c29b',
+  storage: '#bfae8e',
+  commercial: '#e6a3a3',
+  office: '#a9b7d6',
+  industrial: '#b6a3cc',
+  public: '#9fcfc0',
+  other: '#cdcdcd',
+}
+
+export const landClassColors: Readonly<Record<LandClass, string>> = {
+  farmland: '#efe39a',
+  basic_farmland: '#e2cf5e',
+  homestead: '#f5cfa8',
+  collective_construction: '#eab08a',
+  state_construction: '#d99a8a',
+  forest: '#a9d39e',
+  garden: '#c7e3a1',
+  water: '#a6cee3',
+  road: '#d4d4d4',
+  other: '#e8e8e8',
+}
+
+export const roadClassColors: Readonly<Record<RoadClass, string>> = {
+  expressway: '#e07b39',
+  national: '#f0a04b',
+  provincial: '#f6c85f',
+  county: '#fffdf5',
+  village: '#ffffff',
+}
+/** The ring road (六环, ring_no 6) is drawn over its class colour in this one. */
+export const ringRoadColor = '#7b3294'
+export const roadCasingColor = '#b3a58c'
+
+export const waterColors: Readonly<Record<WaterKind, string>> = {
+  river: '#5b9fd1',
+  stream: '#8fc1e3',
+  reservoir: '#a6cee3',
+}
+export const waterOutlineColor = '#5b9fd1'
+
+export const referenceAreaColors: Readonly<Record<ReferenceAreaKind, string>> = {
+  residential: '#f2a45f',
+  scenic: '#5fae5a',
+  enterprise: '#8c7fbf',
+}
+
+export const adminColors: Readonly<Record<AdminLevel, { fill: string; line: string }>> = {
+  district: { fill: '#fbfaf5', line: '#5e4f8c' },
+  town: { fill: '#f7f5ee', line: '#7d70a6' },
+  village: { fill: '#f9f8f2', line: '#b6aec9' },
+}
+
+/** The map's background: land outside every polygon we draw. */
+export const mapBackground = '#ece9e0'
+export const labelColor = '#3d3a4f'
+export const labelHalo = '#ffffff'
