@@ -1,0 +1,111 @@
+// Vector tiles of the sample district, decoded as a map client would, and scoped per user.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { VectorTile } from '@mapbox/vector-tile'
+import { PbfReader } from 'pbf'
+import { testApp, type TestApp } from '../helpers/app.ts'
+
+let t: TestApp
+let adminCookie: string
+before(async () => {
+  t = await testApp('tiny')
+  adminCookie = await t.signIn('admin')
+})
+after(() => t.close())
+
+/** The tile (x, y) at zoom z containing a lon/lat point. */
+function tileAt(lon: number, lat: number, z: number) {
+  const n = 2 ** z
+  const x = Math.floor(((lon + 180) / 360) * n)
+  const rad = (lat * Math.PI) / 180
+  const y = Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n)
+  return { z, x, y }
+}
+
+async function tile(layer: string, z: number, x: number, y: number, cookie = adminCookie) {
+  return t.app.inject({ url: `/ogc/collections/${layer}/tiles/WebMercatorQuad/${z}/${y}/${x}`, headers: { cookie } })
+}
+
+function features(body: Buffer, layer: string) {
+  const vt = new VectorTile(new PbfReader(body))
+  const l = vt.layers[layer]
+  if (!l) return []
+  return Array.from({ length: l.length }, (_, i) => l.feature(i))
+}
+
+test('the district tile at z8 holds the admin units with their names', async () => {
+  const { z, x, y } = tileAt(115.9, 39.7, 8)
+  const res = await tile('admin-units', z, x, y)
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.headers['content-type'], 'application/vnd.mapbox-vector-tile')
+  const names = features(res.rawPayload, 'admin-units').map((f) => f.properties.name)
+  assert.ok(names.includes('房山区'))
+  assert.ok(names.includes('良乡地区'))
+  assert.ok(names.length > 900, `expected the district, its towns and villages; got ${names.length}`)
+})
+
+test('case tiles carry only the attributes the style uses', async () => {
+  const { rows } = await t.db.query<{ lon: number; lat: number }>(
+    'SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM cases ORDER BY id LIMIT 1',
+  )
+  const { z, x, y } = tileAt(rows[0]!.lon, rows[0]!.lat, 14)
+  const res = await tile('cases', z, x, y)
+  assert.equal(res.statusCode, 200)
+  const fs = features(res.rawPayload, 'cases')
+  assert.ok(fs.length > 0)
+  assert.deepEqual(Object.keys(fs[0]!.properties).sort(), ['case_no', 'id', 'status', 'use'])
+})
+
+test('a village-scoped user sees only that village in tiles', async () => {
+  const { rows } = await t.db.query<{ admin_code: string; n: number }>(
+    'SELECT admin_code, count(*)::int AS n FROM cases GROUP BY admin_code ORDER BY n DESC, admin_code LIMIT 1',
+  )
+  const village = rows[0]!.admin_code
+  const fieldCookie = await t.signIn('field', village)
+  const { z, x, y } = tileAt(115.9, 39.7, 8)
+  const all = features((await tile('cases', z, x, y)).rawPayload, 'cases')
+  const mine = features((await tile('cases', z, x, y, fieldCookie)).rawPayload, 'cases')
+  const inVillage = await t.db.query<{ case_no: string }>('SELECT case_no FROM cases WHERE admin_code = $1', [village])
+  assert.ok(all.length > mine.length)
+  assert.deepEqual(
+    mine.map((f) => f.properties.case_no).sort(),
+    inVillage.rows.map((r) => r.case_no).sort(),
+  )
+  const units = features((await tile('admin-units', z, x, y, fieldCookie)).rawPayload, 'admin-units')
+  assert.deepEqual(units.map((f) => f.properties.code), [village])
+})
+
+test('an empty tile is 204, a repeated tile is 304 with its ETag', async () => {
+  const empty = await tile('cases', 10, 0, 0) // the Arctic, far from the district
+  assert.equal(empty.statusCode, 204)
+  const { z, x, y } = tileAt(115.9, 39.7, 8)
+  const first = await tile('admin-units', z, x, y)
+  const etag = first.headers.etag as string
+  assert.ok(etag)
+  const again = await t.app.inject({
+    url: `/ogc/collections/admin-units/tiles/WebMercatorQuad/${z}/${y}/${x}`,
+    headers: { cookie: adminCookie, 'if-none-match': etag },
+  })
+  assert.equal(again.statusCode, 304)
+})
+
+test('buildings are not drawn below zoom 13', async () => {
+  const { z, x, y } = tileAt(116.14, 39.73, 12)
+  assert.equal((await tile('buildings', z, x, y)).statusCode, 204)
+})
+
+test('tile coordinates outside the matrix and unknown collections are refused clearly', async () => {
+  const out = await tile('cases', 3, 8, 0)
+  assert.equal(out.statusCode, 400)
+  assert.equal(out.json().detail, 'tile 3/0/8 is outside the tile matrix: at zoom 3 row and column run from 0 to 7')
+  const deep = await tile('cases', 23, 0, 0)
+  assert.equal(deep.statusCode, 400)
+  const unknown = await tile('secrets', 3, 0, 0)
+  assert.equal(unknown.statusCode, 404)
+  assert.match(unknown.json().detail, /^no collection secrets/)
+})
+
+test('tiles need a session', async () => {
+  const res = await t.app.inject('/ogc/collections/cases/tiles/WebMercatorQuad/8/97/210')
+  assert.equal(res.statusCode, 401)
+})

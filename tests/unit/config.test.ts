@@ -1,0 +1,22 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ConfigError, loadConfig } from '../../server/src/config.ts'
+
+test('defaults: embedded database, port 3000, demo sample, Secure cookies', () => {
+  const c = loadConfig({}, '/srv/chaiwei')
+  assert.equal(c.port, 3000)
+  assert.equal(c.databaseUrl, undefined)
+  assert.equal(c.dataDir, '/srv/chaiwei/data/pglite')
+  assert.equal(c.sample, 'demo')
+  assert.equal(c.cookieSecure, true)
+})
+
+test('an unknown CHAIWEI_ setting refuses to start, naming it', () => {
+  assert.throws(() => loadConfig({ CHAIWEI_SAMPEL: 'tiny' }), (e: Error) => e instanceof ConfigError && /unknown setting CHAIWEI_SAMPEL/.test(e.message))
+})
+
+test('bad values refuse to start, naming key and value', () => {
+  assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT=eighty is not a whole number/)
+  assert.throws(() => loadConfig({ CHAIWEI_SAMPLE: 'huge' }), /CHAIWEI_SAMPLE=huge is not one of none, tiny, demo, city/)
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL must start with postgres/)
+})
