@@ -13,7 +13,6 @@ import type { Db } from '../../server/src/db/db.ts'
 import { migrate, MIGRATIONS_DIR } from '../../server/src/db/migrate.ts'
 import { openPgDb } from '../../server/src/db/pg.db.ts'
 import { openPgliteDb } from '../../server/src/db/pglite.db.ts'
-import { loadSample } from '../../data/sample/load-sample.ts'
 
 export type Fixture = 'schema' | 'tiny'
 
@@ -35,7 +34,11 @@ function fixtureHash(fixture: Fixture): string {
 
 async function fill(db: Db, fixture: Fixture) {
   await migrate(db)
-  if (fixture === 'tiny') await loadSample(db, 'tiny')
+  if (fixture === 'tiny') {
+    // imported here so schema-only tests do not load the generator
+    const { loadSample } = await import('../../data/sample/load-sample.ts')
+    await loadSample(db, 'tiny')
+  }
 }
 
 // ---- embedded ----
@@ -101,6 +104,10 @@ async function templateDatabase(fixture: Fixture): Promise<string> {
     try {
       const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
       if (exists.rowCount) return
+      // templates of older migrations are dead weight; drop those nobody is using
+      const stale = await c.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2`, [`chaiwei_tpl_${fixture}_%`, name])
+      for (const { datname } of stale.rows) await c.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => {})
       await c.query(`CREATE DATABASE ${name}`)
       const db = await openPgDb(urlFor(name), { max: 2 })
       try {
