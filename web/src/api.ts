@@ -6,11 +6,12 @@
 // imported from there instead.
 
 export interface User {
-  id: string | number
+  id: number
   username: string
   displayName: string
   role: string
-  scopeCode: string | null
+  /** The admin-unit code the user sees and edits within. */
+  scopeCode: string
 }
 
 export type Bbox = [west: number, south: number, east: number, north: number]
@@ -28,7 +29,8 @@ export interface LayerInfo {
 export interface Meta {
   product: string
   version: string
-  district: { code: string; name: string; bbox: Bbox; center: [number, number] }
+  /** null until a district is loaded into the database. */
+  district: { code: string; name: string; bbox: Bbox; center: [number, number] } | null
   sample: { size: string; synthetic: boolean } | null
   layers: LayerInfo[]
 }

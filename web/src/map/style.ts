@@ -46,11 +46,11 @@ function matchColor(prop: string, table: Readonly<Record<string, string>>, fallb
   return ['match', ['get', prop], ...pairs, fallback] as unknown as ExpressionSpecification
 }
 
-const isPolygon: FilterSpecification = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false]
-const isLine: FilterSpecification = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false]
-const isPoint: FilterSpecification = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false]
+const isPolygon: ExpressionSpecification = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false]
+const isLine: ExpressionSpecification = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false]
+const isPoint: ExpressionSpecification = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false]
 
-function level(l: string): FilterSpecification {
+function level(l: string): ExpressionSpecification {
   return ['==', ['get', 'level'], l]
 }
 
@@ -80,7 +80,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       tiles: [new URL(layer.tiles, origin).href],
       minzoom: layer.minzoom,
       maxzoom: layer.maxzoom,
-      bounds: meta.district.bbox,
+      ...(meta.district ? { bounds: meta.district.bbox } : {}),
     }
   }
   sources[LABEL_SOURCE] = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } }
@@ -232,7 +232,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       16, at({ expressway: 10, national: 8, provincial: 7, county: 5, village: 3.5 }),
     ] as unknown as ExpressionSpecification
   }
-  const isRing: FilterSpecification = ['==', ['get', 'ring_no'], 6]
+  const isRing: ExpressionSpecification = ['==', ['get', 'ring_no'], 6]
   add('roads', 'roads', {
     id: 'roads-casing',
     type: 'line',
