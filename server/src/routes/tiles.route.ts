@@ -1,14 +1,17 @@
-// OGC API Tiles, WebMercatorQuad, as Mapbox Vector Tiles (the tile resource only, for now).
-import { createHash } from 'node:crypto'
+// OGC API - Tiles (WebMercatorQuad, Mapbox Vector Tiles): tiles, tileset metadata, TileJSON.
+import type { FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, notFound } from '../http/problem.ts'
-import { LAYERS } from '../sources/layers.ts'
-import { MAX_ZOOM, tileMaker } from '../sources/tiles.ts'
+import { getDistrict } from '../repos/admin-units.repo.ts'
+import { LAYERS, type LayerSource } from '../sources/layers.ts'
+import { MAX_ZOOM, pruneTileInvalidations, TileService } from '../sources/tiles.ts'
 
 export const MVT_TYPE = 'application/vnd.mapbox-vector-tile'
+const TMS_URI = 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad'
+const WEB_MERCATOR_HALF = 20037508.3427892
 
 const TileParams = Type.Object({
   collectionId: Type.String(),
@@ -17,33 +20,145 @@ const TileParams = Type.Object({
   x: Type.Integer({ minimum: 0 }),
 })
 
+const base = (request: FastifyRequest) => `${request.protocol}://${request.host}`
+const tileTemplate = (request: FastifyRequest, layer: LayerSource) =>
+  `${base(request)}/ogc/collections/${layer.id}/tiles/WebMercatorQuad/{z}/{y}/{x}`
+
+/** The attributes a tile of this layer carries, for TileJSON's vector_layers and the tileset. */
+function tileFields(layer: LayerSource): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (const c of layer.tileColumns) {
+    const p = layer.properties.find((q) => q.name === c)
+    fields[c] = p?.type === 'integer' || p?.type === 'number' ? 'Number' : p?.type === 'boolean' ? 'Boolean' : 'String'
+  }
+  if (layer.aggregate) {
+    fields.count = `Number (below zoom ${layer.aggregate.belowZoom}: features in the grid cell)`
+    fields.area_m2 = `Number (below zoom ${layer.aggregate.belowZoom}: summed area in the grid cell, m²)`
+  }
+  return fields
+}
+
 export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
-  const makers = new Map(LAYERS.map((l) => [l.id, tileMaker(l)]))
+  const tiles = new TileService(LAYERS, app.log)
+  const access = { access: { roles: READERS } }
+  const layerOf = (id: string) => {
+    const layer = tiles.layer(id)
+    if (!layer) throw notFound(`no collection ${id}; collections: ${LAYERS.map((l) => l.id).join(', ')}`)
+    return layer
+  }
+
+  // The invalidation log only needs to outlive the cache entries it could void.
+  const prune = setInterval(() => pruneTileInvalidations(db).catch((err) => app.log.warn({ err }, 'pruning tile invalidations failed')), 15 * 60_000)
+  prune.unref()
+  app.addHook('onClose', async () => clearInterval(prune))
 
   app.get(
     '/ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x',
-    {
-      config: { access: { roles: READERS } },
-      schema: {
-        tags: ['tiles'],
-        summary: 'A vector tile of one collection (z/row/col); 204 when empty',
-        params: TileParams,
-      },
-    },
+    { config: access, schema: { tags: ['tiles'], summary: 'A vector tile of one collection (z/row/col); 204 when empty', params: TileParams } },
     async (request, reply) => {
       const { collectionId, z, x, y } = request.params
-      const maker = makers.get(collectionId)
-      if (!maker) throw notFound(`no collection ${collectionId}; collections: ${[...makers.keys()].join(', ')}`)
+      const layer = layerOf(collectionId)
       const n = 2 ** z
       if (x >= n || y >= n) throw badRequest(`tile ${z}/${y}/${x} is outside the tile matrix: at zoom ${z} row and column run from 0 to ${n - 1}`)
-      const tile = await maker.make(db, { z, x, y, scope: principalOf(request).scope })
+      const result = await tiles.get(db, layer, { z, x, y, scope: principalOf(request).scope })
       // Tiles differ per user scope: private to the browser, revalidated by ETag.
-      reply.header('cache-control', 'private, no-cache').header('vary', 'cookie')
-      if (!tile) return reply.code(204).send()
-      const etag = `"${createHash('sha1').update(tile).digest('base64url')}"`
-      reply.header('etag', etag)
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send()
-      return reply.type(MVT_TYPE).send(Buffer.from(tile))
+      reply.header('cache-control', 'private, no-cache').header('vary', 'cookie').header('x-tile-cache', result.cache)
+      if (!result.tile) return reply.code(204).send()
+      reply.header('etag', result.etag!)
+      if (request.headers['if-none-match'] === result.etag) return reply.code(304).send()
+      return reply.type(MVT_TYPE).send(Buffer.from(result.tile))
     },
   )
+
+  const CollectionParams = Type.Object({ collectionId: Type.String() })
+
+  app.get(
+    '/ogc/collections/:collectionId/tiles',
+    { config: access, schema: { tags: ['tiles'], summary: 'Vector tilesets of a collection', params: CollectionParams } },
+    async (request) => {
+      const layer = layerOf(request.params.collectionId)
+      const self = `${base(request)}/ogc/collections/${layer.id}/tiles`
+      return {
+        links: [{ href: self, rel: 'self', type: 'application/json' }],
+        tilesets: [
+          {
+            title: `${layer.title} (WebMercatorQuad)`,
+            dataType: 'vector',
+            crs: 'http://www.opengis.net/def/crs/EPSG/0/3857',
+            tileMatrixSetURI: TMS_URI,
+            links: [
+              { href: `${self}/WebMercatorQuad`, rel: 'self', type: 'application/json', title: 'tileset metadata' },
+              { href: `${base(request)}/ogc/tileMatrixSets/WebMercatorQuad`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme', type: 'application/json' },
+            ],
+          },
+        ],
+      }
+    },
+  )
+
+  app.get(
+    '/ogc/collections/:collectionId/tiles/WebMercatorQuad',
+    { config: access, schema: { tags: ['tiles'], summary: 'Tileset metadata', params: CollectionParams } },
+    async (request) => {
+      const layer = layerOf(request.params.collectionId)
+      const self = `${base(request)}/ogc/collections/${layer.id}/tiles/WebMercatorQuad`
+      return {
+        title: layer.title,
+        dataType: 'vector',
+        crs: 'http://www.opengis.net/def/crs/EPSG/0/3857',
+        tileMatrixSetURI: TMS_URI,
+        tileMatrixSetLimits: [],
+        layers: [{ id: layer.id, dataType: 'vector', geometryDimension: layer.geometryKind === 'line' ? 1 : layer.geometryKind === 'point' ? 0 : 2, minTileMatrix: String(layer.minzoom), maxTileMatrix: String(MAX_ZOOM), propertiesSchema: { type: 'object', properties: Object.fromEntries(Object.entries(tileFields(layer)).map(([k, v]) => [k, { description: v }])) } }],
+        links: [
+          { href: self, rel: 'self', type: 'application/json' },
+          { href: tileTemplate(request, layer).replace('{z}/{y}/{x}', '{tileMatrix}/{tileRow}/{tileCol}'), rel: 'item', type: MVT_TYPE, templated: true },
+          { href: `${self}/tilejson.json`, rel: 'alternate', type: 'application/json', title: 'TileJSON' },
+          { href: `${base(request)}/ogc/tileMatrixSets/WebMercatorQuad`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme', type: 'application/json' },
+        ],
+      }
+    },
+  )
+
+  app.get(
+    '/ogc/collections/:collectionId/tiles/WebMercatorQuad/tilejson.json',
+    { config: access, schema: { tags: ['tiles'], summary: 'TileJSON 3.0 for MapLibre', params: CollectionParams } },
+    async (request) => {
+      const layer = layerOf(request.params.collectionId)
+      const district = await getDistrict(db)
+      return {
+        tilejson: '3.0.0',
+        name: layer.title,
+        scheme: 'xyz',
+        tiles: [tileTemplate(request, layer)],
+        minzoom: layer.minzoom,
+        maxzoom: MAX_ZOOM,
+        ...(district ? { bounds: district.bbox, center: [...district.center, 10] } : {}),
+        vector_layers: [{ id: layer.id, description: layer.description, minzoom: layer.minzoom, maxzoom: MAX_ZOOM, fields: tileFields(layer) }],
+      }
+    },
+  )
+
+  app.get('/ogc/tileMatrixSets', { config: access, schema: { tags: ['tiles'], summary: 'Tile matrix sets' } }, async (request) => ({
+    tileMatrixSets: [{ id: 'WebMercatorQuad', title: 'Google Maps Compatible for the World', uri: TMS_URI, links: [{ href: `${base(request)}/ogc/tileMatrixSets/WebMercatorQuad`, rel: 'self', type: 'application/json' }] }],
+  }))
+
+  app.get('/ogc/tileMatrixSets/WebMercatorQuad', { config: access, schema: { tags: ['tiles'], summary: 'The WebMercatorQuad definition' } }, async () => ({
+    id: 'WebMercatorQuad',
+    title: 'Google Maps Compatible for the World',
+    uri: TMS_URI,
+    crs: 'http://www.opengis.net/def/crs/EPSG/0/3857',
+    orderedAxes: ['X', 'Y'],
+    wellKnownScaleSet: 'http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible',
+    tileMatrices: Array.from({ length: MAX_ZOOM + 1 }, (_, z) => ({
+      id: String(z),
+      scaleDenominator: 559082264.0287178 / 2 ** z,
+      cellSize: 156543.03392804097 / 2 ** z,
+      cornerOfOrigin: 'topLeft',
+      pointOfOrigin: [-WEB_MERCATOR_HALF, WEB_MERCATOR_HALF],
+      tileWidth: 256,
+      tileHeight: 256,
+      matrixWidth: 2 ** z,
+      matrixHeight: 2 ** z,
+    })),
+  }))
 }

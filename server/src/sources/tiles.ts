@@ -4,6 +4,7 @@
 // envelope is transformed to the stored SRID, never the column) and simplifies them for the zoom;
 // geojson-vt clips and quantises, vt-pbf writes the protobuf. The embedded PostGIS has no
 // protobuf (no ST_AsMVT), so encoding in JS is what makes a tile identical on both backends.
+import { createHash } from 'node:crypto'
 import GeoJSONVT from 'geojson-vt'
 import vtpbf from 'vt-pbf'
 import type { Feature, Geometry } from 'geojson'
@@ -13,9 +14,13 @@ import type { LayerSource } from './layers.ts'
 export const TILE_EXTENT = 4096
 /** Tile edge buffer in tile units (64 of 4096 = 1/64 of the tile), so strokes do not break at edges. */
 const TILE_BUFFER = 64
-/** The most features one tile carries; beyond it a tile is cut (aggregation at low zoom comes later). */
+/** The most features one tile carries. */
 export const MAX_FEATURES_PER_TILE = 20_000
+/** A tile larger than this is logged as over budget (docs/api.md); aggregation keeps low zooms well under. */
+export const TILE_BYTE_BUDGET = 512 * 1024
 export const MAX_ZOOM = 22
+/** Aggregation grid: cells per tile edge (8 px cells on a 256 px tile). */
+const GRID_CELLS_PER_TILE = 32
 
 export interface TileRequest {
   z: number
@@ -27,46 +32,126 @@ export interface TileRequest {
 
 interface Row {
   geojson: string
-  props: Record<string, unknown>
+  props: Record<string, unknown> | string
 }
 
-export interface TileMaker {
-  layer: LayerSource
-  /** The encoded tile, or null when nothing lies in it. */
-  make(db: Queryable, req: TileRequest): Promise<Uint8Array | null>
-}
+const TILE_ENVELOPE = `ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ${TILE_BUFFER / TILE_EXTENT}), 4326)`
 
-export function tileMaker(layer: LayerSource): TileMaker {
-  const props = layer.tileColumns.map((c) => `'${c}', ${c}`).join(', ')
+/** SQL for one layer, built once. $1..$3 = z, x, y; $4 = scope code. */
+function tileSql(layer: LayerSource): { features: string; aggregated: string | null } {
   const scope = layer.scopeColumn ? `AND ${layer.scopeColumn} LIKE $4 || '%'` : 'AND $4::text IS NOT NULL'
+  const props = layer.tileColumns.map((c) => `'${c}', ${c}`).join(', ')
   // Simplify to about a quarter pixel at this zoom (in degrees); nothing at the detailed zooms.
-  const sql = `
-    WITH tile AS (SELECT ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ${TILE_BUFFER / TILE_EXTENT}), 4326) AS env)
+  const features = `
+    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
     SELECT ST_AsGeoJSON(CASE WHEN $1 < 15 THEN ST_SimplifyPreserveTopology(geom, 90.0 / (256 * 4 * 2 ^ $1)) ELSE geom END, 7) AS geojson,
            json_strip_nulls(json_build_object(${props})) AS props
     FROM ${layer.table}, tile
     WHERE geom && tile.env ${scope}
     ORDER BY ${layer.key}
     LIMIT ${MAX_FEATURES_PER_TILE}`
+  const agg = layer.aggregate
+  const aggregated = agg
+    ? `
+    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env, 360.0 / (2 ^ $1) / ${GRID_CELLS_PER_TILE} AS cell)
+    SELECT ST_AsGeoJSON(ST_Centroid(ST_Collect(${agg.pointColumn})), 7) AS geojson,
+           json_build_object('count', count(*), 'area_m2', round(sum(${agg.areaColumn}))) AS props
+    FROM ${layer.table}, tile
+    WHERE ${agg.pointColumn} && tile.env ${scope}
+    GROUP BY floor(ST_X(${agg.pointColumn}) / tile.cell), floor(ST_Y(${agg.pointColumn}) / tile.cell)
+    ORDER BY min(${layer.key})
+    LIMIT ${MAX_FEATURES_PER_TILE}`
+    : null
+  return { features, aggregated }
+}
 
-  return {
-    layer,
-    async make(db, { z, x, y, scope: scopeCode }) {
-      if (z < layer.minzoom) return null
-      const { rows } = await db.query<Row>(sql, [z, x, y, scopeCode])
-      if (rows.length === 0) return null
-      const features: Feature<Geometry>[] = rows.map((r) => ({
-        type: 'Feature',
-        geometry: JSON.parse(r.geojson) as Geometry,
-        properties: typeof r.props === 'string' ? (JSON.parse(r.props) as Record<string, unknown>) : r.props,
-      }))
-      const index = new GeoJSONVT(
-        { type: 'FeatureCollection', features },
-        { maxZoom: z, indexMaxZoom: 0, extent: TILE_EXTENT, buffer: TILE_BUFFER, tolerance: 3 },
-      )
-      const tile = index.getTile(z, x, y)
-      if (!tile || tile.features.length === 0) return null
-      return vtpbf.fromGeojsonVt({ [layer.id]: tile }, { version: 2, extent: TILE_EXTENT })
-    },
+export interface TileResult {
+  tile: Uint8Array | null
+  etag: string | null
+  cache: 'hit' | 'miss'
+}
+
+interface CacheEntry extends TileResult {
+  /** Newest tile_invalidations.seq when the tile was made: a newer entry meeting the tile voids it. */
+  seq: number
+  madeAt: number
+}
+
+export interface TileCacheOptions {
+  maxEntries?: number
+  maxAgeMs?: number
+}
+
+export class TileService {
+  private readonly sql: Map<string, { features: string; aggregated: string | null }>
+  private readonly cache = new Map<string, CacheEntry>()
+  private readonly maxEntries: number
+  private readonly maxAgeMs: number
+
+  constructor(
+    private readonly layers: readonly LayerSource[],
+    private readonly log: { warn(obj: object, msg: string): void },
+    options: TileCacheOptions = {},
+  ) {
+    this.sql = new Map(layers.map((l) => [l.id, tileSql(l)]))
+    this.maxEntries = options.maxEntries ?? 20_000
+    this.maxAgeMs = options.maxAgeMs ?? 60 * 60 * 1000
   }
+
+  layer(id: string): LayerSource | undefined {
+    return this.layers.find((l) => l.id === id)
+  }
+
+  async get(db: Queryable, layer: LayerSource, req: TileRequest): Promise<TileResult> {
+    const key = `${layer.id}/${req.z}/${req.x}/${req.y}/${req.scope}`
+    const cached = this.cache.get(key)
+    if (cached && Date.now() - cached.madeAt < this.maxAgeMs) {
+      const stale = await db.query(
+        `SELECT 1 FROM tile_invalidations WHERE seq > $4 AND layer_table = $5 AND bbox && ${TILE_ENVELOPE} LIMIT 1`,
+        [req.z, req.x, req.y, cached.seq, layer.table],
+      )
+      if (stale.rowCount === 0) {
+        this.cache.delete(key) // re-insert: Map order is the LRU order
+        this.cache.set(key, cached)
+        return { tile: cached.tile, etag: cached.etag, cache: 'hit' }
+      }
+    }
+    // Read the log position first: a change committed while the tile is made voids it next time.
+    const seq = (await db.query<{ s: number }>('SELECT coalesce(max(seq), 0) AS s FROM tile_invalidations')).rows[0]!.s
+    const tile = await this.make(db, layer, req)
+    const etag = tile ? `"${createHash('sha1').update(tile).digest('base64url')}"` : null
+    this.cache.delete(key)
+    this.cache.set(key, { tile, etag, seq, madeAt: Date.now(), cache: 'miss' })
+    while (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!)
+    return { tile, etag, cache: 'miss' }
+  }
+
+  /** The encoded tile, or null when nothing lies in it. */
+  async make(db: Queryable, layer: LayerSource, { z, x, y, scope }: TileRequest): Promise<Uint8Array | null> {
+    if (z < layer.minzoom) return null
+    const sql = this.sql.get(layer.id)!
+    const aggregated = layer.aggregate && z < layer.aggregate.belowZoom
+    const { rows } = await db.query<Row>(aggregated ? sql.aggregated! : sql.features, [z, x, y, scope])
+    if (rows.length === 0) return null
+    if (rows.length === MAX_FEATURES_PER_TILE) this.log.warn({ layer: layer.id, z, x, y }, 'tile cut at the feature cap')
+    const features: Feature<Geometry>[] = rows.map((r) => ({
+      type: 'Feature',
+      geometry: JSON.parse(r.geojson) as Geometry,
+      properties: typeof r.props === 'string' ? (JSON.parse(r.props) as Record<string, unknown>) : r.props,
+    }))
+    const index = new GeoJSONVT(
+      { type: 'FeatureCollection', features },
+      { maxZoom: z, indexMaxZoom: 0, extent: TILE_EXTENT, buffer: TILE_BUFFER, tolerance: 3 },
+    )
+    const tile = index.getTile(z, x, y)
+    if (!tile || tile.features.length === 0) return null
+    const pbf = vtpbf.fromGeojsonVt({ [layer.id]: tile }, { version: 2, extent: TILE_EXTENT })
+    if (pbf.byteLength > TILE_BYTE_BUDGET) this.log.warn({ layer: layer.id, z, x, y, bytes: pbf.byteLength }, 'tile over the byte budget')
+    return pbf
+  }
+}
+
+/** Forget invalidations older than any cache entry can be (entries expire after maxAge). */
+export async function pruneTileInvalidations(db: Queryable, olderThanHours = 2): Promise<void> {
+  await db.query(`DELETE FROM tile_invalidations WHERE at < now() - make_interval(hours => $1)`, [olderThanHours])
 }
