@@ -43,7 +43,7 @@ test('paging: following next links returns every case exactly once', async () =>
   while (url) {
     const res = await get(url)
     assert.equal(res.statusCode, 200)
-    assert.equal(res.headers['content-type'], 'application/geo+json')
+    assert.match(res.headers['content-type'] as string, /^application\/geo\+json/)
     const page = res.json()
     assert.equal(page.numberMatched, total)
     for (const f of page.features) {
@@ -135,7 +135,7 @@ test('a village-scoped user gets only that village, and 404 for a case elsewhere
 
 test('queryables describe the filterable properties with types and code lists', async () => {
   const res = await get('/ogc/collections/cases/queryables')
-  assert.equal(res.headers['content-type'], 'application/schema+json')
+  assert.match(res.headers['content-type'] as string, /^application\/schema\+json/)
   const q = res.json()
   assert.equal(q.properties.status.type, 'string')
   assert.ok(q.properties.status.enum.includes('order_issued'))

@@ -22,6 +22,11 @@ function tileAt(lon: number, lat: number, z: number) {
   return { z, x, y }
 }
 
+function xyzAt(lon: number, lat: number, z: number): [number, number, number] {
+  const { x, y } = tileAt(lon, lat, z)
+  return [z, x, y]
+}
+
 async function tile(layer: string, z: number, x: number, y: number, cookie = adminCookie) {
   return t.app.inject({ url: `/ogc/collections/${layer}/tiles/WebMercatorQuad/${z}/${y}/${x}`, headers: { cookie } })
 }
@@ -33,15 +38,19 @@ function features(body: Buffer, layer: string) {
   return Array.from({ length: l.length }, (_, i) => l.feature(i))
 }
 
-test('the district tile at z8 holds the admin units with their names', async () => {
-  const { z, x, y } = tileAt(115.9, 39.7, 8)
+// At zoom 7 one tile holds the whole district (115.4–116.3 E, 39.4–40.0 N).
+const DISTRICT_TILE = tileAt(115.9, 39.7, 7)
+
+test('the district tile at z7 holds every admin unit with its name', async () => {
+  const { z, x, y } = DISTRICT_TILE
   const res = await tile('admin-units', z, x, y)
   assert.equal(res.statusCode, 200)
   assert.equal(res.headers['content-type'], 'application/vnd.mapbox-vector-tile')
   const names = features(res.rawPayload, 'admin-units').map((f) => f.properties.name)
   assert.ok(names.includes('房山区'))
   assert.ok(names.includes('良乡地区'))
-  assert.ok(names.length > 900, `expected the district, its towns and villages; got ${names.length}`)
+  const total = (await t.db.query<{ n: number }>('SELECT count(*) AS n FROM admin_units')).rows[0]!.n
+  assert.equal(names.length, total)
 })
 
 test('case tiles carry only the attributes the style uses', async () => {
@@ -62,7 +71,7 @@ test('a village-scoped user sees only that village in tiles', async () => {
   )
   const village = rows[0]!.admin_code
   const fieldCookie = await t.signIn('field', village)
-  const { z, x, y } = tileAt(115.9, 39.7, 8)
+  const { z, x, y } = DISTRICT_TILE
   const all = features((await tile('cases', z, x, y)).rawPayload, 'cases')
   const mine = features((await tile('cases', z, x, y, fieldCookie)).rawPayload, 'cases')
   const inVillage = await t.db.query<{ case_no: string }>('SELECT case_no FROM cases WHERE admin_code = $1', [village])
@@ -78,7 +87,7 @@ test('a village-scoped user sees only that village in tiles', async () => {
 test('an empty tile is 204, a repeated tile is 304 with its ETag', async () => {
   const empty = await tile('cases', 10, 0, 0) // the Arctic, far from the district
   assert.equal(empty.statusCode, 204)
-  const { z, x, y } = tileAt(115.9, 39.7, 8)
+  const { z, x, y } = DISTRICT_TILE
   const first = await tile('admin-units', z, x, y)
   const etag = first.headers.etag as string
   assert.ok(etag)
@@ -89,9 +98,19 @@ test('an empty tile is 204, a repeated tile is 304 with its ETag', async () => {
   assert.equal(again.statusCode, 304)
 })
 
-test('buildings are not drawn below zoom 13', async () => {
-  const { z, x, y } = tileAt(116.14, 39.73, 12)
-  assert.equal((await tile('buildings', z, x, y)).statusCode, 204)
+test('below zoom 13 buildings come aggregated: grid points whose counts add up to the buildings', async () => {
+  const { z, x, y } = DISTRICT_TILE
+  const res = await tile('buildings', z, x, y)
+  assert.equal(res.statusCode, 200)
+  const cells = features(res.rawPayload, 'buildings')
+  assert.ok(cells.every((f) => f.type === 1 && typeof f.properties.count === 'number' && !('floors' in f.properties)))
+  const total = (await t.db.query<{ n: number }>('SELECT count(*) AS n FROM buildings')).rows[0]!.n
+  assert.equal(cells.reduce((sum, f) => sum + Number(f.properties.count), 0), total)
+  assert.ok(cells.length < total / 2, `${cells.length} cells for ${total} buildings is no aggregation`)
+  const b = (await t.db.query<{ lon: number; lat: number }>('SELECT ST_X(centroid) AS lon, ST_Y(centroid) AS lat FROM buildings ORDER BY id LIMIT 1')).rows[0]!
+  const detailed = features((await tile('buildings', ...xyzAt(b.lon, b.lat, 16))).rawPayload, 'buildings')
+  assert.ok(detailed.length > 0)
+  assert.ok(detailed.every((f) => f.type === 3 && 'floors' in f.properties))
 })
 
 test('tile coordinates outside the matrix and unknown collections are refused clearly', async () => {
@@ -108,4 +127,43 @@ test('tile coordinates outside the matrix and unknown collections are refused cl
 test('tiles need a session', async () => {
   const res = await t.app.inject('/ogc/collections/cases/tiles/WebMercatorQuad/8/97/210')
   assert.equal(res.statusCode, 401)
+})
+
+test('tiles are cached, and an edit voids exactly the tiles it touches', async () => {
+  const c = (await t.db.query<{ lon: number; lat: number }>(
+    "SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM cases WHERE GeometryType(geom) = 'POINT' ORDER BY id LIMIT 1",
+  )).rows[0]!
+  const here = xyzAt(c.lon, c.lat, 15)
+  const far = xyzAt(115.9, 39.7, 7)
+  const farTile = xyzAt(c.lon + 0.3, c.lat, 15)
+  assert.equal((await tile('cases', ...here)).headers['x-tile-cache'], 'miss')
+  await tile('cases', ...farTile)
+  const before = await tile('cases', ...here)
+  assert.equal(before.headers['x-tile-cache'], 'hit')
+  const n = features(before.rawPayload, 'cases').length
+
+  // A new case next to the first one, written straight to the database as an import would.
+  await t.db.query(
+    `INSERT INTO cases (case_no, admin_code, use, source, found_at, geom)
+     SELECT 'TEST-CACHE-1', admin_code, 'storage', 'patrol', now(), ST_Translate(geom, 0.00005, 0) FROM cases WHERE case_no = (
+       SELECT case_no FROM cases WHERE GeometryType(geom) = 'POINT' ORDER BY id LIMIT 1)`,
+  )
+  const after = await tile('cases', ...here)
+  assert.equal(after.headers['x-tile-cache'], 'miss')
+  const nos = features(after.rawPayload, 'cases').map((f) => f.properties.case_no)
+  assert.equal(nos.length, n + 1)
+  assert.ok(nos.includes('TEST-CACHE-1'))
+  assert.equal((await tile('cases', ...far)).headers['x-tile-cache'], 'miss', 'the district tile holds the new case too')
+  assert.equal((await tile('cases', ...farTile)).headers['x-tile-cache'], 'hit', 'a tile 0.3 degrees away is untouched')
+})
+
+test('TileJSON and tileset metadata describe the layer for MapLibre and OGC clients', async () => {
+  const tj = (await t.app.inject({ url: '/ogc/collections/buildings/tiles/WebMercatorQuad/tilejson.json', headers: { cookie: adminCookie } })).json()
+  assert.equal(tj.tilejson, '3.0.0')
+  assert.match(tj.tiles[0], /\/ogc\/collections\/buildings\/tiles\/WebMercatorQuad\/\{z\}\/\{y\}\/\{x\}$/)
+  assert.deepEqual(Object.keys(tj.vector_layers[0].fields).sort(), ['area_m2', 'count', 'floors', 'id', 'use'])
+  assert.equal(tj.bounds.length, 4)
+  const ts = (await t.app.inject({ url: '/ogc/collections/cases/tiles/WebMercatorQuad', headers: { cookie: adminCookie } })).json()
+  assert.equal(ts.dataType, 'vector')
+  assert.ok(ts.links.some((l: { rel: string; href: string }) => l.rel === 'item' && l.href.endsWith('{tileMatrix}/{tileRow}/{tileCol}')))
 })

@@ -9,7 +9,9 @@ function wrap(conn: PGlite | Transaction): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
       const r = await conn.query<R>(sql, params as unknown[] | undefined)
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length }
+      // pg's rowCount counts returned rows for SELECT and touched rows for writes; PGlite reports
+      // affectedRows = 0 for a SELECT, so returned rows win when there are any.
+      return { rows: r.rows, rowCount: r.rows.length > 0 ? r.rows.length : (r.affectedRows ?? 0) }
     },
     async exec(sql: string) {
       await conn.exec(sql)

@@ -305,7 +305,7 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
         params: CollectionParams,
         querystring: Type.Object(
           {
-            f: Type.Optional(Type.String({ enum: ['json', 'geojson', 'html'] })),
+            f: Type.Optional(Type.String({ description: 'json, geojson or html' })),
             bbox: Type.Optional(Type.String()),
             'bbox-crs': Type.Optional(Type.String()),
             crs: Type.Optional(Type.String()),
