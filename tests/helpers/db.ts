@@ -125,8 +125,9 @@ async function templateDatabase(fixture: Fixture): Promise<string> {
   return name
 }
 
-export async function freshDb(fixture: Fixture = 'tiny'): Promise<Db> {
-  if (!DATABASE_URL) {
+export async function freshDb(fixture: Fixture = 'tiny', backend: 'pglite' | 'postgis' = BACKEND): Promise<Db> {
+  if (backend === 'postgis' && !DATABASE_URL) throw new Error('this test needs DATABASE_URL: a PostgreSQL server with PostGIS')
+  if (backend === 'pglite') {
     const file = await snapshotFile(fixture)
     return openPgliteDb({ snapshot: new Blob([readFileSync(file)]) })
   }
