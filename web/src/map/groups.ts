@@ -2,16 +2,17 @@
 // MapLibre so that panels can list the groups; style.ts says which style layers make up each group.
 import type { MessageKey } from '../i18n/messages.ts'
 
+// `minzoom`: where the style starts drawing the group (the legend greys it out below).
 export const LAYER_GROUPS = [
-  { id: 'cases', label: 'layer.cases', collection: 'cases', defaultVisible: true },
-  { id: 'labels', label: 'layer.labels', collection: 'admin-units', defaultVisible: true },
-  { id: 'buildings', label: 'layer.buildings', collection: 'buildings', defaultVisible: true },
-  { id: 'roads', label: 'layer.roads', collection: 'roads', defaultVisible: true },
-  { id: 'waters', label: 'layer.waters', collection: 'waters', defaultVisible: true },
-  { id: 'reference-areas', label: 'layer.referenceAreas', collection: 'reference-areas', defaultVisible: true },
-  { id: 'parcels', label: 'layer.parcels', collection: 'parcels', defaultVisible: true },
-  { id: 'admin', label: 'layer.admin', collection: 'admin-units', defaultVisible: true },
-] as const satisfies readonly { id: string; label: MessageKey; collection: string; defaultVisible: boolean }[]
+  { id: 'cases', label: 'layer.cases', collection: 'cases', minzoom: 0, defaultVisible: true },
+  { id: 'labels', label: 'layer.labels', collection: 'admin-units', minzoom: 0, defaultVisible: true },
+  { id: 'buildings', label: 'layer.buildings', collection: 'buildings', minzoom: 13, defaultVisible: true },
+  { id: 'roads', label: 'layer.roads', collection: 'roads', minzoom: 0, defaultVisible: true },
+  { id: 'waters', label: 'layer.waters', collection: 'waters', minzoom: 0, defaultVisible: true },
+  { id: 'reference-areas', label: 'layer.referenceAreas', collection: 'reference-areas', minzoom: 0, defaultVisible: true },
+  { id: 'parcels', label: 'layer.parcels', collection: 'parcels', minzoom: 14, defaultVisible: true },
+  { id: 'admin', label: 'layer.admin', collection: 'admin-units', minzoom: 0, defaultVisible: true },
+] as const satisfies readonly { id: string; label: MessageKey; collection: string; minzoom: number; defaultVisible: boolean }[]
 
 export type LayerGroupId = (typeof LAYER_GROUPS)[number]['id']
 export type GroupVisibility = Readonly<Record<LayerGroupId, boolean>>

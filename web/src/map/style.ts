@@ -6,7 +6,6 @@
 import type {
   DataDrivenPropertyValueSpecification,
   ExpressionSpecification,
-  FilterSpecification,
   LayerSpecification,
   SourceSpecification,
   StyleSpecification,
@@ -59,6 +58,12 @@ function widthByZoom(...pairs: [number, number][]): ExpressionSpecification {
   return ['interpolate', ['exponential', 1.5], ['zoom'], ...pairs.flat()] as unknown as ExpressionSpecification
 }
 
+/** Makes a root-relative URL template absolute without `new URL`, which would escape the braces. */
+function absoluteTemplate(template: string, origin: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(template)) return template
+  return origin.replace(/\/$/, '') + (template.startsWith('/') ? template : `/${template}`)
+}
+
 export interface BuiltStyle {
   style: StyleSpecification
   /** The style layer ids of each group, for visibility switches. */
@@ -77,7 +82,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     sources[layer.id] = {
       type: 'vector',
       // OGC API Tiles order: {z}/{y}/{x} (row, then column). MapLibre fills the tokens by name.
-      tiles: [new URL(layer.tiles, origin).href],
+      tiles: [absoluteTemplate(layer.tiles, origin)],
       minzoom: layer.minzoom,
       maxzoom: layer.maxzoom,
       ...(meta.district ? { bounds: meta.district.bbox } : {}),
@@ -287,6 +292,8 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     source: 'buildings',
     'source-layer': 'buildings',
     minzoom: 13,
+    // Below zoom 13 the server sends grid-aggregate points (count, area_m2) instead; not drawn yet.
+    filter: isPolygon,
     paint: {
       'fill-color': matchColor('use', buildingUseColors, buildingUseColors.other),
       'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.6, 16, 0.9],
@@ -298,12 +305,21 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     source: 'buildings',
     'source-layer': 'buildings',
     minzoom: 15,
+    filter: isPolygon,
     paint: { 'line-color': '#9b8f7a', 'line-width': 0.6 },
   })
 
   // Cases on top, coloured by status, at every zoom. A polygon case gets a fill and an outline
   // whose minimum width keeps tiny sites visible as a dot when zoomed out.
   const statusColor: Color = matchColor('status', caseStatusColors, caseStatusFallback)
+  // Open work on top of finished work: the ledger is mostly closed cases, which would bury the rest.
+  const statusRank: ExpressionSpecification = [
+    'match', ['get', 'status'],
+    'identified', 9, 'order_issued', 8, 'notified', 7, 'deferred', 6,
+    'demolished', 5, 'confiscated', 5, 'regularised', 5, 'accepted', 4, 'closed', 1,
+    3,
+  ]
+  const isFinished: ExpressionSpecification = ['match', ['get', 'status'], ['accepted', 'closed'], true, false]
   add('cases', 'cases', {
     id: 'cases-fill',
     type: 'fill',
@@ -318,8 +334,12 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     source: 'cases',
     'source-layer': 'cases',
     filter: isPolygon,
-    layout: { 'line-join': 'round', 'line-cap': 'round' },
-    paint: { 'line-color': statusColor, 'line-width': widthByZoom([8, 2.5], [13, 2], [16, 2.5]) },
+    layout: { 'line-join': 'round', 'line-cap': 'round', 'line-sort-key': statusRank },
+    paint: {
+      'line-color': statusColor,
+      // Zoomed out a site is a dot of this width; finished ones smaller.
+      'line-width': ['interpolate', ['linear'], ['zoom'], 8, ['case', isFinished, 2, 3.5], 13, ['case', isFinished, 1.5, 2.5], 16, 2.5],
+    },
   })
   add('cases', 'cases', {
     id: 'cases-point',
@@ -327,9 +347,10 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     source: 'cases',
     'source-layer': 'cases',
     filter: isPoint,
+    layout: { 'circle-sort-key': statusRank },
     paint: {
       'circle-color': statusColor,
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 2.5, 12, 4, 16, 7],
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['case', isFinished, 1.8, 3], 12, ['case', isFinished, 3, 4.5], 16, 7],
       'circle-stroke-color': '#ffffff',
       'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 8, 0.5, 14, 1.5],
     },

@@ -1,0 +1,56 @@
+// The top of the app: find out whether a session exists, then show the login or the map screen.
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
+import { getMe, logout, type User } from './api.ts'
+import { LoginScreen } from './components/LoginScreen.tsx'
+import { useI18n } from './i18n/i18n.tsx'
+
+// The map screen carries MapLibre (~1 MB); the login screen does not wait for it.
+const MapScreen = lazy(() => import('./components/MapScreen.tsx'))
+
+type Session = { kind: 'checking' } | { kind: 'anonymous' } | { kind: 'user'; user: User }
+
+export function App() {
+  const { t } = useI18n()
+  const [session, setSession] = useState<Session>({ kind: 'checking' })
+
+  useEffect(() => {
+    let live = true
+    getMe()
+      .then((user) => live && setSession(user ? { kind: 'user', user } : { kind: 'anonymous' }))
+      .catch(() => live && setSession({ kind: 'anonymous' }))
+    return () => {
+      live = false
+    }
+  }, [])
+
+  const onLogout = useCallback(async () => {
+    try {
+      await logout()
+    } finally {
+      setSession({ kind: 'anonymous' })
+    }
+  }, [])
+  const onSessionLost = useCallback(() => setSession({ kind: 'anonymous' }), [])
+
+  if (session.kind === 'checking') {
+    return (
+      <div className="splash" role="status">
+        {t('app.loading')}
+      </div>
+    )
+  }
+  if (session.kind === 'anonymous') {
+    return <LoginScreen onLoggedIn={(user) => setSession({ kind: 'user', user })} />
+  }
+  return (
+    <Suspense
+      fallback={
+        <div className="splash" role="status">
+          {t('map.loading')}
+        </div>
+      }
+    >
+      <MapScreen user={session.user} onLogout={onLogout} onSessionLost={onSessionLost} />
+    </Suspense>
+  )
+}
