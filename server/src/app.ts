@@ -16,6 +16,7 @@ import { authRoutes } from './routes/auth.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
+import { searchRoutes } from './routes/search.route.ts'
 import { tileRoutes } from './routes/tiles.route.ts'
 import { VERSION } from './version.ts'
 
@@ -54,6 +55,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(authRoutes, { db, config })
   await app.register(metaRoutes, { db })
   await app.register(ogcRoutes, { db })
+  await app.register(searchRoutes, { db })
   await app.register(tileRoutes, { db })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))

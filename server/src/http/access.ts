@@ -60,7 +60,7 @@ export function registerAccess(app: FastifyInstance, db: Db) {
     if (access === undefined || access === 'public') return
     const token = request.cookies[SESSION_COOKIE]
     const user = token ? await userForSession(db, token) : null
-    if (!user) throw unauthorized(token ? 'your session has ended; sign in again' : 'sign in first')
+    if (!user) throw token ? unauthorized('your session has ended; sign in again', 'session_ended') : unauthorized()
     if (!access.roles.includes(user.role)) {
       throw forbidden(`this needs the role ${access.roles.join(' or ')}; you are ${user.role}`)
     }

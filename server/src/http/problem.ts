@@ -13,7 +13,8 @@ export class HttpProblem extends Error {
 }
 
 export const badRequest = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, 'Bad Request', detail, extra)
-export const unauthorized = (detail = 'sign in first') => new HttpProblem(401, 'Unauthorized', detail)
+/** `code` is a stable key the web app translates; `detail` is the English sentence for everyone else. */
+export const unauthorized = (detail = 'sign in first', code = 'sign_in_required') => new HttpProblem(401, 'Unauthorized', detail, { code })
 export const forbidden = (detail: string) => new HttpProblem(403, 'Forbidden', detail)
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail)
 

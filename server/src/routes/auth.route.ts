@@ -43,7 +43,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> =
     },
     async (request, reply) => {
       const user = await authenticate(db, request.body.username, request.body.password)
-      if (!user) throw unauthorized('wrong username or password')
+      if (!user) throw unauthorized('wrong username or password', 'bad_credentials')
       const session = await openSession(db, user.id, config.sessionHours)
       reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions, expires: session.expiresAt })
       request.log.info({ user: user.username }, 'signed in')

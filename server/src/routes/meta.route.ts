@@ -4,7 +4,7 @@ import { READERS } from '../domain/roles.ts'
 import { getDistrict } from '../repos/admin-units.repo.ts'
 import { getMeta } from '../repos/app-meta.repo.ts'
 import { LAYERS } from '../sources/layers.ts'
-import { MAX_ZOOM } from '../sources/tiles.ts'
+import { DETAIL_ZOOM } from '../sources/tiles.ts'
 import { VERSION } from '../version.ts'
 
 const Meta = Type.Object({
@@ -27,6 +27,7 @@ const Meta = Type.Object({
       minzoom: Type.Integer(),
       maxzoom: Type.Integer(),
       geometryType: Type.String(),
+      aggregateBelowZoom: Type.Union([Type.Integer(), Type.Null()], { description: 'below this zoom tiles carry grid points with count and area_m2' }),
       tiles: Type.String(),
     }),
   ),
@@ -48,8 +49,9 @@ export const metaRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
           id: l.id,
           title: l.title,
           minzoom: l.minzoom,
-          maxzoom: MAX_ZOOM,
+          maxzoom: DETAIL_ZOOM,
           geometryType: l.geometryKind,
+          aggregateBelowZoom: l.aggregate?.belowZoom ?? null,
           tiles: `/ogc/collections/${l.id}/tiles/WebMercatorQuad/{z}/{y}/{x}`,
         })),
       }

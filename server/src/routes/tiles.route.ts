@@ -7,7 +7,7 @@ import { principalOf } from '../http/access.ts'
 import { badRequest, notFound } from '../http/problem.ts'
 import { getDistrict } from '../repos/admin-units.repo.ts'
 import { LAYERS, type LayerSource } from '../sources/layers.ts'
-import { MAX_ZOOM, pruneTileInvalidations, TileService } from '../sources/tiles.ts'
+import { DETAIL_ZOOM, MAX_ZOOM, pruneTileInvalidations, TileService } from '../sources/tiles.ts'
 
 export const MVT_TYPE = 'application/vnd.mapbox-vector-tile'
 const TMS_URI = 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad'
@@ -131,9 +131,9 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         scheme: 'xyz',
         tiles: [tileTemplate(request, layer)],
         minzoom: layer.minzoom,
-        maxzoom: MAX_ZOOM,
+        maxzoom: DETAIL_ZOOM,
         ...(district ? { bounds: district.bbox, center: [...district.center, 10] } : {}),
-        vector_layers: [{ id: layer.id, description: layer.description, minzoom: layer.minzoom, maxzoom: MAX_ZOOM, fields: tileFields(layer) }],
+        vector_layers: [{ id: layer.id, description: layer.description, minzoom: layer.minzoom, maxzoom: DETAIL_ZOOM, fields: tileFields(layer) }],
       }
     },
   )

@@ -19,6 +19,8 @@ export const MAX_FEATURES_PER_TILE = 20_000
 /** A tile larger than this is logged as over budget (docs/api.md); aggregation keeps low zooms well under. */
 export const TILE_BYTE_BUDGET = 512 * 1024
 export const MAX_ZOOM = 22
+/** Tiles hold full detail from here on; clients overzoom them instead of fetching deeper ones. */
+export const DETAIL_ZOOM = 16
 /** Aggregation grid: cells per tile edge (8 px cells on a 256 px tile). */
 const GRID_CELLS_PER_TILE = 32
 
