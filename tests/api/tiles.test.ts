@@ -3,6 +3,8 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { VectorTile } from '@mapbox/vector-tile'
 import { PbfReader } from 'pbf'
+import { LAYERS } from '../../server/src/sources/layers.ts'
+import { TileService } from '../../server/src/sources/tiles.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -166,4 +168,21 @@ test('TileJSON and tileset metadata describe the layer for MapLibre and OGC clie
   const ts = (await t.app.inject({ url: '/ogc/collections/cases/tiles/WebMercatorQuad', headers: { cookie: adminCookie } })).json()
   assert.equal(ts.dataType, 'vector')
   assert.ok(ts.links.some((l: { rel: string; href: string }) => l.rel === 'item' && l.href.endsWith('{tileMatrix}/{tileRow}/{tileCol}')))
+})
+
+test('a tile with more cases than the threshold carries them aggregated per status, every case counted', async () => {
+  const cases = LAYERS.find((l) => l.id === 'cases')!
+  const dense = { ...cases, aggregate: { ...cases.aggregate!, maxFeatures: 10 } }
+  const tiles = new TileService([dense], { warn() {} })
+  const { z, x, y } = DISTRICT_TILE
+  const tileBytes = await tiles.make(t.db, dense, { z, x, y, scope: '110111' })
+  const cells = features(Buffer.from(tileBytes!), 'cases')
+  assert.ok(cells.every((f) => f.type === 1 && typeof f.properties.count === 'number' && typeof f.properties.status === 'string'))
+  const byStatus: Record<string, number> = {}
+  for (const f of cells) byStatus[f.properties.status as string] = (byStatus[f.properties.status as string] ?? 0) + Number(f.properties.count)
+  const expected = await t.db.query<{ status: string; n: number }>('SELECT status, count(*) AS n FROM cases GROUP BY status')
+  assert.deepEqual(byStatus, Object.fromEntries(expected.rows.map((r) => [r.status, r.n])))
+  // Below the threshold the same tile holds the cases themselves.
+  const normal = features((await tile('cases', z, x, y)).rawPayload, 'cases')
+  assert.ok(normal.length > 10 && normal.every((f) => 'case_no' in f.properties))
 })

@@ -28,6 +28,7 @@ const Meta = Type.Object({
       maxzoom: Type.Integer(),
       geometryType: Type.String(),
       aggregateBelowZoom: Type.Union([Type.Integer(), Type.Null()], { description: 'below this zoom tiles carry grid points with count and area_m2' }),
+      aggregateAboveFeatures: Type.Union([Type.Integer(), Type.Null()], { description: 'a tile with more features than this carries grid points with count and area_m2 instead' }),
       tiles: Type.String(),
     }),
   ),
@@ -51,7 +52,8 @@ export const metaRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
           minzoom: l.minzoom,
           maxzoom: DETAIL_ZOOM,
           geometryType: l.geometryKind,
-          aggregateBelowZoom: l.aggregate?.belowZoom ?? null,
+          aggregateBelowZoom: l.aggregate?.belowZoom || null,
+          aggregateAboveFeatures: l.aggregate?.maxFeatures ?? null,
           tiles: `/ogc/collections/${l.id}/tiles/WebMercatorQuad/{z}/{y}/{x}`,
         })),
       }

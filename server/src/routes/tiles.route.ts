@@ -31,9 +31,13 @@ function tileFields(layer: LayerSource): Record<string, string> {
     const p = layer.properties.find((q) => q.name === c)
     fields[c] = p?.type === 'integer' || p?.type === 'number' ? 'Number' : p?.type === 'boolean' ? 'Boolean' : 'String'
   }
-  if (layer.aggregate) {
-    fields.count = `Number (below zoom ${layer.aggregate.belowZoom}: features in the grid cell)`
-    fields.area_m2 = `Number (below zoom ${layer.aggregate.belowZoom}: summed area in the grid cell, m²)`
+  const agg = layer.aggregate
+  if (agg) {
+    const where = [agg.belowZoom > 0 ? `below zoom ${agg.belowZoom}` : '', agg.maxFeatures ? `in tiles with over ${agg.maxFeatures} features` : '']
+      .filter(Boolean)
+      .join(' and ')
+    fields.count = `Number (${where}: features in the grid cell${agg.groupBy ? ` with this ${agg.groupBy}` : ''})`
+    fields.area_m2 = `Number (${where}: summed area in the grid cell, m²)`
   }
   return fields
 }

@@ -27,10 +27,12 @@ export interface LayerSource {
   /** Columns each tile feature carries: only what the style uses. */
   tileColumns: readonly string[]
   /**
-   * Below this zoom the layer is too dense to draw one by one: tiles carry grid cells instead,
-   * points with `count` and `area_m2` (sum of areaColumn) aggregated from pointColumn.
+   * Where the layer is too dense to draw one by one, tiles carry grid cells instead: points with
+   * `count` and `area_m2` (sum of areaColumn), placed at the centroid of the cell's points, one
+   * per value of groupBy if given (e.g. per case status, so colours still mean something).
+   * Always below belowZoom; at any zoom for a tile holding more than maxFeatures rows.
    */
-  aggregate?: { belowZoom: number; pointColumn: string; areaColumn: string }
+  aggregate?: { belowZoom: number; maxFeatures?: number; point: string; areaColumn: string; groupBy?: string }
   /** Attributes of items, and the properties a filter may name (the queryables). */
   properties: readonly Property[]
   /** SQL expression (from this file only) of the date that `datetime` filters on, if the layer has one. */
@@ -80,7 +82,7 @@ export const LAYERS: readonly LayerSource[] = [
     id: 'buildings', title: '建筑', description: 'Building footprints with floors, use and safety grade',
     table: 'buildings', key: 'id', geometryKind: 'polygon', minzoom: 0,
     tileColumns: ['id', 'floors', 'use'],
-    aggregate: { belowZoom: 13, pointColumn: 'centroid', areaColumn: 'footprint_area_m2' },
+    aggregate: { belowZoom: 13, point: 'centroid', areaColumn: 'footprint_area_m2' },
     properties: [
       p('id', 'integer', '编号'), p('admin_code', 'string', '所在村社区'), p('parcel_id', 'integer', '所在宗地'),
       p('floors', 'integer', '层数'), p('structure', 'string', '结构', ['brick_concrete', 'brick_wood', 'steel', 'frame', 'simple', 'other']),
@@ -118,6 +120,7 @@ export const LAYERS: readonly LayerSource[] = [
     id: 'cases', title: '违法建设台账', description: 'The violation ledger: one row per illegal structure or site',
     table: 'cases', key: 'id', geometryKind: 'mixed', minzoom: 0,
     tileColumns: ['id', 'case_no', 'status', 'use'],
+    aggregate: { belowZoom: 0, maxFeatures: 5000, point: 'ST_PointOnSurface(geom)', areaColumn: 'coalesce(land_area_recorded_m2, land_area_computed_m2)', groupBy: 'status' },
     properties: [
       p('id', 'integer', '编号'), p('case_no', 'string', '台账编号'), p('admin_code', 'string', '所在村社区'), p('location_text', 'string', '位置'),
       p('use', 'string', '用途', CASE_USE), p('ownership', 'string', '权属类别', ['collective', 'state', 'enterprise', 'government_social', 'individual']),

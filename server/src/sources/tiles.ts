@@ -56,15 +56,18 @@ function tileSql(layer: LayerSource): { features: string; aggregated: string | n
     ORDER BY ${layer.key}
     LIMIT ${MAX_FEATURES_PER_TILE}`
   const agg = layer.aggregate
+  const group = agg?.groupBy ? `, ${agg.groupBy}` : ''
   const aggregated = agg
     ? `
-    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env, 360.0 / (2 ^ $1) / ${GRID_CELLS_PER_TILE} AS cell)
-    SELECT ST_AsGeoJSON(ST_Centroid(ST_Collect(${agg.pointColumn})), 7) AS geojson,
-           json_build_object('count', count(*), 'area_m2', round(sum(${agg.areaColumn}))) AS props
-    FROM ${layer.table}, tile
-    WHERE ${agg.pointColumn} && tile.env ${scope}
-    GROUP BY floor(ST_X(${agg.pointColumn}) / tile.cell), floor(ST_Y(${agg.pointColumn}) / tile.cell)
-    ORDER BY min(${layer.key})
+    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env, 360.0 / (2 ^ $1) / ${GRID_CELLS_PER_TILE} AS cell),
+    pts AS (SELECT ${layer.key} AS key, ${agg.point} AS pt, ${agg.areaColumn} AS area${group}
+            FROM ${layer.table}, tile WHERE geom && tile.env ${scope})
+    SELECT ST_AsGeoJSON(ST_Centroid(ST_Collect(pt)), 7) AS geojson,
+           json_build_object('count', count(*), 'area_m2', round(coalesce(sum(area), 0))${agg.groupBy ? `, '${agg.groupBy}', ${agg.groupBy}` : ''}) AS props
+    FROM pts, tile
+    WHERE pt && tile.env
+    GROUP BY floor(ST_X(pt) / tile.cell), floor(ST_Y(pt) / tile.cell)${group}
+    ORDER BY min(key)
     LIMIT ${MAX_FEATURES_PER_TILE}`
     : null
   return { features, aggregated }
@@ -135,8 +138,16 @@ export class TileService {
   async make(db: Queryable, layer: LayerSource, { z, x, y, scope }: TileRequest): Promise<Uint8Array | null> {
     if (z < layer.minzoom) return null
     const sql = this.sql.get(layer.id)!
-    const aggregated = layer.aggregate && z < layer.aggregate.belowZoom
-    const { rows } = await db.query<Row>(aggregated ? sql.aggregated! : sql.features, [z, x, y, scope])
+    const params = [z, x, y, scope]
+    const agg = layer.aggregate
+    let rows: Row[]
+    if (agg && z < agg.belowZoom) {
+      rows = (await db.query<Row>(sql.aggregated!, params)).rows
+    } else {
+      rows = (await db.query<Row>(sql.features, params)).rows
+      // Too many to draw one by one (and to fit the byte budget): the same tile, aggregated.
+      if (agg?.maxFeatures && rows.length > agg.maxFeatures) rows = (await db.query<Row>(sql.aggregated!, params)).rows
+    }
     if (rows.length === 0) return null
     if (rows.length === MAX_FEATURES_PER_TILE) this.log.warn({ layer: layer.id, z, x, y }, 'tile cut at the feature cap')
     const features: Feature<Geometry>[] = rows.map((r) => ({
