@@ -13,6 +13,7 @@ import type { Db } from './db/db.ts'
 import { registerAccess } from './http/access.ts'
 import { registerProblemHandlers, sendProblem } from './http/problem.ts'
 import { authRoutes } from './routes/auth.route.ts'
+import { caseRoutes } from './routes/cases.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
@@ -56,6 +57,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(metaRoutes, { db })
   await app.register(ogcRoutes, { db })
   await app.register(searchRoutes, { db })
+  await app.register(caseRoutes, { db })
   await app.register(tileRoutes, { db })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))

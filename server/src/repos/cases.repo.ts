@@ -1,0 +1,323 @@
+// The ledger: creating cases, reading them, and moving them through their lifecycle.
+// Every write bumps `version` (the ETag) and appends to case_history in the same transaction.
+import type { Db, Queryable } from '../db/db.ts'
+import { allowedActions, overdue, planTransition, type CaseAction, type CaseStatus, type Overdue, type TransitionInput } from '../domain/case-lifecycle.ts'
+
+export class CaseInputError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message)
+  }
+}
+/** The case changed since the caller read it (If-Match does not match). */
+export class StaleVersionError extends Error {
+  constructor(readonly current: number) {
+    super(`the case was changed by someone else (now version ${current}); reload it and try again`)
+  }
+}
+
+export const CASE_USES = ['residential', 'storage', 'commercial', 'office', 'other'] as const
+export const CASE_SOURCES = ['satellite', 'patrol', 'report', 'self_check', 'assigned'] as const
+export const OWNERSHIPS = ['collective', 'state', 'enterprise', 'government_social', 'individual'] as const
+export const CASE_FLAGS = ['walled_compound', 'crowded_courtyard', 'wall_opening', 'rented_3plus', 'farmland', 'official_involved'] as const
+
+export interface NewCase {
+  geometry: { type: string; coordinates: unknown }
+  use: (typeof CASE_USES)[number]
+  source: (typeof CASE_SOURCES)[number]
+  foundAt: string
+  ownership?: (typeof OWNERSHIPS)[number]
+  locationText?: string
+  buildingForm?: string
+  floors?: number
+  landAreaRecordedM2?: number
+  floorAreaRecordedM2?: number
+  flags?: (typeof CASE_FLAGS)[number][]
+  newConstruction?: boolean
+  /** Set only to override the admin unit the geometry lies in; needs adminOverrideReason. */
+  adminCode?: string
+  adminOverrideReason?: string
+}
+
+export interface CaseRecord {
+  id: number
+  caseNo: string
+  adminCode: string
+  adminName: string
+  status: CaseStatus
+  version: number
+  use: string
+  source: string
+  ownership: string | null
+  locationText: string | null
+  buildingForm: string | null
+  floors: number | null
+  flags: string[]
+  newConstruction: boolean
+  landAreaRecordedM2: number | null
+  floorAreaRecordedM2: number | null
+  landAreaComputedM2: number | null
+  floorAreaComputedM2: number | null
+  foundAt: string
+  reachedAt: string | null
+  notifiedAt: string | null
+  orderIssuedAt: string | null
+  deadline: string | null
+  disposal: string | null
+  disposalReason: string | null
+  disposedAt: string | null
+  acceptedAt: string | null
+  closedAt: string | null
+  demolishedLandAreaM2: number | null
+  demolishedFloorAreaM2: number | null
+  reuse: string | null
+  regreenedAreaM2: number | null
+  reopenedFrom: number | null
+  geometry: unknown
+  allowedActions: CaseAction[]
+  overdue: Overdue
+}
+
+const ts = (col: string) => `to_char(c.${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
+
+const SELECT_CASE = `
+  SELECT c.id, c.case_no, c.admin_code, a.name AS admin_name, c.status, c.version, c.use, c.source, c.ownership,
+         c.location_text, c.building_form, c.floors, c.flags, c.new_construction,
+         c.land_area_recorded_m2, c.floor_area_recorded_m2, c.land_area_computed_m2, c.floor_area_computed_m2,
+         ${ts('found_at')} AS found_at, ${ts('reached_at')} AS reached_at, ${ts('notified_at')} AS notified_at,
+         ${ts('order_issued_at')} AS order_issued_at, c.deadline, c.disposal, c.disposal_reason,
+         ${ts('disposed_at')} AS disposed_at, ${ts('accepted_at')} AS accepted_at, ${ts('closed_at')} AS closed_at,
+         c.demolished_land_area_m2, c.demolished_floor_area_m2, c.reuse, c.regreened_area_m2, c.reopened_from,
+         ST_AsGeoJSON(c.geom, 8) AS geometry
+  FROM cases c JOIN admin_units a ON a.code = c.admin_code`
+
+type Row = Record<string, unknown>
+
+function toRecord(r: Row, now: Date): CaseRecord {
+  const status = r.status as CaseStatus
+  const rec = {
+    id: r.id as number,
+    caseNo: r.case_no as string,
+    adminCode: r.admin_code as string,
+    adminName: r.admin_name as string,
+    status,
+    version: r.version as number,
+    use: r.use as string,
+    source: r.source as string,
+    ownership: r.ownership as string | null,
+    locationText: r.location_text as string | null,
+    buildingForm: r.building_form as string | null,
+    floors: r.floors as number | null,
+    flags: r.flags as string[],
+    newConstruction: r.new_construction as boolean,
+    landAreaRecordedM2: r.land_area_recorded_m2 as number | null,
+    floorAreaRecordedM2: r.floor_area_recorded_m2 as number | null,
+    landAreaComputedM2: r.land_area_computed_m2 as number | null,
+    floorAreaComputedM2: r.floor_area_computed_m2 as number | null,
+    foundAt: r.found_at as string,
+    reachedAt: r.reached_at as string | null,
+    notifiedAt: r.notified_at as string | null,
+    orderIssuedAt: r.order_issued_at as string | null,
+    deadline: r.deadline as string | null,
+    disposal: r.disposal as string | null,
+    disposalReason: r.disposal_reason as string | null,
+    disposedAt: r.disposed_at as string | null,
+    acceptedAt: r.accepted_at as string | null,
+    closedAt: r.closed_at as string | null,
+    demolishedLandAreaM2: r.demolished_land_area_m2 as number | null,
+    demolishedFloorAreaM2: r.demolished_floor_area_m2 as number | null,
+    reuse: r.reuse as string | null,
+    regreenedAreaM2: r.regreened_area_m2 as number | null,
+    reopenedFrom: r.reopened_from as number | null,
+    geometry: JSON.parse(r.geometry as string),
+  }
+  return { ...rec, allowedActions: allowedActions(status), overdue: overdue(rec, now) }
+}
+
+export async function getCase(db: Queryable, id: number, scope: string, now = new Date()): Promise<CaseRecord | null> {
+  const r = await db.query<Row>(`${SELECT_CASE} WHERE c.id = $1 AND c.admin_code LIKE $2 || '%'`, [id, scope])
+  return r.rows[0] ? toRecord(r.rows[0], now) : null
+}
+
+/** The village the geometry lies in (by a point on its surface), or null outside the district. */
+async function villageOf(db: Queryable, geojson: string): Promise<string | null> {
+  const r = await db.query<{ code: string }>(
+    `SELECT code FROM admin_units
+     WHERE level = 'village' AND ST_Intersects(geom, ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326)))
+     ORDER BY code LIMIT 1`,
+    [geojson],
+  )
+  return r.rows[0]?.code ?? null
+}
+
+async function checkGeometry(db: Queryable, geojson: string): Promise<void> {
+  let r
+  try {
+    r = await db.query<{ type: string; valid: boolean; reason: string; empty: boolean; area: number | null }>(
+      `SELECT GeometryType(g) AS type, ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, ST_IsEmpty(g) AS empty,
+              CASE WHEN GeometryType(g) IN ('POLYGON', 'MULTIPOLYGON') THEN ST_Area(g::geography) END AS area
+       FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g) q`,
+      [geojson],
+    )
+  } catch {
+    throw new CaseInputError('geometry is not a GeoJSON geometry', 'geometry')
+  }
+  const g = r.rows[0]!
+  if (!['POINT', 'POLYGON', 'MULTIPOLYGON'].includes(g.type)) throw new CaseInputError(`geometry must be a Point, Polygon or MultiPolygon, not ${g.type}`, 'geometry')
+  if (g.empty) throw new CaseInputError('geometry is empty', 'geometry')
+  if (!g.valid) throw new CaseInputError(`geometry is invalid: ${g.reason}`, 'geometry')
+  if (g.area !== null && g.area > 1_000_000) throw new CaseInputError(`the site is ${Math.round(g.area)} m²; more than 1 km² is not one structure`, 'geometry')
+}
+
+/** Next readable number in a village: VILLAGECODE-YEAR-NNNN. Serialised per village by an advisory lock. */
+async function nextCaseNo(tx: Queryable, village: string, year: number): Promise<string> {
+  await tx.query('SELECT pg_advisory_xact_lock(727100100, hashtext($1))', [village])
+  const prefix = `${village}-${year}-`
+  const r = await tx.query<{ n: number | null }>(
+    `SELECT max(split_part(case_no, '-', 3)::int) AS n FROM cases
+     WHERE case_no LIKE $1 || '%' AND split_part(case_no, '-', 3) ~ '^[0-9]{1,9}$'`,
+    [prefix],
+  )
+  return `${prefix}${String((r.rows[0]?.n ?? 0) + 1).padStart(4, '0')}`
+}
+
+export async function createCase(db: Db, input: NewCase, userId: number, scope: string, now = new Date()): Promise<CaseRecord> {
+  const geojson = JSON.stringify(input.geometry)
+  await checkGeometry(db, geojson)
+  const found = Date.parse(input.foundAt)
+  if (Number.isNaN(found)) throw new CaseInputError(`foundAt ${input.foundAt} is not a date-time`, 'foundAt')
+  if (found > now.getTime() + 5 * 60_000) throw new CaseInputError(`foundAt ${input.foundAt} is in the future`, 'foundAt')
+  const located = await villageOf(db, geojson)
+  if (!located) throw new CaseInputError('the geometry lies outside the district', 'geometry')
+  let adminCode = located
+  if (input.adminCode && input.adminCode !== located) {
+    if (!input.adminOverrideReason?.trim()) {
+      throw new CaseInputError(`the geometry lies in ${located}; to file the case under ${input.adminCode} give adminOverrideReason`, 'adminOverrideReason')
+    }
+    const exists = await db.query("SELECT 1 FROM admin_units WHERE code = $1 AND level = 'village'", [input.adminCode])
+    if (exists.rowCount === 0) throw new CaseInputError(`adminCode ${input.adminCode} is not a village`, 'adminCode')
+    adminCode = input.adminCode
+  }
+  if (!adminCode.startsWith(scope)) throw new CaseInputError(`the case lies in ${adminCode}, outside your area ${scope}`, 'geometry')
+
+  const id = await db.transaction(async (tx) => {
+    const caseNo = await nextCaseNo(tx, adminCode, new Date(found).getUTCFullYear())
+    const r = await tx.query<{ id: number }>(
+      `INSERT INTO cases (case_no, admin_code, admin_override_reason, location_text, use, ownership, building_form, floors,
+                          land_area_recorded_m2, floor_area_recorded_m2, source, flags, new_construction, found_at, created_by, geom)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ST_SetSRID(ST_GeomFromGeoJSON($16), 4326))
+       RETURNING id`,
+      [
+        caseNo, adminCode, adminCode === located ? null : input.adminOverrideReason!.trim(), input.locationText ?? null, input.use,
+        input.ownership ?? null, input.buildingForm ?? null, input.floors ?? null, input.landAreaRecordedM2 ?? null,
+        input.floorAreaRecordedM2 ?? null, input.source, input.flags ?? [], input.newConstruction ?? false, input.foundAt, userId, geojson,
+      ],
+    )
+    const newId = r.rows[0]!.id
+    await tx.query(
+      `INSERT INTO case_history (case_id, user_id, action, to_status, after) VALUES ($1, $2, 'create', 'identified', $3)`,
+      [newId, userId, JSON.stringify({ case_no: caseNo, admin_code: adminCode, use: input.use, source: input.source })],
+    )
+    return newId
+  })
+  return (await getCase(db, id, scope, now))!
+}
+
+export interface TransitionResult {
+  record: CaseRecord
+}
+
+/**
+ * Applies a lifecycle action if the caller saw the current version. The row is locked for the
+ * check and the write, so of two concurrent writers with the same version one wins and the other
+ * gets StaleVersionError; both attempts are visible afterwards (the winner in history, the loser
+ * as a refused attempt).
+ */
+export async function transitionCase(
+  db: Db,
+  id: number,
+  scope: string,
+  expectedVersion: number,
+  input: TransitionInput,
+  userId: number,
+  now = new Date(),
+): Promise<CaseRecord | null> {
+  const outcome = await db.transaction(async (tx) => {
+    const r = await tx.query<Row>(
+      `SELECT id, status, version, ${ts('found_at')} AS found_at, ${ts('order_issued_at')} AS order_issued_at, deadline,
+              ${ts('disposed_at')} AS disposed_at, coalesce(land_area_recorded_m2, land_area_computed_m2) AS land
+       FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`,
+      [id, scope],
+    )
+    const row = r.rows[0]
+    if (!row) return null
+    if (row.version !== expectedVersion) return { kind: 'stale' as const, version: row.version as number }
+    const plan = planTransition(
+      {
+        status: row.status as CaseStatus,
+        foundAt: row.found_at as string,
+        orderIssuedAt: row.order_issued_at as string | null,
+        deadline: row.deadline as string | null,
+        disposedAt: row.disposed_at as string | null,
+        landAreaM2: row.land as number | null,
+      },
+      input,
+      now,
+    )
+    const columns = Object.keys(plan.changes)
+    const before = await tx.query<Row>(`SELECT ${columns.map((c) => `c.${c}`).join(', ')} FROM cases c WHERE id = $1`, [id])
+    // Column names come from planTransition's fixed set, never from the request.
+    const sets = columns.map((c, i) => `${c} = $${i + 2}`).join(', ')
+    await tx.query(`UPDATE cases SET ${sets}, version = version + 1, updated_at = now() WHERE id = $1`, [id, ...columns.map((c) => plan.changes[c])])
+    await tx.query(
+      `INSERT INTO case_history (case_id, user_id, action, from_status, to_status, reason, before, after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [id, userId, `transition:${input.action}`, plan.from, plan.to, input.reason ?? null, JSON.stringify(before.rows[0]), JSON.stringify(plan.changes)],
+    )
+    return { kind: 'done' as const }
+  })
+  if (outcome === null) return null
+  if (outcome.kind === 'stale') {
+    // Recorded outside the rolled-back work: a refused write is part of the trace too.
+    await db.query(
+      `INSERT INTO case_history (case_id, user_id, action, reason, after) VALUES ($1, $2, 'refused:stale_version', $3, $4)`,
+      [id, userId, `expected version ${expectedVersion}, found ${outcome.version}`, JSON.stringify(input)],
+    )
+    throw new StaleVersionError(outcome.version)
+  }
+  return getCase(db, id, scope, now)
+}
+
+export interface HistoryEntry {
+  id: number
+  at: string
+  user: string | null
+  action: string
+  fromStatus: string | null
+  toStatus: string | null
+  reason: string | null
+  before: unknown
+  after: unknown
+}
+
+export async function caseHistory(db: Queryable, id: number): Promise<HistoryEntry[]> {
+  const r = await db.query<Row>(
+    `SELECT h.id, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, u.username, h.action,
+            h.from_status, h.to_status, h.reason, h.before, h.after
+     FROM case_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.case_id = $1 ORDER BY h.at, h.id`,
+    [id],
+  )
+  return r.rows.map((row) => ({
+    id: row.id as number,
+    at: row.at as string,
+    user: row.username as string | null,
+    action: row.action as string,
+    fromStatus: row.from_status as string | null,
+    toStatus: row.to_status as string | null,
+    reason: row.reason as string | null,
+    before: row.before,
+    after: row.after,
+  }))
+}

@@ -1,0 +1,117 @@
+// The ledger's case API: create, read (with ETag), lifecycle transitions (If-Match), history.
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Db } from '../db/db.ts'
+import { CASE_ACTIONS, DEMOLITION_KINDS, REUSES, TransitionError } from '../domain/case-lifecycle.ts'
+import { READERS, type Role } from '../domain/roles.ts'
+import { principalOf } from '../http/access.ts'
+import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { CASE_FLAGS, CASE_SOURCES, CASE_USES, CaseInputError, caseHistory, createCase, getCase, OWNERSHIPS, StaleVersionError, transitionCase } from '../repos/cases.repo.ts'
+
+/** Who records cases and moves them on: the field teams and the planners' office. */
+const CASE_WRITERS: readonly Role[] = ['admin', 'planner', 'field']
+
+const etagOf = (version: number) => `"v${version}"`
+
+/** The version an If-Match header names; 428 without one, 412 for one we never issue. */
+function expectedVersion(header: string | undefined): number {
+  if (!header) throw new HttpProblem(428, 'Precondition Required', 'send If-Match with the ETag of the case you read, so a concurrent change is not overwritten')
+  const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
+  if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this case; reload it`)
+  return Number(m[1])
+}
+
+const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+
+const NewCaseBody = Type.Object(
+  {
+    geometry: Type.Object({ type: Type.String(), coordinates: Type.Any() }, { description: 'GeoJSON Point, Polygon or MultiPolygon in lon/lat' }),
+    use: Type.Enum(CASE_USES),
+    source: Type.Enum(CASE_SOURCES),
+    foundAt: Type.String({ format: 'date-time' }),
+    ownership: Type.Optional(Type.Enum(OWNERSHIPS)),
+    locationText: Type.Optional(Type.String({ maxLength: 500 })),
+    buildingForm: Type.Optional(Type.String({ maxLength: 100 })),
+    floors: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    landAreaRecordedM2: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
+    floorAreaRecordedM2: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000 })),
+    flags: Type.Optional(Type.Array(Type.Enum(CASE_FLAGS), { uniqueItems: true })),
+    newConstruction: Type.Optional(Type.Boolean()),
+    adminCode: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+    adminOverrideReason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+)
+
+const TransitionBody = Type.Object(
+  {
+    action: Type.Enum(CASE_ACTIONS),
+    at: Type.String({ format: 'date-time' }),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    deadline: Type.Optional(Type.String({ format: 'date' })),
+    disposal: Type.Optional(Type.Enum(DEMOLITION_KINDS)),
+    demolishedLandAreaM2: Type.Optional(Type.Number()),
+    demolishedFloorAreaM2: Type.Optional(Type.Number()),
+    reuse: Type.Optional(Type.Enum(REUSES)),
+    regreenedAreaM2: Type.Optional(Type.Number()),
+    permitRef: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+
+export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/api/cases/:id',
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'One case with its allowed actions and clocks; ETag = version', params: CaseParams } },
+    async (request, reply) => {
+      const c = await getCase(db, request.params.id, principalOf(request).scope)
+      if (!c) throw notFound(`no case ${request.params.id}`)
+      return reply.header('etag', etagOf(c.version)).send(c)
+    },
+  )
+
+  app.post(
+    '/api/cases',
+    { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Record a new case (排查认定)', body: NewCaseBody } },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      try {
+        const c = await createCase(db, request.body, user.id, scope)
+        return reply.code(201).header('etag', etagOf(c.version)).header('location', `/api/cases/${c.id}`).send(c)
+      } catch (err) {
+        if (err instanceof CaseInputError) throw badRequest(err.message, { field: err.field })
+        throw err
+      }
+    },
+  )
+
+  app.post(
+    '/api/cases/:id/transitions',
+    {
+      config: { access: { roles: CASE_WRITERS } },
+      schema: { tags: ['ledger'], summary: 'Move a case on in its lifecycle; needs If-Match', params: CaseParams, body: TransitionBody },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      const version = expectedVersion(request.headers['if-match'])
+      try {
+        const c = await transitionCase(db, request.params.id, scope, version, request.body, user.id)
+        if (!c) throw notFound(`no case ${request.params.id}`)
+        return reply.header('etag', etagOf(c.version)).send(c)
+      } catch (err) {
+        if (err instanceof TransitionError) throw badRequest(err.message, err.field ? { field: err.field } : {})
+        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+        throw err
+      }
+    },
+  )
+
+  app.get(
+    '/api/cases/:id/history',
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'Every change to the case, oldest first (全程留痕)', params: CaseParams } },
+    async (request) => {
+      const c = await getCase(db, request.params.id, principalOf(request).scope)
+      if (!c) throw notFound(`no case ${request.params.id}`)
+      return { history: await caseHistory(db, c.id) }
+    },
+  )
+}
