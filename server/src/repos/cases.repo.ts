@@ -321,3 +321,210 @@ export async function caseHistory(db: Queryable, id: number): Promise<HistoryEnt
     after: row.after,
   }))
 }
+
+// ---- the ledger table: filters, sort, paging and totals ----
+
+export const CASE_SORTS = { found_at: 'c.found_at', case_no: 'c.case_no', deadline: 'c.deadline', status: 'c.status', admin_code: 'c.admin_code' } as const
+export type CaseSort = keyof typeof CASE_SORTS
+
+export interface CaseFilter {
+  scope: string
+  /** admin-unit code prefix (town or village) inside the scope */
+  admin?: string
+  status?: CaseStatus[]
+  use?: string[]
+  source?: string[]
+  flags?: string[]
+  overdue?: 'deadline' | 'reach' | 'removal' | 'any'
+  foundFrom?: string
+  foundTo?: string
+  sort: CaseSort
+  descending: boolean
+  limit: number
+  offset: number
+}
+
+export interface CaseListRow {
+  id: number
+  caseNo: string
+  adminCode: string
+  adminName: string
+  status: CaseStatus
+  use: string
+  source: string
+  flags: string[]
+  foundAt: string
+  deadline: string | null
+  landAreaM2: number | null
+  floorAreaM2: number | null
+  overdue: Overdue
+  version: number
+}
+
+export interface CaseList {
+  total: number
+  /** Recorded area where there is one, else computed (DESIGN: a survey wins). */
+  totals: { landAreaM2: number; floorAreaM2: number; demolishedLandAreaM2: number; demolishedFloorAreaM2: number; regreenedAreaM2: number }
+  items: CaseListRow[]
+}
+
+export async function listCases(db: Queryable, f: CaseFilter, now = new Date()): Promise<CaseList> {
+  const params: unknown[] = [f.scope]
+  const add = (v: unknown) => `$${params.push(v)}`
+  const where = [`c.admin_code LIKE $1 || '%'`]
+  if (f.admin) where.push(`c.admin_code LIKE ${add(f.admin)} || '%'`)
+  if (f.status?.length) where.push(`c.status = ANY(${add(f.status)}::text[])`)
+  if (f.use?.length) where.push(`c.use = ANY(${add(f.use)}::text[])`)
+  if (f.source?.length) where.push(`c.source = ANY(${add(f.source)}::text[])`)
+  if (f.flags?.length) where.push(`c.flags @> ${add(f.flags)}::text[]`)
+  if (f.foundFrom) where.push(`c.found_at >= ${add(f.foundFrom)}::timestamptz`)
+  if (f.foundTo) where.push(`c.found_at <= ${add(f.foundTo)}::timestamptz`)
+  if (f.overdue) {
+    // The clocks of domain/case-lifecycle.ts as SQL, for filtering (tests/api/ledger checks they agree).
+    const nowParam = add(now.toISOString())
+    const deadline = `(c.status = 'order_issued' AND c.deadline < (${nowParam}::timestamptz AT TIME ZONE 'UTC')::date)`
+    const open = `c.status IN ('identified', 'notified', 'order_issued') AND c.new_construction`
+    const reach = `(${open} AND c.reached_at IS NULL AND c.found_at < ${nowParam}::timestamptz - interval '1 hour')`
+    const removal = `(${open} AND c.found_at < ${nowParam}::timestamptz - interval '3 days')`
+    where.push({ deadline, reach, removal, any: `(${deadline} OR ${reach} OR ${removal})` }[f.overdue])
+  }
+  const w = where.join(' AND ')
+  const totals = await db.query<{ n: number; land: number; floor: number; dl: number; df: number; rg: number }>(
+    `SELECT count(*) AS n,
+            coalesce(sum(coalesce(c.land_area_recorded_m2, c.land_area_computed_m2)), 0) AS land,
+            coalesce(sum(coalesce(c.floor_area_recorded_m2, c.floor_area_computed_m2)), 0) AS floor,
+            coalesce(sum(c.demolished_land_area_m2), 0) AS dl, coalesce(sum(c.demolished_floor_area_m2), 0) AS df,
+            coalesce(sum(c.regreened_area_m2), 0) AS rg
+     FROM cases c WHERE ${w}`,
+    params,
+  )
+  const order = `${CASE_SORTS[f.sort]} ${f.descending ? 'DESC' : 'ASC'} NULLS LAST, c.id`
+  const rows = await db.query<Row>(
+    `SELECT c.id, c.case_no, c.admin_code, a.name AS admin_name, c.status, c.use, c.source, c.flags, c.new_construction, c.version,
+            ${ts('found_at')} AS found_at, ${ts('reached_at')} AS reached_at, c.deadline,
+            coalesce(c.land_area_recorded_m2, c.land_area_computed_m2) AS land, coalesce(c.floor_area_recorded_m2, c.floor_area_computed_m2) AS floor
+     FROM cases c JOIN admin_units a ON a.code = c.admin_code
+     WHERE ${w} ORDER BY ${order} LIMIT ${add(f.limit)} OFFSET ${add(f.offset)}`,
+    params,
+  )
+  const t = totals.rows[0]!
+  return {
+    total: t.n,
+    totals: { landAreaM2: t.land, floorAreaM2: t.floor, demolishedLandAreaM2: t.dl, demolishedFloorAreaM2: t.df, regreenedAreaM2: t.rg },
+    items: rows.rows.map((r) => ({
+      id: r.id as number,
+      caseNo: r.case_no as string,
+      adminCode: r.admin_code as string,
+      adminName: r.admin_name as string,
+      status: r.status as CaseStatus,
+      use: r.use as string,
+      source: r.source as string,
+      flags: r.flags as string[],
+      foundAt: r.found_at as string,
+      deadline: r.deadline as string | null,
+      landAreaM2: r.land as number | null,
+      floorAreaM2: r.floor as number | null,
+      version: r.version as number,
+      overdue: overdue(
+        { status: r.status as CaseStatus, newConstruction: r.new_construction as boolean, foundAt: r.found_at as string, reachedAt: r.reached_at as string | null, deadline: r.deadline as string | null },
+        now,
+      ),
+    })),
+  }
+}
+
+// ---- editing attributes ----
+
+/** Attributes an edit may change, with their columns. Status only moves through transitions. */
+export const EDITABLE = {
+  locationText: 'location_text',
+  use: 'use',
+  ownership: 'ownership',
+  buildingForm: 'building_form',
+  floors: 'floors',
+  landAreaRecordedM2: 'land_area_recorded_m2',
+  floorAreaRecordedM2: 'floor_area_recorded_m2',
+  flags: 'flags',
+  newConstruction: 'new_construction',
+  reachedAt: 'reached_at',
+} as const
+export type CaseEdit = Partial<Record<keyof typeof EDITABLE, unknown>> & { reason?: string }
+
+export async function editCase(db: Db, id: number, scope: string, expectedVersion: number, edit: CaseEdit, userId: number, now = new Date()): Promise<CaseRecord | null> {
+  const fields = (Object.keys(edit) as (keyof CaseEdit)[]).filter((k) => k !== 'reason') as (keyof typeof EDITABLE)[]
+  if (fields.length === 0) throw new CaseInputError('nothing to change', 'body')
+  if (edit.reachedAt !== undefined) {
+    const t = Date.parse(String(edit.reachedAt))
+    if (Number.isNaN(t) || t > now.getTime() + 5 * 60_000) throw new CaseInputError(`reachedAt ${String(edit.reachedAt)} is not a past date-time`, 'reachedAt')
+  }
+  const outcome = await db.transaction(async (tx) => {
+    const cols = fields.map((f) => EDITABLE[f])
+    const r = await tx.query<Row>(
+      `SELECT version, ${ts('found_at')} AS found_at, ${cols.map((c) => `c.${c}`).join(', ')} FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`,
+      [id, scope],
+    )
+    const row = r.rows[0]
+    if (!row) return null
+    if (row.version !== expectedVersion) return { kind: 'stale' as const, version: row.version as number }
+    if (edit.reachedAt !== undefined && Date.parse(String(edit.reachedAt)) < Date.parse(row.found_at as string)) {
+      throw new CaseInputError(`reachedAt ${String(edit.reachedAt)} is before the case was found (${String(row.found_at)})`, 'reachedAt')
+    }
+    const before = Object.fromEntries(cols.map((c) => [c, row[c]]))
+    const after = Object.fromEntries(fields.map((f) => [EDITABLE[f], edit[f] ?? null]))
+    await tx.query(
+      `UPDATE cases SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`,
+      [id, ...fields.map((f) => edit[f] ?? null)],
+    )
+    await tx.query(`INSERT INTO case_history (case_id, user_id, action, reason, before, after) VALUES ($1, $2, 'edit', $3, $4, $5)`, [
+      id, userId, edit.reason ?? null, JSON.stringify(before), JSON.stringify(after),
+    ])
+    return { kind: 'done' as const }
+  })
+  if (outcome === null) return null
+  if (outcome.kind === 'stale') throw new StaleVersionError(outcome.version)
+  return getCase(db, id, scope, now)
+}
+
+// ---- 回头看: re-inspection of a closed case ----
+
+export interface Inspection {
+  at: string
+  result: 'clean' | 'rebound'
+  note?: string
+}
+
+/** Records a re-inspection; a rebound opens a new case on the same site, linked to the old one. */
+export async function reinspectCase(db: Db, id: number, scope: string, input: Inspection, userId: number, now = new Date()): Promise<{ inspectionId: number; reboundCaseId: number | null } | null> {
+  const t = Date.parse(input.at)
+  if (Number.isNaN(t) || t > now.getTime() + 5 * 60_000) throw new CaseInputError(`at ${input.at} is not a past date-time`, 'at')
+  return db.transaction(async (tx) => {
+    const r = await tx.query<Row>(`SELECT id, status, admin_code, ${ts('closed_at')} AS closed_at FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`, [id, scope])
+    const c = r.rows[0]
+    if (!c) return null
+    if (c.status !== 'closed') throw new CaseInputError(`only closed cases are re-inspected; this one is ${String(c.status)}`, 'status')
+    if (t < Date.parse(c.closed_at as string)) throw new CaseInputError(`at ${input.at} is before the case was closed (${String(c.closed_at)})`, 'at')
+    let reboundId: number | null = null
+    if (input.result === 'rebound') {
+      const caseNo = await nextCaseNo(tx, c.admin_code as string, new Date(t).getUTCFullYear())
+      const nc = await tx.query<{ id: number }>(
+        `INSERT INTO cases (case_no, admin_code, location_text, use, ownership, building_form, floors, source, flags, new_construction, found_at, created_by, reopened_from, geom)
+         SELECT $1, admin_code, location_text, use, ownership, building_form, floors, 'patrol', flags, true, $2, $3, id, geom FROM cases WHERE id = $4
+         RETURNING id`,
+        [caseNo, input.at, userId, id],
+      )
+      reboundId = nc.rows[0]!.id
+      await tx.query(
+        `INSERT INTO case_history (case_id, user_id, action, to_status, reason, after) VALUES ($1, $2, 'create', 'identified', $3, $4)`,
+        [reboundId, userId, `反弹: rebuilt on the site of case ${id}`, JSON.stringify({ case_no: caseNo, reopened_from: id })],
+      )
+    }
+    const ins = await tx.query<{ id: number }>(
+      `INSERT INTO case_inspections (case_id, inspected_at, result, note, rebound_case_id, inspected_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [id, input.at, input.result, input.note ?? null, reboundId, userId],
+    )
+    await tx.query(`INSERT INTO case_history (case_id, user_id, action, reason, after) VALUES ($1, $2, 'inspect', $3, $4)`, [
+      id, userId, input.note ?? null, JSON.stringify({ result: input.result, rebound_case_id: reboundId }),
+    ])
+    return { inspectionId: ins.rows[0]!.id, reboundCaseId: reboundId }
+  })
+}

@@ -5,7 +5,11 @@ import { CASE_ACTIONS, DEMOLITION_KINDS, REUSES, TransitionError } from '../doma
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import { CASE_FLAGS, CASE_SOURCES, CASE_USES, CaseInputError, caseHistory, createCase, getCase, OWNERSHIPS, StaleVersionError, transitionCase } from '../repos/cases.repo.ts'
+import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
+import {
+  CASE_FLAGS, CASE_SORTS, CASE_SOURCES, CASE_USES, CaseInputError, caseHistory, createCase, editCase, getCase, listCases, OWNERSHIPS,
+  reinspectCase, StaleVersionError, transitionCase, type CaseSort,
+} from '../repos/cases.repo.ts'
 
 /** Who records cases and moves them on: the field teams and the planners' office. */
 const CASE_WRITERS: readonly Role[] = ['admin', 'planner', 'field']
@@ -58,7 +62,76 @@ const TransitionBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** "a,b" -> ['a', 'b'], each checked against the allowed values. */
+function listParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const values = raw.split(',')
+  for (const v of values) if (!(allowed as readonly string[]).includes(v)) throw badRequest(`${name}: ${v} is not one of ${allowed.join(', ')}`)
+  return values as T[]
+}
+
+const ListQuery = Type.Object(
+  {
+    admin: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$', description: 'admin-unit code: district, town or village' })),
+    status: Type.Optional(Type.String({ description: `comma-separated: ${CASE_STATUSES.join(', ')}` })),
+    use: Type.Optional(Type.String({ description: `comma-separated: ${CASE_USES.join(', ')}` })),
+    source: Type.Optional(Type.String({ description: `comma-separated: ${CASE_SOURCES.join(', ')}` })),
+    flags: Type.Optional(Type.String({ description: `comma-separated, all must be set: ${CASE_FLAGS.join(', ')}` })),
+    overdue: Type.Optional(Type.Enum(['deadline', 'reach', 'removal', 'any'])),
+    foundFrom: Type.Optional(Type.String({ format: 'date-time' })),
+    foundTo: Type.Optional(Type.String({ format: 'date-time' })),
+    sort: Type.Optional(Type.String({ description: `${Object.keys(CASE_SORTS).join(', ')}; prefix - for descending`, default: '-found_at' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  { additionalProperties: false },
+)
+
+const EditBody = Type.Object(
+  {
+    locationText: Type.Optional(Type.String({ maxLength: 500 })),
+    use: Type.Optional(Type.Enum(CASE_USES)),
+    ownership: Type.Optional(Type.Union([Type.Enum(OWNERSHIPS), Type.Null()])),
+    buildingForm: Type.Optional(Type.String({ maxLength: 100 })),
+    floors: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    landAreaRecordedM2: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }), Type.Null()])),
+    floorAreaRecordedM2: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000 }), Type.Null()])),
+    flags: Type.Optional(Type.Array(Type.Enum(CASE_FLAGS), { uniqueItems: true })),
+    newConstruction: Type.Optional(Type.Boolean()),
+    reachedAt: Type.Optional(Type.String({ format: 'date-time', description: 'first arrival on site: stops the 1-hour clock' })),
+    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
 export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/api/cases',
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'The ledger: filter, sort, page; totals of the whole selection', querystring: ListQuery } },
+    async (request) => {
+      const q = request.query
+      const sortKey = (q.sort ?? '-found_at').replace(/^-/, '')
+      if (!(sortKey in CASE_SORTS)) throw badRequest(`sort: ${sortKey} is not one of ${Object.keys(CASE_SORTS).join(', ')}`)
+      const { scope } = principalOf(request)
+      if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
+      return listCases(db, {
+        scope,
+        ...(q.admin ? { admin: q.admin } : {}),
+        status: listParam('status', q.status, CASE_STATUSES),
+        use: listParam('use', q.use, CASE_USES),
+        source: listParam('source', q.source, CASE_SOURCES),
+        flags: listParam('flags', q.flags, CASE_FLAGS),
+        ...(q.overdue ? { overdue: q.overdue } : {}),
+        ...(q.foundFrom ? { foundFrom: q.foundFrom } : {}),
+        ...(q.foundTo ? { foundTo: q.foundTo } : {}),
+        sort: sortKey as CaseSort,
+        descending: (q.sort ?? '-found_at').startsWith('-'),
+        limit: q.limit ?? 50,
+        offset: q.offset ?? 0,
+      })
+    },
+  )
+
   app.get(
     '/api/cases/:id',
     { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'One case with its allowed actions and clocks; ETag = version', params: CaseParams } },
@@ -100,6 +173,51 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       } catch (err) {
         if (err instanceof TransitionError) throw badRequest(err.message, err.field ? { field: err.field } : {})
         if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+        throw err
+      }
+    },
+  )
+
+  app.patch(
+    '/api/cases/:id',
+    { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Edit attributes; needs If-Match; traced with before and after', params: CaseParams, body: EditBody } },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      const version = expectedVersion(request.headers['if-match'])
+      try {
+        const c = await editCase(db, request.params.id, scope, version, request.body, user.id)
+        if (!c) throw notFound(`no case ${request.params.id}`)
+        return reply.header('etag', etagOf(c.version)).send(c)
+      } catch (err) {
+        if (err instanceof CaseInputError) throw badRequest(err.message, { field: err.field })
+        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+        throw err
+      }
+    },
+  )
+
+  app.post(
+    '/api/cases/:id/inspections',
+    {
+      config: { access: { roles: CASE_WRITERS } },
+      schema: {
+        tags: ['ledger'],
+        summary: 'Re-inspect a closed case (回头看); a rebound opens a new linked case',
+        params: CaseParams,
+        body: Type.Object(
+          { at: Type.String({ format: 'date-time' }), result: Type.Enum(['clean', 'rebound']), note: Type.Optional(Type.String({ maxLength: 1000 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      try {
+        const r = await reinspectCase(db, request.params.id, scope, request.body, user.id)
+        if (!r) throw notFound(`no case ${request.params.id}`)
+        return reply.code(201).send(r)
+      } catch (err) {
+        if (err instanceof CaseInputError) throw badRequest(err.message, { field: err.field })
         throw err
       }
     },
