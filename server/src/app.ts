@@ -12,6 +12,7 @@ import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import { registerAccess } from './http/access.ts'
 import { registerProblemHandlers, sendProblem } from './http/problem.ts'
+import { attachmentRoutes } from './routes/attachments.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
 import { caseRoutes } from './routes/cases.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
@@ -19,6 +20,7 @@ import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
 import { searchRoutes } from './routes/search.route.ts'
 import { tileRoutes } from './routes/tiles.route.ts'
+import { FileStore } from './storage/file-store.ts'
 import { VERSION } from './version.ts'
 
 export interface AppOptions {
@@ -58,6 +60,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(ogcRoutes, { db })
   await app.register(searchRoutes, { db })
   await app.register(caseRoutes, { db })
+  await app.register(attachmentRoutes, { db, files: new FileStore(config.uploadDir) })
   await app.register(tileRoutes, { db })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))

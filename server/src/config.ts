@@ -19,6 +19,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Folder of the built web app served at / (absent in API-only deployments). */
   webDir: string
+  /** Folder where photos and documents are kept (back it up with the database). */
+  uploadDir: string
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +36,7 @@ const KNOWN = {
   CHAIWEI_SESSION_HOURS: 'session lifetime in hours (default 12)',
   CHAIWEI_LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
   CHAIWEI_WEB_DIR: 'built web app folder (default web/dist)',
+  CHAIWEI_UPLOAD_DIR: 'photos and documents folder (default data/uploads)',
 } as const
 
 export const configKeys: Readonly<Record<string, string>> = KNOWN
@@ -73,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     sessionHours: int(env, 'CHAIWEI_SESSION_HOURS', 12, 1, 24 * 30),
     logLevel: oneOf(env, 'CHAIWEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     webDir: resolve(root, env.CHAIWEI_WEB_DIR || 'web/dist'),
+    uploadDir: resolve(root, env.CHAIWEI_UPLOAD_DIR || 'data/uploads'),
   }
 }

@@ -1,4 +1,7 @@
 // An app on a fresh database, and signing in as a user of a given role and scope.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../server/src/app.ts'
 import { loadConfig } from '../../server/src/config.ts'
@@ -21,7 +24,8 @@ let userSeq = 0
 
 export async function testApp(fixture: Fixture = 'tiny'): Promise<TestApp> {
   const db = await freshDb(fixture)
-  const config = { ...loadConfig({}), cookieSecure: true, logLevel: 'silent' as const }
+  const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
+  const config = { ...loadConfig({}), cookieSecure: true, logLevel: 'silent' as const, uploadDir }
   const app = await buildApp({ config, db, logger: false })
   return {
     app,
@@ -39,6 +43,7 @@ export async function testApp(fixture: Fixture = 'tiny'): Promise<TestApp> {
     async close() {
       await app.close()
       await db.close()
+      rmSync(uploadDir, { recursive: true, force: true })
     },
   }
 }

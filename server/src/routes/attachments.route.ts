@@ -1,0 +1,152 @@
+// Photos and documents of a case (全程留痕 evidence). Uploads from a phone keep EXIF time and GPS;
+// a client id makes an offline replay idempotent.
+import { createHash } from 'node:crypto'
+import multipart from '@fastify/multipart'
+import exifr from 'exifr'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Db } from '../db/db.ts'
+import { READERS, type Role } from '../domain/roles.ts'
+import { principalOf } from '../http/access.ts'
+import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { addAttachment, findByClientId, getAttachment, listAttachments } from '../repos/attachments.repo.ts'
+import { getCase } from '../repos/cases.repo.ts'
+import type { FileStore } from '../storage/file-store.ts'
+
+export const MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+const WRITERS: readonly Role[] = ['admin', 'planner', 'field']
+const STAGES = ['identified', 'notified', 'order_issued', 'demolished', 'accepted', 'inspection', 'other'] as const
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The type from the bytes themselves; the client's word for it is not trusted. */
+function sniff(b: Buffer): { mime: string; kind: 'photo' | 'document' } | null {
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { mime: 'image/jpeg', kind: 'photo' }
+  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { mime: 'image/png', kind: 'photo' }
+  if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP') return { mime: 'image/webp', kind: 'photo' }
+  if (b.subarray(0, 5).toString('latin1') === '%PDF-') return { mime: 'application/pdf', kind: 'document' }
+  return null
+}
+
+/**
+ * EXIF time and position. DateTimeOriginal has no zone; OffsetTimeOriginal gives it when the camera
+ * wrote one, otherwise the photo is taken as Beijing time (UTC+8), where this product is used.
+ */
+async function exifOf(bytes: Buffer): Promise<{ takenAt: string | null; location: [number, number] | null }> {
+  try {
+    // No `pick`: it would drop the raw GPS tags exifr derives latitude and longitude from.
+    const tags = (await exifr.parse(bytes, { tiff: true, exif: true, gps: true, ifd1: false, xmp: false, icc: false, iptc: false, jfif: false, reviveValues: false })) as
+      | { DateTimeOriginal?: string; OffsetTimeOriginal?: string; latitude?: number; longitude?: number }
+      | undefined
+    if (!tags) return { takenAt: null, location: null }
+    const m = /^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})/.exec(tags.DateTimeOriginal ?? '')
+    const offset = /^[+-]\d{2}:\d{2}$/.test(tags.OffsetTimeOriginal ?? '') ? tags.OffsetTimeOriginal! : '+08:00'
+    const takenAt = m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${offset}`).toISOString() : null
+    const ok = (v: unknown, max: number) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= max
+    const location: [number, number] | null = ok(tags.longitude, 180) && ok(tags.latitude, 90) ? [tags.longitude!, tags.latitude!] : null
+    return { takenAt: takenAt && !Number.isNaN(Date.parse(takenAt)) ? takenAt : null, location }
+  } catch {
+    return { takenAt: null, location: null } // no or unreadable EXIF: the photo is still evidence
+  }
+}
+
+export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore }> = async (app, { db, files }) => {
+  await app.register(multipart, { limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 10, fieldSize: 1000 } })
+
+  app.post(
+    '/api/cases/:id/attachments',
+    {
+      config: { access: { roles: WRITERS } },
+      schema: {
+        tags: ['ledger'],
+        summary: `Attach a photo (JPEG, PNG, WebP) or PDF to a case, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file.`,
+        consumes: ['multipart/form-data'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      if (!request.isMultipart()) throw badRequest('send multipart/form-data with one file')
+      const c = await getCase(db, request.params.id, scope)
+      if (!c) throw notFound(`no case ${request.params.id}`)
+      const part = await request.file()
+      if (!part) throw badRequest('no file in the upload')
+      let bytes: Buffer
+      try {
+        bytes = await part.toBuffer()
+      } catch (err) {
+        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`)
+        }
+        throw err
+      }
+      const field = (name: string) => {
+        const f = part.fields[name] as { value?: unknown } | undefined
+        return typeof f?.value === 'string' && f.value !== '' ? f.value : null
+      }
+      const clientId = field('clientId')
+      if (clientId && !UUID.test(clientId)) throw badRequest('clientId must be a UUID', { field: 'clientId' })
+      const stage = field('stage')
+      if (stage && !(STAGES as readonly string[]).includes(stage)) throw badRequest(`stage must be one of ${STAGES.join(', ')}`, { field: 'stage' })
+      if (clientId) {
+        const earlier = await findByClientId(db, clientId, scope)
+        if (earlier) return reply.code(200).send(earlier) // a replay of an upload we already have
+      }
+      const type = sniff(bytes)
+      if (!type) throw new HttpProblem(415, 'Unsupported Media Type', 'only JPEG, PNG and WebP photos and PDF documents are accepted')
+      if (bytes.length === 0) throw badRequest('the file is empty')
+      const exif = type.kind === 'photo' ? await exifOf(bytes) : { takenAt: null, location: null }
+      const key = files.newKey()
+      await files.put(key, bytes)
+      try {
+        const id = await addAttachment(db, {
+          caseId: c.id,
+          kind: type.kind,
+          stage,
+          fileName: part.filename.slice(0, 200) || 'upload',
+          mimeType: type.mime,
+          byteSize: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          storageKey: key,
+          takenAt: exif.takenAt,
+          location: exif.location,
+          clientId,
+          userId: user.id,
+        })
+        return reply.code(201).send((await getAttachment(db, id, scope))!)
+      } catch (err) {
+        await files.remove(key)
+        if ((err as { code?: string }).code === '23505' && clientId) {
+          const earlier = await findByClientId(db, clientId, scope) // the same replay, racing
+          if (earlier) return reply.code(200).send(earlier)
+        }
+        throw err
+      }
+    },
+  )
+
+  app.get(
+    '/api/cases/:id/attachments',
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: "A case's photos and documents", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const c = await getCase(db, request.params.id, scope)
+      if (!c) throw notFound(`no case ${request.params.id}`)
+      return { attachments: await listAttachments(db, c.id, scope) }
+    },
+  )
+
+  app.get(
+    '/api/attachments/:id/content',
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'The bytes of a photo or document', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (request, reply) => {
+      const a = await getAttachment(db, request.params.id, principalOf(request).scope)
+      if (!a) throw notFound(`no attachment ${request.params.id}`)
+      const bytes = await files.get(a.storageKey)
+      return reply
+        .type(a.mimeType)
+        .header('cache-control', 'private, max-age=86400, immutable')
+        .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(a.fileName)}`)
+        .header('x-content-type-options', 'nosniff')
+        .send(bytes)
+    },
+  )
+}
