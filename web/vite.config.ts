@@ -19,6 +19,13 @@ export default defineConfig({
     // MapLibre is one ~1 MB module that cannot be split further; it is loaded lazily with the map
     // screen, so the login screen stays small. Warn only above that.
     chunkSizeWarningLimit: 1100,
+    rolldownOptions: {
+      output: {
+        // MapLibre in a chunk of its own, apart from the app's map code: it changes far less often,
+        // so browsers keep it cached across app releases.
+        codeSplitting: { groups: [{ name: 'maplibre-gl', test: /node_modules[\\/]maplibre-gl[\\/]/ }] },
+      },
+    },
   },
   server: {
     port: 5173,

@@ -80,7 +80,7 @@ async function waitForMapIdle(page: Page) {
 /** The colours of the map canvas alone: panels and controls over it are hidden for the shot. */
 async function mapColours(page: Page): Promise<ColourStats> {
   const style = await page.addStyleTag({
-    content: '.legend, .reset-view, .maplibregl-control-container, .map-status { visibility: hidden !important; }',
+    content: '.map-left, .inspector, .coords, .reset-view, .maplibregl-control-container, .map-status { visibility: hidden !important; }',
   })
   const png = await page.locator('[data-testid="map"] canvas').screenshot({ animations: 'disabled' })
   await style.evaluate((el) => el.parentNode?.removeChild(el))

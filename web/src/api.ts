@@ -22,6 +22,11 @@ export interface LayerInfo {
   minzoom: number
   maxzoom: number
   geometryType: string
+  /**
+   * Below this zoom the layer's tiles carry grid-cell points (`count`, `area_m2`) instead of the
+   * features; null when the layer is never aggregated.
+   */
+  aggregateBelowZoom?: number | null
   /** OGC API Tiles template with {z}/{y}/{x}: row before column. */
   tiles: string
 }
@@ -61,11 +66,12 @@ export class NetworkError extends Error {
   }
 }
 
-async function request(method: string, path: string, body?: unknown): Promise<Response> {
+async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
     headers: { Accept: 'application/json, application/problem+json' },
+    ...(signal ? { signal } : {}),
   }
   if (body !== undefined) {
     init.headers = { ...init.headers, 'Content-Type': 'application/json' }
@@ -75,6 +81,7 @@ async function request(method: string, path: string, body?: unknown): Promise<Re
   try {
     res = await fetch(path, init)
   } catch (e) {
+    if (signal?.aborted) throw e
     throw new NetworkError(e)
   }
   if (!res.ok) {
@@ -91,8 +98,8 @@ async function request(method: string, path: string, body?: unknown): Promise<Re
   return res
 }
 
-async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await request(method, path, body)
+async function json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await request(method, path, body, signal)
   return (await res.json()) as T
 }
 
@@ -118,4 +125,63 @@ export async function logout(): Promise<void> {
 
 export async function getMeta(): Promise<Meta> {
   return json<Meta>('GET', '/api/meta')
+}
+
+// --- map: search, features, queryables ---------------------------------------------------------
+
+export type SearchKind = 'district' | 'town' | 'village' | 'case' | 'detection'
+
+export interface SearchHit {
+  kind: SearchKind
+  /** admin code, case id or patch id */
+  id: string
+  label: string
+  /** The admin unit the hit lies in (its own code for admin units). */
+  adminCode: string
+  bbox: Bbox
+}
+
+export async function search(q: string, limit = 10, signal?: AbortSignal): Promise<SearchHit[]> {
+  const params = new URLSearchParams({ q, limit: String(limit) })
+  const res = await request('GET', `/api/search?${params}`, undefined, signal)
+  const body = (await res.json()) as { results: SearchHit[] }
+  return body.results
+}
+
+/** One feature of an OGC API collection, in CRS84 (lon/lat). Properties are the coded English keys. */
+export interface Feature {
+  type: 'Feature'
+  id: string | number
+  geometry: { type: string; coordinates: unknown } | null
+  properties: Record<string, unknown>
+}
+
+export function getFeature(collection: string, id: string, signal?: AbortSignal): Promise<Feature> {
+  return json<Feature>('GET', `/ogc/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, undefined, signal)
+}
+
+/** One property in a collection's queryables (JSON schema): `title` is the Chinese label. */
+export interface QueryableProperty {
+  title?: string
+  type?: string
+  format?: string
+  enum?: string[]
+}
+
+export interface Queryables {
+  title?: string
+  properties: Record<string, QueryableProperty>
+}
+
+const queryablesCache = new Map<string, Promise<Queryables>>()
+
+/** A collection's queryables, fetched once per page (a failure is forgotten, so it is retried). */
+export function getQueryables(collection: string): Promise<Queryables> {
+  let p = queryablesCache.get(collection)
+  if (!p) {
+    p = json<Queryables>('GET', `/ogc/collections/${encodeURIComponent(collection)}/queryables`)
+    p.catch(() => queryablesCache.delete(collection))
+    queryablesCache.set(collection, p)
+  }
+  return p
 }

@@ -1,12 +1,28 @@
-// The map screen: header, the synthetic-data notice, the map and the legend.
-import { useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, getMeta, type Meta, type User } from '../api.ts'
+// The map screen: header, the synthetic-data notice, the map with its layer panel, search box,
+// inspector and coordinate readout. The visible layers are kept in the URL (url-state.ts).
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { ApiError, getMeta, type Bbox, type Feature, type Meta, type SearchHit, type User } from '../api.ts'
 import { useI18n } from '../i18n/i18n.tsx'
-import { defaultVisibility, type CaseStats, type LayerGroupId, type ViewState } from '../map/groups.ts'
-import type { MapView } from '../map/map-view.ts'
+import { basemapLayers, loadBasemapSettings, saveBasemapSettings, type BasemapSettings } from '../map/basemaps.ts'
+import {
+  defaultOpacity,
+  defaultVisibility,
+  type CaseStats,
+  type FeatureRef,
+  type GroupId,
+  type SwitchId,
+  type ViewState,
+  type Visibility,
+} from '../map/groups.ts'
+import type { MapView, Padding } from '../map/map-view.ts'
+import { visibilityFromHash, writeLayersToUrl } from '../url-state.ts'
+import { BasemapDialog } from './BasemapDialog.tsx'
+import { CoordinateReadout, createPointerStore } from './CoordinateReadout.tsx'
 import { Header } from './Header.tsx'
-import { Legend } from './Legend.tsx'
+import { Inspector } from './Inspector.tsx'
+import { LayerPanel } from './LayerPanel.tsx'
 import { MapPanel } from './MapPanel.tsx'
+import { SearchBox } from './SearchBox.tsx'
 
 export interface MapScreenProps {
   user: User
@@ -15,14 +31,26 @@ export interface MapScreenProps {
   onSessionLost(): void
 }
 
+/** Search results and inspected features are shown this close at most. */
+const FLY_MAX_ZOOM = 17
+
 export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenProps) {
   const { t } = useI18n()
   const [meta, setMeta] = useState<Meta | null>(null)
   const [metaError, setMetaError] = useState<string | null>(null)
   const [stats, setStats] = useState<CaseStats | null>(null)
-  const [zoom, setZoom] = useState<number | null>(null)
-  const [visibility, setVisibility] = useState(defaultVisibility)
+  const [view, setView] = useState<ViewState | null>(null)
+  const [visibility, setVisibility] = useState<Visibility>(() => visibilityFromHash(window.location.hash) ?? defaultVisibility())
+  const [opacity, setOpacity] = useState(defaultOpacity)
+  const [basemap, setBasemap] = useState<BasemapSettings>(loadBasemapSettings)
+  const [basemapDialog, setBasemapDialog] = useState(false)
+  const [panelOpen, setPanelOpen] = useState(true)
+  const [inspected, setInspected] = useState<FeatureRef | null>(null)
+  const [selection, setSelection] = useState<Feature | null>(null)
+  const [pointer] = useState(createPointerStore)
   const mapView = useRef<MapView | null>(null)
+  const mapArea = useRef<HTMLElement>(null)
+  const rasterLayers = useMemo(() => basemapLayers(basemap), [basemap])
 
   useEffect(() => {
     let live = true
@@ -38,16 +66,77 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     }
   }, [onSessionLost])
 
+  // The layer list in the URL follows the switches; a URL edited by hand switches them, and one
+  // without a list gets the current one back.
+  const visibilityNow = useRef(visibility)
+  useEffect(() => {
+    visibilityNow.current = visibility
+    writeLayersToUrl(visibility)
+  }, [visibility])
+  useEffect(() => {
+    const onHash = () => {
+      const v = visibilityFromHash(window.location.hash)
+      if (!v) writeLayersToUrl(visibilityNow.current)
+      else setVisibility((old) => (Object.keys(v).some((k) => v[k as SwitchId] !== old[k as SwitchId]) ? v : old))
+    }
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
+  }, [])
+
   const onIdle = useCallback((s: CaseStats, v: ViewState) => {
     setStats(s)
-    setZoom(v.zoom)
+    setView(v)
   }, [])
-  const onView = useCallback((v: ViewState) => setZoom(v.zoom), [])
+  const onView = useCallback((v: ViewState) => setView(v), [])
   const onReady = useCallback((v: MapView | null) => {
     mapView.current = v
   }, [])
-  const onToggle = useCallback((group: LayerGroupId, on: boolean) => {
-    setVisibility((vis) => ({ ...vis, [group]: on }))
+  const onToggle = useCallback((id: SwitchId, on: boolean) => {
+    setVisibility((vis) => ({ ...vis, [id]: on }))
+  }, [])
+  const onOpacity = useCallback((group: GroupId, value: number) => {
+    setOpacity((o) => ({ ...o, [group]: value }))
+  }, [])
+  const onPointer = useCallback((p: [number, number] | null) => pointer.set(p), [pointer])
+  const onInspectorLoaded = useCallback((f: Feature | null) => setSelection(f), [])
+  const closeInspector = useCallback(() => {
+    setInspected(null)
+    setSelection(null)
+  }, [])
+  // A click on nothing inspectable closes the inspector.
+  const onFeatureClick = useCallback((ref: FeatureRef | null) => (ref ? setInspected(ref) : closeInspector()), [closeInspector])
+
+  /** Room the panels take over the map, so a fitted box stays in the clear. */
+  const paddingFor = useCallback(
+    (inspectorOpen: boolean): Padding => {
+      const wide = (mapArea.current?.clientWidth ?? 0) > 720
+      return {
+        top: 64,
+        bottom: 48,
+        left: panelOpen && wide ? 290 : 40,
+        right: inspectorOpen && wide ? 380 : 60,
+      }
+    },
+    [panelOpen],
+  )
+  const flyTo = useCallback(
+    (bbox: Bbox, inspectorOpen: boolean) => mapView.current?.fitBounds(bbox, { maxZoom: FLY_MAX_ZOOM, padding: paddingFor(inspectorOpen) }),
+    [paddingFor],
+  )
+
+  const onSearchChoose = useCallback(
+    (hit: SearchHit) => {
+      const collection = hit.kind === 'case' ? 'cases' : hit.kind === 'detection' ? 'detections' : null
+      flyTo(hit.bbox, collection !== null || inspected !== null)
+      if (collection) setInspected({ collection, id: hit.id })
+    },
+    [flyTo, inspected],
+  )
+
+  const saveBasemap = useCallback((s: BasemapSettings) => {
+    saveBasemapSettings(s)
+    setBasemap(s)
+    setBasemapDialog(false)
   }, [])
 
   return (
@@ -58,7 +147,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
           {t('notice.synthetic')}
         </div>
       )}
-      <main className="map-area">
+      <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
             {t('meta.error')}: {metaError}
@@ -74,15 +163,54 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
             <MapPanel
               meta={meta}
               visibility={visibility}
+              opacity={opacity}
+              basemap={rasterLayers}
+              selection={selection}
               onIdle={onIdle}
               onView={onView}
+              onFeatureClick={onFeatureClick}
+              onPointer={onPointer}
               onReady={onReady}
               onSessionLost={onSessionLost}
             />
-            <Legend meta={meta} stats={stats} zoom={zoom} visibility={visibility} onToggle={onToggle} />
-            <button type="button" className="reset-view" onClick={() => mapView.current?.fitDistrict()} data-testid="reset-view">
-              {t('map.resetView')}
+            <div className="map-left">
+              <SearchBox onChoose={onSearchChoose} onSessionLost={onSessionLost} />
+              <LayerPanel
+                meta={meta}
+                stats={stats}
+                zoom={view?.zoom ?? null}
+                visibility={visibility}
+                opacity={opacity}
+                basemap={basemap}
+                onToggle={onToggle}
+                onOpacity={onOpacity}
+                onBasemapSettings={() => setBasemapDialog(true)}
+                onOpenChange={setPanelOpen}
+              />
+            </div>
+            {inspected && (
+              <Inspector
+                target={inspected}
+                onClose={closeInspector}
+                onLoaded={onInspectorLoaded}
+                onOpen={(ref) => setInspected(ref)}
+                onZoomTo={(bbox) => flyTo(bbox, true)}
+              />
+            )}
+            <CoordinateReadout store={pointer} center={view?.center ?? null} zoom={view?.zoom ?? null} />
+            <button
+              type="button"
+              className="reset-view"
+              onClick={() => mapView.current?.fitDistrict()}
+              title={t('map.resetView')}
+              aria-label={t('map.resetView')}
+              data-testid="reset-view"
+            >
+              <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true">
+                <path d="M3 8V3h5M17 8V3h-5M3 12v5h5M17 12v5h-5" fill="none" stroke="currentColor" strokeWidth="2" />
+              </svg>
             </button>
+            {basemapDialog && <BasemapDialog settings={basemap} onSave={saveBasemap} onClose={() => setBasemapDialog(false)} />}
           </>
         )}
       </main>

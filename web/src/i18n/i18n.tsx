@@ -1,21 +1,12 @@
 // The language context: which language is on, the switch, and the lookup functions.
 // The choice is remembered in localStorage; the default is Chinese.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
+import type { CodeDomain } from '../codes.ts'
 import { DEFAULT_LANG, LANGS, messages, type Lang, type MessageKey } from './messages.ts'
 
-const STORAGE_KEY = 'chaiwei.lang'
+export type { CodeDomain }
 
-/** Domains of coded values that have labels: `label('caseStatus', 'demolished')`. */
-export type CodeDomain =
-  | 'caseStatus'
-  | 'caseUse'
-  | 'buildingUse'
-  | 'landClass'
-  | 'roadClass'
-  | 'waterKind'
-  | 'referenceAreaKind'
-  | 'adminLevel'
-  | 'role'
+const STORAGE_KEY = 'chaiwei.lang'
 
 export interface I18n {
   lang: Lang
@@ -24,6 +15,8 @@ export interface I18n {
   t(key: MessageKey, vars?: Readonly<Record<string, string | number>>): string
   /** The label of a coded value; an unknown code is shown as it is rather than hidden. */
   label(domain: CodeDomain, code: string): string
+  /** The label for a key built at run time (e.g. `prop.<name>`), or undefined when there is none. */
+  lookup(key: string): string | undefined
 }
 
 export function translate(lang: Lang, key: MessageKey, vars?: Readonly<Record<string, string | number>>): string {
@@ -36,6 +29,11 @@ export function codeLabel(lang: Lang, domain: CodeDomain, code: string): string 
   const key = `${domain}.${code}`
   const table = messages[lang] as Readonly<Record<string, string>>
   return Object.hasOwn(table, key) ? (table[key] ?? code) : code
+}
+
+export function lookupMessage(lang: Lang, key: string): string | undefined {
+  const table = messages[lang] as Readonly<Record<string, string>>
+  return Object.hasOwn(table, key) ? table[key] : undefined
 }
 
 function initialLang(): Lang {
@@ -73,6 +71,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       setLang,
       t: (key, vars) => translate(lang, key, vars),
       label: (domain, code) => codeLabel(lang, domain, code),
+      lookup: (key) => lookupMessage(lang, key),
     }),
     [lang, setLang],
   )

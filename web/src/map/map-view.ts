@@ -1,23 +1,58 @@
 // The MapLibre adapter: the only module of the app that talks to maplibre-gl. It creates the map
-// from /api/meta, owns the style, switches layer groups, places the place-name labels, and
-// reports what it drew (cases in view) when a render settles. Panels and React state use the
-// MapView interface below and never see a MapLibre type.
-import { Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl, type GeoJSONSource, type MapGeoJSONFeature } from 'maplibre-gl'
+// from /api/meta, owns the style, switches layers and their opacity, adds an online basemap when
+// the user chose one, extrudes buildings, highlights the feature under the mouse (feature-state),
+// draws the selected feature, places the place-name labels, and reports what it drew (cases in
+// view), what was clicked and where the mouse is. Panels and React state use the MapView interface
+// below and never see a MapLibre type.
+import {
+  AttributionControl,
+  Map as MapLibreMap,
+  NavigationControl,
+  ScaleControl,
+  setWorkerUrl,
+  type GeoJSONSource,
+  type LayerSpecification,
+  type MapGeoJSONFeature,
+  type PointLike,
+  type RasterSourceSpecification,
+} from 'maplibre-gl'
 import 'maplibre-gl/dist/maplibre-gl.css'
 // The worker ships as its own self-contained module; without this MapLibre would look for it next
 // to the bundled chunk, where Vite does not put it.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
-import type { Bbox, Meta } from '../api.ts'
-import { LAYER_GROUPS, type CaseStats, type GroupVisibility, type LayerGroupId, type ViewState } from './groups.ts'
+import type { Geometry } from 'geojson'
+import type { Bbox, Feature, Meta } from '../api.ts'
+import type { RasterLayer } from './basemaps.ts'
+import { groupOf, isShown, type CaseStats, type FeatureRef, type GroupId, type Opacity, type ViewState, type Visibility } from './groups.ts'
 import { labelPoints, type LabelPoint, type UnitPiece } from './labels.ts'
-import { buildStyle, CASE_LAYERS, LABEL_SOURCE } from './style.ts'
+import {
+  AGGREGATE_LAYER,
+  BASEMAP_BEFORE,
+  buildStyle,
+  CASE_LAYERS,
+  LABEL_SOURCE,
+  PICK_RANK,
+  scaleOpacity,
+  SELECTION_SOURCE,
+  type StyleLayerInfo,
+} from './style.ts'
 
 setWorkerUrl(workerUrl)
+
+export interface Padding {
+  top: number
+  right: number
+  bottom: number
+  left: number
+}
 
 export interface MapViewOptions {
   container: HTMLElement
   meta: Meta
-  visibility: GroupVisibility
+  visibility: Visibility
+  opacity: Opacity
+  /** Online basemap layers (empty: none, the default). */
+  basemap: readonly RasterLayer[]
   /** After every render that settled (all tiles loaded, no animation). */
   onIdle?(stats: CaseStats, view: ViewState): void
   /** When the camera stops moving. */
@@ -28,23 +63,42 @@ export interface MapViewOptions {
    * error to MapLibre (it draws nothing there).
    */
   onError?(message: string, status?: number): void
-  /** Room to keep free when fitting the district, e.g. for a legend over the map's left side. */
-  fitPadding?: { top: number; right: number; bottom: number; left: number }
+  /** A click on a feature (null: on nothing inspectable). Aggregated building points zoom in instead. */
+  onFeatureClick?(ref: FeatureRef | null): void
+  /** The feature under the mouse changed (null: none). */
+  onHover?(ref: FeatureRef | null): void
+  /** The mouse position in lon/lat, null when the mouse left the map. */
+  onPointer?(lngLat: [number, number] | null): void
+  /** Room to keep free when fitting the district, e.g. for a panel over the map's left side. */
+  fitPadding?: Padding
 }
 
 export interface MapView {
-  setGroupVisible(group: LayerGroupId, visible: boolean): void
+  setVisibility(visibility: Visibility): void
+  setOpacity(opacity: Opacity): void
+  setBasemap(layers: readonly RasterLayer[]): void
+  /** The feature to outline as selected (its full geometry), or null. */
+  setSelection(feature: Feature | null): void
   /** Back to the whole district. */
   fitDistrict(animate?: boolean): void
+  /** Fly to a box; a box of zero size (a point) is shown at maxZoom. */
+  fitBounds(bbox: Bbox, options?: { maxZoom?: number; padding?: Padding }): void
   jumpTo(view: { center: [number, number]; zoom: number }): void
   /** Distinct cases (by id) drawn in the current viewport, by status. */
   caseStats(): CaseStats
+  view(): ViewState
   resize(): void
   destroy(): void
 }
 
 const ADMIN_SOURCE = 'admin-units'
-const DEFAULT_PADDING = { top: 24, right: 24, bottom: 24, left: 24 }
+const DEFAULT_PADDING: Padding = { top: 24, right: 24, bottom: 24, left: 24 }
+/** Pixels around the mouse within which thin lines and points count as hit. */
+const HIT_TOLERANCE = 4
+/** Picks ranked at or below this are the ground (admin units): no pointer cursor there. */
+const GROUND_RANK = 20
+/** Pitch when buildings are extruded. */
+const EXTRUDED_PITCH = 55
 
 function expand(b: Bbox, f: number): [[number, number], [number, number]] {
   const dx = (b[2] - b[0]) * f
@@ -55,17 +109,70 @@ function expand(b: Bbox, f: number): [[number, number], [number, number]] {
   ]
 }
 
+const rasterSourceId = (l: RasterLayer) => `basemap-${l.id}`
+
+function rasterSource(l: RasterLayer): RasterSourceSpecification {
+  return {
+    type: 'raster',
+    tiles: l.tiles,
+    tileSize: l.tileSize,
+    minzoom: l.minzoom,
+    maxzoom: l.maxzoom,
+    scheme: l.scheme,
+    ...(l.attribution ? { attribution: l.attribution } : {}),
+  }
+}
+
+function rasterLayer(l: RasterLayer): LayerSpecification {
+  return { id: rasterSourceId(l), type: 'raster', source: rasterSourceId(l), paint: { 'raster-opacity': 1 } }
+}
+
+const RASTER_INFO: StyleLayerInfo = { switchId: 'basemap', opacity: { 'raster-opacity': 1 } }
+
 export function createMapView(opts: MapViewOptions): MapView {
   const { meta } = opts
-  const { style, groups } = buildStyle(meta, window.location.origin)
+  const built = buildStyle(meta, window.location.origin)
+  const { style } = built
+  const info: Record<string, StyleLayerInfo> = { ...built.layers }
+  let visibility = opts.visibility
+  let opacity = opts.opacity
+  let basemap: readonly RasterLayer[] = opts.basemap
 
-  // Start with the user's layer choice already in the style, so nothing hidden is ever fetched.
+  // --- layer state as style values ---------------------------------------------------------
+  const layerVisible = (id: string): boolean => {
+    const switchId = info[id]?.switchId
+    return switchId ? isShown(visibility, switchId) : true
+  }
+  const layerOpacity = (id: string): Record<string, unknown> => {
+    const li = info[id]
+    if (!li) return {}
+    const group: GroupId | null = li.switchId ? groupOf(li.switchId) : null
+    // The ground tint is see-through over an online basemap, else the basemap would be hidden.
+    const k = (group ? opacity[group] : 1) * (li.ground && basemap.length > 0 ? 0 : 1)
+    return Object.fromEntries(Object.entries(li.opacity).map(([prop, base]) => [prop, scaleOpacity(base, k)]))
+  }
+
+  // The online basemap (if any) goes right above the background, below the ground tint.
+  if (basemap.length > 0) {
+    const at = Math.max(1, style.layers.findIndex((l) => l.id === BASEMAP_BEFORE))
+    for (const l of basemap) {
+      style.sources[rasterSourceId(l)] = rasterSource(l)
+      info[rasterSourceId(l)] = RASTER_INFO
+    }
+    style.layers.splice(at, 0, ...basemap.map(rasterLayer))
+  }
+  // Start with the user's layer choice and opacities already in the style, so nothing hidden is
+  // ever fetched.
   for (const layer of style.layers) {
-    const group = LAYER_GROUPS.find((g) => groups[g.id].includes(layer.id))
-    if (group && !opts.visibility[group.id]) {
-      layer.layout = { ...(layer.layout ?? {}), visibility: 'none' } as typeof layer.layout
+    if (!info[layer.id]) continue
+    layer.layout = { ...(layer.layout ?? {}), visibility: layerVisible(layer.id) ? 'visible' : 'none' } as typeof layer.layout
+    if (layer.type !== 'background') {
+      layer.paint = { ...(layer.paint ?? {}), ...layerOpacity(layer.id) } as typeof layer.paint
     }
   }
+
+  const extrudedNow = () => isShown(visibility, 'buildings-3d')
+  let extruded = extrudedNow()
 
   // Without a district (an empty database) the map opens on Beijing and does nothing clever.
   const bbox: Bbox | null = meta.district?.bbox ?? null
@@ -85,21 +192,35 @@ export function createMapView(opts: MapViewOptions): MapView {
       : { center: [116.4, 39.9] as [number, number], zoom: 8 }),
     minZoom: 6,
     maxZoom: 19,
-    // The view is kept in the URL (#map=zoom/lat/lon): links and reloads open where one was.
-    // A hash present at start wins over fitting the district.
+    // The view is kept in the URL (#map=zoom/lat/lon[/bearing/pitch]): links and reloads open where
+    // one was. A hash present at start wins over fitting the district. (url-state.ts adds layers=.)
     hash: 'map',
+    // Attributions of an online basemap, when one is on; compact, as an (i) button.
     attributionControl: false,
-    dragRotate: false,
-    pitchWithRotate: false,
-    touchPitch: false,
+    // Tilting and turning only with extruded buildings.
+    dragRotate: extruded,
+    pitchWithRotate: extruded,
+    touchPitch: extruded,
     // The sample's district is the only thing on the map; keep the world from wrapping around it.
     renderWorldCopies: false,
   })
-  map.touchZoomRotate.disableRotation()
+  if (!extruded) map.touchZoomRotate.disableRotation()
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right')
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right')
+  map.addControl(new AttributionControl({ compact: true }), 'bottom-right')
 
   let destroyed = false
+  // Style changes wait until the style is in place (it is parsed after the constructor returns).
+  let styleReady = false
+  const queued: (() => void)[] = []
+  const whenReady = (fn: () => void) => {
+    if (styleReady) fn()
+    else queued.push(fn)
+  }
+  map.once('style.load', () => {
+    styleReady = true
+    for (const fn of queued.splice(0)) fn()
+  })
   const view = (): ViewState => {
     const c = map.getCenter()
     return { zoom: map.getZoom(), center: [c.lng, c.lat] }
@@ -170,6 +291,116 @@ export function createMapView(opts: MapViewOptions): MapView {
     if (e.sourceId === ADMIN_SOURCE && e.isSourceLoaded) scheduleLabels()
   })
 
+  // --- picking: the most specific feature under the mouse (style.ts PICK_RANK) ----------------
+  const inspectable = built.inspectable
+  const typeOf = new Map(style.layers.map((l) => [l.id, l.type]))
+  // Lines and points are thin: they are hit within a few pixels; areas only under the mouse.
+  const thin = new Set(inspectable.filter((id) => ['line', 'circle'].includes(typeOf.get(id) ?? '')))
+  const pick = (point: { x: number; y: number }): MapGeoJSONFeature | null => {
+    const present = inspectable.filter((id) => map.getLayer(id) && layerVisible(id))
+    if (present.length === 0) return null
+    const presentThin = present.filter((id) => thin.has(id))
+    let best: MapGeoJSONFeature | null = null
+    let bestRank = -Infinity
+    try {
+      const box: [PointLike, PointLike] = [
+        [point.x - HIT_TOLERANCE, point.y - HIT_TOLERANCE],
+        [point.x + HIT_TOLERANCE, point.y + HIT_TOLERANCE],
+      ]
+      const hits = [
+        ...map.queryRenderedFeatures([point.x, point.y] as PointLike, { layers: present }),
+        ...(presentThin.length ? map.queryRenderedFeatures(box, { layers: presentThin }) : []),
+      ]
+      // Hits come top first; a later one wins only with a higher rank.
+      for (const f of hits) {
+        const rank = PICK_RANK[f.layer.id] ?? 0
+        if (rank > bestRank) {
+          best = f
+          bestRank = rank
+        }
+      }
+    } catch {
+      return null
+    }
+    return best
+  }
+  const refOf = (f: MapGeoJSONFeature | null): FeatureRef | null => {
+    if (!f || f.layer.id === AGGREGATE_LAYER || f.id === undefined || f.id === null) return null
+    return { collection: f.source, id: String(f.id) }
+  }
+
+  // --- hover: feature-state on the feature under the mouse ----------------------------------
+  let hovered: { source: string; id: string | number } | null = null
+  const setHover = (f: MapGeoJSONFeature | null) => {
+    const next = f && f.id !== undefined && f.id !== null && f.layer.id !== AGGREGATE_LAYER ? { source: f.source, id: f.id } : null
+    if (hovered && next && hovered.source === next.source && hovered.id === next.id) return
+    if (hovered && map.getSource(hovered.source)) {
+      map.setFeatureState({ source: hovered.source, sourceLayer: hovered.source, id: hovered.id }, { hover: false })
+    }
+    hovered = next
+    if (next) map.setFeatureState({ source: next.source, sourceLayer: next.source, id: next.id }, { hover: true })
+    opts.onHover?.(refOf(f))
+  }
+  let pending: { x: number; y: number; lng: number; lat: number } | null = null
+  let frame = 0
+  const onFrame = () => {
+    frame = 0
+    if (destroyed || !pending) return
+    const p = pending
+    pending = null
+    opts.onPointer?.([p.lng, p.lat])
+    const f = pick(p)
+    // The pointer over things to inspect; not over the bare ground (an admin unit), where the map
+    // keeps its grab cursor for panning.
+    map.getCanvas().style.cursor = f && (PICK_RANK[f.layer.id] ?? 0) > GROUND_RANK ? 'pointer' : ''
+    setHover(f)
+  }
+  map.on('mousemove', (e) => {
+    pending = { x: e.point.x, y: e.point.y, lng: e.lngLat.lng, lat: e.lngLat.lat }
+    if (!frame) frame = requestAnimationFrame(onFrame)
+  })
+  map.on('mouseout', () => {
+    pending = null
+    opts.onPointer?.(null)
+    map.getCanvas().style.cursor = ''
+    setHover(null)
+  })
+
+  // --- click: inspect, or zoom into an aggregated cell -----------------------------------------
+  map.on('click', (e) => {
+    const f = pick(e.point)
+    if (f && f.layer.id === AGGREGATE_LAYER) {
+      const g = f.geometry
+      const center = g.type === 'Point' ? (g.coordinates as [number, number]) : ([e.lngLat.lng, e.lngLat.lat] as [number, number])
+      const below = meta.layers.find((l) => l.id === 'buildings')?.aggregateBelowZoom ?? 13
+      map.easeTo({ center, zoom: Math.max(below + 0.5, map.getZoom() + 2) })
+      return
+    }
+    opts.onFeatureClick?.(refOf(f))
+  })
+
+  // --- extrusion: tilt with it, flat without ----------------------------------------------------
+  const applyExtrusion = () => {
+    const next = extrudedNow()
+    if (next === extruded) return
+    extruded = next
+    if (extruded) {
+      map.dragRotate.enable()
+      map.touchZoomRotate.enableRotation()
+      map.touchPitch.enable()
+      if (map.getPitch() < 10) map.easeTo({ pitch: EXTRUDED_PITCH, duration: 600 })
+    } else {
+      map.dragRotate.disable()
+      map.touchZoomRotate.disableRotation()
+      map.touchPitch.disable()
+      map.easeTo({ pitch: 0, bearing: 0, duration: 600 })
+    }
+  }
+  map.once('load', () => {
+    // A shared link may carry a tilt without extruded buildings: flatten it.
+    if (!extruded && (map.getPitch() !== 0 || map.getBearing() !== 0)) map.jumpTo({ pitch: 0, bearing: 0 })
+  })
+
   // --- events --------------------------------------------------------------------------------
   map.on('idle', () => {
     if (destroyed) return
@@ -183,17 +414,82 @@ export function createMapView(opts: MapViewOptions): MapView {
     const err: unknown = e.error
     const message = err instanceof Error ? err.message : String(err ?? 'map error')
     const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : undefined
+    // A failing online basemap (no network, wrong key) must not look like a broken map.
+    const url = typeof (err as { url?: unknown })?.url === 'string' ? (err as { url: string }).url : ''
+    if (url && !url.startsWith(window.location.origin)) {
+      console.warn('[map] online basemap:', message)
+      return
+    }
     if (reported.has(message)) return
     reported.add(message)
     console.error('[map]', message)
     opts.onError?.(message, status)
   })
 
+  const applyPaint = (id: string) => {
+    if (!map.getLayer(id)) return
+    for (const [prop, value] of Object.entries(layerOpacity(id))) {
+      map.setPaintProperty(id, prop as Parameters<typeof map.setPaintProperty>[1], value as never)
+    }
+  }
+
+  const applyVisibility = () => {
+    for (const id of Object.keys(info)) {
+      if (!map.getLayer(id)) continue
+      const want = layerVisible(id) ? 'visible' : 'none'
+      if (map.getLayoutProperty(id, 'visibility') !== want) map.setLayoutProperty(id, 'visibility', want)
+    }
+    applyExtrusion()
+  }
+  const replaceBasemap = (old: readonly RasterLayer[], next: readonly RasterLayer[]) => {
+    for (const l of old) {
+      const id = rasterSourceId(l)
+      if (map.getLayer(id)) map.removeLayer(id)
+      if (map.getSource(id)) map.removeSource(id)
+      delete info[id]
+    }
+    const before = map.getLayer(BASEMAP_BEFORE) ? BASEMAP_BEFORE : map.getStyle().layers[1]?.id
+    for (const l of next) {
+      const id = rasterSourceId(l)
+      map.addSource(id, rasterSource(l))
+      info[id] = RASTER_INFO
+      const layer = rasterLayer(l)
+      layer.layout = { visibility: layerVisible(id) ? 'visible' : 'none' }
+      map.addLayer(layer, before)
+      applyPaint(id)
+    }
+    // The ground tint turns see-through (or back).
+    for (const [id, li] of Object.entries(info)) if (li.ground) applyPaint(id)
+  }
+
   return {
-    setGroupVisible(group, visible) {
-      for (const id of groups[group]) {
-        if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none')
-      }
+    setVisibility(next) {
+      visibility = next
+      whenReady(applyVisibility)
+    },
+    setOpacity(next) {
+      const changed = (Object.keys(next) as GroupId[]).filter((g) => next[g] !== opacity[g])
+      opacity = next
+      whenReady(() => {
+        for (const id of Object.keys(info)) {
+          const switchId = info[id]?.switchId
+          if (switchId && changed.includes(groupOf(switchId))) applyPaint(id)
+        }
+      })
+    },
+    setBasemap(next) {
+      const old = basemap
+      basemap = next
+      whenReady(() => replaceBasemap(old, next))
+    },
+    setSelection(feature) {
+      whenReady(() => {
+        const source = map.getSource<GeoJSONSource>(SELECTION_SOURCE)
+        const features = feature?.geometry
+          ? [{ type: 'Feature' as const, properties: {}, geometry: feature.geometry as Geometry }]
+          : []
+        source?.setData({ type: 'FeatureCollection', features })
+      })
     },
     fitDistrict(animate = true) {
       if (!bbox) return
@@ -202,19 +498,34 @@ export function createMapView(opts: MapViewOptions): MapView {
           [bbox[0], bbox[1]],
           [bbox[2], bbox[3]],
         ],
-        { padding, animate },
+        { padding, animate, pitch: map.getPitch() },
+      )
+    },
+    fitBounds(b, options = {}) {
+      const maxZoom = options.maxZoom ?? 17
+      const pad = options.padding ?? padding
+      // A point (a box of no size) is widened a little; maxZoom then decides the zoom.
+      const e = b[0] === b[2] && b[1] === b[3] ? 1e-6 : 0
+      map.fitBounds(
+        [
+          [b[0] - e, b[1] - e],
+          [b[2] + e, b[3] + e],
+        ],
+        { padding: pad, maxZoom, pitch: map.getPitch() },
       )
     },
     jumpTo(v) {
       map.jumpTo({ center: v.center, zoom: v.zoom })
     },
     caseStats,
+    view,
     resize() {
       map.resize()
     },
     destroy() {
       destroyed = true
       if (labelTimer !== undefined) clearTimeout(labelTimer)
+      if (frame) cancelAnimationFrame(frame)
       map.remove()
     },
   }

@@ -1,8 +1,15 @@
 // The map style, built from /api/meta. Everything comes from the project's own server: the
-// "basemap" is drawn from our vector tiles; there is no online basemap, no sprite and no `glyphs`
-// URL. Labels are drawn by MapLibre from local fonts: since MapLibre GL JS 5.11 a style without
-// `glyphs` renders all text with TinySDF from the browser's fonts, `text-font` being read as a CSS
-// font-family list (style spec, root `glyphs`: "omit to use local fonts").
+// "basemap" is drawn from our vector tiles; there is no online basemap unless the user turns one
+// on (basemaps.ts; the adapter inserts it), no sprite and no `glyphs` URL. Labels are drawn by
+// MapLibre from local fonts: since MapLibre GL JS 5.11 a style without `glyphs` renders all text
+// with TinySDF from the browser's fonts, `text-font` being read as a CSS font-family list (style
+// spec, root `glyphs`: "omit to use local fonts").
+//
+// Drawing order, bottom to top, follows the layer panel: basemap (online raster, then the
+// district's ground tint, reference areas, waters, roads), administrative boundaries, parcels,
+// buildings, buffer zones, zones, satellite-change patches, cases; then the selection and the
+// place names. (The admin units' fills are the ground the basemap is drawn on, so they sit under
+// it; their boundaries sit above it.)
 import type {
   DataDrivenPropertyValueSpecification,
   ExpressionSpecification,
@@ -13,30 +20,55 @@ import type {
 import type { Meta } from '../api.ts'
 import {
   adminColors,
+  bufferFallback,
+  bufferFamilyColors,
+  buildingDensityStops,
+  buildingDensityStroke,
+  buildingLineColor,
   buildingUseColors,
   caseStatusColors,
   caseStatusFallback,
+  detectionFallback,
+  detectionResultColors,
+  detectionStatusColors,
+  hoverColor,
   labelColor,
   labelHalo,
   landClassColors,
   mapBackground,
+  parcelLineColor,
   referenceAreaColors,
   ringRoadColor,
   roadCasingColor,
   roadClassColors,
+  selectedCasing,
+  selectedColor,
   waterColors,
   waterOutlineColor,
+  zoneFallback,
+  zoneTypeColors,
 } from '../theme/colors.ts'
-import type { LayerGroupId } from './groups.ts'
+import { EXTRUSION_MINZOOM, FLOOR_HEIGHT_M, type SwitchId } from './groups.ts'
 
 /** The GeoJSON source the adapter fills with one label point per town/village. */
 export const LABEL_SOURCE = 'place-labels'
+/** The GeoJSON source holding the feature open in the inspector (its full geometry from the API). */
+export const SELECTION_SOURCE = 'selection'
+/** Online raster basemap layers are inserted before this layer (right above the background). */
+export const BASEMAP_BEFORE = 'admin-fill-district'
 
 /** Local fonts for labels, first match wins: Linux (Noto CJK), Windows, macOS, then the generic. */
 export const LABEL_FONTS = ['Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', 'sans-serif']
 
 /** Style layers that draw cases: used to count the cases in view. */
 export const CASE_LAYERS = ['cases-fill', 'cases-outline', 'cases-point'] as const
+/** The grid-cell points of buildings below the aggregation zoom: a click there zooms in. */
+export const AGGREGATE_LAYER = 'buildings-agg'
+
+/** The property tile features carry their feature id in, per collection (MapLibre `promoteId`). */
+export function idPropertyOf(collection: string): string {
+  return collection === 'admin-units' ? 'code' : 'id'
+}
 
 type Color = DataDrivenPropertyValueSpecification<string>
 
@@ -48,6 +80,7 @@ function matchColor(prop: string, table: Readonly<Record<string, string>>, fallb
 const isPolygon: ExpressionSpecification = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false]
 const isLine: ExpressionSpecification = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false]
 const isPoint: ExpressionSpecification = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false]
+const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false]
 
 function level(l: string): ExpressionSpecification {
   return ['==', ['get', 'level'], l]
@@ -64,10 +97,92 @@ function absoluteTemplate(template: string, origin: string): string {
   return origin.replace(/\/$/, '') + (template.startsWith('/') ? template : `/${template}`)
 }
 
+/** The paint properties that make a layer of each type see-through, for the opacity sliders. */
+const OPACITY_PROPS: Readonly<Record<string, readonly string[]>> = {
+  fill: ['fill-opacity'],
+  line: ['line-opacity'],
+  circle: ['circle-opacity', 'circle-stroke-opacity'],
+  symbol: ['text-opacity'],
+  'fill-extrusion': ['fill-extrusion-opacity'],
+  raster: ['raster-opacity'],
+}
+
+export function opacityPropsOf(type: string): readonly string[] {
+  return OPACITY_PROPS[type] ?? []
+}
+
+const isZoomInput = (v: unknown) => Array.isArray(v) && v[0] === 'zoom'
+
+/**
+ * A paint opacity scaled by k. A zoom curve must stay the top-level expression (style spec:
+ * "zoom" only as the input of a top-level step/interpolate), so its stop outputs are scaled
+ * instead of wrapping it in a product.
+ */
+export function scaleOpacity(base: unknown, k: number): unknown {
+  if (k === 1) return base
+  if (typeof base === 'number') return base * k
+  if (Array.isArray(base)) {
+    if (base[0] === 'interpolate' && isZoomInput(base[2])) {
+      const out: unknown[] = base.slice(0, 3)
+      for (let i = 3; i < base.length; i += 2) out.push(base[i], scaleOpacity(base[i + 1], k))
+      return out
+    }
+    if (base[0] === 'step' && isZoomInput(base[1])) {
+      const out: unknown[] = [base[0], base[1], scaleOpacity(base[2], k)]
+      for (let i = 3; i < base.length; i += 2) out.push(base[i], scaleOpacity(base[i + 1], k))
+      return out
+    }
+    return ['*', base, k]
+  }
+  return base
+}
+
+/**
+ * The style layers a click or the mouse can pick, and which wins where several are under the
+ * mouse: the specific object (a case, a patch, a building) over the area around it (a zone, a
+ * buffer band, a village), whatever the drawing order. A zone or a buffer band is picked by its
+ * outline, or inside where nothing more specific lies.
+ */
+export const PICK_RANK: Readonly<Record<string, number>> = {
+  'cases-point': 100,
+  'cases-outline': 99,
+  'cases-fill': 98,
+  'detections-line': 91,
+  'detections-fill': 90,
+  'zones-line': 85,
+  'buffer-zones-line': 84,
+  'buildings-3d': 72,
+  'buildings-fill': 71,
+  [AGGREGATE_LAYER]: 70,
+  'parcels-fill': 60,
+  'roads-ring': 52,
+  'roads-line': 51,
+  'waters-river': 50,
+  'waters-stream': 50,
+  'waters-fill': 45,
+  'zones-fill': 40,
+  'buffer-zones-fill': 35,
+  'reference-areas-fill': 30,
+  'admin-fill-village': 12,
+  'admin-fill-town': 11,
+  'admin-fill-district': 10,
+}
+
+export interface StyleLayerInfo {
+  /** The switch that shows and hides it (a group or a sub-layer), or null for always-on layers. */
+  switchId: SwitchId | null
+  /** The layer's own opacities, per paint property, before any slider. */
+  opacity: Readonly<Record<string, unknown>>
+  /** Part of the ground: made transparent while an online basemap is shown. */
+  ground?: boolean
+}
+
 export interface BuiltStyle {
   style: StyleSpecification
-  /** The style layer ids of each group, for visibility switches. */
-  groups: Record<LayerGroupId, string[]>
+  /** Per style layer: its switch and base opacities. */
+  layers: Record<string, StyleLayerInfo>
+  /** Style layers whose features can be inspected (click) and highlighted (hover). */
+  inspectable: string[]
 }
 
 /**
@@ -84,72 +199,74 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       // OGC API Tiles order: {z}/{y}/{x} (row, then column). MapLibre fills the tokens by name.
       tiles: [absoluteTemplate(layer.tiles, origin)],
       minzoom: layer.minzoom,
+      // Tiles hold full detail at maxzoom (16); MapLibre overzooms them beyond.
       maxzoom: layer.maxzoom,
+      // Feature ids for feature-state (hover) and the inspector: admin units by code, the rest by id.
+      promoteId: idPropertyOf(layer.id),
       ...(meta.district ? { bounds: meta.district.bbox } : {}),
     }
   }
   sources[LABEL_SOURCE] = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } }
+  sources[SELECTION_SOURCE] = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } }
 
-  const groups: Record<LayerGroupId, string[]> = {
-    admin: [],
-    parcels: [],
-    'reference-areas': [],
-    waters: [],
-    roads: [],
-    buildings: [],
-    cases: [],
-    labels: [],
-  }
   const layers: LayerSpecification[] = [{ id: 'background', type: 'background', paint: { 'background-color': mapBackground } }]
-  const add = (group: LayerGroupId, collection: string, layer: LayerSpecification) => {
-    if (collection !== LABEL_SOURCE && !has.has(collection)) return
+  const info: Record<string, StyleLayerInfo> = {}
+  const inspectable: string[] = []
+  const add = (switchId: SwitchId | null, collection: string | null, layer: LayerSpecification, opts: { ground?: boolean } = {}) => {
+    if (collection && !has.has(collection)) return
     layers.push(layer)
-    groups[group].push(layer.id)
+    const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {}
+    const opacity: Record<string, unknown> = {}
+    for (const prop of opacityPropsOf(layer.type)) opacity[prop] = paint[prop] ?? 1
+    info[layer.id] = { switchId, opacity, ...(opts.ground ? { ground: true } : {}) }
+    if (layer.id in PICK_RANK) inspectable.push(layer.id)
   }
-
-  // Administrative units: very light fills, the district lightest, then the boundaries (below).
-  for (const l of ['district', 'town', 'village'] as const) {
-    add('admin', 'admin-units', {
-      id: `admin-fill-${l}`,
-      type: 'fill',
-      source: 'admin-units',
-      'source-layer': 'admin-units',
-      filter: level(l),
-      ...(l === 'village' ? { minzoom: 10 } : {}),
-      paint: { 'fill-color': adminColors[l].fill, 'fill-opacity': l === 'district' ? 1 : 0.6 },
+  /** A line over a collection's features, drawn only for the one under the mouse. */
+  const hoverLine = (switchId: SwitchId, collection: string, extra: Partial<{ minzoom: number; filter: ExpressionSpecification; width: number }> = {}) =>
+    add(switchId, collection, {
+      id: `${collection}-hover`,
+      type: 'line',
+      source: collection,
+      'source-layer': collection,
+      ...(extra.minzoom !== undefined ? { minzoom: extra.minzoom } : {}),
+      ...(extra.filter ? { filter: extra.filter } : {}),
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': hoverColor, 'line-width': extra.width ?? 2.5, 'line-opacity': ['case', hovered, 1, 0] },
     })
-  }
 
-  // Parcels: faint, only close in.
-  add('parcels', 'parcels', {
-    id: 'parcels-fill',
-    type: 'fill',
-    source: 'parcels',
-    'source-layer': 'parcels',
-    minzoom: 14,
-    paint: {
-      'fill-color': matchColor('land_class', landClassColors, landClassColors.other),
-      'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0.2, 17, 0.35],
-    },
-  })
-  add('parcels', 'parcels', {
-    id: 'parcels-line',
-    type: 'line',
-    source: 'parcels',
-    'source-layer': 'parcels',
-    minzoom: 15,
-    paint: { 'line-color': '#a39c88', 'line-width': 0.5, 'line-opacity': 0.6 },
-  })
+  // --- basemap: the district's ground, then reference areas, waters, roads --------------------
+  // Administrative units' fills: very light, the district lightest. They are the ground (switched
+  // with the admin units, made transparent over an online basemap, which goes below them).
+  for (const l of ['district', 'town', 'village'] as const) {
+    add(
+      'admin',
+      'admin-units',
+      {
+        id: `admin-fill-${l}`,
+        type: 'fill',
+        source: 'admin-units',
+        'source-layer': 'admin-units',
+        filter: level(l),
+        ...(l === 'village' ? { minzoom: 10 } : {}),
+        paint: { 'fill-color': adminColors[l].fill, 'fill-opacity': l === 'district' ? 1 : 0.6 },
+      },
+      { ground: true },
+    )
+  }
 
   // The "四道六边" surroundings: residential, scenic and enterprise areas.
-  add('reference-areas', 'reference-areas', {
-    id: 'reference-areas-fill',
-    type: 'fill',
-    source: 'reference-areas',
-    'source-layer': 'reference-areas',
-    filter: isPolygon,
-    paint: { 'fill-color': matchColor('kind', referenceAreaColors, '#999999'), 'fill-opacity': 0.12 },
-  })
+  add(
+    'reference-areas',
+    'reference-areas',
+    {
+      id: 'reference-areas-fill',
+      type: 'fill',
+      source: 'reference-areas',
+      'source-layer': 'reference-areas',
+      filter: isPolygon,
+      paint: { 'fill-color': matchColor('kind', referenceAreaColors, '#999999'), 'fill-opacity': 0.12 },
+    },
+  )
   add('reference-areas', 'reference-areas', {
     id: 'reference-areas-line',
     type: 'line',
@@ -163,63 +280,48 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       'line-opacity': 0.8,
     },
   })
+  hoverLine('reference-areas', 'reference-areas', { filter: isPolygon })
 
   // Waters: the reservoir as a fill, rivers and streams as lines.
-  add('waters', 'waters', {
-    id: 'waters-fill',
-    type: 'fill',
-    source: 'waters',
-    'source-layer': 'waters',
-    filter: isPolygon,
-    paint: { 'fill-color': waterColors.reservoir, 'fill-outline-color': waterOutlineColor },
-  })
-  add('waters', 'waters', {
-    id: 'waters-stream',
-    type: 'line',
-    source: 'waters',
-    'source-layer': 'waters',
-    filter: ['all', isLine, ['!=', ['get', 'kind'], 'river']],
-    layout: { 'line-cap': 'round', 'line-join': 'round' },
-    paint: { 'line-color': waterColors.stream, 'line-width': widthByZoom([9, 0.6], [14, 1.5], [18, 4]) },
-  })
-  add('waters', 'waters', {
-    id: 'waters-river',
-    type: 'line',
-    source: 'waters',
-    'source-layer': 'waters',
-    filter: ['all', isLine, ['==', ['get', 'kind'], 'river']],
-    layout: { 'line-cap': 'round', 'line-join': 'round' },
-    paint: { 'line-color': waterColors.river, 'line-width': widthByZoom([9, 1.2], [14, 3.5], [18, 10]) },
-  })
-
-  // Boundaries above the waters, heavier for towns, heaviest for the district.
-  add('admin', 'admin-units', {
-    id: 'admin-line-village',
-    type: 'line',
-    source: 'admin-units',
-    'source-layer': 'admin-units',
-    filter: level('village'),
-    minzoom: 11,
-    paint: { 'line-color': adminColors.village.line, 'line-width': widthByZoom([11, 0.5], [16, 1.2]), 'line-dasharray': [4, 2] },
-  })
-  add('admin', 'admin-units', {
-    id: 'admin-line-town',
-    type: 'line',
-    source: 'admin-units',
-    'source-layer': 'admin-units',
-    filter: level('town'),
-    layout: { 'line-join': 'round' },
-    paint: { 'line-color': adminColors.town.line, 'line-width': widthByZoom([8, 0.8], [12, 1.6], [16, 2.5]), 'line-opacity': 0.85 },
-  })
-  add('admin', 'admin-units', {
-    id: 'admin-line-district',
-    type: 'line',
-    source: 'admin-units',
-    'source-layer': 'admin-units',
-    filter: level('district'),
-    layout: { 'line-join': 'round' },
-    paint: { 'line-color': adminColors.district.line, 'line-width': widthByZoom([8, 2], [12, 3], [16, 4.5]) },
-  })
+  add(
+    'waters',
+    'waters',
+    {
+      id: 'waters-fill',
+      type: 'fill',
+      source: 'waters',
+      'source-layer': 'waters',
+      filter: isPolygon,
+      paint: { 'fill-color': waterColors.reservoir, 'fill-outline-color': waterOutlineColor },
+    },
+  )
+  add(
+    'waters',
+    'waters',
+    {
+      id: 'waters-stream',
+      type: 'line',
+      source: 'waters',
+      'source-layer': 'waters',
+      filter: ['all', isLine, ['!=', ['get', 'kind'], 'river']],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': waterColors.stream, 'line-width': widthByZoom([9, 0.6], [14, 1.5], [18, 4]) },
+    },
+  )
+  add(
+    'waters',
+    'waters',
+    {
+      id: 'waters-river',
+      type: 'line',
+      source: 'waters',
+      'source-layer': 'waters',
+      filter: ['all', isLine, ['==', ['get', 'kind'], 'river']],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': waterColors.river, 'line-width': widthByZoom([9, 1.2], [14, 3.5], [18, 10]) },
+    },
+  )
+  hoverLine('waters', 'waters')
 
   // Roads: minor roads get a casing once they are wide enough; major roads by class; the 6th ring
   // road on top in its own colour.
@@ -248,24 +350,28 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     layout: { 'line-cap': 'round', 'line-join': 'round' },
     paint: { 'line-color': roadCasingColor, 'line-width': roadWidth(1.5) },
   })
-  add('roads', 'roads', {
-    id: 'roads-line',
-    type: 'line',
-    source: 'roads',
-    'source-layer': 'roads',
-    filter: ['all', isLine, ['!', isRing]],
-    layout: {
-      'line-cap': 'round',
-      'line-join': 'round',
-      // Bigger roads drawn last.
-      'line-sort-key': ['match', ['get', 'road_class'], 'expressway', 5, 'national', 4, 'provincial', 3, 'county', 2, 1],
+  add(
+    'roads',
+    'roads',
+    {
+      id: 'roads-line',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      filter: ['all', isLine, ['!', isRing]],
+      layout: {
+        'line-cap': 'round',
+        'line-join': 'round',
+        // Bigger roads drawn last.
+        'line-sort-key': ['match', ['get', 'road_class'], 'expressway', 5, 'national', 4, 'provincial', 3, 'county', 2, 1],
+      },
+      paint: {
+        // Below the casing zoom the white minor roads would vanish on the light ground: grey them.
+        'line-color': ['step', ['zoom'], ['match', ['get', 'road_class'], ['county', 'village'], '#c9c1ae', roadColor], 11, roadColor],
+        'line-width': roadWidth(0),
+      },
     },
-    paint: {
-      // Below the casing zoom the white minor roads would vanish on the light ground: grey them.
-      'line-color': ['step', ['zoom'], ['match', ['get', 'road_class'], ['county', 'village'], '#c9c1ae', roadColor], 11, roadColor],
-      'line-width': roadWidth(0),
-    },
-  })
+  )
   add('roads', 'roads', {
     id: 'roads-ring-casing',
     type: 'line',
@@ -275,30 +381,135 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     layout: { 'line-cap': 'round', 'line-join': 'round' },
     paint: { 'line-color': '#ffffff', 'line-width': widthByZoom([8, 3.5], [12, 6], [16, 13]) },
   })
-  add('roads', 'roads', {
-    id: 'roads-ring',
+  add(
+    'roads',
+    'roads',
+    {
+      id: 'roads-ring',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      filter: ['all', isLine, isRing],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': ringRoadColor, 'line-width': widthByZoom([8, 2], [12, 4], [16, 10]) },
+    },
+  )
+  hoverLine('roads', 'roads', { filter: isLine, width: 3 })
+
+  // --- administrative boundaries, heavier for towns, heaviest for the district ----------------
+  add('admin', 'admin-units', {
+    id: 'admin-line-village',
     type: 'line',
-    source: 'roads',
-    'source-layer': 'roads',
-    filter: ['all', isLine, isRing],
-    layout: { 'line-cap': 'round', 'line-join': 'round' },
-    paint: { 'line-color': ringRoadColor, 'line-width': widthByZoom([8, 2], [12, 4], [16, 10]) },
+    source: 'admin-units',
+    'source-layer': 'admin-units',
+    filter: level('village'),
+    minzoom: 11,
+    paint: { 'line-color': adminColors.village.line, 'line-width': widthByZoom([11, 0.5], [16, 1.2]), 'line-dasharray': [4, 2] },
+  })
+  add('admin', 'admin-units', {
+    id: 'admin-line-town',
+    type: 'line',
+    source: 'admin-units',
+    'source-layer': 'admin-units',
+    filter: level('town'),
+    layout: { 'line-join': 'round' },
+    paint: { 'line-color': adminColors.town.line, 'line-width': widthByZoom([8, 0.8], [12, 1.6], [16, 2.5]), 'line-opacity': 0.85 },
+  })
+  add('admin', 'admin-units', {
+    id: 'admin-line-district',
+    type: 'line',
+    source: 'admin-units',
+    'source-layer': 'admin-units',
+    filter: level('district'),
+    layout: { 'line-join': 'round' },
+    paint: { 'line-color': adminColors.district.line, 'line-width': widthByZoom([8, 2], [12, 3], [16, 4.5]) },
+  })
+  // The unit under the mouse: lighter than the others' hover, it is under the mouse most of the time.
+  add('admin', 'admin-units', {
+    id: 'admin-units-hover',
+    type: 'line',
+    source: 'admin-units',
+    'source-layer': 'admin-units',
+    layout: { 'line-join': 'round' },
+    paint: { 'line-color': hoverColor, 'line-width': 1.5, 'line-opacity': ['case', hovered, 0.55, 0] },
   })
 
-  // Buildings by use, from zoom 13.
-  add('buildings', 'buildings', {
-    id: 'buildings-fill',
-    type: 'fill',
-    source: 'buildings',
-    'source-layer': 'buildings',
-    minzoom: 13,
-    // Below zoom 13 the server sends grid-aggregate points (count, area_m2) instead; not drawn yet.
-    filter: isPolygon,
-    paint: {
-      'fill-color': matchColor('use', buildingUseColors, buildingUseColors.other),
-      'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.6, 16, 0.9],
+  // --- parcels: faint, only close in ------------------------------------------------------------
+  add(
+    'parcels',
+    'parcels',
+    {
+      id: 'parcels-fill',
+      type: 'fill',
+      source: 'parcels',
+      'source-layer': 'parcels',
+      minzoom: 14,
+      paint: {
+        'fill-color': matchColor('land_class', landClassColors, landClassColors.other),
+        'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0.2, 17, 0.35],
+      },
     },
+  )
+  add('parcels', 'parcels', {
+    id: 'parcels-line',
+    type: 'line',
+    source: 'parcels',
+    'source-layer': 'parcels',
+    minzoom: 15,
+    paint: { 'line-color': parcelLineColor, 'line-width': 0.5, 'line-opacity': 0.6 },
   })
+  hoverLine('parcels', 'parcels', { minzoom: 14 })
+
+  // --- buildings: density points below the aggregation zoom, footprints by use above, extruded
+  // by floors on request -------------------------------------------------------------------------
+  const buildingsMeta = meta.layers.find((l) => l.id === 'buildings')
+  const aggregateBelow = buildingsMeta?.aggregateBelowZoom ?? null
+  const footprintsFrom = aggregateBelow ?? Math.max(13, buildingsMeta?.minzoom ?? 13)
+  if (aggregateBelow !== null) {
+    const densityColor = ['step', ['get', 'count'], buildingDensityStops[0]!.color,
+      ...buildingDensityStops.slice(1).flatMap((s) => [s.count, s.color])] as unknown as ExpressionSpecification
+    // Radius by the square root of the count (area ∝ count), a little larger as cells grow on screen.
+    const radius = (k: number): ExpressionSpecification =>
+      ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, 2 * k, 5, 3.5 * k, 15, 6 * k, 25, 8.5 * k]
+    add(
+      'buildings',
+      'buildings',
+      {
+        id: AGGREGATE_LAYER,
+        type: 'circle',
+        source: 'buildings',
+        'source-layer': 'buildings',
+        maxzoom: aggregateBelow,
+        filter: isPoint,
+        layout: { 'circle-sort-key': ['get', 'count'] },
+        paint: {
+          'circle-color': densityColor,
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, radius(0.8), aggregateBelow, radius(1.1)],
+          'circle-opacity': 0.8,
+          'circle-stroke-color': buildingDensityStroke,
+          'circle-stroke-width': 0.6,
+          'circle-stroke-opacity': 0.6,
+        },
+      },
+    )
+  }
+  const useColor: Color = matchColor('use', buildingUseColors, buildingUseColors.other)
+  add(
+    'buildings',
+    'buildings',
+    {
+      id: 'buildings-fill',
+      type: 'fill',
+      source: 'buildings',
+      'source-layer': 'buildings',
+      minzoom: footprintsFrom,
+      filter: isPolygon,
+      paint: {
+        'fill-color': useColor,
+        'fill-opacity': ['interpolate', ['linear'], ['zoom'], footprintsFrom, 0.6, 16, 0.9],
+      },
+    },
+  )
   add('buildings', 'buildings', {
     id: 'buildings-line',
     type: 'line',
@@ -306,11 +517,114 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     'source-layer': 'buildings',
     minzoom: 15,
     filter: isPolygon,
-    paint: { 'line-color': '#9b8f7a', 'line-width': 0.6 },
+    paint: { 'line-color': buildingLineColor, 'line-width': 0.6 },
   })
+  hoverLine('buildings', 'buildings', { minzoom: footprintsFrom, filter: isPolygon, width: 2 })
+  add(
+    'buildings-3d',
+    'buildings',
+    {
+      id: 'buildings-3d',
+      type: 'fill-extrusion',
+      source: 'buildings',
+      'source-layer': 'buildings',
+      minzoom: EXTRUSION_MINZOOM,
+      filter: isPolygon,
+      layout: { visibility: 'none' },
+      paint: {
+        'fill-extrusion-color': ['case', hovered, hoverColor, useColor] as unknown as ExpressionSpecification,
+        'fill-extrusion-height': ['*', ['max', ['coalesce', ['get', 'floors'], 1], 1], FLOOR_HEIGHT_M],
+        'fill-extrusion-base': 0,
+        'fill-extrusion-opacity': 0.92,
+      },
+    },
+  )
 
-  // Cases on top, coloured by status, at every zoom. A polygon case gets a fill and an outline
-  // whose minimum width keeps tiny sites visible as a dot when zoomed out.
+  // --- buffer zones (四道六边, ring bands): translucent bands by family ------------------------
+  const bufferColor = matchColor('family', bufferFamilyColors, bufferFallback)
+  add(
+    'buffer-zones',
+    'buffer-zones',
+    {
+      id: 'buffer-zones-fill',
+      type: 'fill',
+      source: 'buffer-zones',
+      'source-layer': 'buffer-zones',
+      filter: isPolygon,
+      paint: { 'fill-color': bufferColor, 'fill-opacity': 0.22 },
+    },
+  )
+  add('buffer-zones', 'buffer-zones', {
+    id: 'buffer-zones-line',
+    type: 'line',
+    source: 'buffer-zones',
+    'source-layer': 'buffer-zones',
+    filter: isPolygon,
+    paint: { 'line-color': bufferColor, 'line-width': 0.8, 'line-opacity': 0.8 },
+  })
+  hoverLine('buffer-zones', 'buffer-zones', { filter: isPolygon })
+
+  // --- zones: heavy dashed outlines by type --------------------------------------------------------
+  const zoneColor = matchColor('zone_type', zoneTypeColors, zoneFallback)
+  add(
+    'zones',
+    'zones',
+    {
+      id: 'zones-fill',
+      type: 'fill',
+      source: 'zones',
+      'source-layer': 'zones',
+      filter: isPolygon,
+      paint: { 'fill-color': zoneColor, 'fill-opacity': 0.08 },
+    },
+  )
+  add('zones', 'zones', {
+    id: 'zones-line',
+    type: 'line',
+    source: 'zones',
+    'source-layer': 'zones',
+    filter: isPolygon,
+    layout: { 'line-join': 'round' },
+    paint: { 'line-color': zoneColor, 'line-width': widthByZoom([8, 1.5], [14, 2.5], [17, 3.5]), 'line-dasharray': [4, 2] },
+  })
+  hoverLine('zones', 'zones', { filter: isPolygon, width: 3 })
+
+  // --- satellite-change patches: outline and a faint fill, by status then result -----------------
+  const detectionColor = [
+    'case', ['==', ['get', 'status'], 'verified'],
+    matchColor('result', detectionResultColors, detectionFallback),
+    matchColor('status', detectionStatusColors, detectionFallback),
+  ] as unknown as ExpressionSpecification
+  add(
+    'detections',
+    'detections',
+    {
+      id: 'detections-fill',
+      type: 'fill',
+      source: 'detections',
+      'source-layer': 'detections',
+      filter: isPolygon,
+      paint: { 'fill-color': detectionColor, 'fill-opacity': 0.18 },
+    },
+  )
+  add(
+    'detections',
+    'detections',
+    {
+      id: 'detections-line',
+      type: 'line',
+      source: 'detections',
+      'source-layer': 'detections',
+      filter: isPolygon,
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      // Zoomed out a patch is a dot of this width, like the cases.
+      paint: { 'line-color': detectionColor, 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 2.5, 13, 2, 17, 2.5] },
+    },
+  )
+  hoverLine('detections', 'detections', { filter: isPolygon, width: 3 })
+
+  // --- cases on top, coloured by status, at every zoom. A polygon case gets a fill and an outline
+  // whose minimum width keeps tiny sites visible as a dot when zoomed out ---------------------------
   const statusColor: Color = matchColor('status', caseStatusColors, caseStatusFallback)
   // Open work on top of finished work: the ledger is mostly closed cases, which would bury the rest.
   const statusRank: ExpressionSpecification = [
@@ -320,44 +634,90 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     3,
   ]
   const isFinished: ExpressionSpecification = ['match', ['get', 'status'], ['accepted', 'closed'], true, false]
-  add('cases', 'cases', {
-    id: 'cases-fill',
+  add(
+    'cases',
+    'cases',
+    {
+      id: 'cases-fill',
+      type: 'fill',
+      source: 'cases',
+      'source-layer': 'cases',
+      filter: isPolygon,
+      paint: { 'fill-color': statusColor, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.75, 16, 0.5] },
+    },
+  )
+  add(
+    'cases',
+    'cases',
+    {
+      id: 'cases-outline',
+      type: 'line',
+      source: 'cases',
+      'source-layer': 'cases',
+      filter: isPolygon,
+      layout: { 'line-join': 'round', 'line-cap': 'round', 'line-sort-key': statusRank },
+      paint: {
+        'line-color': statusColor,
+        // Zoomed out a site is a dot of this width; finished ones smaller.
+        'line-width': ['interpolate', ['linear'], ['zoom'], 8, ['case', isFinished, 2, 3.5], 13, ['case', isFinished, 1.5, 2.5], 16, 2.5],
+      },
+    },
+  )
+  add(
+    'cases',
+    'cases',
+    {
+      id: 'cases-point',
+      type: 'circle',
+      source: 'cases',
+      'source-layer': 'cases',
+      filter: isPoint,
+      layout: { 'circle-sort-key': statusRank },
+      paint: {
+        'circle-color': statusColor,
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['case', isFinished, 1.8, 3], 12, ['case', isFinished, 3, 4.5], 16, 7],
+        'circle-stroke-color': ['case', hovered, hoverColor, '#ffffff'] as unknown as ExpressionSpecification,
+        'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 8, ['case', hovered, 2, 0.5], 14, ['case', hovered, 3, 1.5]],
+      },
+    },
+  )
+  hoverLine('cases', 'cases', { filter: isPolygon, width: 3 })
+
+  // --- the feature open in the inspector: its exact geometry from the API, over everything -------
+  add(null, null, {
+    id: 'selection-fill',
     type: 'fill',
-    source: 'cases',
-    'source-layer': 'cases',
+    source: SELECTION_SOURCE,
     filter: isPolygon,
-    paint: { 'fill-color': statusColor, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.75, 16, 0.5] },
+    // Faint: a selected zone or village can cover the whole view.
+    paint: { 'fill-color': selectedColor, 'fill-opacity': 0.07 },
   })
-  add('cases', 'cases', {
-    id: 'cases-outline',
+  add(null, null, {
+    id: 'selection-casing',
     type: 'line',
-    source: 'cases',
-    'source-layer': 'cases',
-    filter: isPolygon,
-    layout: { 'line-join': 'round', 'line-cap': 'round', 'line-sort-key': statusRank },
-    paint: {
-      'line-color': statusColor,
-      // Zoomed out a site is a dot of this width; finished ones smaller.
-      'line-width': ['interpolate', ['linear'], ['zoom'], 8, ['case', isFinished, 2, 3.5], 13, ['case', isFinished, 1.5, 2.5], 16, 2.5],
-    },
+    source: SELECTION_SOURCE,
+    filter: ['!', isPoint],
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': selectedCasing, 'line-width': 6, 'line-opacity': 0.9 },
   })
-  add('cases', 'cases', {
-    id: 'cases-point',
+  add(null, null, {
+    id: 'selection-line',
+    type: 'line',
+    source: SELECTION_SOURCE,
+    filter: ['!', isPoint],
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': selectedColor, 'line-width': 3 },
+  })
+  add(null, null, {
+    id: 'selection-point',
     type: 'circle',
-    source: 'cases',
-    'source-layer': 'cases',
+    source: SELECTION_SOURCE,
     filter: isPoint,
-    layout: { 'circle-sort-key': statusRank },
-    paint: {
-      'circle-color': statusColor,
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['case', isFinished, 1.8, 3], 12, ['case', isFinished, 3, 4.5], 16, 7],
-      'circle-stroke-color': '#ffffff',
-      'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 8, 0.5, 14, 1.5],
-    },
+    paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 10, 'circle-stroke-color': selectedColor, 'circle-stroke-width': 3 },
   })
 
-  // Labels, drawn from local fonts (no glyphs URL). Line labels for rivers and major roads; one
-  // point per town / village computed by the adapter from the loaded admin-unit tiles.
+  // --- labels, drawn from local fonts (no glyphs URL). Line labels for rivers and major roads; one
+  // point per town / village computed by the adapter from the loaded admin-unit tiles -------------
   const textPaint = { 'text-color': labelColor, 'text-halo-color': labelHalo, 'text-halo-width': 1.5 }
   add('labels', 'waters', {
     id: 'label-waters',
@@ -391,7 +751,8 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     },
     paint: textPaint,
   })
-  add('labels', LABEL_SOURCE, {
+  // The label points come from the admin units' tiles.
+  add('labels', 'admin-units', {
     id: 'label-village',
     type: 'symbol',
     source: LABEL_SOURCE,
@@ -405,7 +766,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     },
     paint: { ...textPaint, 'text-color': '#5b5670' },
   })
-  add('labels', LABEL_SOURCE, {
+  add('labels', 'admin-units', {
     id: 'label-town',
     type: 'symbol',
     source: LABEL_SOURCE,
@@ -427,5 +788,5 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     sources,
     layers,
   }
-  return { style, groups }
+  return { style, layers: info, inspectable }
 }

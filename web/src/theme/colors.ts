@@ -6,12 +6,16 @@
 // lavender. Chosen to stay distinguishable from each other and from the light basemap.
 import type {
   AdminLevel,
+  BufferFamily,
   BuildingUse,
   CaseStatus,
+  DetectionResult,
+  DetectionStatus,
   LandClass,
   ReferenceAreaKind,
   RoadClass,
   WaterKind,
+  ZoneType,
 } from '../codes.ts'
 
 export const caseStatusColors: Readonly<Record<CaseStatus, string>> = {
@@ -80,6 +84,66 @@ export const adminColors: Readonly<Record<AdminLevel, { fill: string; line: stri
   town: { fill: '#f7f5ee', line: '#7d70a6' },
   village: { fill: '#f9f8f2', line: '#b6aec9' },
 }
+
+/**
+ * Buildings below the aggregation zoom: grid cells of about 8 px, drawn as circles coloured by
+ * the number of buildings in the cell. Beige to dark brown, the family of the building fills, so
+ * the density view reads as "buildings" and stays apart from the case colours on top.
+ * `count` is the lower bound of each class.
+ */
+export const buildingDensityStops: readonly { count: number; color: string }[] = [
+  { count: 1, color: '#efe4cc' },
+  { count: 5, color: '#e0c9a0' },
+  { count: 20, color: '#cdaa78' },
+  { count: 50, color: '#b38b58' },
+  { count: 150, color: '#94703f' },
+  { count: 400, color: '#73552d' },
+]
+export const buildingDensityStroke = '#8a7050'
+
+/**
+ * Satellite-change patches: before verification by status (gold pending, cyan assigned), after
+ * it by result (red a real violation, green legal, grey a false change). Drawn as outlines with a
+ * faint fill, so a case on the same spot (filled) stays readable.
+ */
+export const detectionStatusColors: Readonly<Record<DetectionStatus, string>> = {
+  pending: '#d4a900',
+  assigned: '#0a9bc9',
+  verified: '#555555',
+}
+export const detectionResultColors: Readonly<Record<DetectionResult, string>> = {
+  violation: '#d7301f',
+  legal: '#3a9a3a',
+  false_change: '#8a8a8a',
+}
+export const detectionFallback = '#000000'
+
+/** Planners' zones: heavy dashed outlines. */
+export const zoneTypeColors: Readonly<Record<ZoneType, string>> = {
+  rectification_area: '#4a1486',
+  key_village: '#b2182b',
+  violation_free: '#1b7837',
+  other: '#4d4d4d',
+}
+export const zoneFallback = '#4d4d4d'
+
+/** Buffer zones (四道六边 and ring-road bands): translucent bands. */
+export const bufferFamilyColors: Readonly<Record<BufferFamily, string>> = {
+  road: '#f4a582',
+  side: '#6baed6',
+  ring_band: '#b99ad6',
+}
+export const bufferFallback = '#bbbbbb'
+
+/** Parcel boundaries (from zoom 15). */
+export const parcelLineColor = '#a39c88'
+/** Building outlines (from zoom 15). */
+export const buildingLineColor = '#9b8f7a'
+
+/** The feature under the mouse, and the one open in the inspector. */
+export const hoverColor = '#00b3ff'
+export const selectedColor = '#ff00a8'
+export const selectedCasing = '#ffffff'
 
 /** The map's background: land outside every polygon we draw. */
 export const mapBackground = '#ece9e0'
