@@ -64,7 +64,7 @@ test('case tiles carry only the attributes the style uses', async () => {
   assert.equal(res.statusCode, 200)
   const fs = features(res.rawPayload, 'cases')
   assert.ok(fs.length > 0)
-  assert.deepEqual(Object.keys(fs[0]!.properties).sort(), ['case_no', 'id', 'status', 'use'])
+  assert.deepEqual(Object.keys(fs[0]!.properties).sort(), ['case_no', 'id', 'overdue', 'status', 'use'])
 })
 
 test('a village-scoped user sees only that village in tiles', async () => {
@@ -185,4 +185,12 @@ test('a tile with more cases than the threshold carries them aggregated per stat
   // Below the threshold the same tile holds the cases themselves.
   const normal = features((await tile('cases', z, x, y)).rawPayload, 'cases')
   assert.ok(normal.length > 10 && normal.every((f) => 'case_no' in f.properties))
+})
+
+test('overdue cases are marked in tiles, by the same rule as the ledger list', async () => {
+  const { z, x, y } = DISTRICT_TILE
+  const marked = features((await tile('cases', z, x, y)).rawPayload, 'cases').filter((f) => f.properties.overdue === true).map((f) => Number(f.properties.id)).sort((a, b) => a - b)
+  const listed = (await t.app.inject({ url: '/api/cases?overdue=any&limit=1000', headers: { cookie: adminCookie } })).json().items.map((c: { id: number }) => c.id).sort((a: number, b: number) => a - b)
+  assert.ok(listed.length > 0)
+  assert.deepEqual(marked, listed)
 })

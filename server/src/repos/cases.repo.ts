@@ -1,6 +1,7 @@
 // The ledger: creating cases, reading them, and moving them through their lifecycle.
 // Every write bumps `version` (the ETag) and appends to case_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
+import { overdueSql } from './case-clocks.sql.ts'
 import { allowedActions, overdue, planTransition, type CaseAction, type CaseStatus, type Overdue, type TransitionInput } from '../domain/case-lifecycle.ts'
 
 export class CaseInputError extends Error {
@@ -379,15 +380,7 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
   if (f.flags?.length) where.push(`c.flags @> ${add(f.flags)}::text[]`)
   if (f.foundFrom) where.push(`c.found_at >= ${add(f.foundFrom)}::timestamptz`)
   if (f.foundTo) where.push(`c.found_at <= ${add(f.foundTo)}::timestamptz`)
-  if (f.overdue) {
-    // The clocks of domain/case-lifecycle.ts as SQL, for filtering (tests/api/ledger checks they agree).
-    const nowParam = add(now.toISOString())
-    const deadline = `(c.status = 'order_issued' AND c.deadline < (${nowParam}::timestamptz AT TIME ZONE 'UTC')::date)`
-    const open = `c.status IN ('identified', 'notified', 'order_issued') AND c.new_construction`
-    const reach = `(${open} AND c.reached_at IS NULL AND c.found_at < ${nowParam}::timestamptz - interval '1 hour')`
-    const removal = `(${open} AND c.found_at < ${nowParam}::timestamptz - interval '3 days')`
-    where.push({ deadline, reach, removal, any: `(${deadline} OR ${reach} OR ${removal})` }[f.overdue])
-  }
+  if (f.overdue) where.push(overdueSql('c.', `${add(now.toISOString())}::timestamptz`)[f.overdue])
   const w = where.join(' AND ')
   const totals = await db.query<{ n: number; land: number; floor: number; dl: number; df: number; rg: number }>(
     `SELECT count(*) AS n,

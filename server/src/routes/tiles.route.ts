@@ -31,6 +31,7 @@ function tileFields(layer: LayerSource): Record<string, string> {
     const p = layer.properties.find((q) => q.name === c)
     fields[c] = p?.type === 'integer' || p?.type === 'number' ? 'Number' : p?.type === 'boolean' ? 'Boolean' : 'String'
   }
+  for (const name of Object.keys(layer.tileExpressions ?? {})) fields[name] = 'Boolean'
   const agg = layer.aggregate
   if (agg) {
     const where = [agg.belowZoom > 0 ? `below zoom ${agg.belowZoom}` : '', agg.maxFeatures ? `in tiles with over ${agg.maxFeatures} features` : '']

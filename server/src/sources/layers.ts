@@ -1,5 +1,6 @@
 // The published layers: one entry each, fixed at startup. Table, column and property names used
 // in SQL come only from here (an allow-list), never from a request.
+import { overdueSql } from '../repos/case-clocks.sql.ts'
 
 export type GeometryKind = 'polygon' | 'line' | 'point' | 'mixed'
 export type PropertyType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp'
@@ -26,6 +27,8 @@ export interface LayerSource {
   minzoom: number
   /** Columns each tile feature carries: only what the style uses. */
   tileColumns: readonly string[]
+  /** Computed attributes tiles carry too: name -> SQL expression (fixed here, never from a request). */
+  tileExpressions?: Readonly<Record<string, string>>
   /**
    * Where the layer is too dense to draw one by one, tiles carry grid cells instead: points with
    * `count` and `area_m2` (sum of areaColumn), placed at the centroid of the cell's points, one
@@ -52,6 +55,8 @@ const p = (name: string, type: PropertyType, title: string, enumValues?: readonl
   enumValues ? { name, type, title, enum: enumValues } : { name, type, title }
 
 const synthetic = p('synthetic', 'boolean', '合成数据')
+
+
 
 export const LAYERS: readonly LayerSource[] = [
   {
@@ -120,6 +125,7 @@ export const LAYERS: readonly LayerSource[] = [
     id: 'cases', title: '违法建设台账', description: 'The violation ledger: one row per illegal structure or site',
     table: 'cases', key: 'id', geometryKind: 'mixed', minzoom: 0,
     tileColumns: ['id', 'case_no', 'status', 'use'],
+    tileExpressions: { overdue: overdueSql('', 'now()').any },
     aggregate: { belowZoom: 0, maxFeatures: 5000, point: 'ST_PointOnSurface(geom)', areaColumn: 'coalesce(land_area_recorded_m2, land_area_computed_m2)', groupBy: 'status' },
     properties: [
       p('id', 'integer', '编号'), p('case_no', 'string', '台账编号'), p('admin_code', 'string', '所在村社区'), p('location_text', 'string', '位置'),

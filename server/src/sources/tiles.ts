@@ -42,7 +42,10 @@ const TILE_ENVELOPE = `ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ${TILE
 /** SQL for one layer, built once. $1..$3 = z, x, y; $4 = scope code. */
 function tileSql(layer: LayerSource): { features: string; aggregated: string | null } {
   const scope = layer.scopeColumn ? `AND ${layer.scopeColumn} LIKE $4 || '%'` : 'AND $4::text IS NOT NULL'
-  const props = layer.tileColumns.map((c) => `'${c}', ${c}`).join(', ')
+  const props = [
+    ...layer.tileColumns.map((c) => `'${c}', ${c}`),
+    ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `'${name}', (${sql})`),
+  ].join(', ')
   // Simplify to about a quarter pixel at this zoom (in degrees); nothing at the detailed zooms.
   // ST_Simplify (PostGIS's own Douglas-Peucker, keeping collapsed shapes) rather than
   // ST_SimplifyPreserveTopology: the latter is GEOS's, rewritten in GEOS 3.12, and gives other
