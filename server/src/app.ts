@@ -16,6 +16,7 @@ import { attachmentRoutes } from './routes/attachments.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
 import { caseRoutes } from './routes/cases.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
+import { ledgerIoRoutes } from './routes/ledger-io.route.ts'
 import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
 import { searchRoutes } from './routes/search.route.ts'
@@ -60,6 +61,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(ogcRoutes, { db })
   await app.register(searchRoutes, { db })
   await app.register(caseRoutes, { db })
+  await app.register(ledgerIoRoutes, { db })
   await app.register(attachmentRoutes, { db, files: new FileStore(config.uploadDir) })
   await app.register(tileRoutes, { db })
 

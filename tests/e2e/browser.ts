@@ -162,16 +162,6 @@ export function bboxOf(rings: [number, number][][]): [number, number, number, nu
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]
 }
 
-export function pointInRing([x, y]: [number, number], ring: [number, number][]): boolean {
-  let inside = false
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!
-    const [xj, yj] = ring[j]!
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside
-  }
-  return inside
-}
-
 /** The mean of a ring's vertices (closing vertex left out): inside for the sample's convex footprints. */
 export function ringCentre(ring: [number, number][]): [number, number] {
   const pts = ring.slice(0, -1)

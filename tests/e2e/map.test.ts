@@ -7,23 +7,10 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
+import { CHROMIUM, LAUNCH_ARGS, MAP_TIMEOUT } from './browser.ts'
 import { colourStats, decodePng, type ColourStats } from './png.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // WebGL on the CPU: without a GPU, Chromium only gives MapLibre a context through SwiftShader.
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-]
 const WEB_DIST = resolve(import.meta.dirname, '../../web/dist/index.html')
-const MAP_TIMEOUT = 60_000
 const TEST_TIMEOUT = 120_000
 
 /** A map counts as drawn when its pixels are this varied: a blank map is one flat colour. */

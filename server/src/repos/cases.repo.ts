@@ -172,16 +172,28 @@ async function checkGeometry(db: Queryable, geojson: string): Promise<void> {
   if (g.area !== null && g.area > 1_000_000) throw new CaseInputError(`the site is ${Math.round(g.area)} m²; more than 1 km² is not one structure`, 'geometry')
 }
 
+/** Advisory-lock key under which case numbers of one village are handed out (with hashtext(village)). */
+export const CASE_NO_LOCK = 727100100
+/** China Standard Time, UTC+8 all year: the ledgers' wall clock. */
+export const BEIJING_OFFSET_MS = 8 * 3_600_000
+
+/** VILLAGECODE-YEAR- for a case found at foundMs; the year is Beijing's, as the ledgers write it. */
+export function caseNoPrefix(village: string, foundMs: number): string {
+  return `${village}-${new Date(foundMs + BEIJING_OFFSET_MS).getUTCFullYear()}-`
+}
+
+export const formatCaseNo = (prefix: string, n: number) => `${prefix}${String(n).padStart(4, '0')}`
+
 /** Next readable number in a village: VILLAGECODE-YEAR-NNNN. Serialised per village by an advisory lock. */
-async function nextCaseNo(tx: Queryable, village: string, year: number): Promise<string> {
-  await tx.query('SELECT pg_advisory_xact_lock(727100100, hashtext($1))', [village])
-  const prefix = `${village}-${year}-`
+async function nextCaseNo(tx: Queryable, village: string, foundMs: number): Promise<string> {
+  await tx.query(`SELECT pg_advisory_xact_lock(${CASE_NO_LOCK}, hashtext($1))`, [village])
+  const prefix = caseNoPrefix(village, foundMs)
   const r = await tx.query<{ n: number | null }>(
     `SELECT max(split_part(case_no, '-', 3)::int) AS n FROM cases
      WHERE case_no LIKE $1 || '%' AND split_part(case_no, '-', 3) ~ '^[0-9]{1,9}$'`,
     [prefix],
   )
-  return `${prefix}${String((r.rows[0]?.n ?? 0) + 1).padStart(4, '0')}`
+  return formatCaseNo(prefix, (r.rows[0]?.n ?? 0) + 1)
 }
 
 export async function createCase(db: Db, input: NewCase, userId: number, scope: string, now = new Date()): Promise<CaseRecord> {
@@ -204,7 +216,7 @@ export async function createCase(db: Db, input: NewCase, userId: number, scope: 
   if (!adminCode.startsWith(scope)) throw new CaseInputError(`the case lies in ${adminCode}, outside your area ${scope}`, 'geometry')
 
   const id = await db.transaction(async (tx) => {
-    const caseNo = await nextCaseNo(tx, adminCode, new Date(found).getUTCFullYear())
+    const caseNo = await nextCaseNo(tx, adminCode, found)
     const r = await tx.query<{ id: number }>(
       `INSERT INTO cases (case_no, admin_code, admin_override_reason, location_text, use, ownership, building_form, floors,
                           land_area_recorded_m2, floor_area_recorded_m2, source, flags, new_construction, found_at, created_by, geom)
@@ -498,7 +510,7 @@ export async function reinspectCase(db: Db, id: number, scope: string, input: In
     if (t < Date.parse(c.closed_at as string)) throw new CaseInputError(`at ${input.at} is before the case was closed (${String(c.closed_at)})`, 'at')
     let reboundId: number | null = null
     if (input.result === 'rebound') {
-      const caseNo = await nextCaseNo(tx, c.admin_code as string, new Date(t).getUTCFullYear())
+      const caseNo = await nextCaseNo(tx, c.admin_code as string, t)
       const nc = await tx.query<{ id: number }>(
         `INSERT INTO cases (case_no, admin_code, location_text, use, ownership, building_form, floors, source, flags, new_construction, found_at, created_by, reopened_from, geom)
          SELECT $1, admin_code, location_text, use, ownership, building_form, floors, 'patrol', flags, true, $2, $3, id, geom FROM cases WHERE id = $4

@@ -5,6 +5,7 @@
 // of each unit (querySourceFeatures) and places one point: the area-weighted centroid of all
 // pieces when it falls inside one of them, else the centroid of the largest piece. Pure functions,
 // no MapLibre, so they can be unit-tested.
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon'
 
 type Ring = readonly (readonly number[])[]
 type PolygonCoords = readonly Ring[]
@@ -64,20 +65,8 @@ function polygonMoments(polygon: PolygonCoords): Moments {
   return area > 0 ? { area, cx: sx / area, cy: sy / area } : { area: 0, cx: 0, cy: 0 }
 }
 
-function pointInRing(x: number, y: number, ring: Ring): boolean {
-  let inside = false
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi = 0, yi = 0] = ring[i] ?? []
-    const [xj = 0, yj = 0] = ring[j] ?? []
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside
-  }
-  return inside
-}
-
 function pointInPolygon(x: number, y: number, polygon: PolygonCoords): boolean {
-  const [outer, ...holes] = polygon
-  if (!outer || !pointInRing(x, y, outer)) return false
-  return !holes.some((h) => pointInRing(x, y, h))
+  return booleanPointInPolygon([x, y], { type: 'Polygon', coordinates: polygon as number[][][] })
 }
 
 function polygonsOf(geometry: UnitPiece['geometry']): PolygonCoords[] {

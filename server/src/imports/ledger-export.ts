@@ -1,0 +1,325 @@
+// Writing the ledger out in the staff's template: XLSX with one sheet per village (一村一台账) and
+// a totals row each, or CSV for any selection. Columns and labels come from ledger-template.ts, so
+// an export reads back through the importer unchanged. Parties (personal data) are never written.
+import { PassThrough } from 'node:stream'
+import ExcelJS from 'exceljs'
+import type { Queryable } from '../db/db.ts'
+import {
+  beijingCellDate,
+  beijingText,
+  COLUMNS,
+  EXPORT_MAX_ROWS,
+  neutralise,
+  NO,
+  OWNERSHIP,
+  SOURCES,
+  STATUSES,
+  TOTALS_LABEL,
+  USES,
+  YES,
+  type CaseSource,
+  type CaseStatusKey,
+  type CaseUse,
+  type ColumnDef,
+  type ColumnKey,
+  type Ownership,
+} from './ledger-template.ts'
+
+export type Lang = 'zh' | 'en'
+
+export interface LedgerRow {
+  caseNo: string
+  adminCode: string
+  villageName: string
+  townCode: string | null
+  townName: string | null
+  locationText: string | null
+  use: CaseUse
+  ownership: Ownership | null
+  buildingForm: string | null
+  floors: number | null
+  landAreaRecordedM2: number | null
+  floorAreaRecordedM2: number | null
+  landAreaComputedM2: number | null
+  floorAreaComputedM2: number | null
+  source: CaseSource
+  /** Epoch milliseconds. */
+  foundAt: number
+  status: CaseStatusKey
+  newConstruction: boolean
+  flags: string[]
+  /** The point, or a point on the surface of a polygon (for finding the site). */
+  lon: number
+  lat: number
+  /** Polygons only: the whole geometry, full precision. */
+  wkt: string | null
+}
+
+export interface ExportFilter {
+  /** Admin-code prefix (district, town or village); the caller's scope is applied on top. */
+  admin?: string
+  statuses?: readonly string[]
+  uses?: readonly string[]
+  sources?: readonly string[]
+}
+
+export class ExportTooLargeError extends Error {
+  constructor(readonly max: number) {
+    super(`the selection holds more than ${max} cases; narrow it (by town, village, status …)`)
+  }
+}
+
+/** Cases in the selection and the caller's scope, by village then case number. No parties. */
+export async function selectLedger(db: Queryable, filter: ExportFilter, scope: string, maxRows = EXPORT_MAX_ROWS): Promise<LedgerRow[]> {
+  const params: unknown[] = [scope, filter.admin ?? '']
+  const where = [`c.admin_code LIKE $1 || '%'`, `c.admin_code LIKE $2 || '%'`]
+  const any = (values: readonly string[] | undefined, column: string) => {
+    if (!values || values.length === 0) return
+    params.push(values)
+    where.push(`c.${column} = ANY($${params.length}::text[])`)
+  }
+  any(filter.statuses, 'status')
+  any(filter.uses, 'use')
+  any(filter.sources, 'source')
+  params.push(maxRows + 1)
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT c.case_no, c.admin_code, v.name AS village_name, t.code AS town_code, t.name AS town_name, c.location_text, c.use,
+            c.ownership, c.building_form, c.floors, c.land_area_recorded_m2, c.floor_area_recorded_m2,
+            c.land_area_computed_m2, c.floor_area_computed_m2, c.source,
+            (extract(epoch FROM c.found_at) * 1000)::float8 AS found_ms, c.status, c.new_construction, c.flags,
+            ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat,
+            CASE WHEN GeometryType(c.geom) <> 'POINT' THEN ST_AsText(c.geom) END AS wkt
+     FROM cases c
+     JOIN admin_units v ON v.code = c.admin_code
+     LEFT JOIN admin_units t ON t.code = v.parent_code
+     CROSS JOIN LATERAL (SELECT CASE WHEN GeometryType(c.geom) = 'POINT' THEN c.geom ELSE ST_PointOnSurface(c.geom) END AS pt) p
+     WHERE ${where.join(' AND ')}
+     ORDER BY c.admin_code, c.case_no
+     LIMIT $${params.length}`,
+    params,
+  )
+  if (r.rows.length > maxRows) throw new ExportTooLargeError(maxRows)
+  return r.rows.map((x) => ({
+    caseNo: x.case_no as string,
+    adminCode: x.admin_code as string,
+    villageName: x.village_name as string,
+    townCode: x.town_code as string | null,
+    townName: x.town_name as string | null,
+    locationText: x.location_text as string | null,
+    use: x.use as CaseUse,
+    ownership: x.ownership as Ownership | null,
+    buildingForm: x.building_form as string | null,
+    floors: x.floors as number | null,
+    landAreaRecordedM2: x.land_area_recorded_m2 as number | null,
+    floorAreaRecordedM2: x.floor_area_recorded_m2 as number | null,
+    landAreaComputedM2: x.land_area_computed_m2 as number | null,
+    floorAreaComputedM2: x.floor_area_computed_m2 as number | null,
+    source: x.source as CaseSource,
+    foundAt: Math.round(x.found_ms as number),
+    status: x.status as CaseStatusKey,
+    newConstruction: x.new_construction as boolean,
+    flags: x.flags as string[],
+    lon: x.lon as number,
+    lat: x.lat as number,
+    wkt: x.wkt as string | null,
+  }))
+}
+
+export interface Unit {
+  code: string
+  name: string
+  townName: string | null
+}
+
+/** Villages under `code` (a village or a town) within the caller's scope, for one sheet each. */
+export async function villagesFor(db: Queryable, code: string, scope: string): Promise<Unit[]> {
+  const r = await db.query<{ code: string; name: string; town_name: string | null }>(
+    `SELECT v.code, v.name, t.name AS town_name FROM admin_units v LEFT JOIN admin_units t ON t.code = v.parent_code
+     WHERE v.level = 'village' AND v.code LIKE $1 || '%' AND v.code LIKE $2 || '%' ORDER BY v.code`,
+    [code, scope],
+  )
+  return r.rows.map((x) => ({ code: x.code, name: x.name, townName: x.town_name }))
+}
+
+// ---- cells ----
+
+type Value = string | number | Date | null
+
+const label = <K extends string>(dict: { label: Readonly<Record<K, string>> }, key: K | null, lang: Lang): string | null =>
+  key === null ? null : lang === 'zh' ? dict.label[key] : key
+
+const yesNo = (v: boolean, lang: Lang) => (v ? YES[lang] : NO[lang])
+const text = (v: string | null) => (v === null ? null : neutralise(v))
+
+function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, dates: 'cell' | 'text'): Value {
+  if (k.startsWith('flag:')) return yesNo(r.flags.includes(k.slice(5)), lang)
+  switch (k) {
+    case 'seq':
+      return seq
+    case 'case_no':
+      return text(r.caseNo)
+    case 'town':
+      return text(r.townName)
+    case 'village':
+      return text(r.villageName)
+    case 'location_text':
+      return text(r.locationText)
+    case 'use':
+      return label(USES, r.use, lang)
+    case 'ownership':
+      return label(OWNERSHIP, r.ownership, lang)
+    case 'building_form':
+      return text(r.buildingForm)
+    case 'floors':
+      return r.floors
+    case 'land_area_recorded_m2':
+      return r.landAreaRecordedM2
+    case 'floor_area_recorded_m2':
+      return r.floorAreaRecordedM2
+    case 'land_area_computed_m2':
+      return r.landAreaComputedM2
+    case 'floor_area_computed_m2':
+      return r.floorAreaComputedM2
+    case 'source':
+      return label(SOURCES, r.source, lang)
+    case 'found_at':
+      return dates === 'cell' ? beijingCellDate(r.foundAt) : beijingText(r.foundAt)
+    case 'status':
+      return label(STATUSES, r.status, lang)
+    case 'new_construction':
+      return yesNo(r.newConstruction, lang)
+    case 'lon':
+      return r.lon
+    case 'lat':
+      return r.lat
+    case 'wkt':
+      return r.wkt
+    default:
+      return null
+  }
+}
+
+const SUMMED: readonly ColumnKey[] = ['land_area_recorded_m2', 'floor_area_recorded_m2', 'land_area_computed_m2', 'floor_area_computed_m2']
+const round2 = (x: number) => Math.round(x * 100) / 100
+
+/** 合计: the count in the case-number column, and the four area sums (recorded and computed). */
+function totalsOf(rows: readonly LedgerRow[], lang: Lang): Value[] {
+  const sums: Record<string, number> = {}
+  for (const r of rows) {
+    for (const k of SUMMED) sums[k] = (sums[k] ?? 0) + ((valueOf(k, r, 0, lang, 'text') as number | null) ?? 0)
+  }
+  return COLUMNS.map((c) => {
+    if (c.key === 'seq') return TOTALS_LABEL[lang]
+    if (c.key === 'case_no') return lang === 'zh' ? `共${rows.length}处` : `${rows.length} cases`
+    if (SUMMED.includes(c.key)) return round2(sums[c.key] ?? 0)
+    return null
+  })
+}
+
+const header = (c: ColumnDef, lang: Lang) => (lang === 'zh' ? c.zh : c.en)
+
+// ---- CSV ----
+
+function csvField(v: Value): string {
+  if (v === null) return ''
+  const s = v instanceof Date ? v.toISOString() : String(v)
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** UTF-8 with a BOM (so Excel reads the Chinese), CRLF, a totals row last. */
+export function ledgerCsv(rows: readonly LedgerRow[], lang: Lang): string {
+  const lines = [COLUMNS.map((c) => csvField(header(c, lang))).join(',')]
+  rows.forEach((r, i) => lines.push(COLUMNS.map((c) => csvField(valueOf(c.key, r, i + 1, lang, 'text'))).join(',')))
+  lines.push(totalsOf(rows, lang).map(csvField).join(','))
+  return `\uFEFF${lines.join('\r\n')}\r\n`
+}
+
+// ---- XLSX ----
+
+const WIDTHS: Partial<Record<ColumnKey, number>> = { case_no: 24, town: 12, village: 12, location_text: 30, building_form: 14, found_at: 20, wkt: 60, lon: 14, lat: 14 }
+
+/** Sheet names: 31 characters, none of []:*?/\, unique in the workbook. */
+function sheetName(unit: Unit, used: Set<string>): string {
+  const base = unit.name.replace(/[[\]:*?/\\]/g, '_').slice(0, 31) || unit.code
+  let name = base
+  if (used.has(name)) name = `${base.slice(0, 31 - unit.code.length - 2)}(${unit.code})`
+  used.add(name)
+  return name
+}
+
+function addLedgerSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, unit: Unit, rows: readonly LedgerRow[], lang: Lang, used: Set<string>, districtName: string, today: string) {
+  const ws = wb.addWorksheet(sheetName(unit, used), { views: [{ state: 'frozen', ySplit: 2 }] })
+  ws.columns = COLUMNS.map((c) => ({
+    width: WIDTHS[c.key] ?? Math.max(8, header(c, lang).length * 2 + 2),
+    ...(c.key === 'found_at' ? { style: { numFmt: 'yyyy-mm-dd hh:mm:ss' } } : SUMMED.includes(c.key) ? { style: { numFmt: '0.00' } } : {}),
+  }))
+  const title = lang === 'zh'
+    ? `${districtName}${unit.townName ?? ''}${unit.name} 违法建设台账（一村一台账）  导出日期：${today}`
+    : `Illegal construction ledger of ${unit.name} (${unit.code}), ${unit.townName ?? ''}, ${districtName}; exported ${today}`
+  const titleRow = ws.addRow([title])
+  titleRow.font = { bold: true, size: 14 }
+  ws.mergeCells(1, 1, 1, COLUMNS.length)
+  titleRow.commit()
+  const head = ws.addRow(COLUMNS.map((c) => header(c, lang)))
+  head.font = { bold: true }
+  head.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true }
+  head.commit()
+  // rows are written out as they are committed: memory stays flat however long the ledger
+  rows.forEach((r, i) => ws.addRow(COLUMNS.map((c) => valueOf(c.key, r, i + 1, lang, 'cell'))).commit())
+  const totals = ws.addRow(totalsOf(rows, lang))
+  totals.font = { bold: true }
+  totals.commit()
+  ws.commit()
+}
+
+/** One sheet per village, in code order; a village without cases gets an empty ledger with 合计 0. */
+export async function ledgerXlsx(units: readonly Unit[], rows: readonly LedgerRow[], lang: Lang, districtName: string, now = new Date()): Promise<Buffer> {
+  const out = new PassThrough()
+  const chunks: Buffer[] = []
+  out.on('data', (c: Buffer) => chunks.push(c))
+  const done = new Promise((resolve, reject) => out.on('end', resolve).on('error', reject))
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
+  wb.creator = 'chaiwei'
+  wb.created = now
+  const byVillage = new Map<string, LedgerRow[]>()
+  for (const r of rows) {
+    const list = byVillage.get(r.adminCode)
+    if (list) list.push(r)
+    else byVillage.set(r.adminCode, [r])
+  }
+  const used = new Set<string>()
+  const today = beijingText(now.getTime()).slice(0, 10)
+  for (const u of units) addLedgerSheet(wb, u, byVillage.get(u.code) ?? [], lang, used, districtName, today)
+  await wb.commit()
+  await done
+  return Buffer.concat(chunks)
+}
+
+/** An empty ledger in the template, with a sheet that explains each column and its values. */
+export async function templateXlsx(): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook()
+  wb.creator = 'chaiwei'
+  const importable = COLUMNS.filter((c) => !c.exportOnly || c.key === 'seq')
+  const ws = wb.addWorksheet('台账', { views: [{ state: 'frozen', ySplit: 1 }] })
+  const head = ws.addRow(importable.map((c) => c.zh))
+  head.font = { bold: true }
+  importable.forEach((c, i) => (ws.getColumn(i + 1).width = WIDTHS[c.key] ?? Math.max(8, c.zh.length * 2 + 2)))
+  const help = wb.addWorksheet('填写说明')
+  help.getColumn(1).width = 120
+  const lines = [
+    '违法建设台账导入模板：每行一处违建。必填：用途、发现来源、发现时间，以及位置（经度+纬度，或 WKT）。',
+    'One row per case. Required: 用途 use, 发现来源 source, 发现时间 found_at, and the location (经度 lon + 纬度 lat, or WKT).',
+    '台账编号：可空，空则按“村代码-年份-序号”自动编号；已有编号不得与台账重复。',
+    '所在村 / 所在镇街：可空，空则按位置确定；填写时须与位置一致（名称或代码均可）。',
+    `用途：${USES.accepted}`,
+    `权属类别：${OWNERSHIP.accepted}`,
+    `发现来源：${SOURCES.accepted}`,
+    '层数：1–50 的整数。占地面积、建筑面积：平方米，大于 0（占地不超过 1 平方公里）。',
+    '发现时间：北京时间，如 2024-05-01 或 2024-05-01 08:30，不得晚于今天。',
+    '高墙大院、大杂院、开墙打洞、三层及以上出租、占用耕地、党员公职人员参与、新生违建：填“是”或“否”（空为否）。',
+    '经度、纬度：CGCS2000 十进制度（如 116.1432、39.7368），不接受投影坐标（米）。WKT：POINT / POLYGON / MULTIPOLYGON，经纬度。',
+    '序号、状态、计算面积列仅供阅读，导入时忽略；“合计”行导入时跳过。',
+  ]
+  for (const l of lines) help.addRow([l])
+  return Buffer.from(await wb.xlsx.writeBuffer())
+}

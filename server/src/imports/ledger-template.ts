@@ -1,0 +1,251 @@
+// The ledger template (台账模板) staff already keep in Excel: one row per case, Chinese headers,
+// English aliases accepted. This file is the ONE place that names the columns and the value
+// dictionaries; the importer reads with it and the exporter writes with it, so a file the app
+// exports reads back unchanged.
+import { CASE_STATUSES, type CaseStatus } from '../domain/case-lifecycle.ts'
+import { BEIJING_OFFSET_MS, CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../repos/cases.repo.ts'
+
+export type CaseUse = (typeof CASE_USES)[number]
+export type CaseSource = (typeof CASE_SOURCES)[number]
+export type Ownership = (typeof OWNERSHIPS)[number]
+export type CaseFlag = (typeof CASE_FLAGS)[number]
+
+/** Canonical column keys. Export-only columns are ignored when a file is read back. */
+export type ColumnKey =
+  | 'seq'
+  | 'case_no'
+  | 'town'
+  | 'village'
+  | 'location_text'
+  | 'use'
+  | 'ownership'
+  | 'building_form'
+  | 'floors'
+  | 'land_area_recorded_m2'
+  | 'floor_area_recorded_m2'
+  | 'land_area_computed_m2'
+  | 'floor_area_computed_m2'
+  | 'source'
+  | 'found_at'
+  | 'status'
+  | 'new_construction'
+  | `flag:${CaseFlag}`
+  | 'lon'
+  | 'lat'
+  | 'wkt'
+
+export interface ColumnDef {
+  key: ColumnKey
+  /** The header the exporter writes (zh) and its English form (export with lang=en). */
+  zh: string
+  en: string
+  /** Other spellings accepted on import (compared after normaliseHeader). */
+  aliases: readonly string[]
+  /** Written by the exporter for people to read, ignored on import (seq, computed areas, status). */
+  exportOnly?: boolean
+}
+
+const flagColumn = (flag: CaseFlag, zh: string, aliases: string[] = []): ColumnDef => ({ key: `flag:${flag}`, zh, en: flag, aliases })
+
+/** The template's columns, in the order the exporter writes them. */
+export const COLUMNS: readonly ColumnDef[] = [
+  { key: 'seq', zh: '序号', en: 'seq', aliases: ['no', 'no.', '编号序号'], exportOnly: true },
+  { key: 'case_no', zh: '台账编号', en: 'case_no', aliases: ['案件编号', '编号', 'caseno', 'case number'] },
+  { key: 'town', zh: '所在镇街', en: 'town', aliases: ['镇街', '乡镇', '乡镇街道', '街道乡镇', 'town_code'] },
+  { key: 'village', zh: '所在村', en: 'village', aliases: ['村', '村社区', '所在村社区', '村居', 'village_code', 'admin_code'] },
+  { key: 'location_text', zh: '位置', en: 'location_text', aliases: ['具体位置', '地址', '坐落', 'location'] },
+  { key: 'use', zh: '用途', en: 'use', aliases: ['违建用途', '使用用途'] },
+  { key: 'ownership', zh: '权属类别', en: 'ownership', aliases: ['权属', '权属系统', '所属系统'] },
+  { key: 'building_form', zh: '建筑形式', en: 'building_form', aliases: ['结构形式', '建筑结构'] },
+  { key: 'floors', zh: '层数', en: 'floors', aliases: ['建筑层数'] },
+  { key: 'land_area_recorded_m2', zh: '占地面积（㎡）', en: 'land_area_recorded_m2', aliases: ['占地面积', 'land_area', 'land_area_m2'] },
+  { key: 'floor_area_recorded_m2', zh: '建筑面积（㎡）', en: 'floor_area_recorded_m2', aliases: ['建筑面积', 'floor_area', 'floor_area_m2'] },
+  { key: 'land_area_computed_m2', zh: '占地面积计算值（㎡）', en: 'land_area_computed_m2', aliases: [], exportOnly: true },
+  { key: 'floor_area_computed_m2', zh: '建筑面积计算值（㎡）', en: 'floor_area_computed_m2', aliases: [], exportOnly: true },
+  { key: 'source', zh: '发现来源', en: 'source', aliases: ['来源', '发现方式', '线索来源'] },
+  { key: 'found_at', zh: '发现时间', en: 'found_at', aliases: ['发现日期', '排查时间', '认定时间', 'found', 'found_date'] },
+  { key: 'status', zh: '状态', en: 'status', aliases: ['整治状态', '处置状态', '进度'], exportOnly: true },
+  { key: 'new_construction', zh: '新生违建', en: 'new_construction', aliases: ['是否新生违建'] },
+  flagColumn('walled_compound', '高墙大院'),
+  flagColumn('crowded_courtyard', '大杂院'),
+  flagColumn('wall_opening', '开墙打洞'),
+  flagColumn('rented_3plus', '三层及以上出租', ['三层以上出租', '3层及以上出租']),
+  flagColumn('farmland', '占用耕地', ['乱占耕地']),
+  flagColumn('official_involved', '党员公职人员参与', ['党员干部参与', '公职人员参与']),
+  { key: 'lon', zh: '经度', en: 'lon', aliases: ['lng', 'longitude'] },
+  { key: 'lat', zh: '纬度', en: 'lat', aliases: ['latitude'] },
+  { key: 'wkt', zh: 'WKT', en: 'wkt', aliases: ['几何', '图形', 'geometry', 'geom', '范围wkt'] },
+]
+
+export const COLUMN_BY_KEY: ReadonlyMap<ColumnKey, ColumnDef> = new Map(COLUMNS.map((c) => [c.key, c]))
+export const col = (key: ColumnKey): ColumnDef => COLUMN_BY_KEY.get(key)!
+
+/** Columns a file must have; the geometry (lon + lat, or WKT) is checked on its own. */
+export const REQUIRED_COLUMNS: readonly ColumnKey[] = ['use', 'source', 'found_at']
+
+/**
+ * Header text as compared: no spaces, no bracketed unit ("占地面积（㎡）" and "占地面积(平方米)" both
+ * become "占地面积"), lower case, '_'/'-'/'.' dropped.
+ */
+export function normaliseHeader(raw: string): string {
+  return raw
+    .normalize('NFKC')
+    .replace(/[（(][^）)]*[）)]/g, '')
+    .replace(/[\s_\-.:：*]/g, '')
+    .toLowerCase()
+}
+
+const HEADER_INDEX: ReadonlyMap<string, ColumnKey> = (() => {
+  const m = new Map<string, ColumnKey>()
+  for (const c of COLUMNS) {
+    for (const name of [c.zh, c.en, c.key, ...c.aliases]) {
+      const k = normaliseHeader(name)
+      const prev = m.get(k)
+      if (prev && prev !== c.key) throw new Error(`ledger template: header ${name} names both ${prev} and ${c.key}`)
+      m.set(k, c.key)
+    }
+  }
+  return m
+})()
+
+export function columnForHeader(raw: string): ColumnKey | undefined {
+  return HEADER_INDEX.get(normaliseHeader(raw))
+}
+
+// ---- value dictionaries: label written on export first, then accepted spellings ----
+
+export interface Dictionary<K extends string> {
+  /** The label the exporter writes for each key. */
+  label: Readonly<Record<K, string>>
+  /** Every accepted spelling (normalised) → key: labels, the web app's labels, English keys. */
+  parse(raw: string): K | undefined
+  /** For messages: the labels and keys a cell may hold. */
+  accepted: string
+}
+
+function dictionary<K extends string>(keys: readonly K[], labels: Record<K, string[]>): Dictionary<K> {
+  const index = new Map<string, K>()
+  for (const k of keys) {
+    index.set(k.toLowerCase(), k)
+    for (const l of labels[k]) index.set(l.normalize('NFKC').replace(/\s/g, '').toLowerCase(), k)
+  }
+  const label = Object.fromEntries(keys.map((k) => [k, labels[k][0]!])) as Record<K, string>
+  return {
+    label,
+    parse: (raw) => index.get(raw.normalize('NFKC').replace(/\s/g, '').toLowerCase()),
+    accepted: keys.map((k) => `${label[k]}/${k}`).join('、'),
+  }
+}
+
+export const USES = dictionary<CaseUse>(CASE_USES, {
+  residential: ['居住', '住宅'],
+  storage: ['仓储', '库房', '仓库'],
+  commercial: ['商业', '经营', '商铺'],
+  office: ['办公'],
+  other: ['其他', '其它'],
+})
+
+export const OWNERSHIP = dictionary<Ownership>(OWNERSHIPS, {
+  collective: ['集体经济', '集体经济组织', '集体', '集经'],
+  state: ['国有', '国有资产', '国资'],
+  enterprise: ['企业'],
+  government_social: ['政府部门和社会单位', '政府部门及社会单位', '政府和社会单位'],
+  individual: ['个人', '私人'],
+})
+
+export const SOURCES = dictionary<CaseSource>(CASE_SOURCES, {
+  satellite: ['卫片', '卫片发现', '卫片图斑', '卫星图片'],
+  patrol: ['巡查', '巡查发现', '日常巡查'],
+  report: ['举报', '群众举报', '有奖举报'],
+  self_check: ['自查', '自查自纠'],
+  assigned: ['上级交办', '交办'],
+})
+
+export { CASE_STATUSES }
+export type CaseStatusKey = CaseStatus
+
+/** Written on export only (a ledger shows progress); an import always opens cases as identified. */
+export const STATUSES = dictionary<CaseStatusKey>(CASE_STATUSES, {
+  identified: ['排查认定'],
+  notified: ['宣传告知'],
+  order_issued: ['限期拆除决定'],
+  demolished: ['已拆除'],
+  confiscated: ['没收'],
+  regularised: ['补办手续'],
+  deferred: ['暂缓'],
+  accepted: ['验收'],
+  closed: ['销账'],
+})
+
+export const YES = { zh: '是', en: 'yes' } as const
+export const NO = { zh: '否', en: 'no' } as const
+const TRUE_WORDS = new Set(['是', 'y', 'yes', 'true', '1', '√', '✓', '✔', '有'])
+const FALSE_WORDS = new Set(['否', 'n', 'no', 'false', '0', '×', '✗', '无', '-', '/'])
+
+/** 是/否 (and yes/no, 1/0, √/×); empty is 否. undefined for anything else. */
+export function parseYesNo(raw: string): boolean | undefined {
+  const v = raw.normalize('NFKC').trim().toLowerCase()
+  if (v === '') return false
+  if (TRUE_WORDS.has(v)) return true
+  if (FALSE_WORDS.has(v)) return false
+  return undefined
+}
+
+// ---- time: ledgers write Beijing wall-clock time ----
+
+/** The ledgers' time zone, UTC+8 all year (China has no daylight saving). */
+export { BEIJING_OFFSET_MS }
+
+/** 'YYYY-MM-DD HH:MM:SS' (plus '.mmm' when there are milliseconds), Beijing time, from an instant. */
+export function beijingText(ms: number): string {
+  const s = new Date(ms + BEIJING_OFFSET_MS).toISOString()
+  const base = `${s.slice(0, 10)} ${s.slice(11, 19)}`
+  return s.slice(20, 23) === '000' ? base : `${base}.${s.slice(20, 23)}`
+}
+
+/** An Excel date cell shows UTC fields of the Date exceljs writes: shift so it shows Beijing time. */
+export const beijingCellDate = (ms: number): Date => new Date(ms + BEIJING_OFFSET_MS)
+
+// ---- spreadsheet formula injection (CSV/XLSX opened in Excel or WPS) ----
+
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/** Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice). */
+export function neutralise(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text
+}
+
+/** The inverse on import, so an exported ledger reads back to the same text. */
+export function unneutralise(text: string): string {
+  return text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text
+}
+
+/** A first cell that marks a totals row (合计), skipped on import. */
+export const TOTALS_LABEL = { zh: '合计', en: 'total' } as const
+export function isTotalsLabel(text: string): boolean {
+  const t = text.trim()
+  return /^(合计|总计|小计)/.test(t) || /^(sub)?totals?\b/i.test(t)
+}
+
+/** Limits the importer enforces; the route states them in its description. */
+export const IMPORT_LIMITS = {
+  /** Upload size. */
+  fileBytes: 20 * 1024 * 1024,
+  /** Data rows, all sheets together. */
+  rows: 50_000,
+  /** Sum of the uncompressed sizes of an XLSX's parts (a zip bomb stops here). */
+  unzippedBytes: 150 * 1024 * 1024,
+  /** Parts in an XLSX zip. */
+  zipEntries: 2_000,
+  /** Vertices of one WKT geometry. */
+  vertices: 10_000,
+  /** Wall-clock time for reading, validating and writing one file. */
+  seconds: 120,
+  /** Problems listed in a report; problemCount gives the total. */
+  problems: 10_000,
+  /** Imports running at once in one server process. */
+  concurrent: 2,
+} as const
+
+/** Rows one export may hold; a bigger selection is refused with 413 (narrow the filter). */
+export const EXPORT_MAX_ROWS = 200_000
