@@ -45,6 +45,9 @@ export interface Problem {
   title?: string
   status?: number
   detail?: string
+  /** The request field the problem is about (400s of the ledger API). */
+  field?: string
+  code?: string
 }
 
 export class ApiError extends Error {
@@ -66,11 +69,17 @@ export class NetworkError extends Error {
   }
 }
 
-async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+export async function request(
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+  headers?: Readonly<Record<string, string>>,
+): Promise<Response> {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
-    headers: { Accept: 'application/json, application/problem+json' },
+    headers: { Accept: 'application/json, application/problem+json', ...headers },
     ...(signal ? { signal } : {}),
   }
   if (body !== undefined) {

@@ -118,6 +118,7 @@ export type CodeDomain =
   | 'caseSource'
   | 'disposal'
   | 'reuse'
+  | 'caseFlag'
 
 /**
  * Which label domain translates a coded property of a collection (OGC collection id -> property

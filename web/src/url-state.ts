@@ -36,3 +36,30 @@ export function writeLayersToUrl(v: Visibility): void {
   const url = window.location.href.replace(/(#.*)?$/, next)
   window.history.replaceState(window.history.state, '', url)
 }
+
+// --- the screen: `view=ledger` (the map alone when absent) and `case=<id>` (the open case page) ---
+
+export type ScreenView = 'map' | 'ledger'
+
+export function screenFromHash(hash: string): { view: ScreenView; caseId: number | null } {
+  const params = hashParams(hash)
+  const id = Number(params.get('case'))
+  return { view: params.get('view') === 'ledger' ? 'ledger' : 'map', caseId: Number.isInteger(id) && id > 0 ? id : null }
+}
+
+/** The hash with `view=` and `case=` set (or dropped), every other parameter kept. */
+export function hashWithScreen(hash: string, view: ScreenView, caseId: number | null): string {
+  const params = hashParams(hash)
+  if (view === 'ledger') params.set('view', 'ledger')
+  else params.delete('view')
+  if (caseId !== null) params.set('case', String(caseId))
+  else params.delete('case')
+  return `#${decodeURIComponent(params.toString())}`
+}
+
+export function writeScreenToUrl(view: ScreenView, caseId: number | null): void {
+  const next = hashWithScreen(window.location.hash, view, caseId)
+  if (next === window.location.hash) return
+  const url = window.location.href.replace(/(#.*)?$/, next)
+  window.history.replaceState(window.history.state, '', url)
+}

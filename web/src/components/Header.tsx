@@ -1,8 +1,17 @@
 import type { User } from '../api.ts'
+import type { ScreenView } from '../url-state.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { LanguageSwitch } from './LanguageSwitch.tsx'
 
-export function Header({ user, districtName, onLogout }: { user: User; districtName?: string; onLogout(): void }) {
+export interface HeaderProps {
+  user: User
+  districtName?: string
+  onLogout(): void
+  view?: ScreenView
+  onView?(view: ScreenView): void
+}
+
+export function Header({ user, districtName, onLogout, view, onView }: HeaderProps) {
   const { t, label } = useI18n()
   return (
     <header className="app-header">
@@ -13,6 +22,15 @@ export function Header({ user, districtName, onLogout }: { user: User; districtN
         <h1 data-testid="app-title">{t('app.title')}</h1>
         {districtName && <span className="district">{districtName}</span>}
       </div>
+      {view && onView && (
+        <nav className="view-tabs" role="tablist" aria-label={t('view.switch')}>
+          {(['map', 'ledger'] as const).map((v) => (
+            <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'active' : undefined} onClick={() => onView(v)} data-testid={`tab-${v}`}>
+              {t(`view.${v}`)}
+            </button>
+          ))}
+        </nav>
+      )}
       <div className="header-right">
         <span className="user" data-testid="current-user" title={t('header.user')}>
           <span className="user-name">{user.displayName || user.username}</span>

@@ -30,6 +30,7 @@ import {
   buildingDensityStops,
   buildingUseColors,
   caseStatusColors,
+  overdueColor,
   detectionResultColors,
   detectionStatusColors,
   landClassColors,
@@ -117,6 +118,10 @@ export function LayerPanel(props: LayerPanelProps) {
                 <span className="count">{stats?.byStatus[s] ?? 0}</span>
               </li>
             ))}
+            <li data-testid="legend-overdue">
+              <Swatch color={overdueColor} kind="outline" />
+              <span className="status-label">{t('legend.overdue')}</span>
+            </li>
           </ul>
         )
       case 'detections':

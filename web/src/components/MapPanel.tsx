@@ -64,6 +64,8 @@ export function MapPanel(props: MapPanelProps) {
         onIdle: (stats, v) => {
           // A counter in the DOM lets a browser test wait for the render after a move.
           el.dataset.idleCount = String(Number(el.dataset.idleCount ?? '0') + 1)
+          // Whether the selected feature's outline is drawn in view (tests of the ledger sync).
+          el.dataset.selectionDrawn = String(viewRef.current?.selectionDrawn() ?? false)
           setState((s) => (s === 'error' ? s : 'idle'))
           cb.current.onIdle(stats, v)
         },
@@ -107,7 +109,14 @@ export function MapPanel(props: MapPanelProps) {
     if (a.visibility !== visibility) view.setVisibility(visibility)
     if (a.opacity !== opacity) view.setOpacity(opacity)
     if (a.basemap !== basemap) view.setBasemap(basemap)
-    if (a.selection !== selection) view.setSelection(selection)
+    if (a.selection !== selection) {
+      view.setSelection(selection)
+      const el = container.current
+      if (el) {
+        if (selection) el.dataset.selection = String(selection.id)
+        else delete el.dataset.selection
+      }
+    }
     applied.current = { visibility, opacity, basemap, selection }
   }, [visibility, opacity, basemap, selection])
 

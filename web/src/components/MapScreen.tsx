@@ -15,7 +15,11 @@ import {
   type Visibility,
 } from '../map/groups.ts'
 import type { MapView, Padding } from '../map/map-view.ts'
-import { visibilityFromHash, writeLayersToUrl } from '../url-state.ts'
+import { geometryBbox } from '../geo/bbox.ts'
+import { getCase, type CaseRow, type VersionedCase } from '../ledger-api.ts'
+import { screenFromHash, visibilityFromHash, writeLayersToUrl, writeScreenToUrl, type ScreenView } from '../url-state.ts'
+import { CasePanel } from './CasePanel.tsx'
+import { LedgerPanel } from './LedgerPanel.tsx'
 import { BasemapDialog } from './BasemapDialog.tsx'
 import { CoordinateReadout, createPointerStore } from './CoordinateReadout.tsx'
 import { Header } from './Header.tsx'
@@ -51,6 +55,24 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const mapView = useRef<MapView | null>(null)
   const mapArea = useRef<HTMLElement>(null)
   const rasterLayers = useMemo(() => basemapLayers(basemap), [basemap])
+  // The screen: the map alone or map + ledger, and the open case page; kept in the URL hash.
+  const [screen, setScreen] = useState(() => screenFromHash(window.location.hash))
+  const [selectedCase, setSelectedCase] = useState<number | null>(null)
+  const [ledgerKey, setLedgerKey] = useState(0)
+  const ledgerItems = useRef<readonly CaseRow[]>([])
+  const ledger = screen.view === 'ledger'
+  useEffect(() => writeScreenToUrl(screen.view, screen.caseId), [screen])
+  useEffect(() => {
+    const onHash = () => {
+      const next = screenFromHash(window.location.hash)
+      setScreen((old) => (old.view === next.view && old.caseId === next.caseId ? old : next))
+    }
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
+  }, [])
+  const setScreenView = useCallback((view: ScreenView) => setScreen((s) => ({ view, caseId: view === 'ledger' ? s.caseId : null })), [])
+  const openCase = useCallback((id: number) => setScreen({ view: 'ledger', caseId: id }), [])
+  const closeCase = useCallback(() => setScreen((s) => ({ ...s, caseId: null })), [])
 
   useEffect(() => {
     let live = true
@@ -99,26 +121,69 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   }, [])
   const onPointer = useCallback((p: [number, number] | null) => pointer.set(p), [pointer])
   const onInspectorLoaded = useCallback((f: Feature | null) => setSelection(f), [])
-  const closeInspector = useCallback(() => {
-    setInspected(null)
-    setSelection(null)
-  }, [])
-  // A click on nothing inspectable closes the inspector.
-  const onFeatureClick = useCallback((ref: FeatureRef | null) => (ref ? setInspected(ref) : closeInspector()), [closeInspector])
-
   /** Room the panels take over the map, so a fitted box stays in the clear. */
   const paddingFor = useCallback(
     (inspectorOpen: boolean): Padding => {
-      const wide = (mapArea.current?.clientWidth ?? 0) > 720
+      const width = mapArea.current?.clientWidth ?? 0
+      const wide = width > 720
+      // The ledger's narrower map still has the layer panel over its left side.
+      const panelLeft = panelOpen && width > 480 ? 290 : 40
       return {
         top: 64,
         bottom: 48,
-        left: panelOpen && wide ? 290 : 40,
+        left: panelLeft,
         right: inspectorOpen && wide ? 380 : 60,
       }
     },
     [panelOpen],
   )
+  /** A case chosen in the ledger (or on the map in the ledger view): outlined, and flown to. */
+  const selectCase = useCallback(
+    async (id: number, fly: boolean) => {
+      setSelectedCase(id)
+      try {
+        const { data } = await getCase(id)
+        setSelection({ type: 'Feature', id: data.id, geometry: data.geometry, properties: { collection: 'cases' } })
+        const b = geometryBbox(data.geometry)
+        if (fly && b) mapView.current?.fitBounds(b, { maxZoom: FLY_MAX_ZOOM, padding: paddingFor(false) })
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) onSessionLost()
+      }
+    },
+    [onSessionLost, paddingFor],
+  )
+  const onCaseChanged = useCallback(
+    (c: VersionedCase) => {
+      setLedgerKey((k) => k + 1)
+      mapView.current?.refreshCases()
+      if (c.data.id === selectedCase) setSelection({ type: 'Feature', id: c.data.id, geometry: c.data.geometry, properties: { collection: 'cases' } })
+    },
+    [selectedCase],
+  )
+  const closeInspector = useCallback(() => {
+    setInspected(null)
+    setSelection(null)
+  }, [])
+  // A click on nothing inspectable closes the inspector.
+  // In the ledger view a case clicked on the map selects its row, or opens it when not on this page.
+  const onFeatureClick = useCallback(
+    (ref: FeatureRef | null) => {
+      if (ledger && ref?.collection === 'cases') {
+        const id = Number(ref.id)
+        setInspected(null)
+        if (ledgerItems.current.some((r) => r.id === id)) void selectCase(id, false)
+        else {
+          void selectCase(id, false)
+          openCase(id)
+        }
+        return
+      }
+      if (ref) setInspected(ref)
+      else closeInspector()
+    },
+    [closeInspector, ledger, selectCase, openCase],
+  )
+
   const flyTo = useCallback(
     (bbox: Bbox, inspectorOpen: boolean) => mapView.current?.fitBounds(bbox, { maxZoom: FLY_MAX_ZOOM, padding: paddingFor(inspectorOpen) }),
     [paddingFor],
@@ -141,12 +206,13 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
 
   return (
     <div className="app">
-      <Header user={user} districtName={meta?.district?.name} onLogout={onLogout} />
+      <Header user={user} districtName={meta?.district?.name} onLogout={onLogout} view={screen.view} onView={setScreenView} />
       {meta?.sample?.synthetic && (
         <div className="notice" role="note" data-testid="synthetic-notice">
           {t('notice.synthetic')}
         </div>
       )}
+      <div className={ledger ? 'workspace split' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
@@ -214,6 +280,36 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
           </>
         )}
       </main>
+      {ledger && meta && (
+        <aside className="ledger-pane" data-testid="ledger-pane">
+          {screen.caseId !== null && (
+            <CasePanel
+              caseId={screen.caseId}
+              meta={meta}
+              onBack={closeCase}
+              onChanged={onCaseChanged}
+              onZoomTo={(b) => {
+                void selectCase(screen.caseId!, false)
+                mapView.current?.fitBounds(b, { maxZoom: FLY_MAX_ZOOM })
+              }}
+              onSessionLost={onSessionLost}
+            />
+          )}
+          <div hidden={screen.caseId !== null} className="ledger-wrap">
+            <LedgerPanel
+              selectedId={selectedCase}
+              refreshKey={ledgerKey}
+              onSelect={(r) => void selectCase(r.id, true)}
+              onOpen={openCase}
+              onItems={(items) => {
+                ledgerItems.current = items
+              }}
+              onSessionLost={onSessionLost}
+            />
+          </div>
+        </aside>
+      )}
+      </div>
     </div>
   )
 }

@@ -15,6 +15,7 @@ import {
   type MapGeoJSONFeature,
   type PointLike,
   type RasterSourceSpecification,
+  type VectorTileSource,
 } from 'maplibre-gl'
 import 'maplibre-gl/dist/maplibre-gl.css'
 // The worker ships as its own self-contained module; without this MapLibre would look for it next
@@ -71,6 +72,10 @@ export interface MapViewOptions {
   onPointer?(lngLat: [number, number] | null): void
   /** Room to keep free when fitting the district, e.g. for a panel over the map's left side. */
   fitPadding?: Padding
+  /** Keep the view in the URL hash (`map=`); false for a secondary map (a case's site map). */
+  hash?: boolean
+  /** A site map: no navigation controls or scale; a fixed view from the caller. */
+  compact?: boolean
 }
 
 export interface MapView {
@@ -79,6 +84,10 @@ export interface MapView {
   setBasemap(layers: readonly RasterLayer[]): void
   /** The feature to outline as selected (its full geometry), or null. */
   setSelection(feature: Feature | null): void
+  /** Whether the selection is drawn in the viewport now (after it loaded). */
+  selectionDrawn(): boolean
+  /** Fetch the case tiles again (after a case changed: status, overdue). */
+  refreshCases(): void
   /** Back to the whole district. */
   fitDistrict(animate?: boolean): void
   /** Fly to a box; a box of zero size (a point) is shown at maxZoom. */
@@ -194,7 +203,7 @@ export function createMapView(opts: MapViewOptions): MapView {
     maxZoom: 19,
     // The view is kept in the URL (#map=zoom/lat/lon[/bearing/pitch]): links and reloads open where
     // one was. A hash present at start wins over fitting the district. (url-state.ts adds layers=.)
-    hash: 'map',
+    ...(opts.hash === false ? {} : { hash: 'map' }),
     // Attributions of an online basemap, when one is on; compact, as an (i) button.
     attributionControl: false,
     // Tilting and turning only with extruded buildings.
@@ -205,8 +214,10 @@ export function createMapView(opts: MapViewOptions): MapView {
     renderWorldCopies: false,
   })
   if (!extruded) map.touchZoomRotate.disableRotation()
-  map.addControl(new NavigationControl({ showCompass: false }), 'top-right')
-  map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right')
+  if (!opts.compact) {
+    map.addControl(new NavigationControl({ showCompass: false }), 'top-right')
+    map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right')
+  }
   map.addControl(new AttributionControl({ compact: true }), 'bottom-right')
 
   let destroyed = false
@@ -489,6 +500,24 @@ export function createMapView(opts: MapViewOptions): MapView {
           ? [{ type: 'Feature' as const, properties: {}, geometry: feature.geometry as Geometry }]
           : []
         source?.setData({ type: 'FeatureCollection', features })
+      })
+    },
+    selectionDrawn() {
+      if (!styleReady) return false
+      const layers = ['selection-line', 'selection-point'].filter((id) => map.getLayer(id))
+      try {
+        return map.queryRenderedFeatures({ layers }).length > 0
+      } catch {
+        return false
+      }
+    },
+    refreshCases() {
+      whenReady(() => {
+        const source = map.getSource<VectorTileSource>('cases')
+        const layer = meta.layers.find((l) => l.id === 'cases')
+        if (!source || !layer) return
+        const base = /^[a-z][a-z0-9+.-]*:/i.test(layer.tiles) ? layer.tiles : window.location.origin + layer.tiles
+        source.setTiles([`${base}${base.includes('?') ? '&' : '?'}r=${Date.now()}`])
       })
     },
     fitDistrict(animate = true) {

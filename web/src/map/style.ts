@@ -28,6 +28,7 @@ import {
   buildingUseColors,
   caseStatusColors,
   caseStatusFallback,
+  overdueColor,
   detectionFallback,
   detectionResultColors,
   detectionStatusColors,
@@ -634,6 +635,31 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     3,
   ]
   const isFinished: ExpressionSpecification = ['match', ['get', 'status'], ['accepted', 'closed'], true, false]
+  // Overdue cases (tiles carry `overdue`): a halo under the status colour, polygons and points.
+  const isOverdue: ExpressionSpecification = ['==', ['get', 'overdue'], true]
+  add('cases', 'cases', {
+    id: 'cases-overdue-halo',
+    type: 'line',
+    source: 'cases',
+    'source-layer': 'cases',
+    filter: ['all', isPolygon, isOverdue],
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': overdueColor, 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 7, 13, 6, 16, 7], 'line-opacity': 0.85 },
+  })
+  add('cases', 'cases', {
+    id: 'cases-overdue-ring',
+    type: 'circle',
+    source: 'cases',
+    'source-layer': 'cases',
+    filter: ['all', isPoint, isOverdue],
+    paint: {
+      'circle-color': 'rgba(0,0,0,0)',
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 5, 12, 7.5, 16, 11],
+      'circle-stroke-color': overdueColor,
+      'circle-stroke-width': 2.5,
+      'circle-stroke-opacity': 0.9,
+    },
+  })
   add(
     'cases',
     'cases',

@@ -29,6 +29,11 @@ export const caseStatusColors: Readonly<Record<CaseStatus, string>> = {
   accepted: '#2c7fb8',
   closed: '#6f6f6f',
 }
+/**
+ * A case past one of its clocks (order deadline, 1-hour reach, 3-day removal): a halo around the
+ * status colour on the map, the badge in the ledger. Bright orange-red, apart from every status.
+ */
+export const overdueColor = '#ff5a00'
 /** A case whose status the client does not know yet (a newer server). */
 export const caseStatusFallback = '#000000'
 

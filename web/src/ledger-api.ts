@@ -1,0 +1,222 @@
+// The ledger (台账) part of the API client: the case table, one case with its ETag, lifecycle
+// transitions and edits with If-Match, the history, and photo uploads (XMLHttpRequest, for the
+// progress bar). See docs/api.md "The ledger".
+import { ApiError, NetworkError, request, type Problem } from './api.ts'
+
+export const CASE_FLAGS = ['walled_compound', 'crowded_courtyard', 'wall_opening', 'rented_3plus', 'farmland', 'official_involved'] as const
+export const OVERDUE_KINDS = ['deadline', 'reach', 'removal', 'any'] as const
+export type OverdueKind = (typeof OVERDUE_KINDS)[number]
+export const CASE_SORT_KEYS = ['found_at', 'case_no', 'deadline', 'status', 'admin_code'] as const
+export type CaseSortKey = (typeof CASE_SORT_KEYS)[number]
+
+export interface Overdue {
+  reach: boolean
+  removal: boolean
+  deadline: boolean
+}
+
+export interface CaseRow {
+  id: number
+  caseNo: string
+  adminCode: string
+  adminName: string
+  status: string
+  use: string
+  source: string
+  flags: string[]
+  foundAt: string
+  deadline: string | null
+  landAreaM2: number | null
+  floorAreaM2: number | null
+  overdue: Overdue
+  version: number
+}
+
+export interface CaseTotals {
+  landAreaM2: number
+  floorAreaM2: number
+  demolishedLandAreaM2: number
+  demolishedFloorAreaM2: number
+  regreenedAreaM2: number
+}
+
+export interface CaseList {
+  total: number
+  totals: CaseTotals
+  items: CaseRow[]
+}
+
+export interface CaseFilter {
+  admin?: string
+  status?: string[]
+  use?: string[]
+  source?: string[]
+  flags?: string[]
+  overdue?: OverdueKind | ''
+  foundFrom?: string
+  foundTo?: string
+}
+
+export interface CaseQuery extends CaseFilter {
+  /** A sort key, `-` in front for descending. */
+  sort: string
+  limit: number
+  offset: number
+}
+
+export function caseQueryString(q: CaseQuery): string {
+  const p = new URLSearchParams()
+  if (q.admin) p.set('admin', q.admin)
+  for (const k of ['status', 'use', 'source', 'flags'] as const) {
+    const v = q[k]
+    if (v && v.length) p.set(k, v.join(','))
+  }
+  if (q.overdue) p.set('overdue', q.overdue)
+  if (q.foundFrom) p.set('foundFrom', q.foundFrom)
+  if (q.foundTo) p.set('foundTo', q.foundTo)
+  p.set('sort', q.sort)
+  p.set('limit', String(q.limit))
+  p.set('offset', String(q.offset))
+  return p.toString()
+}
+
+export async function listCases(q: CaseQuery, signal?: AbortSignal): Promise<CaseList> {
+  const res = await request('GET', `/api/cases?${caseQueryString(q)}`, undefined, signal)
+  return (await res.json()) as CaseList
+}
+
+export interface CaseDetail {
+  id: number
+  caseNo: string
+  adminCode: string
+  adminName: string
+  status: string
+  version: number
+  use: string
+  source: string
+  ownership: string | null
+  locationText: string | null
+  buildingForm: string | null
+  floors: number | null
+  flags: string[]
+  newConstruction: boolean
+  landAreaRecordedM2: number | null
+  floorAreaRecordedM2: number | null
+  landAreaComputedM2: number | null
+  floorAreaComputedM2: number | null
+  foundAt: string
+  reachedAt: string | null
+  notifiedAt: string | null
+  orderIssuedAt: string | null
+  deadline: string | null
+  disposal: string | null
+  disposalReason: string | null
+  disposedAt: string | null
+  acceptedAt: string | null
+  closedAt: string | null
+  demolishedLandAreaM2: number | null
+  demolishedFloorAreaM2: number | null
+  reuse: string | null
+  regreenedAreaM2: number | null
+  reopenedFrom: number | null
+  geometry: { type: string; coordinates: unknown } | null
+  allowedActions: string[]
+  overdue: Overdue
+}
+
+/** A case and the ETag to send back with If-Match. */
+export interface VersionedCase {
+  data: CaseDetail
+  etag: string
+}
+
+async function versioned(res: Response): Promise<VersionedCase> {
+  const data = (await res.json()) as CaseDetail
+  return { data, etag: res.headers.get('etag') ?? `"v${data.version}"` }
+}
+
+export async function getCase(id: number, signal?: AbortSignal): Promise<VersionedCase> {
+  return versioned(await request('GET', `/api/cases/${id}`, undefined, signal))
+}
+
+export async function transitionCase(id: number, etag: string, body: Record<string, unknown>): Promise<VersionedCase> {
+  return versioned(await request('POST', `/api/cases/${id}/transitions`, body, undefined, { 'If-Match': etag }))
+}
+
+export async function editCase(id: number, etag: string, body: Record<string, unknown>): Promise<VersionedCase> {
+  return versioned(await request('PATCH', `/api/cases/${id}`, body, undefined, { 'If-Match': etag }))
+}
+
+export interface HistoryEntry {
+  id?: number
+  at: string
+  user: string | null
+  action: string
+  fromStatus: string | null
+  toStatus: string | null
+  reason: string | null
+  before: unknown
+  after: unknown
+}
+
+export async function caseHistory(id: number, signal?: AbortSignal): Promise<HistoryEntry[]> {
+  const res = await request('GET', `/api/cases/${id}/history`, undefined, signal)
+  return ((await res.json()) as { history: HistoryEntry[] }).history
+}
+
+export interface Attachment {
+  id: number
+  kind: string
+  fileName: string
+  mimeType?: string
+  byteSize?: number
+  stage?: string | null
+  takenAt: string | null
+  /** [lon, lat] from the photo's EXIF GPS, null when it has none. */
+  location: [number, number] | null
+  createdAt?: string
+}
+
+export async function listAttachments(id: number, signal?: AbortSignal): Promise<Attachment[]> {
+  const res = await request('GET', `/api/cases/${id}/attachments`, undefined, signal)
+  return ((await res.json()) as { attachments: Attachment[] }).attachments
+}
+
+export const attachmentUrl = (id: number) => `/api/attachments/${id}/content`
+
+/**
+ * Uploads the file exactly as it is (no re-encoding: that would strip the EXIF time and GPS).
+ * `clientId` makes a retry of the same file idempotent on the server.
+ */
+export function uploadAttachment(
+  caseId: number,
+  file: Blob & { name?: string },
+  opts: { clientId: string; stage?: string; onProgress?(fraction: number): void },
+): Promise<Attachment> {
+  return new Promise((resolve, reject) => {
+    const form = new FormData()
+    // The fields before the file: the server reads the stream in order.
+    if (opts.stage) form.append('stage', opts.stage)
+    form.append('clientId', opts.clientId)
+    form.append('file', file, file.name ?? 'photo.jpg')
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', `/api/cases/${caseId}/attachments`)
+    xhr.withCredentials = true
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) opts.onProgress?.(e.loaded / e.total)
+    }
+    xhr.onerror = () => reject(new NetworkError(new Error('upload failed')))
+    xhr.onload = () => {
+      let body: unknown = null
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : null
+      } catch {
+        // not JSON
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as Attachment)
+      else reject(new ApiError(xhr.status, (body as Problem | null) ?? null, `${xhr.status} ${xhr.statusText}`))
+    }
+    xhr.send(form)
+  })
+}
