@@ -2,9 +2,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomUUID } from 'node:crypto'
-import jpeg from 'jpeg-js'
-import piexif from 'piexifjs'
 import { testApp, type TestApp } from '../helpers/app.ts'
+import { phonePhoto } from '../helpers/photo.ts'
 
 let t: TestApp
 let field: string
@@ -19,27 +18,6 @@ before(async () => {
 })
 after(() => t.close())
 
-/** A real JPEG with EXIF: DateTimeOriginal (no zone, as phones write it) and GPS. */
-function photo(lon: number, lat: number, taken = '2026:06:02 10:30:00'): Buffer {
-  const w = 16
-  const pixels = Buffer.alloc(w * w * 4, 0x80)
-  const base = jpeg.encode({ data: pixels, width: w, height: w }, 90).data
-  const dms = (v: number) => {
-    const d = Math.floor(v)
-    const m = Math.floor((v - d) * 60)
-    const s = Math.round(((v - d) * 60 - m) * 60 * 10000)
-    return [[d, 1], [m, 1], [s, 10000]]
-  }
-  const exif = piexif.dump({
-    '0th': {},
-    Exif: { [piexif.ExifIFD.DateTimeOriginal!]: taken },
-    GPS: {
-      [piexif.GPSIFD.GPSLatitudeRef!]: 'N', [piexif.GPSIFD.GPSLatitude!]: dms(lat),
-      [piexif.GPSIFD.GPSLongitudeRef!]: 'E', [piexif.GPSIFD.GPSLongitude!]: dms(lon),
-    },
-  })
-  return Buffer.from(piexif.insert(exif, base.toString('binary')), 'binary')
-}
 
 function multipart(fields: Record<string, string>, file: { name: string; type: string; bytes: Buffer }) {
   const boundary = `----chaiwei${randomUUID()}`
@@ -55,7 +33,7 @@ const upload = (fields: Record<string, string>, file: { name: string; type: stri
 }
 
 test('a phone photo keeps its EXIF time (Beijing time) and GPS, and comes back byte for byte', async () => {
-  const bytes = photo(116.123456, 39.654321)
+  const bytes = phonePhoto(116.123456, 39.654321)
   const res = await upload({ stage: 'order_issued' }, { name: '现场照片.jpg', type: 'image/jpeg', bytes })
   assert.equal(res.statusCode, 201, res.body)
   const a = res.json()
@@ -73,7 +51,7 @@ test('a phone photo keeps its EXIF time (Beijing time) and GPS, and comes back b
 
 test('replaying an upload with the same client id stores it once', async () => {
   const clientId = randomUUID()
-  const file = { name: 'a.jpg', type: 'image/jpeg', bytes: photo(116.1, 39.7) }
+  const file = { name: 'a.jpg', type: 'image/jpeg', bytes: phonePhoto(116.1, 39.7) }
   const first = await upload({ clientId }, file)
   const again = await upload({ clientId }, file)
   assert.deepEqual([first.statusCode, again.statusCode], [201, 200])
@@ -95,8 +73,8 @@ test('a PDF is a document; other files are refused by their bytes, whatever they
 
 test('viewers cannot upload, and nobody outside the case\'s area sees its photos', async () => {
   const viewer = await t.signIn('viewer')
-  assert.equal((await upload({}, { name: 'a.jpg', type: 'image/jpeg', bytes: photo(116.1, 39.7) }, viewer)).statusCode, 403)
-  const a = (await upload({}, { name: 'b.jpg', type: 'image/jpeg', bytes: photo(116.1, 39.7) })).json()
+  assert.equal((await upload({}, { name: 'a.jpg', type: 'image/jpeg', bytes: phonePhoto(116.1, 39.7) }, viewer)).statusCode, 403)
+  const a = (await upload({}, { name: 'b.jpg', type: 'image/jpeg', bytes: phonePhoto(116.1, 39.7) })).json()
   const other = (await t.db.query<{ code: string }>("SELECT code FROM admin_units WHERE level = 'village' AND code <> $1 ORDER BY code LIMIT 1", [village])).rows[0]!.code
   const stranger = await t.signIn('field', other)
   assert.equal((await t.app.inject({ url: `/api/attachments/${a.id}/content`, headers: { cookie: stranger } })).statusCode, 404)

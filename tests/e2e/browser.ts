@@ -1,6 +1,10 @@
 // Shared by the browser tests: Chromium launch, login, waiting for the map, reading the view from
 // the URL hash and projecting lon/lat to page pixels (Web Mercator, MapLibre's 512 px tiles).
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const LAUNCH_ARGS = [
@@ -16,6 +20,20 @@ export const LAUNCH_ARGS = [
   '--enable-unsafe-swiftshader',
 ]
 export const MAP_TIMEOUT = 60_000
+const WEB_DIST = resolve(import.meta.dirname, '../../web/dist/index.html')
+
+/** The app on a fresh database and a Chromium to drive it: what every browser test starts from. */
+export async function startAppAndBrowser(): Promise<{ server: TestServer; browser: Browser }> {
+  assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web (npm run test:e2e does)`)
+  const server = await startTestServer()
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS })
+  return { server, browser }
+}
+
+export async function stopAppAndBrowser(server: TestServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close()
+  await server?.close()
+}
 
 export interface Session {
   context: BrowserContext
@@ -91,10 +109,14 @@ export function parseHash(url: string): HashView | null {
  * read until two reads 400 ms apart agree.
  */
 export async function settledView(page: Page): Promise<HashView> {
+  // Unchanged over three reads (~800 ms): on a loaded machine a zoom animation can pause longer
+  // than one interval between frames, and a view read mid-animation is not the one a link keeps.
   let last = ''
-  for (let i = 0; i < 20; i++) {
+  let unchanged = 0
+  for (let i = 0; i < 30; i++) {
     const url = page.url()
-    if (url === last) {
+    unchanged = url === last ? unchanged + 1 : 0
+    if (unchanged >= 2) {
       const v = parseHash(url)
       if (v) return v
     }

@@ -3,30 +3,21 @@
 // filter against the API, a phone photo with EXIF GPS, a stale write refused, and a deferral.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import jpeg from 'jpeg-js'
-import piexif from 'piexifjs'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { apiGet, CHROMIUM, LAUNCH_ARGS, logIn, MAP_TIMEOUT, open, waitForMapIdle } from './browser.ts'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { phonePhoto } from '../helpers/photo.ts'
+import type { TestServer } from '../helpers/server.ts'
+import { apiGet, logIn, MAP_TIMEOUT, open, waitForMapIdle, startAppAndBrowser, stopAppAndBrowser } from './browser.ts'
 
-const WEB_DIST = resolve(import.meta.dirname, '../../web/dist/index.html')
 const TEST_TIMEOUT = 180_000
 
 let server: TestServer
 let browser: Browser
 
 before(async () => {
-  assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web (npm run test:e2e does)`)
-  server = await startTestServer()
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS })
+  ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(async () => {
-  await browser?.close()
-  await server?.close()
-})
+after(() => stopAppAndBrowser(server, browser))
 
 interface ListBody {
   total: number
@@ -87,27 +78,6 @@ async function expectStatus(page: Page, context: BrowserContext, id: number, sta
   assert.equal(last?.user, server.login.username)
 }
 
-/** A real JPEG with EXIF DateTimeOriginal and GPS, as a phone writes it. */
-function photo(lon: number, lat: number): Buffer {
-  const w = 32
-  const pixels = Buffer.alloc(w * w * 4, 0x90)
-  const base = jpeg.encode({ data: pixels, width: w, height: w }, 90).data
-  const dms = (v: number) => {
-    const d = Math.floor(v)
-    const m = Math.floor((v - d) * 60)
-    const s = Math.round(((v - d) * 60 - m) * 60 * 10000)
-    return [[d, 1], [m, 1], [s, 10000]]
-  }
-  const exif = piexif.dump({
-    '0th': {},
-    Exif: { [piexif.ExifIFD.DateTimeOriginal!]: '2026:06:02 10:30:00' },
-    GPS: {
-      [piexif.GPSIFD.GPSLatitudeRef!]: 'N', [piexif.GPSIFD.GPSLatitude!]: dms(lat),
-      [piexif.GPSIFD.GPSLongitudeRef!]: 'E', [piexif.GPSIFD.GPSLongitude!]: dms(lon),
-    },
-  })
-  return Buffer.from(piexif.insert(exif, base.toString('binary')), 'binary')
-}
 
 test('a case walks through its lifecycle in the ledger UI; map sync, overdue filter, photo, stale write', { timeout: TEST_TIMEOUT * 2 }, async () => {
   const { context, page, pageErrors } = await openLedger()
@@ -148,7 +118,7 @@ test('a case walks through its lifecycle in the ledger UI; map sync, overdue fil
     assert.equal(await page.locator('[data-testid^="action-"]').count(), 0, 'a closed case has no further step')
 
     // --- photo from the phone camera input: thumbnail, EXIF time and GPS read back -----------
-    const bytes = photo(115.95, 39.6)
+    const bytes = phonePhoto(115.95, 39.6, undefined, 32)
     await page.getByTestId('photo-camera').setInputFiles({ name: '现场.jpg', mimeType: 'image/jpeg', buffer: bytes })
     await page.locator('[data-testid="upload-status"][data-state="done"]').waitFor({ timeout: 15_000 })
     const thumb = page.getByTestId('photo').first()

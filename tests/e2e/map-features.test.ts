@@ -5,31 +5,12 @@
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon'
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
 import proj4 from 'proj4'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { startTestServer, type TestServer } from '../helpers/server.ts'
+import type { Browser, Page } from 'playwright-core'
+import type { TestServer } from '../helpers/server.ts'
 import { messages, type Lang } from '../../web/src/i18n/messages.ts'
-import {
-  afterRender,
-  apiGet,
-  bboxOf,
-  CHROMIUM,
-  drag,
-  LAUNCH_ARGS,
-  logIn,
-  mapCentre,
-  open,
-  outerRings,
-  pageXY,
-  ringCentre,
-  settledView,
-  waitForMapIdle,
-  type ApiFeature,
-} from './browser.ts'
+import { afterRender, apiGet, bboxOf, drag, logIn, mapCentre, open, outerRings, pageXY, ringCentre, settledView, waitForMapIdle, type ApiFeature, startAppAndBrowser, stopAppAndBrowser } from './browser.ts'
 
-const WEB_DIST = resolve(import.meta.dirname, '../../web/dist/index.html')
 const TEST_TIMEOUT = 180_000
 const GK_4548 = '+proj=tmerc +lat_0=0 +lon_0=117 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs'
 
@@ -37,15 +18,10 @@ let server: TestServer
 let browser: Browser
 
 before(async () => {
-  assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web (npm run test:e2e does)`)
-  server = await startTestServer()
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS })
+  ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(async () => {
-  await browser?.close()
-  await server?.close()
-})
+after(() => stopAppAndBrowser(server, browser))
 
 async function signedIn() {
   const s = await open(browser, server.url)

@@ -3,14 +3,11 @@
 // language switch. Run with `npm run test:e2e` (it builds web/dist first).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { startTestServer, type TestServer } from '../helpers/server.ts'
-import { CHROMIUM, LAUNCH_ARGS, MAP_TIMEOUT } from './browser.ts'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { TestServer } from '../helpers/server.ts'
+import { MAP_TIMEOUT, startAppAndBrowser, stopAppAndBrowser } from './browser.ts'
 import { colourStats, decodePng, type ColourStats } from './png.ts'
 
-const WEB_DIST = resolve(import.meta.dirname, '../../web/dist/index.html')
 const TEST_TIMEOUT = 120_000
 
 /** A map counts as drawn when its pixels are this varied: a blank map is one flat colour. */
@@ -21,15 +18,10 @@ let server: TestServer
 let browser: Browser
 
 before(async () => {
-  assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web (npm run test:e2e does)`)
-  server = await startTestServer()
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS })
+  ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(async () => {
-  await browser?.close()
-  await server?.close()
-})
+after(() => stopAppAndBrowser(server, browser))
 
 interface Session {
   context: BrowserContext

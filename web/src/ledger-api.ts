@@ -2,49 +2,19 @@
 // transitions and edits with If-Match, the history, and photo uploads (XMLHttpRequest, for the
 // progress bar). See docs/api.md "The ledger".
 import { ApiError, NetworkError, request, type Problem } from './api.ts'
+// The response shapes and code lists come from the server's domain module: one definition.
+import {
+  CASE_FLAGS, CASE_SORT_KEYS,
+  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type CaseTotals, type HistoryEntry, type Overdue,
+} from '../../server/src/domain/case-types.ts'
 
-export const CASE_FLAGS = ['walled_compound', 'crowded_courtyard', 'wall_opening', 'rented_3plus', 'farmland', 'official_involved'] as const
+export { CASE_FLAGS, CASE_SORT_KEYS }
+export type { CaseList, CaseSortKey, CaseTotals, HistoryEntry, Overdue }
+export type CaseRow = CaseListRow
+export type CaseDetail = CaseRecord
+
 export const OVERDUE_KINDS = ['deadline', 'reach', 'removal', 'any'] as const
 export type OverdueKind = (typeof OVERDUE_KINDS)[number]
-export const CASE_SORT_KEYS = ['found_at', 'case_no', 'deadline', 'status', 'admin_code'] as const
-export type CaseSortKey = (typeof CASE_SORT_KEYS)[number]
-
-export interface Overdue {
-  reach: boolean
-  removal: boolean
-  deadline: boolean
-}
-
-export interface CaseRow {
-  id: number
-  caseNo: string
-  adminCode: string
-  adminName: string
-  status: string
-  use: string
-  source: string
-  flags: string[]
-  foundAt: string
-  deadline: string | null
-  landAreaM2: number | null
-  floorAreaM2: number | null
-  overdue: Overdue
-  version: number
-}
-
-export interface CaseTotals {
-  landAreaM2: number
-  floorAreaM2: number
-  demolishedLandAreaM2: number
-  demolishedFloorAreaM2: number
-  regreenedAreaM2: number
-}
-
-export interface CaseList {
-  total: number
-  totals: CaseTotals
-  items: CaseRow[]
-}
 
 export interface CaseFilter {
   admin?: string
@@ -85,44 +55,6 @@ export async function listCases(q: CaseQuery, signal?: AbortSignal): Promise<Cas
   return (await res.json()) as CaseList
 }
 
-export interface CaseDetail {
-  id: number
-  caseNo: string
-  adminCode: string
-  adminName: string
-  status: string
-  version: number
-  use: string
-  source: string
-  ownership: string | null
-  locationText: string | null
-  buildingForm: string | null
-  floors: number | null
-  flags: string[]
-  newConstruction: boolean
-  landAreaRecordedM2: number | null
-  floorAreaRecordedM2: number | null
-  landAreaComputedM2: number | null
-  floorAreaComputedM2: number | null
-  foundAt: string
-  reachedAt: string | null
-  notifiedAt: string | null
-  orderIssuedAt: string | null
-  deadline: string | null
-  disposal: string | null
-  disposalReason: string | null
-  disposedAt: string | null
-  acceptedAt: string | null
-  closedAt: string | null
-  demolishedLandAreaM2: number | null
-  demolishedFloorAreaM2: number | null
-  reuse: string | null
-  regreenedAreaM2: number | null
-  reopenedFrom: number | null
-  geometry: { type: string; coordinates: unknown } | null
-  allowedActions: string[]
-  overdue: Overdue
-}
 
 /** A case and the ETag to send back with If-Match. */
 export interface VersionedCase {
@@ -145,18 +77,6 @@ export async function transitionCase(id: number, etag: string, body: Record<stri
 
 export async function editCase(id: number, etag: string, body: Record<string, unknown>): Promise<VersionedCase> {
   return versioned(await request('PATCH', `/api/cases/${id}`, body, undefined, { 'If-Match': etag }))
-}
-
-export interface HistoryEntry {
-  id?: number
-  at: string
-  user: string | null
-  action: string
-  fromStatus: string | null
-  toStatus: string | null
-  reason: string | null
-  before: unknown
-  after: unknown
 }
 
 export async function caseHistory(id: number, signal?: AbortSignal): Promise<HistoryEntry[]> {

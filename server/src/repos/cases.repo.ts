@@ -2,7 +2,14 @@
 // Every write bumps `version` (the ETag) and appends to case_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
 import { overdueSql } from './case-clocks.sql.ts'
-import { allowedActions, overdue, planTransition, type CaseAction, type CaseStatus, type Overdue, type TransitionInput } from '../domain/case-lifecycle.ts'
+import {
+  CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS,
+  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type HistoryEntry,
+} from '../domain/case-types.ts'
+
+export { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS }
+export type { CaseList, CaseListRow, CaseRecord, HistoryEntry }
+import { allowedActions, overdue, planTransition, type CaseStatus, type TransitionInput } from '../domain/case-lifecycle.ts'
 
 export class CaseInputError extends Error {
   constructor(
@@ -19,10 +26,6 @@ export class StaleVersionError extends Error {
   }
 }
 
-export const CASE_USES = ['residential', 'storage', 'commercial', 'office', 'other'] as const
-export const CASE_SOURCES = ['satellite', 'patrol', 'report', 'self_check', 'assigned'] as const
-export const OWNERSHIPS = ['collective', 'state', 'enterprise', 'government_social', 'individual'] as const
-export const CASE_FLAGS = ['walled_compound', 'crowded_courtyard', 'wall_opening', 'rented_3plus', 'farmland', 'official_involved'] as const
 
 export interface NewCase {
   geometry: { type: string; coordinates: unknown }
@@ -42,44 +45,6 @@ export interface NewCase {
   adminOverrideReason?: string
 }
 
-export interface CaseRecord {
-  id: number
-  caseNo: string
-  adminCode: string
-  adminName: string
-  status: CaseStatus
-  version: number
-  use: string
-  source: string
-  ownership: string | null
-  locationText: string | null
-  buildingForm: string | null
-  floors: number | null
-  flags: string[]
-  newConstruction: boolean
-  landAreaRecordedM2: number | null
-  floorAreaRecordedM2: number | null
-  landAreaComputedM2: number | null
-  floorAreaComputedM2: number | null
-  foundAt: string
-  reachedAt: string | null
-  notifiedAt: string | null
-  orderIssuedAt: string | null
-  deadline: string | null
-  disposal: string | null
-  disposalReason: string | null
-  disposedAt: string | null
-  acceptedAt: string | null
-  closedAt: string | null
-  demolishedLandAreaM2: number | null
-  demolishedFloorAreaM2: number | null
-  reuse: string | null
-  regreenedAreaM2: number | null
-  reopenedFrom: number | null
-  geometry: unknown
-  allowedActions: CaseAction[]
-  overdue: Overdue
-}
 
 const ts = (col: string) => `to_char(c.${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
 
@@ -303,17 +268,6 @@ export async function transitionCase(
   return getCase(db, id, scope, now)
 }
 
-export interface HistoryEntry {
-  id: number
-  at: string
-  user: string | null
-  action: string
-  fromStatus: string | null
-  toStatus: string | null
-  reason: string | null
-  before: unknown
-  after: unknown
-}
 
 export async function caseHistory(db: Queryable, id: number): Promise<HistoryEntry[]> {
   const r = await db.query<Row>(
@@ -337,8 +291,8 @@ export async function caseHistory(db: Queryable, id: number): Promise<HistoryEnt
 
 // ---- the ledger table: filters, sort, paging and totals ----
 
-export const CASE_SORTS = { found_at: 'c.found_at', case_no: 'c.case_no', deadline: 'c.deadline', status: 'c.status', admin_code: 'c.admin_code' } as const
-export type CaseSort = keyof typeof CASE_SORTS
+export const CASE_SORTS: Readonly<Record<CaseSortKey, string>> = { found_at: 'c.found_at', case_no: 'c.case_no', deadline: 'c.deadline', status: 'c.status', admin_code: 'c.admin_code' }
+export type CaseSort = CaseSortKey
 
 export interface CaseFilter {
   scope: string
@@ -357,29 +311,7 @@ export interface CaseFilter {
   offset: number
 }
 
-export interface CaseListRow {
-  id: number
-  caseNo: string
-  adminCode: string
-  adminName: string
-  status: CaseStatus
-  use: string
-  source: string
-  flags: string[]
-  foundAt: string
-  deadline: string | null
-  landAreaM2: number | null
-  floorAreaM2: number | null
-  overdue: Overdue
-  version: number
-}
 
-export interface CaseList {
-  total: number
-  /** Recorded area where there is one, else computed (DESIGN: a survey wins). */
-  totals: { landAreaM2: number; floorAreaM2: number; demolishedLandAreaM2: number; demolishedFloorAreaM2: number; regreenedAreaM2: number }
-  items: CaseListRow[]
-}
 
 export async function listCases(db: Queryable, f: CaseFilter, now = new Date()): Promise<CaseList> {
   const params: unknown[] = [f.scope]
