@@ -73,6 +73,8 @@ test('each step requires exactly its fields, and checks them', () => {
     [found, { action: 'notify', at: '2026-07-01T00:00:00Z' }, /is in the future/, 'at'],
     [found, { action: 'notify', at: '2026-05-01T00:00:00Z' }, /before the case was found/, 'at'],
     [found, { action: 'notify', at: 'yesterday' }, /is not a date-time/, 'at'],
+    [order, { action: 'demolish', at: at('02T09:00:00Z'), disposal: 'self_demolition', demolishedLandAreaM2: 1, demolishedFloorAreaM2: 1 }, /is before the order was issued \(2026-06-03T09:00:00Z\)/, 'at'],
+    [order, { action: 'confiscate', at: at('03T08:59:00Z') }, /is before the order was issued/, 'at'],
   ]
   for (const [state, input, message, field] of cases) {
     assert.throws(() => planTransition(state, input, NOW), (e: Error) => e instanceof TransitionError && message.test(e.message) && e.field === field, message.source)

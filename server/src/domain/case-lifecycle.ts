@@ -130,6 +130,10 @@ export function planTransition(state: CaseState, input: TransitionInput, now: Da
   if (Number.isNaN(when)) throw new TransitionError(`at ${at} is not a date-time`, 'at')
   if (when > now.getTime() + 5 * 60_000) throw new TransitionError(`at ${at} is in the future`, 'at')
   if (when < Date.parse(state.foundAt)) throw new TransitionError(`at ${at} is before the case was found (${state.foundAt})`, 'at')
+  // A step after the order cannot predate it (the order is replaced only by resume, after a deferral).
+  if (state.status === 'order_issued' && state.orderIssuedAt && when < Date.parse(state.orderIssuedAt)) {
+    throw new TransitionError(`at ${at} is before the order was issued (${state.orderIssuedAt})`, 'at')
+  }
 
   const changes: CaseChanges = {}
   switch (input.action) {
