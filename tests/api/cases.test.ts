@@ -172,3 +172,32 @@ test('roles and scope: a viewer cannot record; a field team cannot touch another
   const write = await post(`/api/cases/${other.id}/transitions`, { action: 'notify', at: '2026-06-02T09:00:00Z' }, { 'if-match': `"v${other.version}"` })
   assert.equal(write.statusCode, 404)
 })
+
+test('parties are personal data: recorded by field teams, hidden from analysts and viewers, also in the history', async () => {
+  const parties = [{ name: '张某某', idNumber: '11011119800101123X', phone: '139 0000 0000' }]
+  const c = (await newCase({ parties })).json()
+  assert.deepEqual(c.parties, parties)
+  const edited = await t.app.inject({
+    method: 'PATCH', url: `/api/cases/${c.id}`, headers: { cookie: field, 'if-match': '"v1"' },
+    payload: { parties: [...parties, { name: '李某' }], reason: '补充当事人' },
+  })
+  assert.equal(edited.statusCode, 200, edited.body)
+  assert.equal(edited.json().parties.length, 2)
+  for (const role of ['analyst', 'viewer'] as const) {
+    const cookie = await t.signIn(role)
+    const seen = (await t.app.inject({ url: `/api/cases/${c.id}`, headers: { cookie } })).json()
+    assert.equal('parties' in seen, false, `${role} sees no parties`)
+    const history = (await t.app.inject({ url: `/api/cases/${c.id}/history`, headers: { cookie } })).json().history
+    const edit = history.find((h: { action: string }) => h.action === 'edit')
+    assert.deepEqual([edit.before.parties, edit.after.parties], ['hidden', 'hidden'])
+    assert.doesNotMatch(JSON.stringify(history), /张某某|11011119800101123X/)
+  }
+  const planner = await t.signIn('planner')
+  const full = (await t.app.inject({ url: `/api/cases/${c.id}/history`, headers: { cookie: planner } })).json().history
+  assert.equal(full.find((h: { action: string }) => h.action === 'edit').after.parties.length, 2)
+  const items = (await t.app.inject({ url: `/ogc/collections/cases/items/${c.id}`, headers: { cookie: planner } })).json()
+  assert.equal('parties' in items.properties, false, 'never published through OGC')
+  const bad = await post('/api/cases', { geometry: square(village.lon, village.lat), use: 'storage', source: 'patrol', foundAt: '2026-06-01T08:00:00Z', parties: [{ name: '王某', idNumber: '1234' }] })
+  assert.equal(bad.statusCode, 400)
+  assert.match(bad.json().detail, /idNumber must match pattern/)
+})

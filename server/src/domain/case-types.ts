@@ -9,6 +9,13 @@ export const CASE_SOURCES = ['satellite', 'patrol', 'report', 'self_check', 'ass
 export const OWNERSHIPS = ['collective', 'state', 'enterprise', 'government_social', 'individual'] as const
 export const CASE_FLAGS = ['walled_compound', 'crowded_courtyard', 'wall_opening', 'rented_3plus', 'farmland', 'official_involved'] as const
 
+/** A party to a case (当事人): personal data, sent only to PERSONAL_DATA_ROLES. */
+export interface Party {
+  name: string
+  idNumber?: string
+  phone?: string
+}
+
 export const CASE_SORT_KEYS = ['found_at', 'case_no', 'deadline', 'status', 'admin_code'] as const
 export type CaseSortKey = (typeof CASE_SORT_KEYS)[number]
 
@@ -49,6 +56,8 @@ export interface CaseRecord {
   geometry: { type: string; coordinates: unknown }
   allowedActions: CaseAction[]
   overdue: Overdue
+  /** Present only for roles that may see personal data. */
+  parties?: Party[]
 }
 
 export interface CaseListRow {

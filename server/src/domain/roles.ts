@@ -10,6 +10,9 @@ export function isRole(value: unknown): value is Role {
 /** Any signed-in user may read within their scope. */
 export const READERS: readonly Role[] = ROLES
 
+/** Who sees personal data (parties' names, ID numbers, phones): those who act on a case. */
+export const PERSONAL_DATA_ROLES: readonly Role[] = ['admin', 'planner', 'field']
+
 const ADMIN_CODE = /^[0-9]{6}([0-9]{3}([0-9]{3})?)?$/
 
 /** District 6 digits, town 9, village 12 (GB/T 2260 style). */

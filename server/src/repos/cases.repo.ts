@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../db/db.ts'
 import { overdueSql } from './case-clocks.sql.ts'
 import {
   CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS,
-  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type HistoryEntry,
+  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type HistoryEntry, type Party,
 } from '../domain/case-types.ts'
 
 export { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS }
@@ -40,6 +40,7 @@ export interface NewCase {
   floorAreaRecordedM2?: number
   flags?: (typeof CASE_FLAGS)[number][]
   newConstruction?: boolean
+  parties?: Party[]
   /** Set only to override the admin unit the geometry lies in; needs adminOverrideReason. */
   adminCode?: string
   adminOverrideReason?: string
@@ -56,12 +57,12 @@ const SELECT_CASE = `
          ${ts('order_issued_at')} AS order_issued_at, c.deadline, c.disposal, c.disposal_reason,
          ${ts('disposed_at')} AS disposed_at, ${ts('accepted_at')} AS accepted_at, ${ts('closed_at')} AS closed_at,
          c.demolished_land_area_m2, c.demolished_floor_area_m2, c.reuse, c.regreened_area_m2, c.reopened_from,
-         ST_AsGeoJSON(c.geom, 8) AS geometry
+         ST_AsGeoJSON(c.geom, 8) AS geometry, c.parties
   FROM cases c JOIN admin_units a ON a.code = c.admin_code`
 
 type Row = Record<string, unknown>
 
-function toRecord(r: Row, now: Date): CaseRecord {
+function toRecord(r: Row, now: Date, withParties: boolean): CaseRecord {
   const status = r.status as CaseStatus
   const rec = {
     id: r.id as number,
@@ -99,12 +100,18 @@ function toRecord(r: Row, now: Date): CaseRecord {
     reopenedFrom: r.reopened_from as number | null,
     geometry: JSON.parse(r.geometry as string),
   }
-  return { ...rec, allowedActions: allowedActions(status), overdue: overdue(rec, now) }
+  return {
+    ...rec,
+    allowedActions: allowedActions(status),
+    overdue: overdue(rec, now),
+    ...(withParties ? { parties: r.parties as Party[] } : {}),
+  }
 }
 
-export async function getCase(db: Queryable, id: number, scope: string, now = new Date()): Promise<CaseRecord | null> {
+/** withParties: the caller's role may see personal data (PERSONAL_DATA_ROLES). */
+export async function getCase(db: Queryable, id: number, scope: string, now = new Date(), withParties = false): Promise<CaseRecord | null> {
   const r = await db.query<Row>(`${SELECT_CASE} WHERE c.id = $1 AND c.admin_code LIKE $2 || '%'`, [id, scope])
-  return r.rows[0] ? toRecord(r.rows[0], now) : null
+  return r.rows[0] ? toRecord(r.rows[0], now, withParties) : null
 }
 
 /** The village the geometry lies in (by a point on its surface), or null outside the district. */
@@ -184,13 +191,14 @@ export async function createCase(db: Db, input: NewCase, userId: number, scope: 
     const caseNo = await nextCaseNo(tx, adminCode, found)
     const r = await tx.query<{ id: number }>(
       `INSERT INTO cases (case_no, admin_code, admin_override_reason, location_text, use, ownership, building_form, floors,
-                          land_area_recorded_m2, floor_area_recorded_m2, source, flags, new_construction, found_at, created_by, geom)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ST_SetSRID(ST_GeomFromGeoJSON($16), 4326))
+                          land_area_recorded_m2, floor_area_recorded_m2, source, flags, new_construction, found_at, created_by, parties, geom)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, ST_SetSRID(ST_GeomFromGeoJSON($16), 4326))
        RETURNING id`,
       [
         caseNo, adminCode, adminCode === located ? null : input.adminOverrideReason!.trim(), input.locationText ?? null, input.use,
         input.ownership ?? null, input.buildingForm ?? null, input.floors ?? null, input.landAreaRecordedM2 ?? null,
         input.floorAreaRecordedM2 ?? null, input.source, input.flags ?? [], input.newConstruction ?? false, input.foundAt, userId, geojson,
+        JSON.stringify(input.parties ?? []),
       ],
     )
     const newId = r.rows[0]!.id
@@ -200,7 +208,7 @@ export async function createCase(db: Db, input: NewCase, userId: number, scope: 
     )
     return newId
   })
-  return (await getCase(db, id, scope, now))!
+  return (await getCase(db, id, scope, now, true))!
 }
 
 export interface TransitionResult {
@@ -265,11 +273,15 @@ export async function transitionCase(
     )
     throw new StaleVersionError(outcome.version)
   }
-  return getCase(db, id, scope, now)
+  return getCase(db, id, scope, now, true)
 }
 
 
-export async function caseHistory(db: Queryable, id: number): Promise<HistoryEntry[]> {
+const hideParties = (v: unknown) =>
+  v && typeof v === 'object' && 'parties' in v ? { ...(v as Record<string, unknown>), parties: 'hidden' } : v
+
+/** withParties false: personal data in before/after values is replaced by 'hidden'. */
+export async function caseHistory(db: Queryable, id: number, withParties = false): Promise<HistoryEntry[]> {
   const r = await db.query<Row>(
     `SELECT h.id, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, u.username, h.action,
             h.from_status, h.to_status, h.reason, h.before, h.after
@@ -284,8 +296,8 @@ export async function caseHistory(db: Queryable, id: number): Promise<HistoryEnt
     fromStatus: row.from_status as string | null,
     toStatus: row.to_status as string | null,
     reason: row.reason as string | null,
-    before: row.before,
-    after: row.after,
+    before: withParties ? row.before : hideParties(row.before),
+    after: withParties ? row.after : hideParties(row.after),
   }))
 }
 
@@ -384,6 +396,7 @@ export const EDITABLE = {
   flags: 'flags',
   newConstruction: 'new_construction',
   reachedAt: 'reached_at',
+  parties: 'parties',
 } as const
 export type CaseEdit = Partial<Record<keyof typeof EDITABLE, unknown>> & { reason?: string }
 
@@ -410,7 +423,7 @@ export async function editCase(db: Db, id: number, scope: string, expectedVersio
     const after = Object.fromEntries(fields.map((f) => [EDITABLE[f], edit[f] ?? null]))
     await tx.query(
       `UPDATE cases SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`,
-      [id, ...fields.map((f) => edit[f] ?? null)],
+      [id, ...fields.map((f) => (f === 'parties' ? JSON.stringify(edit.parties ?? []) : (edit[f] ?? null)))],
     )
     await tx.query(`INSERT INTO case_history (case_id, user_id, action, reason, before, after) VALUES ($1, $2, 'edit', $3, $4, $5)`, [
       id, userId, edit.reason ?? null, JSON.stringify(before), JSON.stringify(after),
@@ -419,7 +432,7 @@ export async function editCase(db: Db, id: number, scope: string, expectedVersio
   })
   if (outcome === null) return null
   if (outcome.kind === 'stale') throw new StaleVersionError(outcome.version)
-  return getCase(db, id, scope, now)
+  return getCase(db, id, scope, now, true)
 }
 
 // ---- 回头看: re-inspection of a closed case ----

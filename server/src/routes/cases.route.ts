@@ -2,7 +2,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { CASE_ACTIONS, DEMOLITION_KINDS, REUSES, TransitionError } from '../domain/case-lifecycle.ts'
-import { READERS, type Role } from '../domain/roles.ts'
+import { PERSONAL_DATA_ROLES, READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
@@ -26,6 +26,19 @@ function expectedVersion(header: string | undefined): number {
 
 const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
+/** 当事人: personal data, returned only to PERSONAL_DATA_ROLES and hidden in others' history. */
+const Parties = Type.Array(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 50 }),
+      idNumber: Type.Optional(Type.String({ pattern: '^[0-9]{17}[0-9Xx]$', description: '18-character resident ID number' })),
+      phone: Type.Optional(Type.String({ pattern: '^[0-9+ -]{5,20}$' })),
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: 20 },
+)
+
 const NewCaseBody = Type.Object(
   {
     geometry: Type.Object({ type: Type.String(), coordinates: Type.Any() }, { description: 'GeoJSON Point, Polygon or MultiPolygon in lon/lat' }),
@@ -40,6 +53,7 @@ const NewCaseBody = Type.Object(
     floorAreaRecordedM2: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000 })),
     flags: Type.Optional(Type.Array(Type.Enum(CASE_FLAGS), { uniqueItems: true })),
     newConstruction: Type.Optional(Type.Boolean()),
+    parties: Type.Optional(Parties),
     adminCode: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
     adminOverrideReason: Type.Optional(Type.String({ maxLength: 500 })),
   },
@@ -99,6 +113,7 @@ const EditBody = Type.Object(
     flags: Type.Optional(Type.Array(Type.Enum(CASE_FLAGS), { uniqueItems: true })),
     newConstruction: Type.Optional(Type.Boolean()),
     reachedAt: Type.Optional(Type.String({ format: 'date-time', description: 'first arrival on site: stops the 1-hour clock' })),
+    parties: Type.Optional(Parties),
     reason: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -136,7 +151,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     '/api/cases/:id',
     { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'One case with its allowed actions and clocks; ETag = version', params: CaseParams } },
     async (request, reply) => {
-      const c = await getCase(db, request.params.id, principalOf(request).scope)
+      const { user, scope } = principalOf(request)
+      const c = await getCase(db, request.params.id, scope, new Date(), PERSONAL_DATA_ROLES.includes(user.role))
       if (!c) throw notFound(`no case ${request.params.id}`)
       return reply.header('etag', etagOf(c.version)).send(c)
     },
@@ -227,9 +243,10 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     '/api/cases/:id/history',
     { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'Every change to the case, oldest first (全程留痕)', params: CaseParams } },
     async (request) => {
-      const c = await getCase(db, request.params.id, principalOf(request).scope)
+      const { user, scope } = principalOf(request)
+      const c = await getCase(db, request.params.id, scope)
       if (!c) throw notFound(`no case ${request.params.id}`)
-      return { history: await caseHistory(db, c.id) }
+      return { history: await caseHistory(db, c.id, PERSONAL_DATA_ROLES.includes(user.role)) }
     },
   )
 }
