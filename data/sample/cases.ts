@@ -285,7 +285,7 @@ export class Ledger {
     for (let i = 0; i < n; i++) {
       const k = ++this.partySeq
       // Obviously fake: nobody can mistake these for a real person's identity.
-      list.push({ name: `${rng.pick(SURNAMES)}某（样例）`, id_number: `DEMO-${String(k).padStart(10, '0')}`, phone: `000-0000-${String(k % 10_000).padStart(4, '0')}` })
+      list.push({ name: `${rng.pick(SURNAMES)}某（样例）`, idNumber: `DEMO-${String(k).padStart(10, '0')}`, phone: `000-0000-${String(k % 10_000).padStart(4, '0')}` })
     }
     return JSON.stringify(list)
   }

@@ -88,6 +88,15 @@ test('a case walks through its lifecycle in the ledger UI; map sync, overdue fil
     await filterStatus(page, 'identified')
     const id = await openFirstRow(page)
     assert.match(page.url(), new RegExp(`case=${id}`))
+    // Parties are personal data; an admin is allowed to see them, and the page shows what the API holds.
+    const parties = (await apiGet<{ parties?: { name: string }[] }>(context, `${server.url}/api/cases/${id}`)).parties
+    assert.ok(parties, 'an admin gets the parties')
+    if (parties.length > 0) {
+      const shown = await page.getByTestId('case-parties').textContent()
+      for (const p of parties) assert.ok(shown?.includes(p.name), `party ${p.name} shown`)
+    } else {
+      assert.equal(await page.getByTestId('case-parties').count(), 0)
+    }
     await page.locator('[data-testid="timeline-entry"]').first().waitFor()
 
     // notify -> issue order -> demolish -> accept -> close

@@ -366,6 +366,23 @@ export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onSession
         </tbody>
       </table>
 
+      {d.parties && d.parties.length > 0 && (
+        <>
+          {/* Personal data: the server sends it only to roles that act on the case. */}
+          <h3>{t('case.parties')}</h3>
+          <table className="attrs" data-testid="case-parties">
+            <tbody>
+              {d.parties.map((p, i) => (
+                <tr key={i}>
+                  <th>{p.name}</th>
+                  <td>{[p.idNumber, p.phone].filter(Boolean).join(' · ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+
       <h3>{t('case.photos')}</h3>
       <Photos caseId={d.id} stage={d.status} onUploaded={() => void caseHistory(caseId).then(setHistory, () => undefined)} />
 
