@@ -284,8 +284,9 @@ export class Ledger {
     const list = []
     for (let i = 0; i < n; i++) {
       const k = ++this.partySeq
-      // Obviously fake: nobody can mistake these for a real person's identity.
-      list.push({ name: `${rng.pick(SURNAMES)}某（样例）`, idNumber: `DEMO-${String(k).padStart(10, '0')}`, phone: `000-0000-${String(k % 10_000).padStart(4, '0')}` })
+      // Obviously fake yet well-formed (the API checks the 18-character format): region 000000 does
+      // not exist, so nobody can mistake these for a real person's identity.
+      list.push({ name: `${rng.pick(SURNAMES)}某（样例）`, idNumber: `00000019700101${String(k % 10_000).padStart(4, '0')}`, phone: `000-0000-${String(k % 10_000).padStart(4, '0')}` })
     }
     return JSON.stringify(list)
   }

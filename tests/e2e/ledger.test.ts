@@ -217,3 +217,83 @@ test('deferral: defer with a reason, then resume with a deadline', { timeout: TE
     await context.close()
   }
 })
+
+test('edit attributes (only the changed fields, a bad value beside its field) and re-inspect a closed case as rebound', { timeout: TEST_TIMEOUT }, async () => {
+  const { context, page, pageErrors } = await openLedger()
+  try {
+    await filterStatus(page, 'identified')
+    const id = await openFirstRow(page)
+    const before = await apiGet<{ version: number; floors: number | null; locationText: string | null; parties?: { name: string }[] }>(context, `${server.url}/api/cases/${id}`)
+    assert.ok(before.parties, 'an admin gets the parties, so the form edits them')
+    const floors = before.floors === 7 ? 8 : 7
+
+    // --- edit floors and add a party -------------------------------------------------------
+    const patches: unknown[] = []
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') patches.push(r.postDataJSON())
+    })
+    await page.getByTestId('edit-case').click()
+    const form = page.getByTestId('form-edit')
+    await form.waitFor()
+    await form.getByTestId('edit-floors').fill(String(floors))
+    // The sample's parties carry placeholder ID numbers (DEMO-…) the API refuses: replace them.
+    assert.equal(await form.getByTestId('edit-party').count(), before.parties.length)
+    while ((await form.getByTestId('edit-party').count()) > 0) await form.getByTestId('edit-party-remove').first().click()
+    await form.getByTestId('edit-party-add').click()
+    const party = form.getByTestId('edit-party').last()
+    await party.getByTestId('edit-party-name').fill('测试当事人')
+    await party.getByTestId('edit-party-idNumber').fill('11010519491231002X')
+    await party.getByTestId('edit-party-phone').fill('13800138000')
+    await form.getByTestId('edit-reason').fill('e2e: 现场核实层数')
+    await form.getByTestId('form-submit').click()
+    await page.locator(`[data-testid="case-panel"][data-state="ok"][data-version="${before.version + 1}"]`).waitFor({ timeout: 15_000 })
+    await page.locator('[data-testid="timeline-entry"][data-action="edit"]', { hasText: '现场核实层数' }).waitFor({ timeout: 15_000 })
+    const floorsRow = page.getByTestId('case-attrs').locator('tr', { has: page.locator('th', { hasText: /^层数$/ }) })
+    assert.equal((await floorsRow.locator('td').textContent())?.trim(), String(floors))
+    assert.match((await page.getByTestId('case-parties').textContent()) ?? '', /测试当事人/)
+    // Only what changed went to the server.
+    assert.equal(patches.length, 1)
+    assert.deepEqual(Object.keys(patches[0] as object).sort(), ['floors', 'parties', 'reason'])
+    const after = await apiGet<{ floors: number; locationText: string | null; parties: { name: string; idNumber?: string; phone?: string }[] }>(context, `${server.url}/api/cases/${id}`)
+    assert.equal(after.floors, floors)
+    assert.equal(after.locationText, before.locationText)
+    assert.deepEqual(after.parties, [{ name: '测试当事人', idNumber: '11010519491231002X', phone: '13800138000' }])
+
+    // --- a bad value: the server's message sits next to the floors field --------------------
+    await page.getByTestId('edit-case').click()
+    await form.waitFor()
+    await form.getByTestId('edit-floors').fill('0')
+    await form.getByTestId('form-submit').click()
+    await form.getByTestId('field-error-floors').waitFor()
+    assert.match((await form.getByTestId('field-error-floors').textContent()) ?? '', /floors/)
+    assert.equal((await apiGet<{ floors: number }>(context, `${server.url}/api/cases/${id}`)).floors, floors, 'the bad edit changed nothing')
+    await form.getByTestId('form-cancel').click()
+
+    // --- 回头看 on a closed case: a rebound opens a new case, linked from the form ------------
+    await page.getByTestId('case-back').click()
+    await page.getByTestId('filter-reset').click()
+    await page.locator('[data-testid="ledger"][data-state="ok"]').waitFor()
+    await filterStatus(page, 'closed')
+    const closedId = await openFirstRow(page)
+    await page.getByTestId('reinspect-case').click()
+    const inspect = page.getByTestId('form-inspect')
+    await inspect.waitFor()
+    await inspect.getByTestId('inspect-result').selectOption('rebound')
+    await inspect.getByTestId('inspect-note').fill('e2e: 原址重建')
+    await inspect.getByTestId('form-submit').click()
+    const link = page.getByTestId('rebound-link')
+    await link.waitFor({ timeout: 15_000 })
+    const newId = Number(await link.getAttribute('data-case-id'))
+    assert.ok(newId > 0 && newId !== closedId)
+    await page.locator('[data-testid="timeline-entry"][data-action="inspect"]').waitFor({ timeout: 15_000 })
+    await link.click()
+    await page.locator(`[data-testid="case-panel"][data-state="ok"][data-case-id="${newId}"][data-status="identified"]`).waitFor({ timeout: 15_000 })
+    assert.match(page.url(), new RegExp(`case=${newId}`))
+    const created = await apiGet<{ status: string; reopenedFrom: number | null }>(context, `${server.url}/api/cases/${newId}`)
+    assert.deepEqual([created.status, created.reopenedFrom], ['identified', closedId])
+
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    await context.close()
+  }
+})

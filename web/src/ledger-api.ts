@@ -140,3 +140,15 @@ export function uploadAttachment(
     xhr.send(form)
   })
 }
+
+export interface InspectionResult {
+  inspectionId: number
+  /** The new case opened on the site when the result is a rebound (反弹), else null. */
+  reboundCaseId: number | null
+}
+
+/** 回头看: re-inspects a closed case (no If-Match); a rebound opens a new, linked case. */
+export async function reinspectCase(id: number, body: { at: string; result: 'clean' | 'rebound'; note?: string }): Promise<InspectionResult> {
+  const res = await request('POST', `/api/cases/${id}/inspections`, body)
+  return (await res.json()) as InspectionResult
+}

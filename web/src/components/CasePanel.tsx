@@ -19,6 +19,8 @@ import {
 import { OverdueBadges, StatusPill } from './LedgerPanel.tsx'
 import { SiteMap } from './SiteMap.tsx'
 import { TransitionForm } from './TransitionForm.tsx'
+import { EditCaseForm } from './EditCaseForm.tsx'
+import { InspectionForm } from './InspectionForm.tsx'
 
 export interface CasePanelProps {
   caseId: number
@@ -27,6 +29,8 @@ export interface CasePanelProps {
   /** The case changed (a step, a photo): the table and the map refresh. */
   onChanged(c: VersionedCase): void
   onZoomTo(bbox: Bbox): void
+  /** Opens another case in the page (a rebound found by 回头看). */
+  onOpenCase?(id: number): void
   onSessionLost(): void
 }
 
@@ -196,12 +200,14 @@ function Photos({ caseId, stage, onUploaded }: { caseId: number; stage: string; 
   )
 }
 
-export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onSessionLost }: CasePanelProps) {
+export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onOpenCase, onSessionLost }: CasePanelProps) {
   const { t, label } = useI18n()
   const [c, setC] = useState<VersionedCase | null>(null)
   const [history, setHistory] = useState<HistoryEntry[]>([])
   const [error, setError] = useState<string | null>(null)
   const [action, setAction] = useState<string | null>(null)
+  /** The other forms: 编辑信息 and 回头看 (not lifecycle steps). */
+  const [form, setForm] = useState<'edit' | 'inspect' | null>(null)
   const [done, setDone] = useState<string | null>(null)
   const [changes, setChanges] = useState(0)
   const lost = useRef(onSessionLost)
@@ -225,6 +231,7 @@ export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onSession
   useEffect(() => {
     setC(null)
     setAction(null)
+    setForm(null)
     setDone(null)
     void load()
   }, [load])
@@ -232,6 +239,7 @@ export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onSession
   const afterStep = (next: VersionedCase, what: string) => {
     setC(next)
     setAction(null)
+    setForm(null)
     setDone(what)
     setChanges((n) => n + 1)
     void caseHistory(caseId).then(setHistory, () => undefined)
@@ -311,7 +319,7 @@ export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onSession
       <div className="case-grid">
         <div>
           <h3>{t('case.actions')}</h3>
-          {done && !action && (
+          {done && !action && !form && (
             <p className="done" role="status" data-testid="step-done">
               {t('form.done', { action: done })}
             </p>
@@ -325,13 +333,66 @@ export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onSession
                   key={a}
                   type="button"
                   className={action === a ? 'primary' : undefined}
-                  onClick={() => setAction(action === a ? null : a)}
+                  onClick={() => {
+                    setForm(null)
+                    setAction(action === a ? null : a)
+                  }}
                   data-testid={`action-${a}`}
                 >
                   {t(`action.${a}` as MessageKey)}
                 </button>
               ))}
             </div>
+          )}
+          <div className="action-buttons">
+            <button
+              type="button"
+              className={form === 'edit' ? 'primary' : undefined}
+              onClick={() => {
+                setAction(null)
+                setForm(form === 'edit' ? null : 'edit')
+              }}
+              data-testid="edit-case"
+            >
+              {t('edit.open')}
+            </button>
+            {d.status === 'closed' && (
+              <button
+                type="button"
+                className={form === 'inspect' ? 'primary' : undefined}
+                onClick={() => {
+                  setAction(null)
+                  setForm(form === 'inspect' ? null : 'inspect')
+                }}
+                data-testid="reinspect-case"
+              >
+                {t('inspect.open')}
+              </button>
+            )}
+          </div>
+          {form === 'edit' && (
+            <EditCaseForm
+              key={c.etag}
+              caseData={d}
+              etag={c.etag}
+              onDone={(next) => afterStep(next, t('edit.title'))}
+              onCancel={() => setForm(null)}
+              onReload={() => {
+                setForm(null)
+                void load()
+              }}
+            />
+          )}
+          {form === 'inspect' && (
+            <InspectionForm
+              caseId={d.id}
+              onDone={() => {
+                void caseHistory(caseId).then(setHistory, () => undefined)
+                onChanged(c)
+              }}
+              onCancel={() => setForm(null)}
+              onOpenCase={(id) => onOpenCase?.(id)}
+            />
           )}
           {action && (
             <TransitionForm

@@ -292,6 +292,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
                 void selectCase(screen.caseId!, false)
                 mapView.current?.fitBounds(b, { maxZoom: FLY_MAX_ZOOM })
               }}
+              onOpenCase={openCase}
               onSessionLost={onSessionLost}
             />
           )}
