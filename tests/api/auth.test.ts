@@ -37,6 +37,7 @@ test('a malformed sign-in body is a 400 naming the field', async () => {
   const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'wang.planner' } })
   assert.equal(res.statusCode, 400)
   assert.match(res.json().detail, /password/)
+  assert.equal(res.json().field, 'password')
 })
 
 test('reading without a session is refused; with one, /api/auth/me says who you are', async () => {

@@ -158,6 +158,8 @@ test('bad input is refused naming the field, and nothing is written', async () =
     const res = await post('/api/cases', { geometry: square(village.lon, village.lat), use: 'storage', source: 'patrol', foundAt: '2026-06-01T08:00:00Z', ...extra })
     assert.equal(res.statusCode, 400, JSON.stringify(extra))
     assert.match(res.json().detail, message)
+    const named = Object.keys(extra)[0]!
+    assert.equal(res.json().field, named === 'adminCode' ? 'adminOverrideReason' : named, `field for ${JSON.stringify(extra)}`)
   }
   assert.equal(await count(), before)
 })

@@ -29,8 +29,11 @@ export function registerProblemHandlers(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.title, error.detail, error.extra)
     if ('validation' in error && error.validation) {
-      // e.g. "body/password must NOT have fewer than 10 characters"
-      return sendProblem(reply, 400, 'Bad Request', error.message, { errors: error.validation })
+      // e.g. "body/password must NOT have fewer than 10 characters"; `field` names the top-level
+      // property at fault (as our own checks do), so clients never parse the message.
+      const first = error.validation[0] as { instancePath?: string; params?: { missingProperty?: string } } | undefined
+      const field = first?.instancePath?.split('/')[1] || first?.params?.missingProperty
+      return sendProblem(reply, 400, 'Bad Request', error.message, { errors: error.validation, ...(field ? { field } : {}) })
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) return sendProblem(reply, status, error.name || 'Bad Request', error.message)
