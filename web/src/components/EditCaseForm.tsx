@@ -1,11 +1,11 @@
 // 编辑信息: the editable attributes of a case, sent as PATCH with If-Match — only the fields the
 // user changed. A 400 names the bad field (the ledger's `field`, or Fastify's `body/<name>` in the
 // detail), shown next to it; a 412 means someone else changed the case: reload.
-import { useState, type FormEvent, type ReactNode } from 'react'
-import { ApiError } from '../api.ts'
+import { useState, type FormEvent } from 'react'
 import { CASE_USES, OWNERSHIPS } from '../codes.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { CASE_FLAGS, editCase, type CaseDetail, type VersionedCase } from '../ledger-api.ts'
+import { CaseFormFooter, useCaseForm } from './case-form.tsx'
 
 interface PartyRow {
   name: string
@@ -86,12 +86,6 @@ function editBody(before: Values, now: Values, withParties: boolean): Record<str
 }
 
 /** The field a 400 is about: the problem's `field`, or `body/<name>` in a validation detail. */
-function problemField(err: ApiError): string | null {
-  if (err.problem?.field) return err.problem.field
-  const m = /(?:^|\s)body\/([A-Za-z]+)/.exec(err.message)
-  return m ? m[1]! : null
-}
-
 export interface EditCaseFormProps {
   caseData: CaseDetail
   etag: string
@@ -106,10 +100,8 @@ export function EditCaseForm({ caseData, etag, onDone, onCancel, onReload }: Edi
   const [before] = useState(() => valuesOf(caseData))
   const [values, setValues] = useState<Values>(before)
   const [reason, setReason] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [fieldError, setFieldError] = useState<{ field: string; detail: string } | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [stale, setStale] = useState(false)
+  const form = useCaseForm()
+  const { row, errorFor, fieldError } = form
   const [nothing, setNothing] = useState(false)
   const withParties = Array.isArray(caseData.parties)
   const set = <K extends keyof Values>(name: K, v: Values[K]) => setValues((old) => ({ ...old, [name]: v }))
@@ -118,9 +110,6 @@ export function EditCaseForm({ caseData, etag, onDone, onCancel, onReload }: Edi
 
   const submit = async (e: FormEvent) => {
     e.preventDefault()
-    setFieldError(null)
-    setError(null)
-    setStale(false)
     setNothing(false)
     const body = editBody(before, values, withParties)
     if (Object.keys(body).length === 0) {
@@ -128,33 +117,10 @@ export function EditCaseForm({ caseData, etag, onDone, onCancel, onReload }: Edi
       return
     }
     if (reason.trim()) body['reason'] = reason.trim()
-    setBusy(true)
-    try {
-      onDone(await editCase(caseData.id, etag, body))
-    } catch (err) {
-      const field = err instanceof ApiError && err.status === 400 ? problemField(err) : null
-      if (err instanceof ApiError && err.status === 412) setStale(true)
-      else if (field && err instanceof ApiError) setFieldError({ field, detail: err.message })
-      else setError(err instanceof Error ? err.message : String(err))
-    } finally {
-      setBusy(false)
-    }
+    await form.run(async () => onDone(await editCase(caseData.id, etag, body)))
   }
 
   const shownFields = ['locationText', 'use', 'ownership', 'buildingForm', 'floors', 'landAreaRecordedM2', 'floorAreaRecordedM2', 'flags', 'newConstruction', 'reachedAt', 'reason', ...(withParties ? ['parties'] : [])]
-  const errorFor = (name: string): ReactNode =>
-    fieldError?.field === name ? (
-      <span className="field-error" role="alert" data-testid={`field-error-${name}`}>
-        {fieldError.detail}
-      </span>
-    ) : null
-  const row = (name: string, text: string, input: ReactNode) => (
-    <label key={name} className={fieldError?.field === name ? 'form-row invalid' : 'form-row'}>
-      <span>{text}</span>
-      {input}
-      {errorFor(name)}
-    </label>
-  )
   const area = (name: 'landAreaRecordedM2' | 'floorAreaRecordedM2', text: string) =>
     row(
       name,
@@ -248,37 +214,20 @@ export function EditCaseForm({ caseData, etag, onDone, onCancel, onReload }: Edi
         </fieldset>
       )}
       {row('reason', t('edit.reason'), <textarea rows={2} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="edit-reason" />)}
-      {fieldError && !shownFields.includes(fieldError.field) && (
-        <div className="form-error" role="alert" data-testid="form-error">
-          {fieldError.detail}
-        </div>
-      )}
       {nothing && (
         <div className="form-error" role="status" data-testid="edit-nothing">
           {t('edit.nothing')}
         </div>
       )}
-      {error && (
-        <div className="form-error" role="alert" data-testid="form-error">
-          {t('edit.failed')}: {error}
-        </div>
-      )}
-      {stale && (
-        <div className="form-error stale" role="alert" data-testid="stale-message">
-          {t('form.stale')}{' '}
-          <button type="button" onClick={onReload} data-testid="stale-reload">
-            {t('form.reload')}
-          </button>
-        </div>
-      )}
-      <div className="form-buttons">
-        <button type="submit" className="primary" disabled={busy} data-testid="form-submit">
-          {busy ? t('form.submitting') : t('form.submit')}
-        </button>
-        <button type="button" onClick={onCancel} data-testid="form-cancel">
-          {t('form.cancel')}
-        </button>
-      </div>
+      <CaseFormFooter
+        busy={form.busy}
+        error={form.error}
+        failedLabel="edit.failed"
+        unplacedError={form.unplaced(shownFields)}
+        stale={form.stale}
+        onReload={onReload}
+        onCancel={onCancel}
+      />
     </form>
   )
 }

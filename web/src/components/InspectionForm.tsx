@@ -1,11 +1,11 @@
 // 回头看: re-inspection of a closed case (time, clean or rebound, note). A rebound opens a new case
 // on the same site; the form then links to it.
-import { useState, type FormEvent, type ReactNode } from 'react'
-import { ApiError } from '../api.ts'
+import { useState, type FormEvent } from 'react'
 import { localDateTimeNow } from '../format.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { reinspectCase, type InspectionResult } from '../ledger-api.ts'
 import { hashWithScreen } from '../url-state.ts'
+import { CaseFormFooter, useCaseForm } from './case-form.tsx'
 
 export interface InspectionFormProps {
   caseId: number
@@ -20,30 +20,20 @@ export function InspectionForm({ caseId, onDone, onCancel, onOpenCase }: Inspect
   const [at, setAt] = useState(defaultAt)
   const [result, setResult] = useState<'clean' | 'rebound'>('clean')
   const [note, setNote] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [fieldError, setFieldError] = useState<{ field: string; detail: string } | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const form = useCaseForm()
+  const { row } = form
   const [outcome, setOutcome] = useState<InspectionResult | null>(null)
 
   const submit = async (e: FormEvent) => {
     e.preventDefault()
-    setFieldError(null)
-    setError(null)
     // Left at its default, "now" is the moment of submitting (the input only has minutes).
     const when = at === defaultAt ? new Date() : new Date(at)
     const body = { at: Number.isNaN(when.getTime()) ? at : when.toISOString(), result, ...(note.trim() ? { note: note.trim() } : {}) }
-    setBusy(true)
-    try {
+    await form.run(async () => {
       const r = await reinspectCase(caseId, body)
       setOutcome(r)
       onDone(r)
-    } catch (err) {
-      const field = err instanceof ApiError ? (err.problem?.field ?? /(?:^|\s)body\/([A-Za-z]+)/.exec(err.message)?.[1] ?? null) : null
-      if (field) setFieldError({ field, detail: err instanceof Error ? err.message : String(err) })
-      else setError(err instanceof Error ? err.message : String(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   if (outcome) {
@@ -75,19 +65,6 @@ export function InspectionForm({ caseId, onDone, onCancel, onOpenCase }: Inspect
     )
   }
 
-  const errorFor = (name: string): ReactNode =>
-    fieldError?.field === name ? (
-      <span className="field-error" role="alert" data-testid={`field-error-${name}`}>
-        {fieldError.detail}
-      </span>
-    ) : null
-  const row = (name: string, text: string, input: ReactNode) => (
-    <label key={name} className={fieldError?.field === name ? 'form-row invalid' : 'form-row'}>
-      <span>{text}</span>
-      {input}
-      {errorFor(name)}
-    </label>
-  )
 
   return (
     <form className="transition-form" onSubmit={submit} data-testid="form-inspect" noValidate>
@@ -102,24 +79,13 @@ export function InspectionForm({ caseId, onDone, onCancel, onOpenCase }: Inspect
         </select>,
       )}
       {row('note', t('inspect.note'), <textarea rows={2} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} data-testid="inspect-note" />)}
-      {fieldError && !['at', 'result', 'note'].includes(fieldError.field) && (
-        <div className="form-error" role="alert" data-testid="form-error">
-          {fieldError.detail}
-        </div>
-      )}
-      {error && (
-        <div className="form-error" role="alert" data-testid="form-error">
-          {t('inspect.failed')}: {error}
-        </div>
-      )}
-      <div className="form-buttons">
-        <button type="submit" className="primary" disabled={busy} data-testid="form-submit">
-          {busy ? t('form.submitting') : t('form.submit')}
-        </button>
-        <button type="button" onClick={onCancel} data-testid="form-cancel">
-          {t('form.cancel')}
-        </button>
-      </div>
+      <CaseFormFooter
+        busy={form.busy}
+        error={form.error}
+        failedLabel="inspect.failed"
+        unplacedError={form.unplaced(['at', 'result', 'note'])}
+        onCancel={onCancel}
+      />
     </form>
   )
 }

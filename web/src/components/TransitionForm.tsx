@@ -2,12 +2,12 @@
 // sent with If-Match. A 400 names the bad field, shown next to it; a 412 means someone else
 // changed the case: reload.
 import { useState, type FormEvent, type ReactNode } from 'react'
-import { ApiError } from '../api.ts'
 import { REUSES } from '../codes.ts'
 import { localDate, localDateTimeNow } from '../format.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import type { MessageKey } from '../i18n/messages.ts'
 import { transitionCase, type VersionedCase } from '../ledger-api.ts'
+import { CaseFormFooter, useCaseForm } from './case-form.tsx'
 
 const DEMOLITIONS = ['self_demolition', 'assisted_demolition', 'enforced_demolition'] as const
 
@@ -44,19 +44,14 @@ export function TransitionForm({ caseId, etag, action, onDone, onCancel, onReloa
     disposal: 'self_demolition',
     reuse: '',
   }))
-  const [busy, setBusy] = useState(false)
-  const [fieldError, setFieldError] = useState<{ field: string; detail: string } | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [stale, setStale] = useState(false)
+  const form = useCaseForm()
+  const { row } = form
   const set = (name: string, v: string) => setValues((old) => ({ ...old, [name]: v }))
   const reasonRequired = action === 'defer'
   const shown = fields.filter((f) => f !== 'regreenedAreaM2' || values['reuse'] === 'greening')
 
   const submit = async (e: FormEvent) => {
     e.preventDefault()
-    setFieldError(null)
-    setError(null)
-    setStale(false)
     const at = new Date(values['at'] ?? '')
     const body: Record<string, unknown> = { action, at: Number.isNaN(at.getTime()) ? values['at'] : at.toISOString() }
     for (const f of shown) {
@@ -66,33 +61,8 @@ export function TransitionForm({ caseId, etag, action, onDone, onCancel, onReloa
     }
     const reason = (values['reason'] ?? '').trim()
     if (reason) body['reason'] = reason
-    setBusy(true)
-    try {
-      const next = await transitionCase(caseId, etag, body)
-      onDone(next)
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 412) setStale(true)
-      else if (err instanceof ApiError && err.problem?.field) setFieldError({ field: err.problem.field, detail: err.message })
-      else setError(err instanceof Error ? err.message : String(err))
-    } finally {
-      setBusy(false)
-    }
+    await form.run(async () => onDone(await transitionCase(caseId, etag, body)))
   }
-
-  const errorFor = (name: string): ReactNode =>
-    fieldError?.field === name ? (
-      <span className="field-error" role="alert" data-testid={`field-error-${name}`}>
-        {fieldError.detail}
-      </span>
-    ) : null
-
-  const row = (name: string, text: string, input: ReactNode) => (
-    <label key={name} className={fieldError?.field === name ? 'form-row invalid' : 'form-row'}>
-      <span>{text}</span>
-      {input}
-      {errorFor(name)}
-    </label>
-  )
 
   const inputFor = (f: string): ReactNode => {
     switch (f) {
@@ -147,32 +117,15 @@ export function TransitionForm({ caseId, etag, action, onDone, onCancel, onReloa
         reasonRequired ? t('form.deferReason') : t('form.reason'),
         <textarea rows={2} required={reasonRequired} value={values['reason'] ?? ''} onChange={(e) => set('reason', e.target.value)} data-testid="form-reason" />,
       )}
-      {fieldError && !['at', 'reason', ...shown].includes(fieldError.field) && (
-        <div className="form-error" role="alert" data-testid="form-error">
-          {fieldError.detail}
-        </div>
-      )}
-      {error && (
-        <div className="form-error" role="alert" data-testid="form-error">
-          {t('form.failed')}: {error}
-        </div>
-      )}
-      {stale && (
-        <div className="form-error stale" role="alert" data-testid="stale-message">
-          {t('form.stale')}{' '}
-          <button type="button" onClick={onReload} data-testid="stale-reload">
-            {t('form.reload')}
-          </button>
-        </div>
-      )}
-      <div className="form-buttons">
-        <button type="submit" className="primary" disabled={busy} data-testid="form-submit">
-          {busy ? t('form.submitting') : t('form.submit')}
-        </button>
-        <button type="button" onClick={onCancel} data-testid="form-cancel">
-          {t('form.cancel')}
-        </button>
-      </div>
+      <CaseFormFooter
+        busy={form.busy}
+        error={form.error}
+        failedLabel="form.failed"
+        unplacedError={form.unplaced(['at', 'reason', ...shown])}
+        stale={form.stale}
+        onReload={onReload}
+        onCancel={onCancel}
+      />
     </form>
   )
 }
