@@ -115,7 +115,7 @@ function shpCoordinates(g: Geometry): unknown {
 /** A dBase field name: at most 10 bytes in UTF-8, cut on a character boundary. */
 function dbfName(key: string): string {
   let out = ''
-  for (const ch of key.replace(/[\u0000-\u001f]/g, '')) {
+  for (const ch of key.replace(/\p{Cc}/gu, '')) {
     if (Buffer.byteLength(out + ch, 'utf8') > 10) break
     out += ch
   }
