@@ -9,6 +9,7 @@ import type { CaseSpec } from './cases.ts'
 import { caseUseOf } from './cases.ts'
 import { beijing, DAY, HOUR, isoDate, isoTime } from './dates.ts'
 import { centroidOf, ringAreaM2, round7, type Ring } from './geo.ts'
+import { sampleImagery } from './imagery.ts'
 import type { Rng } from './prng.ts'
 import { TableWriter } from './writer.ts'
 
@@ -67,8 +68,8 @@ export async function insertBatches(tx: Queryable): Promise<void> {
   for (const b of BATCHES) {
     await tx.query(
       `INSERT INTO detection_batches (id, name, issuer, before_date, after_date, deadline, source_format, source_crs, imagery, synthetic, imported_at)
-       OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', true, $9)`,
-      [b.id, b.name, b.issuer, isoDate(b.before), isoDate(b.after), isoDate(b.deadline), b.sourceFormat, b.sourceCrs, isoTime(b.imported)],
+       OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, true, $9)`,
+      [b.id, b.name, b.issuer, isoDate(b.before), isoDate(b.after), isoDate(b.deadline), b.sourceFormat, b.sourceCrs, isoTime(b.imported), JSON.stringify(sampleImagery(b.id))],
     )
   }
 }

@@ -6,6 +6,7 @@ import { loadAdminUnits, type Village } from './admin-units.ts'
 import { IdSeq, layOutVillage, type Building, type Parcel } from './buildings.ts'
 import { caseUseOf, foundTime, Ledger, type CaseSource, type CaseSpec } from './cases.ts'
 import { BATCHES, insertBatches, PatchWriter, planPatches } from './detections.ts'
+import { screenBatch } from '../../server/src/repos/detection-screening.repo.ts'
 import { wktMultiPolygon } from './geo.ts'
 import { apportion, Rng } from './prng.ts'
 import { loadReferenceFeatures } from './reference-features.ts'
@@ -227,6 +228,8 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
     await patches.writer.flush()
     // A case opened from a patch points back at it.
     await tx.query('UPDATE cases c SET detection_id = d.id FROM detections d WHERE d.case_id = c.id')
+    await (await import('./planning.ts')).loadPlanning(tx) // buffer rule set and zones, targets, planners' zones
+    for (const b of BATCHES) await screenBatch(tx, b.id) // what an import does after its commit
     for (const table of TABLES) await syncIdentity(tx, table)
 
     const counts: Record<string, number> = {}

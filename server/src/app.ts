@@ -15,6 +15,9 @@ import { registerProblemHandlers, sendProblem } from './http/problem.ts'
 import { attachmentRoutes } from './routes/attachments.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
 import { caseRoutes } from './routes/cases.route.ts'
+import { detectionBatchRoutes } from './routes/detection-batches.route.ts'
+import { detectionRoutes } from './routes/detections.route.ts'
+import { imageryRoutes } from './routes/imagery.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { ledgerIoRoutes } from './routes/ledger-io.route.ts'
 import { metaRoutes } from './routes/meta.route.ts'
@@ -64,6 +67,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(ledgerIoRoutes, { db })
   await app.register(attachmentRoutes, { db, files: new FileStore(config.uploadDir) })
   await app.register(tileRoutes, { db })
+  await app.register(detectionRoutes, { db, config })
+  await app.register(detectionBatchRoutes, { db })
+  await app.register(imageryRoutes, { db })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))
   if (webBuilt) {

@@ -21,6 +21,8 @@ export interface Config {
   webDir: string
   /** Folder where photos and documents are kept (back it up with the database). */
   uploadDir: string
+  /** A patch is verified with a site photo taken this close to it (metres), or a reason why not. */
+  verifyPhotoMaxM: number
 }
 
 export class ConfigError extends Error {}
@@ -37,6 +39,7 @@ const KNOWN = {
   CHAIWEI_LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
   CHAIWEI_WEB_DIR: 'built web app folder (default web/dist)',
   CHAIWEI_UPLOAD_DIR: 'photos and documents folder (default data/uploads)',
+  CHAIWEI_VERIFY_PHOTO_MAX_M: 'metres: a patch is verified with a site photo taken this close to it, or a reason why not (default 100)',
 } as const
 
 export const configKeys: Readonly<Record<string, string>> = KNOWN
@@ -77,5 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     logLevel: oneOf(env, 'CHAIWEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     webDir: resolve(root, env.CHAIWEI_WEB_DIR || 'web/dist'),
     uploadDir: resolve(root, env.CHAIWEI_UPLOAD_DIR || 'data/uploads'),
+    verifyPhotoMaxM: int(env, 'CHAIWEI_VERIFY_PHOTO_MAX_M', 100, 1, 10_000),
   }
 }

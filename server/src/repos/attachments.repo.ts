@@ -1,9 +1,10 @@
-// Photos and documents of a case: rows here, bytes in the FileStore.
+// Photos and documents of a case or a satellite-change patch: rows here, bytes in the FileStore.
 import type { Db, Queryable } from '../db/db.ts'
 
 export interface Attachment {
   id: number
-  caseId: number
+  caseId: number | null
+  detectionId: number | null
   kind: 'photo' | 'document'
   stage: string | null
   fileName: string
@@ -19,15 +20,20 @@ export interface Attachment {
 type Row = Record<string, unknown>
 
 const SELECT = `
-  SELECT t.id, t.case_id, t.kind, t.stage, t.file_name, t.mime_type, t.byte_size, t.sha256, t.storage_key,
+  SELECT t.id, t.case_id, t.detection_id, t.kind, t.stage, t.file_name, t.mime_type, t.byte_size, t.sha256, t.storage_key,
          to_char(t.taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS taken_at,
          ST_X(t.location) AS lon, ST_Y(t.location) AS lat, u.username,
          to_char(t.uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS uploaded_at
-  FROM attachments t JOIN cases c ON c.id = t.case_id LEFT JOIN users u ON u.id = t.uploaded_by`
+  FROM attachments t LEFT JOIN cases c ON c.id = t.case_id LEFT JOIN detections d ON d.id = t.detection_id
+       LEFT JOIN users u ON u.id = t.uploaded_by`
+
+/** In the caller's scope: through the case it belongs to, else through the patch. */
+const IN_SCOPE = `coalesce(c.admin_code, d.admin_code) LIKE $2 || '%'`
 
 const toAttachment = (r: Row): Attachment => ({
   id: r.id as number,
-  caseId: r.case_id as number,
+  caseId: r.case_id as number | null,
+  detectionId: r.detection_id as number | null,
   kind: r.kind as Attachment['kind'],
   stage: r.stage as string | null,
   fileName: r.file_name as string,
@@ -41,7 +47,8 @@ const toAttachment = (r: Row): Attachment => ({
 })
 
 export interface NewAttachment {
-  caseId: number
+  caseId: number | null
+  detectionId?: number | null
   kind: 'photo' | 'document'
   stage: string | null
   fileName: string
@@ -56,33 +63,38 @@ export interface NewAttachment {
 }
 
 export async function findByClientId(db: Queryable, clientId: string, scope: string): Promise<Attachment | null> {
-  const r = await db.query<Row>(`${SELECT} WHERE t.client_id = $1 AND c.admin_code LIKE $2 || '%'`, [clientId, scope])
+  const r = await db.query<Row>(`${SELECT} WHERE t.client_id = $1 AND ${IN_SCOPE}`, [clientId, scope])
   return r.rows[0] ? toAttachment(r.rows[0]) : null
 }
 
 export async function addAttachment(db: Db, a: NewAttachment): Promise<number> {
   return db.transaction(async (tx) => {
     const r = await tx.query<{ id: number }>(
-      `INSERT INTO attachments (case_id, kind, stage, file_name, mime_type, byte_size, sha256, storage_key, taken_at, location, uploaded_by, client_id)
+      `INSERT INTO attachments (case_id, kind, stage, file_name, mime_type, byte_size, sha256, storage_key, taken_at, location, uploaded_by, client_id, detection_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-               CASE WHEN $10::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($10, $11), 4326) END, $12, $13)
+               CASE WHEN $10::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($10, $11), 4326) END, $12, $13, $14)
        RETURNING id`,
-      [a.caseId, a.kind, a.stage, a.fileName, a.mimeType, a.byteSize, a.sha256, a.storageKey, a.takenAt, a.location?.[0] ?? null, a.location?.[1] ?? null, a.userId, a.clientId],
+      [a.caseId, a.kind, a.stage, a.fileName, a.mimeType, a.byteSize, a.sha256, a.storageKey, a.takenAt, a.location?.[0] ?? null, a.location?.[1] ?? null, a.userId, a.clientId, a.detectionId ?? null],
     )
     const id = r.rows[0]!.id
-    await tx.query(`INSERT INTO case_history (case_id, user_id, action, after) VALUES ($1, $2, 'attach', $3)`, [
-      a.caseId, a.userId, JSON.stringify({ attachment_id: id, file_name: a.fileName, kind: a.kind, stage: a.stage, taken_at: a.takenAt, location: a.location }),
-    ])
+    const trace = JSON.stringify({ attachment_id: id, file_name: a.fileName, kind: a.kind, stage: a.stage, taken_at: a.takenAt, location: a.location })
+    if (a.caseId !== null) await tx.query(`INSERT INTO case_history (case_id, user_id, action, after) VALUES ($1, $2, 'attach', $3)`, [a.caseId, a.userId, trace])
+    if (a.detectionId) await tx.query(`INSERT INTO detection_history (detection_id, user_id, action, after) VALUES ($1, $2, 'attach', $3)`, [a.detectionId, a.userId, trace])
     return id
   })
 }
 
 export async function listAttachments(db: Queryable, caseId: number, scope: string): Promise<Attachment[]> {
-  const r = await db.query<Row>(`${SELECT} WHERE t.case_id = $1 AND c.admin_code LIKE $2 || '%' ORDER BY t.id`, [caseId, scope])
+  const r = await db.query<Row>(`${SELECT} WHERE t.case_id = $1 AND ${IN_SCOPE} ORDER BY t.id`, [caseId, scope])
+  return r.rows.map(toAttachment)
+}
+
+export async function listDetectionAttachments(db: Queryable, detectionId: number, scope: string): Promise<Attachment[]> {
+  const r = await db.query<Row>(`${SELECT} WHERE t.detection_id = $1 AND ${IN_SCOPE} ORDER BY t.id`, [detectionId, scope])
   return r.rows.map(toAttachment)
 }
 
 export async function getAttachment(db: Queryable, id: number, scope: string): Promise<(Attachment & { storageKey: string }) | null> {
-  const r = await db.query<Row>(`${SELECT} WHERE t.id = $1 AND c.admin_code LIKE $2 || '%'`, [id, scope])
+  const r = await db.query<Row>(`${SELECT} WHERE t.id = $1 AND ${IN_SCOPE}`, [id, scope])
   return r.rows[0] ? { ...toAttachment(r.rows[0]), storageKey: r.rows[0].storage_key as string } : null
 }

@@ -1,6 +1,7 @@
-// Photos and documents of a case (全程留痕 evidence). Uploads from a phone keep EXIF time and GPS;
+// Photos and documents of a case or a satellite-change patch (全程留痕 evidence). Uploads from a phone keep EXIF time and GPS;
 // a client id makes an offline replay idempotent.
 import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import exifr from 'exifr'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -8,13 +9,14 @@ import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import { addAttachment, findByClientId, getAttachment, listAttachments } from '../repos/attachments.repo.ts'
+import { addAttachment, findByClientId, getAttachment, listAttachments, listDetectionAttachments } from '../repos/attachments.repo.ts'
 import { getCase } from '../repos/cases.repo.ts'
+import { detectionInScope } from '../repos/detections.repo.ts'
 import type { FileStore } from '../storage/file-store.ts'
 
 export const MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
 const WRITERS: readonly Role[] = ['admin', 'planner', 'field']
-const STAGES = ['identified', 'notified', 'order_issued', 'demolished', 'accepted', 'inspection', 'other'] as const
+const STAGES = ['identified', 'notified', 'order_issued', 'demolished', 'accepted', 'inspection', 'verification', 'other'] as const
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The type from the bytes themselves; the client's word for it is not trusted. */
@@ -51,6 +53,65 @@ async function exifOf(bytes: Buffer): Promise<{ takenAt: string | null; location
 export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore }> = async (app, { db, files }) => {
   await app.register(multipart, { limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 10, fieldSize: 1000 } })
 
+  /** One upload path for both owners: a case's evidence or a patch's site photos. */
+  const receive = async (request: FastifyRequest, reply: FastifyReply, owner: { caseId: number } | { detectionId: number }, scope: string, userId: number) => {
+    if (!request.isMultipart()) throw badRequest('send multipart/form-data with one file')
+    const part = await request.file()
+    if (!part) throw badRequest('no file in the upload')
+    let bytes: Buffer
+    try {
+      bytes = await part.toBuffer()
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`)
+      }
+      throw err
+    }
+    const field = (name: string) => {
+      const f = part.fields[name] as { value?: unknown } | undefined
+      return typeof f?.value === 'string' && f.value !== '' ? f.value : null
+    }
+    const clientId = field('clientId')
+    if (clientId && !UUID.test(clientId)) throw badRequest('clientId must be a UUID', { field: 'clientId' })
+    const stage = field('stage')
+    if (stage && !(STAGES as readonly string[]).includes(stage)) throw badRequest(`stage must be one of ${STAGES.join(', ')}`, { field: 'stage' })
+    if (clientId) {
+      const earlier = await findByClientId(db, clientId, scope)
+      if (earlier) return reply.code(200).send(earlier) // a replay of an upload we already have
+    }
+    const type = sniff(bytes)
+    if (!type) throw new HttpProblem(415, 'Unsupported Media Type', 'only JPEG, PNG and WebP photos and PDF documents are accepted')
+    if (bytes.length === 0) throw badRequest('the file is empty')
+    const exif = type.kind === 'photo' ? await exifOf(bytes) : { takenAt: null, location: null }
+    const key = files.newKey()
+    await files.put(key, bytes)
+    try {
+      const id = await addAttachment(db, {
+        caseId: 'caseId' in owner ? owner.caseId : null,
+        detectionId: 'detectionId' in owner ? owner.detectionId : null,
+        kind: type.kind,
+        stage,
+        fileName: part.filename.slice(0, 200) || 'upload',
+        mimeType: type.mime,
+        byteSize: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        storageKey: key,
+        takenAt: exif.takenAt,
+        location: exif.location,
+        clientId,
+        userId,
+      })
+      return reply.code(201).send((await getAttachment(db, id, scope))!)
+    } catch (err) {
+      await files.remove(key)
+      if ((err as { code?: string }).code === '23505' && clientId) {
+        const earlier = await findByClientId(db, clientId, scope) // the same replay, racing
+        if (earlier) return reply.code(200).send(earlier)
+      }
+      throw err
+    }
+  }
+
   app.post(
     '/api/cases/:id/attachments',
     {
@@ -64,62 +125,37 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      if (!request.isMultipart()) throw badRequest('send multipart/form-data with one file')
       const c = await getCase(db, request.params.id, scope)
       if (!c) throw notFound(`no case ${request.params.id}`)
-      const part = await request.file()
-      if (!part) throw badRequest('no file in the upload')
-      let bytes: Buffer
-      try {
-        bytes = await part.toBuffer()
-      } catch (err) {
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`)
-        }
-        throw err
-      }
-      const field = (name: string) => {
-        const f = part.fields[name] as { value?: unknown } | undefined
-        return typeof f?.value === 'string' && f.value !== '' ? f.value : null
-      }
-      const clientId = field('clientId')
-      if (clientId && !UUID.test(clientId)) throw badRequest('clientId must be a UUID', { field: 'clientId' })
-      const stage = field('stage')
-      if (stage && !(STAGES as readonly string[]).includes(stage)) throw badRequest(`stage must be one of ${STAGES.join(', ')}`, { field: 'stage' })
-      if (clientId) {
-        const earlier = await findByClientId(db, clientId, scope)
-        if (earlier) return reply.code(200).send(earlier) // a replay of an upload we already have
-      }
-      const type = sniff(bytes)
-      if (!type) throw new HttpProblem(415, 'Unsupported Media Type', 'only JPEG, PNG and WebP photos and PDF documents are accepted')
-      if (bytes.length === 0) throw badRequest('the file is empty')
-      const exif = type.kind === 'photo' ? await exifOf(bytes) : { takenAt: null, location: null }
-      const key = files.newKey()
-      await files.put(key, bytes)
-      try {
-        const id = await addAttachment(db, {
-          caseId: c.id,
-          kind: type.kind,
-          stage,
-          fileName: part.filename.slice(0, 200) || 'upload',
-          mimeType: type.mime,
-          byteSize: bytes.length,
-          sha256: createHash('sha256').update(bytes).digest('hex'),
-          storageKey: key,
-          takenAt: exif.takenAt,
-          location: exif.location,
-          clientId,
-          userId: user.id,
-        })
-        return reply.code(201).send((await getAttachment(db, id, scope))!)
-      } catch (err) {
-        await files.remove(key)
-        if ((err as { code?: string }).code === '23505' && clientId) {
-          const earlier = await findByClientId(db, clientId, scope) // the same replay, racing
-          if (earlier) return reply.code(200).send(earlier)
-        }
-        throw err
-      }
+      return receive(request, reply, { caseId: c.id }, scope, user.id)
+    },
+  )
+
+  app.post(
+    '/api/detections/:id/attachments',
+    {
+      config: { access: { roles: WRITERS } },
+      schema: {
+        tags: ['patches'],
+        summary: `Attach a site photo (JPEG, PNG, WebP with EXIF GPS) or PDF to a satellite-change patch, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file.`,
+        consumes: ['multipart/form-data'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      if (!(await detectionInScope(db, request.params.id, scope))) throw notFound(`no patch ${request.params.id}`)
+      return receive(request, reply, { detectionId: request.params.id }, scope, user.id)
+    },
+  )
+
+  app.get(
+    '/api/detections/:id/attachments',
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: "A patch's site photos and documents", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (request) => {
+      const { scope } = principalOf(request)
+      if (!(await detectionInScope(db, request.params.id, scope))) throw notFound(`no patch ${request.params.id}`)
+      return { attachments: await listDetectionAttachments(db, request.params.id, scope) }
     },
   )
 
