@@ -24,6 +24,10 @@ import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
 import { searchRoutes } from './routes/search.route.ts'
 import { tileRoutes } from './routes/tiles.route.ts'
+import { bufferRoutes } from './routes/buffers.route.ts'
+import { statisticsRoutes } from './routes/statistics.route.ts'
+import { targetRoutes } from './routes/targets.route.ts'
+import { zoneRoutes } from './routes/zones.route.ts'
 import { FileStore } from './storage/file-store.ts'
 import { VERSION } from './version.ts'
 
@@ -67,6 +71,10 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(ledgerIoRoutes, { db })
   await app.register(attachmentRoutes, { db, files: new FileStore(config.uploadDir) })
   await app.register(tileRoutes, { db })
+  await app.register(zoneRoutes, { db })
+  await app.register(bufferRoutes, { db })
+  await app.register(statisticsRoutes, { db })
+  await app.register(targetRoutes, { db })
   await app.register(detectionRoutes, { db, config })
   await app.register(detectionBatchRoutes, { db })
   await app.register(imageryRoutes, { db })

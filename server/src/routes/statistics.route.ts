@@ -1,0 +1,243 @@
+// Statistics of the ledger (grouped tables, JSON or XLSX), any-area statistics, and key villages.
+// Every signed-in role reads, within their scope.
+import ExcelJS from 'exceljs'
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
+import type { Db } from '../db/db.ts'
+import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
+import { CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../domain/case-types.ts'
+import { READERS } from '../domain/roles.ts'
+import {
+  compareKeys, DISPOSAL_LABELS, FIGURE_LABELS, GroupByError, GROUP_KEY_LABELS, LAND_CLASS_LABELS, missingLabel, OVERLAPPING_KEYS, parseGroupBy,
+  rowShares, SHARED_FIGURES, totalShares, type Figures, type GroupKey, type Shares,
+} from '../domain/statistics.ts'
+import { principalOf } from '../http/access.ts'
+import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { OWNERSHIP, SOURCES, STATUSES, USES } from '../imports/ledger-template.ts'
+import { activeRuleSetId, bufferZoneExists, getRuleSet } from '../repos/buffer-zones.repo.ts'
+import { keyVillages } from '../repos/key-villages.repo.ts'
+import { areaStatistics, keyNames, ledgerStatistics, type AreaStatistics } from '../repos/statistics.repo.ts'
+import { GeometryInputError, getZone } from '../repos/zones.repo.ts'
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+const DISPOSALS = Object.keys(DISPOSAL_LABELS)
+const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
+
+/** "a,b" → ['a', 'b'], each checked against the allowed values. */
+function listParam(name: string, raw: string | undefined, allowed: readonly string[]): string[] | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const values = raw.split(',')
+  for (const v of values) if (!allowed.includes(v)) throw badRequest(`${name}: ${v} is not one of ${allowed.join(', ')}`, { field: name })
+  return values
+}
+
+const StatisticsQuery = Type.Object(
+  {
+    groupBy: Type.Optional(Type.String({ description: 'up to 2 of district, town, village, zone, bufferZone, use, ownership, source, disposal, status, month, quarter, year' })),
+    from: Type.Optional(Type.String({ format: 'date', description: 'Beijing date, inclusive' })),
+    to: Type.Optional(Type.String({ format: 'date', description: 'Beijing date, inclusive' })),
+    admin: Type.Optional(Type.String({ pattern: ADMIN })),
+    zone: Type.Optional(Type.Integer({ minimum: 1 })),
+    bufferZone: Type.Optional(Type.Integer({ minimum: 1 })),
+    ruleSet: Type.Optional(Type.Integer({ minimum: 1 })),
+    status: Type.Optional(Type.String()),
+    use: Type.Optional(Type.String()),
+    source: Type.Optional(Type.String()),
+    ownership: Type.Optional(Type.String()),
+    disposal: Type.Optional(Type.String()),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])),
+  },
+  { additionalProperties: false },
+)
+
+const PolygonBody = Type.Object(
+  { geometry: Type.Object({ type: Type.String(), coordinates: Type.Any() }, { description: 'GeoJSON Polygon or MultiPolygon, lon/lat' }) },
+  { additionalProperties: false },
+)
+
+export interface StatisticsTable {
+  groupBy: GroupKey[]
+  from: string | null
+  to: string | null
+  ruleSetId: number | null
+  overlapping: boolean
+  rows: ({ key: Partial<Record<GroupKey, string | number | null>>; label: Partial<Record<GroupKey, string>>; shares: Shares } & Figures)[]
+  totals: Figures & { shares: Shares }
+}
+
+const periodLabel = (key: GroupKey, v: string) =>
+  key === 'month' ? `${v.slice(0, 4)}年${v.slice(5)}月` : key === 'quarter' ? `${v.slice(0, 4)}年第${v.slice(6)}季度` : `${v}年`
+
+async function labelRows(db: Db, keys: readonly GroupKey[], rows: { key: Partial<Record<GroupKey, string | number | null>> }[]) {
+  const values = (k: GroupKey) => [...new Set(rows.map((r) => r.key[k]).filter((v): v is string | number => v !== null && v !== undefined))]
+  const names: Partial<Record<GroupKey, Map<string, string>>> = {}
+  for (const k of keys) {
+    if (k === 'district' || k === 'town' || k === 'village') names[k] = await keyNames(db, 'admin', values(k))
+    if (k === 'zone' || k === 'bufferZone') names[k] = await keyNames(db, k, values(k))
+  }
+  const dictionaries: Partial<Record<GroupKey, Readonly<Record<string, string>>>> = {
+    use: USES.label, ownership: OWNERSHIP.label, source: SOURCES.label, status: STATUSES.label, disposal: DISPOSAL_LABELS,
+  }
+  return (key: GroupKey, v: string | number | null | undefined): string => {
+    if (v === null || v === undefined) return missingLabel(key)
+    if (key === 'month' || key === 'quarter' || key === 'year') return periodLabel(key, String(v))
+    return names[key]?.get(String(v)) ?? dictionaries[key]?.[String(v)] ?? String(v)
+  }
+}
+
+async function statisticsTable(db: Db, scope: string, q: Static<typeof StatisticsQuery>): Promise<StatisticsTable> {
+  let keys: GroupKey[]
+  try {
+    keys = parseGroupBy(q.groupBy)
+  } catch (err) {
+    if (err instanceof GroupByError) throw badRequest(err.message, { field: 'groupBy' })
+    throw err
+  }
+  if (q.from && q.to && q.from > q.to) throw badRequest(`from ${q.from} is after to ${q.to}`, { field: 'to' })
+  if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
+  if (q.zone !== undefined && !(await getZone(db, q.zone, scope, false))) throw notFound(`no zone ${q.zone} in your area`)
+  if (q.bufferZone !== undefined && !(await bufferZoneExists(db, q.bufferZone))) throw notFound(`no buffer zone ${q.bufferZone}`)
+  let ruleSetId: number | null = null
+  if (q.ruleSet !== undefined) {
+    if (!(await getRuleSet(db, q.ruleSet))) throw notFound(`no buffer rule set ${q.ruleSet}`)
+    ruleSetId = q.ruleSet
+  } else {
+    ruleSetId = await activeRuleSetId(db)
+    if (keys.includes('bufferZone') && ruleSetId === null) {
+      throw new HttpProblem(409, 'Conflict', 'no buffer rule set is active; activate one or name it with ruleSet', { field: 'ruleSet' })
+    }
+  }
+  const filter = {
+    scope,
+    ...(q.admin ? { admin: q.admin } : {}),
+    ...(q.zone !== undefined ? { zone: q.zone } : {}),
+    ...(q.bufferZone !== undefined ? { bufferZone: q.bufferZone } : {}),
+    ...(ruleSetId !== null ? { ruleSetId } : {}),
+    status: listParam('status', q.status, CASE_STATUSES),
+    use: listParam('use', q.use, CASE_USES),
+    source: listParam('source', q.source, CASE_SOURCES),
+    ownership: listParam('ownership', q.ownership, OWNERSHIPS),
+    disposal: listParam('disposal', q.disposal, DISPOSALS),
+    ...(q.from ? { from: q.from } : {}),
+    ...(q.to ? { to: q.to } : {}),
+  }
+  const { rows, totals } = await ledgerStatistics(db, keys, filter)
+  rows.sort((a, b) => compareKeys(keys.map((k) => a.key[k] ?? null), keys.map((k) => b.key[k] ?? null)))
+  const overlapping = keys.some((k) => OVERLAPPING_KEYS.includes(k))
+  const shares = rowShares(rows.map((r) => r.figures), totals, overlapping)
+  const label = await labelRows(db, keys, rows)
+  return {
+    groupBy: keys,
+    from: q.from ?? null,
+    to: q.to ?? null,
+    ruleSetId,
+    overlapping,
+    rows: rows.map((r, i) => ({ key: r.key, label: Object.fromEntries(keys.map((k) => [k, label(k, r.key[k])])), ...r.figures, shares: shares[i]! })),
+    totals: { ...totals, shares: totalShares(totals) },
+  }
+}
+
+const FIGURE_COLUMNS = Object.keys(FIGURE_LABELS) as (keyof Figures)[]
+
+/** The table as a workbook: Chinese headers, one row per group, shares in %, a 合计 row. */
+export async function statisticsXlsx(t: StatisticsTable): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook()
+  wb.creator = 'chaiwei'
+  const ws = wb.addWorksheet('统计')
+  const header = [
+    ...t.groupBy.map((k) => GROUP_KEY_LABELS[k]),
+    ...FIGURE_COLUMNS.map((f) => FIGURE_LABELS[f]),
+    ...SHARED_FIGURES.map((f) => `${FIGURE_LABELS[f].replace(/（.*）$/, '')}占比（%）`),
+  ]
+  ws.addRow(header).font = { bold: true }
+  for (const r of t.rows) {
+    ws.addRow([...t.groupBy.map((k) => r.label[k] ?? ''), ...FIGURE_COLUMNS.map((f) => r[f]), ...SHARED_FIGURES.map((f) => r.shares[f])])
+  }
+  const totals = ws.addRow([
+    ...(t.groupBy.length ? ['合计', ...t.groupBy.slice(1).map(() => '')] : []),
+    ...FIGURE_COLUMNS.map((f) => t.totals[f]),
+    ...SHARED_FIGURES.map((f) => t.totals.shares[f]),
+  ])
+  totals.font = { bold: true }
+  const areaCols = FIGURE_COLUMNS.map((f, i) => ({ f, col: t.groupBy.length + i + 1 })).filter(({ f }) => !/count/i.test(f))
+  for (const { col } of areaCols) ws.getColumn(col).numFmt = '#,##0.00'
+  ws.columns.forEach((c) => (c.width = 14))
+  ws.views = [{ state: 'frozen', ySplit: 1, xSplit: t.groupBy.length }]
+  if (t.overlapping) ws.addRow(['注：一处违建位于多个区域时在每个区域各计一次，合计按处计一次。'])
+  return Buffer.from(await wb.xlsx.writeBuffer())
+}
+
+export function areaProblem(err: unknown): never {
+  if (err instanceof GeometryInputError) {
+    throw new HttpProblem(err.status, err.status === 413 ? 'Content Too Large' : 'Unprocessable Content', err.message, { field: err.field, ...err.extra })
+  }
+  throw err
+}
+
+export function labelledArea(s: AreaStatistics) {
+  return { ...s, parcels: { ...s.parcels, byLandClass: s.parcels.byLandClass.map((p) => ({ ...p, label: LAND_CLASS_LABELS[p.landClass] ?? p.landClass })) } }
+}
+
+export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/api/statistics',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['analysis'],
+        summary: 'Ledger statistics grouped by up to two keys, with shares and totals; format=xlsx for a workbook (docs/api-analysis.md)',
+        querystring: StatisticsQuery,
+      },
+    },
+    async (request, reply) => {
+      const { scope } = principalOf(request)
+      const table = await statisticsTable(db, scope, request.query)
+      if (request.query.format !== 'xlsx') return table
+      const name = `违法建设统计${table.groupBy.length ? `_${table.groupBy.map((k) => GROUP_KEY_LABELS[k]).join('_')}` : ''}.xlsx`
+      return reply
+        .header('content-disposition', `attachment; filename="statistics.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`)
+        .type(XLSX_TYPE)
+        .send(await statisticsXlsx(table))
+    },
+  )
+
+  app.post(
+    '/api/statistics/area',
+    {
+      config: { access: { roles: READERS } },
+      schema: { tags: ['analysis'], summary: 'Figures inside any drawn polygon (≤ 50 km², ≤ 5,000 vertices)', body: PolygonBody },
+    },
+    async (request) => {
+      const { scope } = principalOf(request)
+      try {
+        return labelledArea(await areaStatistics(db, request.body.geometry, scope))
+      } catch (err) {
+        areaProblem(err)
+      }
+    },
+  )
+
+  app.get(
+    '/api/key-villages',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['analysis'],
+        summary: '重点村: villages meeting a criterion (倒挂, floating population > 1000, case density), with the reasons',
+        querystring: Type.Object(
+          {
+            densityThreshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000, default: 5, description: 'cases per km²' })),
+            town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const threshold = request.query.densityThreshold ?? 5
+      const town = request.query.town
+      if (town && !town.startsWith(scope) && !scope.startsWith(town)) throw notFound(`no town ${town} in your area`)
+      return { densityThreshold: threshold, items: await keyVillages(db, scope, threshold, town) }
+    },
+  )
+}

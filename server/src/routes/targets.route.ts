@@ -1,0 +1,138 @@
+// 年度目标: annual targets per admin unit with progress, carry-over, milestones and burn-down.
+// Every signed-in role reads within their scope; admin and planner set targets.
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Db } from '../db/db.ts'
+import { READERS, type Role } from '../domain/roles.ts'
+import { burndown, TargetInputError } from '../domain/targets.ts'
+import { principalOf } from '../http/access.ts'
+import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import {
+  beijingToday, getTarget, putTarget, StaleTargetError, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
+} from '../repos/targets.repo.ts'
+
+const PLANNERS: readonly Role[] = ['admin', 'planner']
+const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
+const Year = Type.Integer({ minimum: 2000, maximum: 2100 })
+const etagOf = (version: number) => `"v${version}"`
+
+const TargetParams = Type.Object({ adminCode: Type.String({ pattern: ADMIN }), year: Year })
+
+const TargetBody = Type.Object(
+  {
+    demolishedArea: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1e11 }), Type.Null()], { description: 'm² of demolished land (占地)' })),
+    casesClosed: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000 }), Type.Null()])),
+    regreenedArea: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1e11 }), Type.Null()])),
+    milestones: Type.Optional(
+      Type.Array(Type.Object({ date: Type.String({ format: 'date' }), share: Type.Number() }, { additionalProperties: false }), { maxItems: 24 }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/api/targets',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['analysis'],
+        summary: 'Targets of a year in your area with achievement, carry-over, progress and milestones',
+        querystring: Type.Object({ year: Year, admin: Type.Optional(Type.String({ pattern: ADMIN })) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const { year, admin } = request.query
+      if (admin && !admin.startsWith(scope) && !scope.startsWith(admin)) throw notFound(`no admin unit ${admin} in your area`)
+      const items = await targetsOfYear(db, scope, year, admin)
+      if (items.length === 0) throw notFound(`no targets for ${year}${admin ? ` under ${admin}` : ''} in your area`)
+      return { year, items }
+    },
+  )
+
+  app.get(
+    '/api/targets/burndown',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['analysis'],
+        summary: 'Remaining work of a target day by day or week by week, with the straight-line ideal',
+        querystring: Type.Object(
+          { admin: Type.Optional(Type.String({ pattern: ADMIN })), year: Year, step: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week')])) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const adminCode = request.query.admin ?? scope
+      const { year } = request.query
+      const step = request.query.step ?? 'week'
+      const found = await targetDaily(db, scope, adminCode, year)
+      if (!found) throw notFound(`no target for ${adminCode} in ${year} in your area`)
+      const series = burndown(year, found.carried.target, found.carried.carriedIn, found.daily, beijingToday(), step)
+      return { adminCode, year, step, target: found.carried.target, carriedIn: found.carried.carriedIn, series }
+    },
+  )
+
+  app.get(
+    '/api/targets/:adminCode/:year',
+    { config: { access: { roles: READERS } }, schema: { tags: ['analysis'], summary: 'One target; ETag = version', params: TargetParams } },
+    async (request, reply) => {
+      const { scope } = principalOf(request)
+      const t = await getTarget(db, scope, request.params.adminCode, request.params.year)
+      if (!t) throw notFound(`no target for ${request.params.adminCode} in ${request.params.year}`)
+      return reply.header('etag', etagOf(t.version)).send(t)
+    },
+  )
+
+  app.put(
+    '/api/targets/:adminCode/:year',
+    {
+      config: { access: { roles: PLANNERS } },
+      schema: { tags: ['analysis'], summary: 'Set a target: creates it (no If-Match) or replaces it (If-Match)', params: TargetParams, body: TargetBody },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      const { adminCode, year } = request.params
+      if (!adminCode.startsWith(scope)) throw notFound(`no admin unit ${adminCode} in your area`)
+      const header = request.headers['if-match']
+      let version: number | undefined
+      if (header) {
+        const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
+        if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this target; reload it`)
+        version = Number(m[1])
+      }
+      let outcome
+      try {
+        outcome = await putTarget(db, adminCode, year, request.body, version, user.id)
+      } catch (err) {
+        if (err instanceof TargetInputError) throw badRequest(err.message, { field: err.field })
+        if (err instanceof TargetMissingError) throw new HttpProblem(412, 'Precondition Failed', err.message)
+        if (err instanceof StaleTargetError) {
+          if (version === undefined) {
+            throw new HttpProblem(428, 'Precondition Required', `a target for ${adminCode} in ${year} exists; send If-Match with its ETag to replace it`, { currentVersion: err.current })
+          }
+          throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+        }
+        throw err
+      }
+      if (outcome === null) throw notFound(`no admin unit ${adminCode}`)
+      const t = (await getTarget(db, scope, adminCode, year))!
+      return reply.code(outcome === 'created' ? 201 : 200).header('etag', etagOf(t.version)).send(t)
+    },
+  )
+
+  app.get(
+    '/api/targets/:adminCode/:year/history',
+    { config: { access: { roles: READERS } }, schema: { tags: ['analysis'], summary: 'Every change to a target, oldest first', params: TargetParams } },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const { adminCode, year } = request.params
+      if (!adminCode.startsWith(scope)) throw notFound(`no target for ${adminCode} in ${year}`)
+      const history = await targetHistory(db, adminCode, year)
+      if (history.length === 0) throw notFound(`no target for ${adminCode} in ${year}`)
+      return { history }
+    },
+  )
+}

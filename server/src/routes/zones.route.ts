@@ -1,0 +1,232 @@
+// 整治区域: planners draw zones, make them from villages or parcels, or upload a GeoJSON file;
+// every signed-in role reads them within their scope. ETag + If-Match, append-only history.
+import multipart from '@fastify/multipart'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Db } from '../db/db.ts'
+import { READERS, type Role } from '../domain/roles.ts'
+import { principalOf } from '../http/access.ts'
+import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { areaStatistics } from '../repos/statistics.repo.ts'
+import {
+  createZone, createZones, deleteZone, editZone, GeometryInputError, getZone, listZones, StaleZoneError, ZONE_LIMITS, ZONE_TYPES,
+  ZoneInputError, ZoneInUseError, zoneHistory, type ZoneInput, type ZoneType,
+} from '../repos/zones.repo.ts'
+import { areaProblem, labelledArea } from './statistics.route.ts'
+
+const PLANNERS: readonly Role[] = ['admin', 'planner']
+export const ZONE_FILE_LIMITS = { bytes: 5 * 1024 * 1024, features: 200 }
+
+const etagOf = (version: number) => `"v${version}"`
+
+function expectedVersion(header: string | undefined): number {
+  if (!header) throw new HttpProblem(428, 'Precondition Required', 'send If-Match with the ETag of the zone you read, so a concurrent change is not overwritten')
+  const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
+  if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this zone; reload it`)
+  return Number(m[1])
+}
+
+const Targets = Type.Object(
+  {
+    demolishedArea: Type.Optional(Type.Number({ minimum: 0 })),
+    casesClosed: Type.Optional(Type.Integer({ minimum: 0 })),
+    regreenedArea: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+)
+
+const Geometry = Type.Object({ type: Type.String(), coordinates: Type.Any() }, { description: 'GeoJSON Polygon or MultiPolygon, lon/lat' })
+const NullableDate = Type.Union([Type.String({ format: 'date' }), Type.Null()])
+
+const zoneFields = {
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+  zoneType: Type.Enum(ZONE_TYPES),
+  periodStart: Type.Optional(NullableDate),
+  periodEnd: Type.Optional(NullableDate),
+  responsibleUnit: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  targets: Type.Optional(Targets),
+  geometry: Type.Optional(Geometry),
+  fromVillages: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{12}$' }), { maxItems: 200 })),
+  fromParcels: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 5000 })),
+}
+
+const NewZoneBody = Type.Object(zoneFields, { additionalProperties: false })
+const PatchZoneBody = Type.Partial(Type.Object(zoneFields), { additionalProperties: false, minProperties: 1 })
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+
+function zoneProblem(err: unknown): never {
+  if (err instanceof ZoneInputError) throw badRequest(err.message, { field: err.field })
+  if (err instanceof StaleZoneError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+  if (err instanceof ZoneInUseError) throw new HttpProblem(409, 'Conflict', err.message)
+  if (err instanceof GeometryInputError) areaProblem(err)
+  throw err
+}
+
+/** Zones from a GeoJSON FeatureCollection (or one Feature): names from a property. */
+function zonesFromGeoJson(text: string, zoneType: ZoneType, nameProperty: string): ZoneInput[] {
+  let doc: { type?: string; features?: unknown[] }
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''))
+  } catch {
+    throw badRequest('the file is not JSON; upload a GeoJSON FeatureCollection', { field: 'file' })
+  }
+  const features = doc.type === 'FeatureCollection' ? doc.features : doc.type === 'Feature' ? [doc] : undefined
+  if (!Array.isArray(features)) throw badRequest('the file is not a GeoJSON FeatureCollection or Feature', { field: 'file' })
+  if (features.length === 0) throw badRequest('the file has no features', { field: 'file' })
+  if (features.length > ZONE_FILE_LIMITS.features) throw new HttpProblem(413, 'Content Too Large', `the file has ${features.length} features; at most ${ZONE_FILE_LIMITS.features}`, { field: 'file' })
+  return features.map((f, i) => {
+    const feature = f as { geometry?: unknown; properties?: Record<string, unknown> | null }
+    const raw = feature.properties?.[nameProperty]
+    const name = typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, 200) : typeof raw === 'number' ? String(raw) : `区域${i + 1}`
+    return { name, zoneType, geometry: feature.geometry ?? null }
+  })
+}
+
+export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  await app.register(multipart, { limits: { fileSize: ZONE_FILE_LIMITS.bytes, files: 1, fields: 5, fieldSize: 200 } })
+
+  app.get(
+    '/api/zones',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['planning'],
+        summary: 'Zones in your area, newest first',
+        querystring: Type.Object(
+          {
+            type: Type.Optional(Type.Enum(ZONE_TYPES)),
+            admin: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$' })),
+            geometry: Type.Optional(Type.Boolean({ default: true })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const q = request.query
+      if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
+      return { items: await listZones(db, scope, { ...(q.type ? { type: q.type } : {}), ...(q.admin ? { admin: q.admin } : {}), withGeometry: q.geometry ?? true }) }
+    },
+  )
+
+  app.post(
+    '/api/zones',
+    {
+      config: { access: { roles: PLANNERS } },
+      schema: { tags: ['planning'], summary: 'Create a zone from a drawing (geometry), villages (fromVillages) or parcels (fromParcels)', body: NewZoneBody },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      try {
+        const z = await createZone(db, request.body, user.id, scope)
+        return reply.code(201).header('etag', etagOf(z.version)).header('location', `/api/zones/${z.id}`).send(z)
+      } catch (err) {
+        zoneProblem(err)
+      }
+    },
+  )
+
+  app.post(
+    '/api/zones/import',
+    {
+      config: { access: { roles: PLANNERS } },
+      schema: {
+        tags: ['planning'],
+        summary: `Zones from a GeoJSON file (multipart: fields zoneType, nameProperty, then file; ≤ ${ZONE_FILE_LIMITS.bytes / 1024 / 1024} MB, ≤ ${ZONE_FILE_LIMITS.features} features); all or nothing`,
+      },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      if (!request.isMultipart()) throw badRequest('send multipart/form-data with a GeoJSON file', { field: 'file' })
+      const fields: Record<string, string> = {}
+      let text: string | null = null
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          const buf = await part.toBuffer()
+          if (part.file.truncated) throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${ZONE_FILE_LIMITS.bytes / 1024 / 1024} MB`, { field: 'file' })
+          text = buf.toString('utf8')
+        } else {
+          fields[part.fieldname] = String(part.value)
+        }
+      }
+      if (text === null) throw badRequest('no file in the upload', { field: 'file' })
+      const zoneType = (fields.zoneType ?? 'rectification_area') as ZoneType
+      if (!ZONE_TYPES.includes(zoneType)) throw badRequest(`zoneType: ${zoneType} is not one of ${ZONE_TYPES.join(', ')}`, { field: 'zoneType' })
+      const inputs = zonesFromGeoJson(text, zoneType, fields.nameProperty || 'name')
+      try {
+        const items = await createZones(db, inputs, user.id, scope)
+        return reply.code(201).send({ items })
+      } catch (err) {
+        zoneProblem(err)
+      }
+    },
+  )
+
+  app.get(
+    '/api/zones/:id',
+    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'One zone; ETag = version', params: IdParams } },
+    async (request, reply) => {
+      const { scope } = principalOf(request)
+      const z = await getZone(db, request.params.id, scope)
+      if (!z) throw notFound(`no zone ${request.params.id}`)
+      return reply.header('etag', etagOf(z.version)).send(z)
+    },
+  )
+
+  app.patch(
+    '/api/zones/:id',
+    { config: { access: { roles: PLANNERS } }, schema: { tags: ['planning'], summary: 'Edit or redraw a zone; needs If-Match', params: IdParams, body: PatchZoneBody } },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      const version = expectedVersion(request.headers['if-match'])
+      try {
+        const z = await editZone(db, request.params.id, scope, version, request.body, user.id)
+        if (!z) throw notFound(`no zone ${request.params.id}`)
+        return reply.header('etag', etagOf(z.version)).send(z)
+      } catch (err) {
+        zoneProblem(err)
+      }
+    },
+  )
+
+  app.delete(
+    '/api/zones/:id',
+    { config: { access: { roles: PLANNERS } }, schema: { tags: ['planning'], summary: 'Delete a zone; needs If-Match; its history stays', params: IdParams } },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      const version = expectedVersion(request.headers['if-match'])
+      try {
+        if (!(await deleteZone(db, request.params.id, scope, version, user.id))) throw notFound(`no zone ${request.params.id}`)
+        return reply.code(204).send()
+      } catch (err) {
+        zoneProblem(err)
+      }
+    },
+  )
+
+  app.get(
+    '/api/zones/:id/history',
+    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'Every change to the zone, oldest first; kept after deletion', params: IdParams } },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const history = await zoneHistory(db, request.params.id, scope)
+      if (!history) throw notFound(`no zone ${request.params.id}`)
+      return { history }
+    },
+  )
+
+  app.get(
+    '/api/zones/:id/statistics',
+    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'The area statistics inside the zone', params: IdParams } },
+    async (request) => {
+      const { scope } = principalOf(request)
+      const z = await getZone(db, request.params.id, scope)
+      if (!z) throw notFound(`no zone ${request.params.id}`)
+      try {
+        return labelledArea(await areaStatistics(db, z.geometry, scope, ZONE_LIMITS))
+      } catch (err) {
+        areaProblem(err)
+      }
+    },
+  )
+}
