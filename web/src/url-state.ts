@@ -39,18 +39,21 @@ export function writeLayersToUrl(v: Visibility): void {
 
 // --- the screen: `view=ledger` (the map alone when absent) and `case=<id>` (the open case page) ---
 
-export type ScreenView = 'map' | 'ledger'
+export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard'] as const
+export type ScreenView = (typeof SCREEN_VIEWS)[number]
 
 export function screenFromHash(hash: string): { view: ScreenView; caseId: number | null } {
   const params = hashParams(hash)
   const id = Number(params.get('case'))
-  return { view: params.get('view') === 'ledger' ? 'ledger' : 'map', caseId: Number.isInteger(id) && id > 0 ? id : null }
+  const v = params.get('view')
+  const view = (SCREEN_VIEWS as readonly string[]).includes(v ?? '') ? (v as ScreenView) : 'map'
+  return { view, caseId: Number.isInteger(id) && id > 0 ? id : null }
 }
 
 /** The hash with `view=` and `case=` set (or dropped), every other parameter kept. */
 export function hashWithScreen(hash: string, view: ScreenView, caseId: number | null): string {
   const params = hashParams(hash)
-  if (view === 'ledger') params.set('view', 'ledger')
+  if (view !== 'map') params.set('view', view)
   else params.delete('view')
   if (caseId !== null) params.set('case', String(caseId))
   else params.delete('case')

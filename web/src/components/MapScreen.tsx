@@ -1,6 +1,6 @@
 // The map screen: header, the synthetic-data notice, the map with its layer panel, search box,
 // inspector and coordinate readout. The visible layers are kept in the URL (url-state.ts).
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { ApiError, getMeta, type Bbox, type Feature, type Meta, type SearchHit, type User } from '../api.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { basemapLayers, loadBasemapSettings, saveBasemapSettings, type BasemapSettings } from '../map/basemaps.ts'
@@ -27,6 +27,9 @@ import { Inspector } from './Inspector.tsx'
 import { LayerPanel } from './LayerPanel.tsx'
 import { MapPanel } from './MapPanel.tsx'
 import { SearchBox } from './SearchBox.tsx'
+import { PlanningPanel } from './PlanningPanel.tsx'
+// The dashboard brings ECharts: its own chunk, loaded when the view opens.
+const DashboardPanel = lazy(() => import('./DashboardPanel.tsx'))
 
 export interface MapScreenProps {
   user: User
@@ -112,6 +115,14 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const onView = useCallback((v: ViewState) => setView(v), [])
   const onReady = useCallback((v: MapView | null) => {
     mapView.current = v
+    setMapViewNow(v)
+  }, [])
+  // Planning and dashboard: the adapter as state (their panels start drawing / colour the map once
+  // it exists), and the planning panel's first say on map clicks.
+  const [mapViewNow, setMapViewNow] = useState<MapView | null>(null)
+  const planningClick = useRef<((ref: FeatureRef | null) => boolean) | null>(null)
+  const setPlanningClick = useCallback((h: ((ref: FeatureRef | null) => boolean) | null) => {
+    planningClick.current = h
   }, [])
   const onToggle = useCallback((id: SwitchId, on: boolean) => {
     setVisibility((vis) => ({ ...vis, [id]: on }))
@@ -168,6 +179,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   // In the ledger view a case clicked on the map selects its row, or opens it when not on this page.
   const onFeatureClick = useCallback(
     (ref: FeatureRef | null) => {
+      if (screen.view === 'planning' && planningClick.current?.(ref)) return
       if (ledger && ref?.collection === 'cases') {
         const id = Number(ref.id)
         setInspected(null)
@@ -181,7 +193,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
       if (ref) setInspected(ref)
       else closeInspector()
     },
-    [closeInspector, ledger, selectCase, openCase],
+    [closeInspector, ledger, selectCase, openCase, screen.view],
   )
 
   const flyTo = useCallback(
@@ -212,7 +224,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
           {t('notice.synthetic')}
         </div>
       )}
-      <div className={ledger ? 'workspace split' : 'workspace'}>
+      <div className={ledger ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
@@ -308,6 +320,18 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
               onSessionLost={onSessionLost}
             />
           </div>
+        </aside>
+      )}
+      {screen.view === 'planning' && meta && (
+        <aside className="side-pane" data-testid="planning-pane">
+          <PlanningPanel user={user} mapView={mapViewNow} setClickHandler={setPlanningClick} onSessionLost={onSessionLost} />
+        </aside>
+      )}
+      {screen.view === 'dashboard' && meta && (
+        <aside className="side-pane" data-testid="dashboard-pane">
+          <Suspense fallback={<p className="map-status">{t('dash.loading')}</p>}>
+            <DashboardPanel user={user} mapView={mapViewNow} onSessionLost={onSessionLost} />
+          </Suspense>
         </aside>
       )}
       </div>

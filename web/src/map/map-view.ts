@@ -27,6 +27,18 @@ import type { RasterLayer } from './basemaps.ts'
 import { groupOf, isShown, type CaseStats, type FeatureRef, type GroupId, type Opacity, type ViewState, type Visibility } from './groups.ts'
 import { labelPoints, type LabelPoint, type UnitPiece } from './labels.ts'
 import {
+  CHOROPLETH_BEFORE,
+  CHOROPLETH_FILL,
+  CHOROPLETH_LAYERS,
+  choroplethLayers,
+  choroplethPaint,
+  highlightLayers,
+  KEY_VILLAGE_BEFORE,
+  type ChoroplethSpec,
+  type Highlight,
+} from './choropleth.ts'
+import type { DrawController, DrawOptions, DrawTool } from './draw.ts'
+import {
   AGGREGATE_LAYER,
   BASEMAP_BEFORE,
   buildStyle,
@@ -98,6 +110,17 @@ export interface MapView {
   view(): ViewState
   resize(): void
   destroy(): void
+  // --- planning and dashboard (draw.ts, choropleth.ts) ---
+  /** terra-draw on this map, loaded on first use (planning view). */
+  startDrawing(options: DrawOptions): Promise<DrawController>
+  /** Colours the admin units of a level by a figure; null takes the colours off. */
+  setChoropleth(spec: ChoroplethSpec | null): void
+  /** Outlines admin units or parcels by id (key villages, a picked selection); empty ids: none. */
+  setHighlight(highlight: Highlight): void
+  /** Fetch a collection's tiles again (after an edit: a saved zone). */
+  refreshCollection(id: string): void
+  /** The map as drawn now, as a PNG data URL (the printable report). */
+  snapshot(): Promise<string>
 }
 
 const ADMIN_SOURCE = 'admin-units'
@@ -340,6 +363,9 @@ export function createMapView(opts: MapViewOptions): MapView {
     return { collection: f.source, id: String(f.id) }
   }
 
+  /** The drawing tool on (draw.ts through startDrawing), 'none' when not drawing. */
+  let drawingTool: DrawTool = 'none'
+
   // --- hover: feature-state on the feature under the mouse ----------------------------------
   let hovered: { source: string; id: string | number } | null = null
   const setHover = (f: MapGeoJSONFeature | null) => {
@@ -357,6 +383,12 @@ export function createMapView(opts: MapViewOptions): MapView {
   const onFrame = () => {
     frame = 0
     if (destroyed || !pending) return
+    if (drawingTool !== 'none') {
+      // terra-draw owns the cursor while drawing; still report where the mouse is.
+      opts.onPointer?.([pending.lng, pending.lat])
+      pending = null
+      return
+    }
     const p = pending
     pending = null
     opts.onPointer?.([p.lng, p.lat])
@@ -379,6 +411,8 @@ export function createMapView(opts: MapViewOptions): MapView {
 
   // --- click: inspect, or zoom into an aggregated cell -----------------------------------------
   map.on('click', (e) => {
+    // While a drawing tool is on, clicks are the drawing's (no inspecting, no zooming into cells).
+    if (drawingTool !== 'none') return
     const f = pick(e.point)
     if (f && f.layer.id === AGGREGATE_LAYER) {
       const g = f.geometry
@@ -473,6 +507,8 @@ export function createMapView(opts: MapViewOptions): MapView {
     for (const [id, li] of Object.entries(info)) if (li.ground) applyPaint(id)
   }
 
+  let choroplethLevel: string | null = null
+
   return {
     setVisibility(next) {
       visibility = next
@@ -550,6 +586,62 @@ export function createMapView(opts: MapViewOptions): MapView {
     view,
     resize() {
       map.resize()
+    },
+    async startDrawing(options) {
+      const { createDrawing } = await import('./draw.ts')
+      await new Promise<void>((resolve) => whenReady(resolve))
+      const drawing = createDrawing(map, options)
+      return {
+        ...drawing,
+        setTool(tool) {
+          drawingTool = tool
+          if (tool !== 'none') setHover(null)
+          drawing.setTool(tool)
+        },
+        destroy() {
+          drawingTool = 'none'
+          drawing.destroy()
+        },
+      }
+    },
+    setChoropleth(spec) {
+      whenReady(() => {
+        const layers = spec ? choroplethLayers(spec) : []
+        // Same level: only the colours change. Otherwise the layers are made anew.
+        if (spec && map.getLayer(CHOROPLETH_FILL) && choroplethLevel === spec.level) {
+          map.setPaintProperty(CHOROPLETH_FILL, 'fill-color', choroplethPaint(spec) as never)
+          return
+        }
+        for (const id of CHOROPLETH_LAYERS) if (map.getLayer(id)) map.removeLayer(id)
+        choroplethLevel = spec?.level ?? null
+        const before = map.getLayer(CHOROPLETH_BEFORE) ? CHOROPLETH_BEFORE : undefined
+        for (const l of layers) map.addLayer(l, before)
+      })
+    },
+    setHighlight(h) {
+      whenReady(() => {
+        const layers = highlightLayers(h)
+        for (const l of layers) if (map.getLayer(l.id)) map.removeLayer(l.id)
+        if (h.ids.length === 0) return
+        const before = map.getLayer(KEY_VILLAGE_BEFORE) ? KEY_VILLAGE_BEFORE : undefined
+        for (const l of layers) map.addLayer(l, before)
+      })
+    },
+    refreshCollection(id) {
+      whenReady(() => {
+        const source = map.getSource<VectorTileSource>(id)
+        const layer = meta.layers.find((l) => l.id === id)
+        if (!source || !layer) return
+        const base = /^[a-z][a-z0-9+.-]*:/i.test(layer.tiles) ? layer.tiles : window.location.origin + layer.tiles
+        source.setTiles([`${base}${base.includes('?') ? '&' : '?'}r=${Date.now()}`])
+      })
+    },
+    snapshot() {
+      // The drawing buffer is only intact within the frame that drew it: read it in 'render'.
+      return new Promise<string>((resolve) => {
+        map.once('render', () => resolve(map.getCanvas().toDataURL('image/png')))
+        map.triggerRepaint()
+      })
     },
     destroy() {
       destroyed = true

@@ -1,0 +1,285 @@
+// The planning and analysis part of the API client (docs/api-analysis.md): zones with their ETag
+// and history, any-area statistics, ledger statistics (JSON and the XLSX of the same table), key
+// villages, targets and the burn-down.
+//
+// The shapes are declared here from docs/api-analysis.md until the server publishes them from a
+// shared domain module (asked for in /tmp/chaiwei/requests-analysis.md); keep them in step.
+import type { MultiPolygon, Polygon } from 'geojson'
+import { ApiError, NetworkError, request, type Problem } from './api.ts'
+
+export type ZoneGeometry = Polygon | MultiPolygon
+export const ZONE_TYPES = ['rectification_area', 'key_village', 'violation_free', 'other'] as const
+export type ZoneType = (typeof ZONE_TYPES)[number]
+
+// --- statistics --------------------------------------------------------------------------------
+
+export const STAT_GROUP_KEYS = ['district', 'town', 'village', 'zone', 'bufferZone', 'use', 'ownership', 'source', 'disposal', 'status', 'month', 'quarter', 'year'] as const
+export type StatGroupKey = (typeof STAT_GROUP_KEYS)[number]
+
+/** The figures of a statistics row (and of the totals). */
+export const STAT_FIGURES = [
+  'count',
+  'landArea',
+  'floorArea',
+  'demolishedCount',
+  'demolishedLandArea',
+  'demolishedFloorArea',
+  'regreenedArea',
+  'closedCount',
+] as const
+export type StatFigure = (typeof STAT_FIGURES)[number]
+
+export interface StatFigures extends Record<StatFigure, number> {
+  landAreaRecorded: number
+  landAreaComputed: number
+  landAreaGap: number
+  floorAreaRecorded: number
+  floorAreaComputed: number
+  floorAreaGap: number
+  shares: Partial<Record<StatFigure, number>>
+}
+
+export interface StatRow extends StatFigures {
+  key: Partial<Record<StatGroupKey, string | null>>
+  label: Partial<Record<StatGroupKey, string>>
+}
+
+export interface Statistics {
+  groupBy: StatGroupKey[]
+  from: string | null
+  to: string | null
+  overlapping: boolean
+  rows: StatRow[]
+  totals: StatFigures
+}
+
+export interface StatQuery {
+  groupBy: readonly StatGroupKey[]
+  from?: string
+  to?: string
+  admin?: string
+  zone?: number
+}
+
+export function statisticsQueryString(q: StatQuery, format: 'json' | 'xlsx' = 'json'): string {
+  const p = new URLSearchParams()
+  if (q.groupBy.length) p.set('groupBy', q.groupBy.join(','))
+  if (q.from) p.set('from', q.from)
+  if (q.to) p.set('to', q.to)
+  if (q.admin) p.set('admin', q.admin)
+  if (q.zone !== undefined) p.set('zone', String(q.zone))
+  if (format === 'xlsx') p.set('format', 'xlsx')
+  return p.toString()
+}
+
+export async function getStatistics(q: StatQuery, signal?: AbortSignal): Promise<Statistics> {
+  const res = await request('GET', `/api/statistics?${statisticsQueryString(q)}`, undefined, signal)
+  return (await res.json()) as Statistics
+}
+
+/** The URL of the same table as a workbook (a plain link: the browser downloads it with the cookie). */
+export function statisticsXlsxUrl(q: StatQuery): string {
+  return `/api/statistics?${statisticsQueryString(q, 'xlsx')}`
+}
+
+export interface AreaStatistics {
+  areaM2: number
+  cases: Pick<StatFigures, 'count' | 'landArea' | 'floorArea' | 'demolishedCount' | 'demolishedLandArea' | 'demolishedFloorArea' | 'regreenedArea' | 'closedCount'>
+  parcels: { count: number; clippedAreaM2: number; byLandClass: { landClass: string; label: string; count: number; clippedAreaM2: number }[] }
+  buildings: { count: number; footprintM2: number; clippedFootprintM2: number }
+  detections: { count: number }
+  bufferZones: { id: number; name: string; family: string; class: string; clippedAreaM2: number }[]
+}
+
+export async function areaStatistics(geometry: ZoneGeometry, signal?: AbortSignal): Promise<AreaStatistics> {
+  const res = await request('POST', '/api/statistics/area', { geometry }, signal)
+  return (await res.json()) as AreaStatistics
+}
+
+// --- zones ------------------------------------------------------------------------------------
+
+export interface ZoneTargets {
+  demolishedArea?: number | null
+  casesClosed?: number | null
+  regreenedArea?: number | null
+}
+
+export interface Zone {
+  id: number
+  name: string
+  zoneType: ZoneType
+  adminCode: string
+  adminName: string
+  periodStart: string | null
+  periodEnd: string | null
+  responsibleUnit: string | null
+  targets: ZoneTargets
+  areaM2: number
+  version: number
+  updatedAt: string
+  geometry?: ZoneGeometry
+}
+
+export interface VersionedZone {
+  data: Zone
+  etag: string
+}
+
+export interface ZoneFields {
+  name: string
+  zoneType: ZoneType
+  periodStart?: string | null
+  periodEnd?: string | null
+  responsibleUnit?: string | null
+  targets?: ZoneTargets
+}
+
+/** How a new zone gets its shape: drawn (or read from a file), or the union of villages / parcels. */
+export type ZoneShape = { geometry: ZoneGeometry } | { fromVillages: string[] } | { fromParcels: number[] }
+
+export interface ZoneHistoryEntry {
+  id: number
+  at: string
+  user: string | null
+  action: string
+  before: Partial<Zone> | null
+  after: Partial<Zone> | null
+}
+
+async function versionedZone(res: Response): Promise<VersionedZone> {
+  const data = (await res.json()) as Zone
+  return { data, etag: res.headers.get('etag') ?? `"v${data.version}"` }
+}
+
+export async function listZones(opts: { type?: ZoneType; admin?: string } = {}, signal?: AbortSignal): Promise<Zone[]> {
+  const p = new URLSearchParams({ geometry: 'false' })
+  if (opts.type) p.set('type', opts.type)
+  if (opts.admin) p.set('admin', opts.admin)
+  const res = await request('GET', `/api/zones?${p}`, undefined, signal)
+  return ((await res.json()) as { items: Zone[] }).items
+}
+
+export async function getZone(id: number, signal?: AbortSignal): Promise<VersionedZone> {
+  return versionedZone(await request('GET', `/api/zones/${id}`, undefined, signal))
+}
+
+export async function createZone(fields: ZoneFields, shape: ZoneShape): Promise<VersionedZone> {
+  return versionedZone(await request('POST', '/api/zones', { ...fields, ...shape }))
+}
+
+export async function updateZone(id: number, etag: string, body: Partial<ZoneFields> & { geometry?: ZoneGeometry }): Promise<VersionedZone> {
+  return versionedZone(await request('PATCH', `/api/zones/${id}`, body, undefined, { 'If-Match': etag }))
+}
+
+export async function deleteZone(id: number, etag: string): Promise<void> {
+  await request('DELETE', `/api/zones/${id}`, undefined, undefined, { 'If-Match': etag })
+}
+
+export async function zoneHistory(id: number, signal?: AbortSignal): Promise<ZoneHistoryEntry[]> {
+  const res = await request('GET', `/api/zones/${id}/history`, undefined, signal)
+  return ((await res.json()) as { history: ZoneHistoryEntry[] }).history
+}
+
+export async function zoneStatistics(id: number, signal?: AbortSignal): Promise<AreaStatistics> {
+  const res = await request('GET', `/api/zones/${id}/statistics`, undefined, signal)
+  return (await res.json()) as AreaStatistics
+}
+
+/** One zone per feature of a GeoJSON file, all or nothing (the server reads the file). */
+export async function importZones(file: File, zoneType: ZoneType, nameProperty = 'name'): Promise<Zone[]> {
+  const form = new FormData()
+  form.append('zoneType', zoneType)
+  form.append('nameProperty', nameProperty)
+  form.append('file', file, file.name)
+  let res: Response
+  try {
+    res = await fetch('/api/zones/import', { method: 'POST', body: form, credentials: 'same-origin', headers: { Accept: 'application/json, application/problem+json' } })
+  } catch (e) {
+    throw new NetworkError(e)
+  }
+  if (!res.ok) {
+    let problem: Problem | null = null
+    try {
+      problem = (await res.json()) as Problem
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, problem, `${res.status} ${res.statusText}`)
+  }
+  return ((await res.json()) as { items: Zone[] }).items
+}
+
+// --- key villages ------------------------------------------------------------------------------
+
+export interface KeyVillage {
+  code: string
+  name: string
+  townCode: string
+  townName: string
+  registeredPopulation: number | null
+  floatingPopulation: number | null
+  caseCount: number
+  areaKm2: number
+  caseDensityPerKm2: number
+  designated: boolean
+  reasons: { code: string; detail: string }[]
+}
+
+export async function listKeyVillages(opts: { densityThreshold?: number; town?: string } = {}, signal?: AbortSignal): Promise<{ densityThreshold: number; items: KeyVillage[] }> {
+  const p = new URLSearchParams()
+  if (opts.densityThreshold !== undefined) p.set('densityThreshold', String(opts.densityThreshold))
+  if (opts.town) p.set('town', opts.town)
+  const res = await request('GET', `/api/key-villages?${p}`, undefined, signal)
+  return (await res.json()) as { densityThreshold: number; items: KeyVillage[] }
+}
+
+// --- targets ----------------------------------------------------------------------------------
+
+export const TARGET_FIGURES = ['demolishedArea', 'casesClosed', 'regreenedArea'] as const
+export type TargetFigure = (typeof TARGET_FIGURES)[number]
+export type TargetValues = Partial<Record<TargetFigure, number | null>>
+
+export interface Milestone {
+  date: string
+  share: number
+  due: boolean
+  required: TargetValues
+  achievedByDate: TargetValues
+  met: boolean | null
+}
+
+export interface TargetItem {
+  adminCode: string
+  name: string
+  level: 'district' | 'town' | 'village'
+  year: number
+  version: number
+  target: TargetValues
+  achieved: TargetValues
+  carriedIn: TargetValues
+  carriedOut: TargetValues
+  progress: TargetValues
+  milestones: Milestone[]
+}
+
+export async function listTargets(opts: { year: number; admin?: string }, signal?: AbortSignal): Promise<TargetItem[]> {
+  const p = new URLSearchParams({ year: String(opts.year) })
+  if (opts.admin) p.set('admin', opts.admin)
+  const res = await request('GET', `/api/targets?${p}`, undefined, signal)
+  return ((await res.json()) as { items: TargetItem[] }).items
+}
+
+export interface Burndown {
+  adminCode: string
+  year: number
+  step: 'day' | 'week'
+  target: TargetValues
+  carriedIn: TargetValues
+  series: { date: string; remaining: TargetValues; ideal: TargetValues }[]
+}
+
+export async function getBurndown(opts: { admin: string; year: number; step?: 'day' | 'week' }, signal?: AbortSignal): Promise<Burndown> {
+  const p = new URLSearchParams({ admin: opts.admin, year: String(opts.year), step: opts.step ?? 'week' })
+  const res = await request('GET', `/api/targets/burndown?${p}`, undefined, signal)
+  return (await res.json()) as Burndown
+}
