@@ -16,6 +16,7 @@ import { attachmentRoutes } from './routes/attachments.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
 import { caseRoutes } from './routes/cases.route.ts'
 import { detectionBatchRoutes } from './routes/detection-batches.route.ts'
+import { detectionImportRoutes } from './routes/detection-imports.route.ts'
 import { detectionRoutes } from './routes/detections.route.ts'
 import { imageryRoutes } from './routes/imagery.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
@@ -76,6 +77,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(statisticsRoutes, { db })
   await app.register(targetRoutes, { db })
   await app.register(detectionRoutes, { db, config })
+  await app.register(detectionImportRoutes, { db, config })
   await app.register(detectionBatchRoutes, { db })
   await app.register(imageryRoutes, { db })
 

@@ -21,6 +21,8 @@ export interface Config {
   webDir: string
   /** Folder where photos and documents are kept (back it up with the database). */
   uploadDir: string
+  /** Largest patch file (卫片图斑) an import accepts, in bytes. */
+  importMaxBytes: number
   /** A patch is verified with a site photo taken this close to it (metres), or a reason why not. */
   verifyPhotoMaxM: number
 }
@@ -39,6 +41,7 @@ const KNOWN = {
   CHAIWEI_LOG_LEVEL: 'fatal | error | warn | info | debug | trace | silent (default info)',
   CHAIWEI_WEB_DIR: 'built web app folder (default web/dist)',
   CHAIWEI_UPLOAD_DIR: 'photos and documents folder (default data/uploads)',
+  CHAIWEI_IMPORT_MAX_BYTES: 'largest patch import file in bytes (default 209715200 = 200 MB)',
   CHAIWEI_VERIFY_PHOTO_MAX_M: 'metres: a patch is verified with a site photo taken this close to it, or a reason why not (default 100)',
 } as const
 
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     logLevel: oneOf(env, 'CHAIWEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     webDir: resolve(root, env.CHAIWEI_WEB_DIR || 'web/dist'),
     uploadDir: resolve(root, env.CHAIWEI_UPLOAD_DIR || 'data/uploads'),
+    importMaxBytes: int(env, 'CHAIWEI_IMPORT_MAX_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 ** 3),
     verifyPhotoMaxM: int(env, 'CHAIWEI_VERIFY_PHOTO_MAX_M', 100, 1, 10_000),
   }
 }

@@ -1,0 +1,69 @@
+// What every reader gives the importer: the layer's metadata, then its features one at a time
+// (never the whole file as objects), in the file's own coordinates.
+import type { Geometry } from 'geojson'
+import type { Crs } from './crs.ts'
+
+export type SourceFormat = 'geojson' | 'shapefile' | 'gpkg' | 'kml' | 'csv'
+export type CrsSource = 'prj' | 'gpkg' | 'geojson' | 'kml' | 'csv' | 'user'
+
+export interface FileWarning {
+  code: string
+  message: string
+}
+
+export interface RawFeature {
+  properties: Record<string, unknown>
+  /** null: the feature has no geometry (or it could not be decoded, then `error` says why). */
+  geometry: Geometry | null
+  error?: { code: string; message: string }
+}
+
+export interface OpenedLayer {
+  format: SourceFormat
+  layer: string
+  /** What the file says; null when it says nothing (then the user must choose). */
+  crs: Crs | null
+  crsSource: CrsSource | null
+  /** Text encoding read (Shapefile, CSV), null where the format fixes it. */
+  encoding: string | null
+  /** Attribute names known up front (more may appear while reading GeoJSON/KML). */
+  fields: string[]
+  /** Feature count when the file says it, else null. */
+  total: number | null
+  /** Bytes of the part being read, for progress where the count is unknown. */
+  bytes: number
+  warnings: FileWarning[]
+  /** Features in file order; `onBytes` (optional) is told how far reading got. */
+  features(onBytes?: (bytesRead: number) => void): AsyncIterable<RawFeature>
+  close(): void
+}
+
+export interface ReadOptions {
+  /** 'UTF-8' | 'GBK': overrides .cpg and detection. */
+  encoding?: string
+}
+
+/** A file refused as a whole: problem+json with this code and the sentences. */
+export class FileRefused extends Error {
+  constructor(
+    readonly code: string,
+    readonly zh: string,
+    en: string,
+    readonly status = 400,
+    readonly field = 'file',
+  ) {
+    super(en)
+  }
+}
+
+/** Decoder labels for the encodings users name: UTF-8 and the GBK family (GB18030 reads all of it). */
+export function encodingLabel(raw: string): 'UTF-8' | 'GBK' | null {
+  const s = raw.trim().toLowerCase().replace(/[^a-z0-9]/g, '')
+  if (s === 'utf8' || s === '65001') return 'UTF-8'
+  if (['gbk', 'gb2312', 'gb18030', 'cp936', '936', 'ansi936', 'ms936', 'windows936', 'euccn'].includes(s)) return 'GBK'
+  return null
+}
+
+export function decoderFor(encoding: 'UTF-8' | 'GBK'): TextDecoder {
+  return new TextDecoder(encoding === 'GBK' ? 'gb18030' : 'utf-8')
+}

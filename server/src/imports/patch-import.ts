@@ -1,0 +1,335 @@
+// Importing satellite-change patches (卫片图斑): read any supported file feature by feature, check
+// each shape, bring it to lon/lat, stage it in batches, let PostGIS judge validity, repairs and
+// placement, map the attributes, and report — nothing reaches the patch tables before commit.
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Geometry, Position } from 'geojson'
+import type { Db } from '../db/db.ts'
+import {
+  checkValidity, clearStaged, deriveAttributes, getImport, insertStaged, listProblems, placeFeatures, referenceMatches,
+  samplePoints, unmappedChangeTypes, updateImport, type ChangeTypePatterns, type ImportRow, type MappingFields,
+  type StagedFeature,
+} from '../repos/detection-imports.repo.ts'
+import { fromLonLat, inChina, parseCrs, toLonLat, GCJ02, type Crs } from './formats/crs.ts'
+import { emptyBounds, extendBounds, isEmptyBounds, transformGeometry, type Bounds } from './formats/geometry.ts'
+import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './formats/open.ts'
+import type { FileWarning } from './formats/reader.ts'
+
+export const PATCH_IMPORT_LIMITS = {
+  features: 500_000,
+  verticesPerFeature: 100_000,
+  /** reading one file may take this long before it is stopped */
+  seconds: 1800,
+  /** files above this are read in the background (202) */
+  backgroundBytes: 2 * 1024 * 1024,
+  stageBatch: 1000,
+  problemsListed: 1000,
+  previewFeatures: 2000,
+  /** staging not committed is removed after this */
+  expiryHours: 24,
+} as const
+
+export const MAPPING_KEYS = ['patchNo', 'beforeDate', 'afterDate', 'changeType', 'area', 'confidence'] as const
+export type MappingKey = (typeof MAPPING_KEYS)[number]
+export type Mapping = Record<MappingKey, string | null>
+
+// Header names seen on ministry/province patch tables (TBBH 图斑编号, QSX/HSX 前/后时相, BHLX 变化类型,
+// TBMJ/JCMJ 面积) and their English equivalents. First match wins; compared case-insensitively.
+const MAPPING_GUESSES: Record<MappingKey, string[]> = {
+  patchNo: ['图斑编号', '图斑号', '图斑编码', '监测图斑编号', '编号', 'tbbh', 'jcbh', 'patch_no', 'patchno', 'patch_id', 'patchid', 'id', 'bh'],
+  beforeDate: ['前时相', '前时相日期', '前期时相', '前时相时间', '前时像', 'qsx', 'before_date', 'beforedate', 'date_before'],
+  afterDate: ['后时相', '后时相日期', '后期时相', '后时相时间', '后时像', 'hsx', 'after_date', 'afterdate', 'date_after'],
+  changeType: ['变化类型', '图斑类型', '变化类别', '监测类型', 'bhlx', 'tblx', 'change_type', 'changetype', 'type'],
+  area: ['面积', '图斑面积', '监测面积', '变化面积', 'tbmj', 'jcmj', 'mj', 'area', 'area_m2', 'shape_area'],
+  confidence: ['置信度', '可信度', '概率', 'zxd', 'confidence', 'score', 'probability'],
+}
+
+export function guessMapping(fields: string[]): Mapping {
+  const out = {} as Mapping
+  const lower = fields.map((f) => f.trim().toLowerCase())
+  const used = new Set<number>()
+  for (const key of MAPPING_KEYS) {
+    const i = MAPPING_GUESSES[key].map((g) => lower.indexOf(g)).find((x) => x >= 0 && !used.has(x))
+    out[key] = i === undefined ? null : fields[i]!
+    if (i !== undefined) used.add(i)
+  }
+  // dBase cuts field names at 10 bytes: 图斑编号 in UTF-8 arrives as 图斑编
+  for (const key of MAPPING_KEYS) {
+    if (out[key] !== null) continue
+    const i = lower.findIndex((f, x) => !used.has(x) && Buffer.byteLength(f, 'utf8') >= 8 && MAPPING_GUESSES[key].some((g) => g.startsWith(f)))
+    if (i >= 0) {
+      out[key] = fields[i]!
+      used.add(i)
+    }
+  }
+  return out
+}
+
+// PostgreSQL regular expressions (case-insensitive) from change-type text to our keys, tried in order.
+export const CHANGE_TYPES: ChangeTypePatterns = {
+  new_building: 'new_building|new building|新增建|新建|新增房|新增建筑|新增构筑|疑似违建|建房',
+  extension: 'extension|扩建|加层|加建|改扩建|改建|翻建',
+  land_cleared: 'land_cleared|land cleared|推填|推土|推堆|堆土|填土|平整|挖损|挖掘|硬化|采挖|裸地',
+  other: '^(other|其他|其它)',
+}
+
+// ---- shapes, checked before anything is staged ----
+
+interface ShapeCheck {
+  problem: string | null
+  message: string | null
+  /** lon/lat geometry when stageable */
+  geometry: Geometry | null
+}
+
+function countPositions(g: Geometry): number {
+  if (g.type === 'GeometryCollection') return g.geometries.reduce((n, x) => n + countPositions(x), 0)
+  return JSON.stringify(g.coordinates).split('],[').length
+}
+
+function ringProblem(ring: Position[]): { code: string; message: string } | null {
+  if (!Array.isArray(ring) || ring.length === 0) return { code: 'empty_geometry', message: '面的边界是空的' }
+  for (const p of ring) {
+    if (!Array.isArray(p) || p.length < 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) return { code: 'invalid_geometry', message: '坐标不是有效数字' }
+  }
+  const first = ring[0]!
+  const last = ring[ring.length - 1]!
+  if (ring.length < 4) return { code: 'too_few_points', message: `边界只有 ${ring.length} 个点，面至少需要 4 个（首尾相同）` }
+  if (first[0] !== last[0] || first[1] !== last[1]) return { code: 'unclosed_ring', message: `边界未闭合：起点 (${first[0]}, ${first[1]}) 与终点 (${last[0]}, ${last[1]}) 不同` }
+  return null
+}
+
+/** Points/lines/unclosed/empty shapes are refused here (PostGIS could not even build them). */
+export function checkShape(raw: RawFeature, toLonLatFn: (x: number, y: number) => [number, number]): ShapeCheck {
+  if (raw.error) return { problem: raw.error.code, message: raw.error.message, geometry: null }
+  const g = raw.geometry
+  if (!g) return { problem: 'no_geometry', message: '要素没有几何', geometry: null }
+  if (g.type !== 'Polygon' && g.type !== 'MultiPolygon') {
+    return { problem: 'not_polygon', message: `几何类型为 ${g.type}，图斑须为面（Polygon/MultiPolygon）`, geometry: null }
+  }
+  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates
+  if (!Array.isArray(polygons) || polygons.length === 0 || polygons.every((p) => !Array.isArray(p) || p.length === 0)) {
+    return { problem: 'empty_geometry', message: '面是空的（没有坐标）', geometry: null }
+  }
+  for (const rings of polygons) {
+    if (!Array.isArray(rings) || rings.length === 0) return { problem: 'empty_geometry', message: '多面中有空的部分', geometry: null }
+    for (const ring of rings) {
+      const p = ringProblem(ring)
+      if (p) return { problem: p.code, message: p.message, geometry: null }
+    }
+  }
+  if (countPositions(g) > PATCH_IMPORT_LIMITS.verticesPerFeature) {
+    return { problem: 'too_many_vertices', message: `顶点超过 ${PATCH_IMPORT_LIMITS.verticesPerFeature} 个`, geometry: null }
+  }
+  const ll = transformGeometry(g, toLonLatFn)
+  let outside = false
+  let swappedInside = true
+  const visit = (coords: Position[][][]) => {
+    for (const rings of coords) for (const ring of rings) for (const p of ring) {
+      if (!inChina(p[0]!, p[1]!)) outside = true
+      if (!inChina(p[1]!, p[0]!)) swappedInside = false
+    }
+  }
+  visit(ll.type === 'Polygon' ? [ll.coordinates] : (ll as { coordinates: Position[][][] }).coordinates)
+  if (outside) {
+    const first = (ll.type === 'Polygon' ? ll.coordinates[0]![0] : (ll as { coordinates: Position[][][] }).coordinates[0]![0]![0])!
+    if (swappedInside) return { problem: 'axes_swapped', message: `坐标 (${first[0]}, ${first[1]}) 像是经纬度颠倒（纬度在前）`, geometry: null }
+    return { problem: 'outside_china', message: `坐标 (${round(first[0]!)}, ${round(first[1]!)}) 不在中国境内，请检查坐标系`, geometry: null }
+  }
+  return { problem: null, message: null, geometry: ll }
+}
+
+const round = (v: number) => Math.round(v * 1e6) / 1e6
+
+// ---- reading and staging ----
+
+export interface StageOutcome {
+  state: 'staged' | 'needs_crs' | 'failed'
+}
+
+function crsFor(imp: ImportRow, layer: OpenedLayer): { crs: Crs | null; source: string | null } {
+  if (imp.user_crs) return { crs: parseCrs(imp.user_crs), source: 'user' }
+  return { crs: layer.crs, source: layer.crsSource }
+}
+
+/**
+ * Reads the upload of an import into staging (replacing what was staged), then checks it.
+ * Never throws for a bad file: the import ends 'failed' with the reason. `signal` stops it.
+ */
+export async function stageImport(db: Db, importId: string, userId: number): Promise<StageOutcome> {
+  const imp = await getImport(db, importId, userId)
+  if (!imp || !imp.file_path) throw new Error(`import ${importId} has no file`)
+  const started = Date.now()
+  let opened: Awaited<ReturnType<typeof openLayer>> | undefined
+  try {
+    await clearStaged(db, importId)
+    opened = await openLayer(imp.file_path, imp.file_name, imp.user_encoding ? { encoding: imp.user_encoding } : {})
+    const layer = opened.layer
+    const { crs, source } = crsFor(imp, layer)
+    const base = {
+      format: layer.format, layer: layer.layer, encoding: layer.encoding, fields: layer.fields, progress_total: layer.total,
+      crs_code: crs?.code ?? null, crs_source: crs ? (source as ImportRow['crs_source']) : null,
+    }
+    if (!crs) {
+      await updateImport(db, importId, { ...base, state: 'needs_crs', warnings: layer.warnings, feature_count: layer.total ?? 0, progress_done: 0, bounds: null, error: null })
+      return { state: 'needs_crs' }
+    }
+    await updateImport(db, importId, { ...base, state: 'reading', progress_done: 0, error: null })
+
+    const toLL = toLonLat(crs)
+    const bounds: Bounds = emptyBounds()
+    const fields = new Set(layer.fields)
+    const geometryTypes = new Set<string>()
+    let batch: StagedFeature[] = []
+    let featureNo = 0
+    let bytesRead = 0
+    const flush = async () => {
+      await insertStaged(db, importId, batch)
+      batch = []
+      await updateImport(db, importId, { progress_done: featureNo, progress_total: layer.total ?? estimateTotal(featureNo, bytesRead, layer.bytes) })
+    }
+    for await (const raw of layer.features((n) => { bytesRead = n })) {
+      featureNo++
+      if (featureNo > PATCH_IMPORT_LIMITS.features) {
+        throw new FileRefused('too_many_features', `文件超过 ${PATCH_IMPORT_LIMITS.features} 个要素，请分批导入`, `the file holds more than ${PATCH_IMPORT_LIMITS.features} features; split it`)
+      }
+      if ((Date.now() - started) / 1000 > PATCH_IMPORT_LIMITS.seconds) {
+        throw new FileRefused('too_slow', `读取超过 ${PATCH_IMPORT_LIMITS.seconds / 60} 分钟，已停止`, `reading took more than ${PATCH_IMPORT_LIMITS.seconds / 60} minutes; stopped`)
+      }
+      for (const k of Object.keys(raw.properties)) fields.add(k)
+      if (raw.geometry) geometryTypes.add(raw.geometry.type)
+      const shape = checkShape(raw, toLL)
+      if (shape.geometry) extendBounds(bounds, shape.geometry)
+      batch.push({ featureNo, properties: raw.properties, geometry: shape.geometry ? JSON.stringify(shape.geometry) : null, problem: shape.problem, message: shape.message })
+      if (batch.length >= PATCH_IMPORT_LIMITS.stageBatch) await flush()
+    }
+    await flush()
+
+    const warnings: FileWarning[] = [...layer.warnings]
+    const polygonal = [...geometryTypes].filter((t) => t === 'Polygon' || t === 'MultiPolygon')
+    if (geometryTypes.size > polygonal.length && polygonal.length > 0) {
+      warnings.push({ code: 'mixed_geometry_types', message: `文件混有多种几何类型（${[...geometryTypes].join('、')}），非面要素不能导入` })
+    }
+    await checkValidity(db, importId)
+    await placeFeatures(db, importId, imp.scope_code)
+    const fieldList = [...fields]
+    const mapping = keepMapping(imp.mapping, fieldList) ?? guessMapping(fieldList)
+    await updateImport(db, importId, {
+      fields: fieldList, feature_count: featureNo, progress_done: featureNo, progress_total: featureNo,
+      bounds: isEmptyBounds(bounds) ? null : bounds, mapping,
+    })
+    warnings.push(...(await applyMapping(db, importId, mapping)))
+    if (crs.code === 'EPSG:4326' || crs.code === 'EPSG:4490') {
+      const gcj = await gcj02Check(db, importId)
+      if (gcj) warnings.push(gcj)
+    }
+    await updateImport(db, importId, { state: 'staged', warnings })
+    return { state: 'staged' }
+  } catch (err) {
+    await clearStaged(db, importId).catch(() => {})
+    if (err instanceof FileRefused) {
+      await updateImport(db, importId, { state: 'failed', error: { code: err.code, message: err.zh } })
+      return { state: 'failed' }
+    }
+    await updateImport(db, importId, { state: 'failed', error: { code: 'read_failed', message: `读取失败：${(err as Error).message.slice(0, 300)}` } }).catch(() => {})
+    throw err
+  } finally {
+    opened?.dispose()
+  }
+}
+
+function estimateTotal(done: number, bytesRead: number, bytes: number): number | null {
+  if (bytesRead <= 0 || done === 0 || bytes <= 0) return null
+  return Math.max(done, Math.round((done * bytes) / bytesRead))
+}
+
+/** A mapping already chosen survives re-reading when its fields still exist. */
+function keepMapping(current: Record<string, string | null>, fields: string[]): Mapping | null {
+  if (!current || Object.keys(current).length === 0) return null
+  const out = {} as Mapping
+  for (const k of MAPPING_KEYS) {
+    const v = current[k] ?? null
+    out[k] = v !== null && fields.includes(v) ? v : null
+  }
+  return out
+}
+
+/** Derives the mapped attributes and returns the warnings the mapping gives. */
+export async function applyMapping(db: Db, importId: string, mapping: Mapping): Promise<FileWarning[]> {
+  await deriveAttributes(db, importId, mapping as MappingFields, CHANGE_TYPES)
+  const warnings: FileWarning[] = []
+  if (!mapping.patchNo) warnings.push({ code: 'patch_no_generated', message: '没有找到图斑编号字段，编号将使用要素序号；可在字段对应中指定' })
+  if (mapping.changeType) {
+    const unmapped = await unmappedChangeTypes(db, importId, mapping.changeType, CHANGE_TYPES)
+    if (unmapped.length > 0) {
+      warnings.push({ code: 'change_type_unmapped', message: `以下变化类型无法识别，按“其他”导入：${unmapped.map((u) => `${u.value}（${u.n}）`).join('、')}` })
+    }
+  }
+  return warnings
+}
+
+/**
+ * GCJ-02 labelled as WGS84: if moving a sample of patches by the GCJ-02 → WGS84 correction makes
+ * far more of them meet the district's buildings and roads than as staged, the file is offset.
+ */
+export async function gcj02Check(db: Db, importId: string): Promise<FileWarning | null> {
+  const sample = await samplePoints(db, importId, 300)
+  if (sample.length < 10) return null
+  const toWgs = toLonLat(GCJ02)
+  const shifts = sample.map((p) => {
+    const [lon, lat] = toWgs(p.lon, p.lat)
+    return { featureNo: p.featureNo, dx: lon - p.lon, dy: lat - p.lat }
+  })
+  const m = await referenceMatches(db, importId, shifts)
+  if (m.reference === 0) return null
+  if (m.shifted >= 0.3 * sample.length && m.shifted >= 3 * Math.max(1, m.asIs)) {
+    const metres = shifts.map((s) => Math.hypot(s.dx * 111_320 * Math.cos((sample[0]!.lat * Math.PI) / 180), s.dy * 110_540)).sort((a, b) => a - b)
+    const median = Math.round(metres[Math.floor(metres.length / 2)]!)
+    return {
+      code: 'gcj02_suspected',
+      message: `图斑整体偏移约 ${median} 米，方向与 GCJ-02（火星坐标）偏移一致：抽查 ${sample.length} 个图斑，按原坐标只有 ${m.asIs} 个与本区建筑/道路吻合，纠偏后有 ${m.shifted} 个。若数据来自网络地图，请将坐标系改为 GCJ-02 后重新读取`,
+    }
+  }
+  return null
+}
+
+/** The import for the API. */
+export async function importView(db: Db, imp: ImportRow) {
+  const crs = imp.crs_code ? parseCrs(imp.crs_code) : null
+  const staged = imp.state === 'staged'
+  const problems = staged ? await listProblems(db, imp.id, imp.repair, PATCH_IMPORT_LIMITS.problemsListed) : { problems: [], count: 0, valid: 0 }
+  return {
+    id: imp.id,
+    state: imp.state,
+    progress: { done: imp.progress_done, total: imp.progress_total },
+    fileName: imp.file_name,
+    format: imp.format,
+    layer: imp.layer,
+    crs: crs ? { code: crs.code, name: crs.name, source: imp.crs_source } : null,
+    encoding: imp.encoding,
+    featureCount: imp.feature_count,
+    validCount: problems.valid,
+    bounds: imp.bounds,
+    fields: imp.fields,
+    mapping: Object.keys(imp.mapping).length ? imp.mapping : Object.fromEntries(MAPPING_KEYS.map((k) => [k, null])),
+    repair: imp.repair,
+    problems: problems.problems.map((p) => ({ ...p, patchNo: p.patchNo ?? undefined, areaChangeM2: p.areaChangeM2 ?? undefined })),
+    problemCount: problems.count,
+    warnings: imp.warnings,
+    error: imp.error,
+    batchId: imp.batch_id,
+  }
+}
+
+export type ImportView = Awaited<ReturnType<typeof importView>>
+
+/** Removes an upload's temp folder (the folder was made for it alone). */
+export function removeUpload(filePath: string | null): void {
+  if (filePath) rmSync(dirname(filePath), { recursive: true, force: true })
+}
+
+/** Features (lon/lat) into the CRS a file is written back in, for exports of results. */
+export function toSourceCrs(code: string | null): ((x: number, y: number) => [number, number]) | null {
+  const crs = code ? parseCrs(code) : null
+  return crs ? fromLonLat(crs) : null
+}

@@ -1,0 +1,416 @@
+// Staging of patch imports (migrations/005): the import row, its staged features, the PostGIS
+// checks (validity, repair and its area change, placement in an admin unit), the attribute
+// mapping, and the commit into detection_batches/detections in one transaction.
+import type { Db, Queryable } from '../db/db.ts'
+
+export type ImportState = 'reading' | 'staged' | 'needs_crs' | 'failed' | 'committed'
+
+export interface ImportRow {
+  id: string
+  user_id: number
+  scope_code: string
+  state: ImportState
+  file_name: string
+  file_path: string | null
+  byte_size: number
+  format: string | null
+  layer: string | null
+  crs_code: string | null
+  crs_source: string | null
+  user_crs: string | null
+  user_encoding: string | null
+  encoding: string | null
+  feature_count: number
+  progress_done: number
+  progress_total: number | null
+  bounds: number[] | null
+  fields: string[]
+  mapping: Record<string, string | null>
+  repair: boolean
+  warnings: { code: string; message: string }[]
+  error: { code: string; message: string } | null
+  batch_id: number | null
+  created_at: string
+  updated_at: string
+}
+
+/** Columns the importer may set; names never come from a request. */
+const SETTABLE = [
+  'state', 'file_path', 'format', 'layer', 'crs_code', 'crs_source', 'user_crs', 'user_encoding', 'encoding', 'feature_count',
+  'progress_done', 'progress_total', 'bounds', 'fields', 'mapping', 'repair', 'warnings', 'error', 'batch_id',
+] as const
+export type ImportPatch = Partial<Pick<ImportRow, (typeof SETTABLE)[number]>>
+const JSON_COLUMNS = new Set(['fields', 'mapping', 'warnings', 'error'])
+
+export async function createImport(
+  db: Queryable,
+  row: { id: string; userId: number; scope: string; fileName: string; filePath: string; byteSize: number; userCrs: string | null; userEncoding: string | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO detection_imports (id, user_id, scope_code, state, file_name, file_path, byte_size, user_crs, user_encoding)
+     VALUES ($1, $2, $3, 'reading', $4, $5, $6, $7, $8)`,
+    [row.id, row.userId, row.scope, row.fileName, row.filePath, row.byteSize, row.userCrs, row.userEncoding],
+  )
+}
+
+export async function updateImport(db: Queryable, id: string, patch: ImportPatch): Promise<void> {
+  const sets: string[] = []
+  const params: unknown[] = [id]
+  for (const key of SETTABLE) {
+    if (!(key in patch)) continue
+    const value = patch[key]
+    params.push(JSON_COLUMNS.has(key) && value !== null && value !== undefined ? JSON.stringify(value) : value)
+    sets.push(`${key} = $${params.length}${JSON_COLUMNS.has(key) ? '::jsonb' : ''}`)
+  }
+  if (sets.length === 0) return
+  await db.query(`UPDATE detection_imports SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params)
+}
+
+/** The import if it belongs to this user (anyone else gets null, as if it did not exist). */
+export async function getImport(db: Queryable, id: string, userId: number): Promise<ImportRow | null> {
+  const r = await db.query<ImportRow>(
+    `SELECT id, user_id, scope_code, state, file_name, file_path, byte_size, format, layer, crs_code, crs_source, user_crs, user_encoding,
+            encoding, feature_count, progress_done, progress_total, bounds, fields, mapping, repair, warnings, error, batch_id,
+            created_at::text, updated_at::text
+     FROM detection_imports WHERE id = $1 AND user_id = $2`,
+    [id, userId],
+  )
+  return r.rows[0] ?? null
+}
+
+export async function deleteImport(db: Queryable, id: string): Promise<void> {
+  await db.query('DELETE FROM detection_imports WHERE id = $1', [id])
+}
+
+/** Imports older than the given hours that were never committed, for cleanup. */
+export async function expiredImports(db: Queryable, hours: number): Promise<{ id: string; file_path: string | null }[]> {
+  const r = await db.query<{ id: string; file_path: string | null }>(
+    `SELECT id, file_path FROM detection_imports WHERE state <> 'committed' AND updated_at < now() - make_interval(hours => $1::int)`,
+    [hours],
+  )
+  return r.rows
+}
+
+export async function clearStaged(db: Queryable, id: string): Promise<void> {
+  await db.query('DELETE FROM detection_import_features WHERE import_id = $1', [id])
+}
+
+export interface StagedFeature {
+  featureNo: number
+  properties: Record<string, unknown>
+  /** GeoJSON text in lon/lat, or null when the feature cannot be staged as a shape. */
+  geometry: string | null
+  problem: string | null
+  message: string | null
+}
+
+/** One multi-row insert for a batch of features (unnest of parallel arrays). */
+export async function insertStaged(db: Queryable, id: string, features: StagedFeature[]): Promise<void> {
+  if (features.length === 0) return
+  await db.query(
+    `INSERT INTO detection_import_features (import_id, feature_no, properties, geom, geom_problem, geom_message)
+     SELECT $1, n, p::jsonb, CASE WHEN g IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(g), 4326) END, pr, pm
+     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(n, p, g, pr, pm)`,
+    [
+      id,
+      features.map((f) => f.featureNo),
+      features.map((f) => JSON.stringify(f.properties)),
+      features.map((f) => f.geometry),
+      features.map((f) => f.problem),
+      features.map((f) => f.message),
+    ],
+  )
+}
+
+/**
+ * Validity in PostGIS: an invalid polygon gets its ST_IsValidReason, and a repair (ST_MakeValid,
+ * polygons kept) with the area change on the ellipsoid; a repair that leaves nothing is not offered.
+ */
+export async function checkValidity(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    `UPDATE detection_import_features f SET
+       geom_problem = CASE WHEN v.reason ILIKE 'Self-intersection%' OR v.reason ILIKE 'Ring Self-intersection%' THEN 'self_intersection' ELSE 'invalid_geometry' END,
+       geom_message = v.reason,
+       repaired = CASE WHEN NOT ST_IsEmpty(v.fixed) THEN v.fixed END,
+       repairable = NOT ST_IsEmpty(v.fixed),
+       area_change_m2 = CASE WHEN NOT ST_IsEmpty(v.fixed) THEN round((ST_Area(v.fixed::geography) - ST_Area(f.geom::geography))::numeric, 2) END
+     FROM (
+       SELECT feature_no, ST_IsValidReason(geom) AS reason, ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) AS fixed
+       FROM detection_import_features WHERE import_id = $1 AND geom IS NOT NULL AND geom_problem IS NULL AND NOT ST_IsValid(geom)
+     ) v
+     WHERE f.import_id = $1 AND f.feature_no = v.feature_no`,
+    [id],
+  )
+}
+
+/**
+ * The admin code of the smallest admin unit holding each feature's point on surface (as cases do);
+ * none → outside_area; outside the uploader's scope → outside_scope.
+ */
+export async function placeFeatures(db: Queryable, id: string, scope: string): Promise<void> {
+  await db.query(
+    `UPDATE detection_import_features f SET admin_code = (
+       SELECT a.code FROM admin_units a
+       WHERE ST_Intersects(a.geom, ST_PointOnSurface(coalesce(f.repaired, f.geom)))
+       ORDER BY length(a.code) DESC, a.code LIMIT 1)
+     WHERE f.import_id = $1 AND f.geom IS NOT NULL AND (f.geom_problem IS NULL OR f.repairable)`,
+    [id],
+  )
+  await db.query(
+    `UPDATE detection_import_features SET geom_problem = 'outside_area', repairable = false,
+       geom_message = '图斑不在本系统的任何行政区划内'
+     WHERE import_id = $1 AND geom IS NOT NULL AND admin_code IS NULL AND (geom_problem IS NULL OR repairable)`,
+    [id],
+  )
+  await db.query(
+    `UPDATE detection_import_features SET geom_problem = 'outside_scope', repairable = false,
+       geom_message = '图斑位于 ' || admin_code || '，不在您的管辖范围（' || $2 || '）内'
+     WHERE import_id = $1 AND admin_code IS NOT NULL AND NOT starts_with(admin_code, $2) AND (geom_problem IS NULL OR repairable)`,
+    [id, scope],
+  )
+}
+
+export interface MappingFields {
+  patchNo: string | null
+  beforeDate: string | null
+  afterDate: string | null
+  changeType: string | null
+  area: string | null
+  confidence: string | null
+}
+
+/** Patterns (PostgreSQL regular expressions) that map a change-type text to our keys, in order. */
+export interface ChangeTypePatterns {
+  new_building: string
+  extension: string
+  land_cleared: string
+  /** recognised as 'other' without a warning */
+  other: string
+}
+
+const NUMBER = String.raw`^\s*[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?\s*$`
+// 2026-01-02, 2026/1/2, 2026.01.02, 20260102, 2026年1月2日
+const DATE = String.raw`^\s*([0-9]{4})[-/.年]?([0-9]{1,2})[-/.月]?([0-9]{1,2})日?\s*$`
+
+/**
+ * The mapped attributes, derived from the staged properties in one statement. Field names are
+ * parameters (->> $n), never spliced into the SQL.
+ */
+export async function deriveAttributes(db: Queryable, id: string, m: MappingFields, types: ChangeTypePatterns): Promise<void> {
+  await db.query(
+    `WITH src AS (
+       SELECT feature_no,
+         CASE WHEN $2::text IS NULL THEN feature_no::text ELSE nullif(btrim(properties ->> $2::text), '') END AS patch_no,
+         nullif(btrim(properties ->> $3::text), '') AS before_raw,
+         nullif(btrim(properties ->> $4::text), '') AS after_raw,
+         nullif(btrim(properties ->> $5::text), '') AS type_raw,
+         nullif(btrim(properties ->> $6::text), '') AS area_raw,
+         nullif(btrim(properties ->> $7::text), '') AS conf_raw
+       FROM detection_import_features WHERE import_id = $1
+     ), parsed AS (
+       SELECT s.*,
+         CASE WHEN area_raw ~ $11 THEN area_raw::double precision END AS area,
+         CASE WHEN conf_raw ~ $11 THEN conf_raw::double precision
+              WHEN replace(conf_raw, '%', '') ~ $11 AND conf_raw LIKE '%\\%' THEN replace(conf_raw, '%', '')::double precision / 100 END AS conf,
+         row_number() OVER (PARTITION BY patch_no ORDER BY feature_no) AS occurrence
+       FROM src s
+     ), dated AS (
+       SELECT p.*,
+         CASE WHEN before_raw IS NULL THEN true ELSE before_raw ~ $12 END AS before_ok,
+         CASE WHEN after_raw IS NULL THEN true ELSE after_raw ~ $12 END AS after_ok,
+         CASE WHEN conf IS NULL THEN NULL WHEN conf > 1 AND conf <= 100 AND conf_raw NOT LIKE '%\\%' THEN conf / 100 ELSE conf END AS confidence
+       FROM parsed p
+     )
+     UPDATE detection_import_features f SET
+       patch_no = d.patch_no,
+       change_type = CASE
+         WHEN d.type_raw IS NULL THEN 'other'
+         WHEN d.type_raw ~* $8 THEN 'new_building'
+         WHEN d.type_raw ~* $9 THEN 'extension'
+         WHEN d.type_raw ~* $10 THEN 'land_cleared'
+         ELSE 'other' END,
+       recorded_area_m2 = CASE WHEN d.area > 0 AND d.area < 1e10 THEN round(d.area::numeric, 2) END,
+       confidence = CASE WHEN d.confidence BETWEEN 0 AND 1 THEN round(d.confidence::numeric, 3) END,
+       attr_problem = CASE
+         WHEN d.patch_no IS NULL THEN 'missing_patch_no'
+         WHEN d.occurrence > 1 THEN 'duplicate_patch_no'
+         WHEN d.area_raw IS NOT NULL AND NOT (d.area > 0 AND d.area < 1e10) THEN 'bad_area'
+         WHEN d.conf_raw IS NOT NULL AND NOT coalesce(d.confidence BETWEEN 0 AND 1, false) THEN 'bad_confidence'
+         WHEN NOT d.before_ok OR NOT d.after_ok THEN 'bad_date' END,
+       attr_message = CASE
+         WHEN d.patch_no IS NULL THEN '图斑编号为空'
+         WHEN d.occurrence > 1 THEN '图斑编号 ' || d.patch_no || ' 在文件中重复'
+         WHEN d.area_raw IS NOT NULL AND NOT (d.area > 0 AND d.area < 1e10) THEN '面积“' || d.area_raw || '”不是正数'
+         WHEN d.conf_raw IS NOT NULL AND NOT coalesce(d.confidence BETWEEN 0 AND 1, false) THEN '置信度“' || d.conf_raw || '”不在 0–1（或 0–100%）之间'
+         WHEN NOT d.before_ok THEN '前时相日期“' || d.before_raw || '”无法识别'
+         WHEN NOT d.after_ok THEN '后时相日期“' || d.after_raw || '”无法识别' END
+     FROM dated d
+     WHERE f.import_id = $1 AND f.feature_no = d.feature_no`,
+    [id, m.patchNo, m.beforeDate, m.afterDate, m.changeType, m.area, m.confidence, types.new_building, types.extension, types.land_cleared, NUMBER, DATE],
+  )
+}
+
+/** Values of the change-type field that mapped to nothing but 'other', with counts. */
+export async function unmappedChangeTypes(db: Queryable, id: string, field: string, types: ChangeTypePatterns): Promise<{ value: string; n: number }[]> {
+  const r = await db.query<{ value: string; n: number }>(
+    `SELECT btrim(properties ->> $2::text) AS value, count(*)::int AS n FROM detection_import_features
+     WHERE import_id = $1 AND nullif(btrim(properties ->> $2::text), '') IS NOT NULL
+       AND NOT (properties ->> $2::text ~* $3 OR properties ->> $2::text ~* $4 OR properties ->> $2::text ~* $5 OR properties ->> $2::text ~* $6)
+     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+    [id, field, types.new_building, types.extension, types.land_cleared, types.other],
+  )
+  return r.rows
+}
+
+/** The problem a feature shows: geometry first (unless repaired with consent), then attributes. */
+function problemSql(repairParam: string): string {
+  return `CASE WHEN geom_problem IS NOT NULL AND NOT (repairable AND ${repairParam}) THEN geom_problem ELSE attr_problem END`
+}
+
+export interface ProblemRow {
+  feature: number
+  patchNo: string | null
+  code: string
+  message: string
+  repairable: boolean
+  areaChangeM2: number | null
+}
+
+export async function listProblems(db: Queryable, id: string, repair: boolean, limit: number): Promise<{ problems: ProblemRow[]; count: number; valid: number }> {
+  const r = await db.query<ProblemRow>(
+    `SELECT feature_no AS feature, patch_no AS "patchNo",
+       coalesce(CASE WHEN geom_problem IS NOT NULL AND NOT (repairable AND $2) THEN geom_problem END, attr_problem) AS code,
+       coalesce(CASE WHEN geom_problem IS NOT NULL AND NOT (repairable AND $2) THEN geom_message END, attr_message) AS message,
+       repairable AND geom_problem IS NOT NULL AS repairable, area_change_m2 AS "areaChangeM2"
+     FROM detection_import_features
+     WHERE import_id = $1 AND ${problemSql('$2')} IS NOT NULL
+     ORDER BY feature_no LIMIT $3`,
+    [id, repair, limit],
+  )
+  const c = await db.query<{ problems: number; valid: number }>(
+    `SELECT count(*) FILTER (WHERE ${problemSql('$2')} IS NOT NULL)::int AS problems, count(*) FILTER (WHERE ${problemSql('$2')} IS NULL)::int AS valid
+     FROM detection_import_features WHERE import_id = $1`,
+    [id, repair],
+  )
+  // repaired features stay listed (as repaired) so the area change remains visible
+  const repaired = repair
+    ? await db.query<ProblemRow>(
+        `SELECT feature_no AS feature, patch_no AS "patchNo", 'repaired' AS code, '已修复：' || geom_message AS message, true AS repairable, area_change_m2 AS "areaChangeM2"
+         FROM detection_import_features WHERE import_id = $1 AND repairable AND geom_problem IS NOT NULL AND attr_problem IS NULL ORDER BY feature_no LIMIT $2`,
+        [id, limit],
+      )
+    : { rows: [] }
+  const problems = [...r.rows, ...repaired.rows].sort((a, b) => a.feature - b.feature).slice(0, limit)
+  return { problems, count: c.rows[0]!.problems, valid: c.rows[0]!.valid }
+}
+
+/** An even sample of placeable features' representative points, for the GCJ-02 control check. */
+export async function samplePoints(db: Queryable, id: string, n: number): Promise<{ featureNo: number; lon: number; lat: number }[]> {
+  const r = await db.query<{ featureNo: number; lon: number; lat: number }>(
+    `WITH ok AS (
+       SELECT feature_no, coalesce(repaired, geom) AS g, row_number() OVER (ORDER BY feature_no) AS i, count(*) OVER () AS total
+       FROM detection_import_features WHERE import_id = $1 AND geom IS NOT NULL AND (geom_problem IS NULL OR repairable OR geom_problem = 'outside_area')
+     )
+     SELECT feature_no AS "featureNo", ST_X(ST_PointOnSurface(g)) AS lon, ST_Y(ST_PointOnSurface(g)) AS lat
+     FROM ok WHERE (i - 1) % greatest(1, total / $2) = 0 ORDER BY feature_no LIMIT $2`,
+    [id, n],
+  )
+  return r.rows
+}
+
+/**
+ * How many sampled features touch a building footprint or lie within a few metres of a road,
+ * as staged and moved by (dx, dy) degrees each.
+ */
+export async function referenceMatches(db: Queryable, id: string, shifts: { featureNo: number; dx: number; dy: number }[]): Promise<{ asIs: number; shifted: number; reference: number }> {
+  const ref = await db.query<{ n: number }>('SELECT (SELECT count(*) FROM buildings)::int + (SELECT count(*) FROM roads)::int AS n')
+  if (ref.rows[0]!.n === 0 || shifts.length === 0) return { asIs: 0, shifted: 0, reference: ref.rows[0]!.n }
+  const r = await db.query<{ as_is: number; shifted: number }>(
+    `WITH s AS (
+       SELECT f.feature_no, coalesce(f.repaired, f.geom) AS g, ST_Translate(coalesce(f.repaired, f.geom), t.dx, t.dy) AS moved
+       FROM unnest($2::int[], $3::float8[], $4::float8[]) AS t(n, dx, dy)
+       JOIN detection_import_features f ON f.import_id = $1 AND f.feature_no = t.n
+     )
+     SELECT
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM buildings b WHERE ST_Intersects(b.geom, s.g))
+                           OR EXISTS (SELECT 1 FROM roads r WHERE ST_DWithin(r.geom, s.g, 0.00005)))::int AS as_is,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM buildings b WHERE ST_Intersects(b.geom, s.moved))
+                           OR EXISTS (SELECT 1 FROM roads r WHERE ST_DWithin(r.geom, s.moved, 0.00005)))::int AS shifted
+     FROM s`,
+    [id, shifts.map((s) => s.featureNo), shifts.map((s) => s.dx), shifts.map((s) => s.dy)],
+  )
+  return { asIs: r.rows[0]!.as_is, shifted: r.rows[0]!.shifted, reference: ref.rows[0]!.n }
+}
+
+export interface PreviewFeature {
+  feature: number
+  patchNo: string | null
+  problem: string | null
+  geometry: string
+}
+
+/** Up to `limit` features for the map, problem features first, simplified to about a metre. */
+export async function previewFeatures(db: Queryable, id: string, repair: boolean, limit: number): Promise<PreviewFeature[]> {
+  const r = await db.query<PreviewFeature>(
+    `SELECT feature_no AS feature, patch_no AS "patchNo", ${problemSql('$2')} AS problem,
+       ST_AsGeoJSON(ST_Simplify(CASE WHEN $2 AND repaired IS NOT NULL THEN repaired ELSE geom END, 0.00001, true), 7) AS geometry
+     FROM detection_import_features WHERE import_id = $1 AND geom IS NOT NULL
+     ORDER BY (${problemSql('$2')} IS NULL), feature_no LIMIT $3`,
+    [id, repair, limit],
+  )
+  return r.rows
+}
+
+export interface BatchInput {
+  name: string
+  issuer: 'ministry' | 'province' | 'city' | 'district'
+  beforeDate: string
+  afterDate: string
+  deadline: string | null
+}
+
+export class BatchNameTaken extends Error {}
+
+/**
+ * Writes the batch and its patches in one transaction: every staged feature without a problem
+ * (repaired geometries where the user consented), as MultiPolygons. The caller has checked that
+ * all-or-nothing imports have no problems left. Returns the batch id and counts.
+ */
+export async function commitImport(
+  db: Db,
+  imp: ImportRow,
+  batch: BatchInput,
+  onlyValid: boolean,
+  afterInsert?: (tx: Queryable, batchId: number) => Promise<void>,
+): Promise<{ batchId: number; imported: number; skipped: number }> {
+  return db.transaction(async (tx) => {
+    const taken = await tx.query('SELECT 1 FROM detection_batches WHERE name = $1', [batch.name])
+    if (taken.rowCount > 0) throw new BatchNameTaken(batch.name)
+    const counts = await tx.query<{ total: number; valid: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE ${problemSql('$2')} IS NULL)::int AS valid FROM detection_import_features WHERE import_id = $1`,
+      [imp.id, imp.repair],
+    )
+    const { total, valid } = counts.rows[0]!
+    const report = {
+      importId: imp.id, fileName: imp.file_name, format: imp.format, layer: imp.layer, crs: imp.crs_code, crsSource: imp.crs_source,
+      encoding: imp.encoding, features: total, imported: valid, skipped: total - valid, onlyValid, repaired: imp.repair, mapping: imp.mapping,
+    }
+    const b = await tx.query<{ id: number }>(
+      `INSERT INTO detection_batches (name, issuer, before_date, after_date, deadline, source_format, source_crs, imported_by, import)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING id`,
+      [batch.name, batch.issuer, batch.beforeDate, batch.afterDate, batch.deadline, imp.format, imp.crs_code, imp.user_id, JSON.stringify(report)],
+    )
+    const batchId = b.rows[0]!.id
+    const ins = await tx.query(
+      `INSERT INTO detections (batch_id, patch_no, admin_code, change_type, confidence, recorded_area_m2, source_attributes, geom)
+       SELECT $1, patch_no, admin_code, change_type, confidence, recorded_area_m2, properties,
+         ST_Multi(CASE WHEN $3 AND repaired IS NOT NULL THEN repaired ELSE geom END)
+       FROM detection_import_features WHERE import_id = $2 AND ${problemSql('$3')} IS NULL ORDER BY feature_no`,
+      [batchId, imp.id, imp.repair],
+    )
+    if (afterInsert) await afterInsert(tx, batchId)
+    await tx.query(`UPDATE detection_imports SET state = 'committed', batch_id = $2, file_path = NULL, updated_at = now() WHERE id = $1`, [imp.id, batchId])
+    await tx.query('DELETE FROM detection_import_features WHERE import_id = $1', [imp.id])
+    return { batchId, imported: ins.rowCount, skipped: total - ins.rowCount }
+  })
+}

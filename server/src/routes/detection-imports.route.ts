@@ -1,0 +1,311 @@
+// Patch (卫片图斑) imports: upload → staged with a per-feature report → (re-stage) → commit or discard.
+// See docs/api-patches.md, section Import.
+import { createWriteStream, mkdtempSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import multipart from '@fastify/multipart'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../config.ts'
+import type { Db } from '../db/db.ts'
+import type { Role } from '../domain/roles.ts'
+import { principalOf } from '../http/access.ts'
+import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { parseCrs, SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
+import { encodingLabel } from '../imports/formats/reader.ts'
+import {
+  applyMapping, importView, MAPPING_KEYS, PATCH_IMPORT_LIMITS, removeUpload, stageImport, type Mapping,
+} from '../imports/patch-import.ts'
+import {
+  BatchNameTaken, commitImport, createImport, deleteImport, expiredImports, getImport, previewFeatures, updateImport, type ImportRow,
+} from '../repos/detection-imports.repo.ts'
+import { screenBatch } from '../repos/detection-screening.repo.ts'
+
+/** Who loads patch batches: the planners' office and administrators. */
+const IMPORTERS: readonly Role[] = ['admin', 'planner']
+const MAPPING_WARNINGS = new Set(['patch_no_generated', 'change_type_unmapped'])
+
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+const MappingBody = Type.Object(
+  Object.fromEntries(MAPPING_KEYS.map((k) => [k, Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()]))])),
+  { additionalProperties: false },
+)
+const PatchBody = Type.Object(
+  {
+    crs: Type.Optional(Type.String({ maxLength: 100, description: `one of ${SUPPORTED_CRS_TEXT}` })),
+    encoding: Type.Optional(Type.String({ maxLength: 20, description: 'UTF-8 | GBK' })),
+    mapping: Type.Optional(MappingBody),
+    repair: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+const DATE = { format: 'date' } as const
+const CommitBody = Type.Object(
+  {
+    batch: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        issuer: Type.Union([Type.Literal('ministry'), Type.Literal('province'), Type.Literal('city'), Type.Literal('district')]),
+        beforeDate: Type.String(DATE),
+        afterDate: Type.String(DATE),
+        deadline: Type.Optional(Type.Union([Type.String(DATE), Type.Null()])),
+      },
+      { additionalProperties: false },
+    ),
+    onlyValid: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+function cleanFileName(raw: string | undefined): string {
+  const base = (raw ?? '').replace(/^.*[\\/]/, '').replace(/\p{Cc}/gu, '').trim()
+  return base.slice(0, 200) || 'upload'
+}
+
+function conflict(detail: string, code: string, extra: Record<string, unknown> = {}) {
+  return new HttpProblem(409, 'Conflict', detail, { code, ...extra })
+}
+
+export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> = async (app, { db, config }) => {
+  // Scoped to this plugin (the ledger registers its own with its own limits).
+  await app.register(multipart, { limits: { fileSize: config.importMaxBytes, files: 1, fields: 3, fieldSize: 200, parts: 4, headerPairs: 50 } })
+
+  // Reading in the background, per import id; the app waits for them when it closes.
+  const jobs = new Map<string, Promise<unknown>>()
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...jobs.values()])
+  })
+
+  const run = (imp: ImportRow, background: boolean) => {
+    const job = stageImport(db, imp.id, imp.user_id)
+      .catch((err: unknown) => app.log.error({ err, importId: imp.id }, 'patch import failed'))
+      .finally(() => jobs.delete(imp.id))
+    jobs.set(imp.id, job)
+    return background ? Promise.resolve() : job
+  }
+
+  /** The import of this user, or 404; a 'reading' import whose job died (restart) is marked failed. */
+  const load = async (id: string, userId: number): Promise<ImportRow> => {
+    const imp = await getImport(db, id, userId)
+    if (!imp) throw notFound(`no import ${id} of yours`)
+    if (imp.state === 'reading' && !jobs.has(id) && Date.now() - Date.parse(imp.updated_at) > 10 * 60_000) {
+      await updateImport(db, id, { state: 'failed', error: { code: 'interrupted', message: '读取被中断（服务重启），请重新上传' } })
+      return (await getImport(db, id, userId))!
+    }
+    return imp
+  }
+
+  const view = async (id: string, userId: number) => importView(db, (await getImport(db, id, userId))!)
+
+  const removeExpired = async () => {
+    for (const old of await expiredImports(db, PATCH_IMPORT_LIMITS.expiryHours)) {
+      if (jobs.has(old.id)) continue
+      removeUpload(old.file_path)
+      await deleteImport(db, old.id)
+    }
+  }
+
+  app.post(
+    '/api/detection-imports',
+    {
+      config: { access: { roles: IMPORTERS } },
+      schema: {
+        tags: ['patches'],
+        summary: 'Upload a patch file (卫片图斑) into staging',
+        description: `multipart/form-data: file (GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV with WKT), optional crs (${SUPPORTED_CRS_TEXT}) and encoding (UTF-8 | GBK). 201 when read at once, 202 while reading in the background (poll GET). See docs/api-patches.md.`,
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      if (!request.isMultipart()) throw badRequest('send multipart/form-data with the patch file in a field named file', { field: 'file' })
+      await removeExpired()
+      const dir = mkdtempSync(join(tmpdir(), 'chaiwei-import-'))
+      const filePath = join(dir, 'upload')
+      let fileName: string | undefined
+      let bytes = 0
+      let crs: string | null = null
+      let encoding: string | null = null
+      try {
+        try {
+          for await (const part of request.parts()) {
+            if (part.type === 'file') {
+              if (part.fieldname !== 'file' || fileName !== undefined) {
+                part.file.resume()
+                throw badRequest(`send one file, in the field named file (got ${part.fieldname})`, { field: 'file' })
+              }
+              fileName = cleanFileName(part.filename)
+              await pipeline(part.file, createWriteStream(filePath, { flags: 'wx' }))
+              if (part.file.truncated) {
+                throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, {
+                  code: 'file_too_large', field: 'file', detailZh: `文件超过上限 ${Math.round(config.importMaxBytes / 1024 / 1024)} MB`,
+                })
+              }
+              bytes = part.file.bytesRead
+            } else if (part.fieldname === 'crs') {
+              const value = String(part.value).trim()
+              if (value !== '') {
+                const parsed = parseCrs(value)
+                if (!parsed) throw badRequest(`crs ${value} is not supported; use ${SUPPORTED_CRS_TEXT}`, { field: 'crs', code: 'crs_unsupported' })
+                crs = parsed.code
+              }
+            } else if (part.fieldname === 'encoding') {
+              const value = String(part.value).trim()
+              if (value !== '') {
+                const label = encodingLabel(value)
+                if (!label) throw badRequest(`encoding ${value} is not supported; use UTF-8 or GBK`, { field: 'encoding', code: 'encoding_unsupported' })
+                encoding = label
+              }
+            } else {
+              throw badRequest(`unknown form field ${part.fieldname}; send file, and optionally crs and encoding`, { field: part.fieldname })
+            }
+          }
+        } catch (err) {
+          const code = (err as { code?: string }).code
+          if (code === 'FST_REQ_FILE_TOO_LARGE') {
+            throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, { code: 'file_too_large', field: 'file' })
+          }
+          if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+            throw badRequest('send one file, in the field named file, and optionally crs and encoding', { field: 'file' })
+          }
+          throw err
+        }
+        if (fileName === undefined) throw badRequest('no file: send the patches in a form field named file', { field: 'file' })
+      } catch (err) {
+        removeUpload(filePath)
+        throw err
+      }
+      const id = randomUUID()
+      await createImport(db, { id, userId: user.id, scope, fileName, filePath, byteSize: bytes, userCrs: crs, userEncoding: encoding })
+      const imp = (await getImport(db, id, user.id))!
+      const background = bytes > PATCH_IMPORT_LIMITS.backgroundBytes
+      await run(imp, background)
+      return reply.code(background ? 202 : 201).send(await view(id, user.id))
+    },
+  )
+
+  app.get(
+    '/api/detection-imports/:id',
+    { config: { access: { roles: IMPORTERS } }, schema: { tags: ['patches'], summary: 'A staged patch import: what was read, progress, problems', params: IdParams } },
+    async (request) => {
+      const { user } = principalOf(request)
+      return importView(db, await load(request.params.id, user.id))
+    },
+  )
+
+  app.get(
+    '/api/detection-imports/:id/preview',
+    {
+      config: { access: { roles: IMPORTERS } },
+      schema: { tags: ['patches'], summary: `The staged patches for a map preview (EPSG:4326, simplified, at most ${PATCH_IMPORT_LIMITS.previewFeatures})`, params: IdParams },
+    },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (imp.state !== 'staged') throw conflict(`the import is ${imp.state}; a preview exists once it is staged`, 'not_staged')
+      const rows = await previewFeatures(db, imp.id, imp.repair, PATCH_IMPORT_LIMITS.previewFeatures)
+      const body = `{"type":"FeatureCollection","features":[${rows
+        .map((r) => `{"type":"Feature","properties":${JSON.stringify({ feature: r.feature, patchNo: r.patchNo, problem: r.problem })},"geometry":${r.geometry}}`)
+        .join(',')}]}`
+      return reply.type('application/geo+json').header('cache-control', 'private, no-store').send(body)
+    },
+  )
+
+  app.patch(
+    '/api/detection-imports/:id',
+    {
+      config: { access: { roles: IMPORTERS } },
+      schema: { tags: ['patches'], summary: 'Re-stage: choose the CRS or encoding (re-reads the file), the field mapping, or consent to repairs', params: IdParams, body: PatchBody },
+    },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (imp.state === 'reading' || jobs.has(imp.id)) throw conflict('the file is still being read; wait until it is staged', 'reading')
+      if (imp.state === 'committed') throw conflict('the import was committed already', 'committed')
+      const body = request.body
+      let reread = false
+      if (body.crs !== undefined) {
+        const parsed = parseCrs(body.crs)
+        if (!parsed) throw badRequest(`crs ${body.crs} is not supported; use ${SUPPORTED_CRS_TEXT}`, { field: 'crs', code: 'crs_unsupported' })
+        await updateImport(db, imp.id, { user_crs: parsed.code })
+        reread = true
+      }
+      if (body.encoding !== undefined) {
+        const label = encodingLabel(body.encoding)
+        if (!label) throw badRequest(`encoding ${body.encoding} is not supported; use UTF-8 or GBK`, { field: 'encoding', code: 'encoding_unsupported' })
+        await updateImport(db, imp.id, { user_encoding: label })
+        reread = true
+      }
+      if (body.mapping !== undefined) {
+        const merged = { ...(Object.keys(imp.mapping).length ? imp.mapping : Object.fromEntries(MAPPING_KEYS.map((k) => [k, null]))) } as Mapping
+        for (const [k, v] of Object.entries(body.mapping) as [keyof Mapping, string | null | undefined][]) {
+          if (v === undefined) continue
+          if (v !== null && !imp.fields.includes(v)) throw badRequest(`mapping.${k}: the file has no field ${v}; its fields are ${imp.fields.join(', ')}`, { field: 'mapping' })
+          merged[k] = v
+        }
+        await updateImport(db, imp.id, { mapping: merged })
+        if (!reread && imp.state === 'staged') {
+          const warnings = [...imp.warnings.filter((w) => !MAPPING_WARNINGS.has(w.code)), ...(await applyMapping(db, imp.id, merged))]
+          await updateImport(db, imp.id, { warnings })
+        }
+      }
+      if (body.repair !== undefined) await updateImport(db, imp.id, { repair: body.repair })
+      if (reread) {
+        if (!imp.file_path) throw conflict('the uploaded file is gone; upload it again', 'upload_gone')
+        await updateImport(db, imp.id, { state: 'reading' })
+        const background = imp.byte_size > PATCH_IMPORT_LIMITS.backgroundBytes
+        await run(imp, background)
+        return reply.code(background ? 202 : 200).send(await view(imp.id, user.id))
+      }
+      return view(imp.id, user.id)
+    },
+  )
+
+  app.post(
+    '/api/detection-imports/:id/commit',
+    {
+      config: { access: { roles: IMPORTERS } },
+      schema: { tags: ['patches'], summary: 'Write the staged patches as a batch: all-or-nothing, or the valid ones only', params: IdParams, body: CommitBody },
+    },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (imp.state !== 'staged') throw conflict(`the import is ${imp.state}; only a staged import can be committed`, 'not_staged')
+      const { batch, onlyValid = false } = request.body
+      if (batch.afterDate <= batch.beforeDate) throw badRequest('batch.afterDate must be after batch.beforeDate', { field: 'batch' })
+      const current = await importView(db, imp)
+      if (current.validCount === 0) {
+        throw new HttpProblem(422, 'Unprocessable Content', 'no feature of the file can be imported', { code: 'nothing_to_import', problems: current.problems, problemCount: current.problemCount })
+      }
+      if (!onlyValid && current.problemCount > 0) {
+        throw new HttpProblem(422, 'Unprocessable Content', `${current.problemCount} features have problems; fix the file, consent to repairs, or commit with onlyValid`, {
+          code: 'import_has_problems', problems: current.problems, problemCount: current.problemCount,
+        })
+      }
+      try {
+        const result = await commitImport(db, imp, { ...batch, deadline: batch.deadline ?? null }, onlyValid, async (tx, batchId) => {
+          await screenBatch(tx, batchId)
+        })
+        removeUpload(imp.file_path)
+        return reply.code(201).send(result)
+      } catch (err) {
+        if (err instanceof BatchNameTaken) throw conflict(`a batch named ${batch.name} exists already`, 'batch_name_taken', { field: 'batch' })
+        throw err
+      }
+    },
+  )
+
+  app.delete(
+    '/api/detection-imports/:id',
+    { config: { access: { roles: IMPORTERS } }, schema: { tags: ['patches'], summary: 'Discard a staged import and its uploaded file', params: IdParams } },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (jobs.has(imp.id)) await jobs.get(imp.id)
+      removeUpload(imp.file_path)
+      await deleteImport(db, imp.id)
+      return reply.code(204).send()
+    },
+  )
+}
