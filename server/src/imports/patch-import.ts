@@ -228,10 +228,10 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
   } catch (err) {
     await clearStaged(db, importId).catch(() => {})
     if (err instanceof FileRefused) {
-      await updateImport(db, importId, { state: 'failed', error: { code: err.code, message: err.zh } })
+      await updateImport(db, importId, { state: 'failed', error: { code: err.code, message: err.zh, messageEn: err.message } })
       return { state: 'failed' }
     }
-    await updateImport(db, importId, { state: 'failed', error: { code: 'read_failed', message: `读取失败：${(err as Error).message.slice(0, 300)}` } }).catch(() => {})
+    await updateImport(db, importId, { state: 'failed', error: { code: 'read_failed', message: '读取失败，请联系管理员', messageEn: 'reading failed; see the server log' } }).catch(() => {})
     throw err
   } finally {
     opened?.dispose()

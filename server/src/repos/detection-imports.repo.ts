@@ -28,7 +28,7 @@ export interface ImportRow {
   mapping: Record<string, string | null>
   repair: boolean
   warnings: { code: string; message: string }[]
-  error: { code: string; message: string } | null
+  error: { code: string; message: string; messageEn?: string } | null
   batch_id: number | null
   created_at: string
   updated_at: string

@@ -181,7 +181,15 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       const imp = (await getImport(db, id, user.id))!
       const background = bytes > PATCH_IMPORT_LIMITS.backgroundBytes
       await run(imp, background)
-      return reply.code(background ? 202 : 201).send(await view(id, user.id))
+      const result = await view(id, user.id)
+      if (result.state === 'failed' && result.error) {
+        // refused outright: nothing is kept, the answer says why
+        removeUpload(filePath)
+        await deleteImport(db, id)
+        if (result.error.code === 'read_failed') throw new HttpProblem(500, 'Internal Server Error', 'reading the file failed; the server log has the cause')
+        throw new HttpProblem(400, 'Bad Request', result.error.messageEn ?? `the file was refused (${result.error.code})`, { code: result.error.code, detailZh: result.error.message, field: 'file' })
+      }
+      return reply.code(background ? 202 : 201).send(result)
     },
   )
 
