@@ -39,7 +39,7 @@ export function writeLayersToUrl(v: Visibility): void {
 
 // --- the screen: `view=ledger` (the map alone when absent) and `case=<id>` (the open case page) ---
 
-export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard'] as const
+export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard', 'patches'] as const
 export type ScreenView = (typeof SCREEN_VIEWS)[number]
 
 export function screenFromHash(hash: string): { view: ScreenView; caseId: number | null } {
@@ -65,4 +65,27 @@ export function writeScreenToUrl(view: ScreenView, caseId: number | null): void 
   if (next === window.location.hash) return
   const url = window.location.href.replace(/(#.*)?$/, next)
   window.history.replaceState(window.history.state, '', url)
+}
+
+// --- the patches view: `batch=<id>` and `patch=<id>` (the open patch page) ---
+
+export function patchScreenFromHash(hash: string): { batchId: number | null; patchId: number | null } {
+  const params = hashParams(hash)
+  const num = (k: string) => {
+    const n = Number(params.get(k))
+    return Number.isInteger(n) && n > 0 ? n : null
+  }
+  return { batchId: num('batch'), patchId: num('patch') }
+}
+
+/** Writes (or drops) `batch=` and `patch=`, every other parameter kept. */
+export function writePatchScreenToUrl(batchId: number | null, patchId: number | null): void {
+  const params = hashParams(window.location.hash)
+  for (const [k, v] of [['batch', batchId], ['patch', patchId]] as const) {
+    if (v !== null) params.set(k, String(v))
+    else params.delete(k)
+  }
+  const next = `#${params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/')}`
+  if (next === window.location.hash) return
+  window.history.replaceState(window.history.state, '', window.location.href.replace(/(#.*)?$/, next))
 }

@@ -129,6 +129,8 @@ export interface DetectionRecord extends DetectionListRow {
   allowedActions: DetectionAction[]
   /** CHAIWEI_VERIFY_PHOTO_MAX_M: a site photo must be this close to count. */
   photoMaxM: number
+  /** The patch's photos: how many, how many within photoMaxM, the nearest one's distance (m). */
+  photos: { photos: number; near: number; nearestM: number | null }
 }
 
 export interface DetectionHistoryEntry {

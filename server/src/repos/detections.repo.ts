@@ -195,6 +195,7 @@ export async function getDetection(db: Queryable, id: number, scope: string, pho
     assignment: await openAssignment(db, id),
     allowedActions: allowedDetectionActions(status),
     photoMaxM,
+    photos: await photoEvidence(db, id, photoMaxM),
   }
 }
 

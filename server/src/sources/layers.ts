@@ -145,7 +145,9 @@ export const LAYERS: readonly LayerSource[] = [
   {
     id: 'detections', title: '卫片图斑', description: 'Satellite-change patches and their verification',
     table: 'detections', key: 'id', geometryKind: 'polygon', minzoom: 0,
-    tileColumns: ['id', 'patch_no', 'status', 'result'],
+    tileColumns: ['id', 'patch_no', 'status', 'result', 'batch_id'],
+    // Zoomed out, patches are grid points per outcome (the result once verified, else the status).
+    aggregate: { belowZoom: 12, point: 'ST_PointOnSurface(geom)', areaColumn: 'area_m2', groupBy: 'outcome' },
     properties: [
       p('id', 'integer', '编号'), p('batch_id', 'integer', '批次'), p('patch_no', 'string', '图斑编号'), p('admin_code', 'string', '所在村社区'),
       p('change_type', 'string', '变化类型', ['new_building', 'extension', 'land_cleared', 'other']), p('confidence', 'number', '置信度'),

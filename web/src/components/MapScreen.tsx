@@ -20,6 +20,7 @@ import { getCase, type CaseRow, type VersionedCase } from '../ledger-api.ts'
 import { screenFromHash, visibilityFromHash, writeLayersToUrl, writeScreenToUrl, type ScreenView } from '../url-state.ts'
 import { CasePanel } from './CasePanel.tsx'
 import { LedgerPanel } from './LedgerPanel.tsx'
+import { PatchesPane } from './PatchesPane.tsx'
 import { BasemapDialog } from './BasemapDialog.tsx'
 import { CoordinateReadout, createPointerStore } from './CoordinateReadout.tsx'
 import { Header } from './Header.tsx'
@@ -121,6 +122,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   // it exists), and the planning panel's first say on map clicks.
   const [mapViewNow, setMapViewNow] = useState<MapView | null>(null)
   const planningClick = useRef<((ref: FeatureRef | null) => boolean) | null>(null)
+  // The patches view: a patch clicked on the map opens its page there.
+  const patchClick = useRef<((id: number) => void) | null>(null)
   const setPlanningClick = useCallback((h: ((ref: FeatureRef | null) => boolean) | null) => {
     planningClick.current = h
   }, [])
@@ -180,6 +183,11 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const onFeatureClick = useCallback(
     (ref: FeatureRef | null) => {
       if (screen.view === 'planning' && planningClick.current?.(ref)) return
+      if (screen.view === 'patches' && ref?.collection === 'detections' && patchClick.current) {
+        setInspected(null)
+        patchClick.current(Number(ref.id))
+        return
+      }
       if (ledger && ref?.collection === 'cases') {
         const id = Number(ref.id)
         setInspected(null)
@@ -224,7 +232,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
           {t('notice.synthetic')}
         </div>
       )}
-      <div className={ledger ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : 'workspace'}>
+      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
@@ -325,6 +333,23 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
       {screen.view === 'planning' && meta && (
         <aside className="side-pane" data-testid="planning-pane">
           <PlanningPanel user={user} mapView={mapViewNow} setClickHandler={setPlanningClick} onSessionLost={onSessionLost} />
+        </aside>
+      )}
+      {screen.view === 'patches' && meta && (
+        <aside className="ledger-pane" data-testid="patches-pane">
+          <PatchesPane
+            meta={meta}
+            user={user}
+            onSelectFeature={setSelection}
+            onFly={(b) => mapView.current?.fitBounds(b, { maxZoom: FLY_MAX_ZOOM })}
+            onDataChanged={(withCases) => {
+              mapView.current?.refreshCollection('detections')
+              if (withCases) mapView.current?.refreshCases()
+            }}
+            mapClick={patchClick}
+            onOpenCase={openCase}
+            onSessionLost={onSessionLost}
+          />
         </aside>
       )}
       {screen.view === 'dashboard' && meta && (

@@ -623,6 +623,23 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     },
   )
   hoverLine('detections', 'detections', { filter: isPolygon, width: 3 })
+  // Zoomed out: grid points per outcome (tiles carry `outcome` and `count`), sized by the count.
+  const outcomeColor = matchColor('outcome', { ...detectionStatusColors, ...detectionResultColors }, detectionFallback)
+  add('detections', 'detections', {
+    id: 'detections-agg',
+    type: 'circle',
+    source: 'detections',
+    'source-layer': 'detections',
+    filter: isPoint,
+    layout: { 'circle-sort-key': ['get', 'count'] },
+    paint: {
+      'circle-color': outcomeColor,
+      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['coalesce', ['get', 'count'], 1]], 1, 3, 4, 6, 10, 10],
+      'circle-opacity': 0.85,
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1,
+    },
+  })
 
   // --- cases on top, coloured by status, at every zoom. A polygon case gets a fill and an outline
   // whose minimum width keeps tiny sites visible as a dot when zoomed out ---------------------------

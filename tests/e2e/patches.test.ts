@@ -1,0 +1,129 @@
+// Satellite-change patches in Chromium against the real server (fresh embedded database, tiny
+// sample): a batch imported through the wizard, a patch verified as a real violation with a phone
+// photo taken on site, and the new case found in the ledger. Screenshots for docs/screenshots.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Browser } from 'playwright-core'
+import { phonePhoto } from '../helpers/photo.ts'
+import type { TestServer } from '../helpers/server.ts'
+import { apiGet, logIn, MAP_TIMEOUT, open, outerRings, ringCentre, startAppAndBrowser, stopAppAndBrowser, type ApiFeature } from './browser.ts'
+
+const SHOTS = process.env.CHAIWEI_SCREENSHOTS // a folder: write the docs' screenshots there
+let server: TestServer
+let browser: Browser
+
+before(async () => {
+  ;({ server, browser } = await startAppAndBrowser())
+})
+after(() => stopAppAndBrowser(server, browser))
+
+/** A ring grown by a factor around its centre: a detector's outline of a building. */
+const grow = (ring: [number, number][], k: number): [number, number][] => {
+  const [cx, cy] = ringCentre(ring)
+  return ring.map(([x, y]) => [cx + (x - cx) * k, cy + (y - cy) * k])
+}
+
+test('import a batch in the wizard, verify a patch as a violation with a site photo, find the new case', { timeout: 300_000 }, async () => {
+  const s = await open(browser, `${server.url}/#view=patches`, { width: 1400, height: 900 })
+  const { page, context } = s
+  await logIn(page, server.login)
+  await page.getByTestId('patches').waitFor({ timeout: MAP_TIMEOUT })
+  await page.waitForSelector('[data-testid="patch-row"]', { timeout: MAP_TIMEOUT })
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patches-list.png` })
+
+  // Three new buildings of the sample, as a ministry file would outline them (GeoJSON, WGS84).
+  const buildings = await apiGet<{ features: ApiFeature[] }>(context, `${server.url}/ogc/collections/buildings/items?limit=3&floors=2`)
+  assert.equal(buildings.features.length, 3)
+  const features = buildings.features.map((b, i) => ({
+    type: 'Feature',
+    properties: { TBBH: `E2E-${i + 1}`, BHLX: '新增建筑', JCMJ: 100 + i },
+    geometry: { type: 'Polygon', coordinates: [grow(outerRings(b.geometry)[0]!, 1.2)] },
+  }))
+  const file = Buffer.from(JSON.stringify({ type: 'FeatureCollection', features }), 'utf8')
+
+  await page.getByTestId('open-import').click()
+  await page.getByTestId('import-file').setInputFiles({ name: '2026年第4季度卫片.geojson', mimeType: 'application/geo+json', buffer: file })
+  await page.getByTestId('import-upload').click()
+  await page.locator('[data-testid="import-wizard"][data-state="staged"]').waitFor({ timeout: MAP_TIMEOUT })
+  assert.match((await page.getByTestId('import-count').textContent()) ?? '', /^3 /)
+  assert.match((await page.getByTestId('import-crs-read').textContent()) ?? '', /EPSG:4326/)
+  assert.equal(await page.getByTestId('import-map-patchNo').inputValue(), 'TBBH')
+  await page.getByTestId('import-batch-name').fill('2026年第四季度卫片（测试）')
+  await page.getByTestId('import-batch-before').fill('2026-07-01')
+  await page.getByTestId('import-batch-after').fill('2026-10-15')
+  await page.getByTestId('import-batch-deadline').fill('2026-12-31')
+  await page.waitForTimeout(1500) // the preview map draws
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patches-import.png` })
+  await page.getByTestId('form-submit').click()
+  await page.getByTestId('import-done').waitFor({ timeout: MAP_TIMEOUT })
+  await page.getByTestId('import-open-batch').click()
+
+  // The new batch is chosen and lists its three patches.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="patch-row"]').length === 3, undefined, { timeout: MAP_TIMEOUT })
+  const batches = await apiGet<{ batches: { id: number; name: string; counts: { total: number } }[] }>(context, `${server.url}/api/detection-batches`)
+  const batch = batches.batches.find((b) => b.name === '2026年第四季度卫片（测试）')!
+  assert.equal(batch.counts.total, 3)
+  assert.equal(await page.getByTestId('batch-select').inputValue(), String(batch.id))
+
+  // Open the first patch: a phone photo taken at its centre, then verify it as a violation.
+  await page.getByTestId('open-patch').first().click()
+  await page.getByTestId('patch-panel').waitFor()
+  const patchNo = await page.getByTestId('patch-no').textContent()
+  assert.equal(patchNo, 'E2E-1')
+  const [lon, lat] = ringCentre(features[0]!.geometry.coordinates[0] as [number, number][])
+  await page.getByTestId('patch-photo-file').setInputFiles({ name: '现场.jpg', mimeType: 'image/jpeg', buffer: phonePhoto(lon, lat, '2026:11:02 09:15:00', 32) })
+  await page.waitForFunction(() => /1 张在图斑 100 米内/.test(document.querySelector('[data-testid="photo-evidence"]')?.textContent ?? ''), undefined, { timeout: MAP_TIMEOUT })
+  await page.getByTestId('patch-action-verify').click()
+  await page.getByTestId('verify-result-violation').check()
+  assert.match((await page.getByTestId('photo-rule').textContent()) ?? '', /1 张/)
+  await page.getByTestId('verify-use').selectOption('residential')
+  await page.getByTestId('verify-floors').fill('2')
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patches-verify.png` })
+  await page.getByTestId('form-submit').click()
+  await page.locator('[data-testid="patch-panel"][data-result="violation"]').waitFor({ timeout: MAP_TIMEOUT })
+  const caseNo = (await page.getByTestId('patch-case-link').textContent())!
+  assert.match(caseNo, /^\d{12}-2026-\d{4}$/)
+
+  // The case: in the ledger, from the satellite, on the patch's outline.
+  await page.getByTestId('patch-case-link').click()
+  await page.locator('[data-testid="case-panel"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+  const caseId = Number(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('case'))
+  const c = await apiGet<{ caseNo: string; source: string; use: string; floors: number; geometry: { type: string } }>(context, `${server.url}/api/cases/${caseId}`)
+  assert.deepEqual([c.caseNo, c.source, c.use, c.floors, c.geometry.type], [caseNo, 'satellite', 'residential', 2, 'MultiPolygon'])
+  const ledger = await apiGet<{ items: { id: number }[] }>(context, `${server.url}/api/cases?source=satellite&sort=-found_at&limit=5`)
+  assert.ok(ledger.items.some((r) => r.id === caseId), 'the new case leads the satellite cases')
+
+  // Back in the patches view the dashboard counts the verification.
+  await page.goto(`${server.url}/#view=patches&batch=${batch.id}`)
+  await page.getByTestId('open-dashboard').click()
+  await page.getByTestId('batch-dashboard').waitFor()
+  await page.waitForFunction(() => document.querySelector('[data-testid="kpi-violation"] b')?.textContent === '1', undefined, { timeout: MAP_TIMEOUT })
+  assert.match((await page.getByTestId('kpi-verificationRate').textContent()) ?? '', /33\.3%/)
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patches-dashboard.png` })
+  assert.deepEqual(s.pageErrors, [])
+  assert.deepEqual(s.foreign, [])
+  await context.close()
+})
+
+test('on a phone (390 × 844) a sample patch opens with its before/after swipe', { timeout: 180_000 }, async () => {
+  const s = await open(browser, `${server.url}/#view=patches&batch=1`, { width: 390, height: 844 })
+  const { page } = s
+  await logIn(page, server.login)
+  await page.waitForSelector('[data-testid="patch-row"]', { timeout: MAP_TIMEOUT })
+  // A new-building patch of the ministry batch that covers a sample building.
+  const rows = await apiGet<{ items: { id: number; changeType: string; status: string }[] }>(s.context, `${server.url}/api/detections?batch=1&status=verified&result=violation&limit=5`)
+  const id = rows.items.find((r) => r.changeType === 'new_building')?.id ?? rows.items[0]!.id
+  await page.goto(`${server.url}/#view=patches&batch=1&patch=${id}`)
+  await page.reload() // the pane reads batch and patch from the address when it opens
+  await page.locator(`[data-testid="patch-panel"]`).waitFor({ timeout: MAP_TIMEOUT })
+  await page.getByTestId('imagery').scrollIntoViewIfNeeded()
+  await page.locator('.imagery-stage .maplibregl-compare').waitFor({ timeout: MAP_TIMEOUT })
+  await page.waitForTimeout(3000)
+  const box = await page.locator('.imagery-stage').boundingBox()
+  assert.ok(box && box.width <= 390 && box.width > 300, `the compare fits the phone: ${JSON.stringify(box)}`)
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patches-phone.png` })
+  await page.getByTestId('imagery-opacity').click()
+  await page.getByTestId('imagery-toggle').click()
+  assert.deepEqual(s.pageErrors, [])
+  await s.context.close()
+})

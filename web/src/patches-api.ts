@@ -1,0 +1,197 @@
+// The patch (卫片图斑) part of the API client: batches and their dashboards and exports, the patch
+// list, one patch with its ETag, lifecycle actions with If-Match, photos, history, and the import
+// wizard's calls (docs/api-patches.md).
+import { ApiError, NetworkError, request, type Problem } from './api.ts'
+import { FALSE_CHANGE_CAUSES } from '../../server/src/domain/detection-lifecycle.ts'
+import {
+  EXPORT_FORMATS,
+  type BatchDashboard, type BatchImagery, type BatchSummary, type DetectionCounts, type DetectionHistoryEntry, type DetectionList,
+  type DetectionListRow, type DetectionRecord, type ExportFormat, type ImagerySource,
+} from '../../server/src/domain/detection-types.ts'
+import type { Attachment } from './ledger-api.ts'
+
+export { EXPORT_FORMATS, FALSE_CHANGE_CAUSES }
+export type { BatchDashboard, BatchImagery, BatchSummary, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, ExportFormat, ImagerySource }
+
+export const SCREENING_FLAGS = ['duplicate', 'rebound', 'farmland', 'basic_farmland', 'permitted', 'buffer_zone', 'key_village'] as const
+
+export async function listBatches(signal?: AbortSignal): Promise<BatchSummary[]> {
+  const res = await request('GET', '/api/detection-batches', undefined, signal)
+  return ((await res.json()) as { batches: BatchSummary[] }).batches
+}
+
+export async function getDashboard(batchId: number, signal?: AbortSignal): Promise<BatchDashboard> {
+  const res = await request('GET', `/api/detection-batches/${batchId}/dashboard`, undefined, signal)
+  return (await res.json()) as BatchDashboard
+}
+
+export const exportUrl = (batchId: number, format?: ExportFormat) => `/api/detection-batches/${batchId}/export${format ? `?format=${format}` : ''}`
+
+export interface PatchFilter {
+  batch?: number
+  admin?: string
+  status?: string[]
+  result?: string[]
+  flags?: string[]
+  overdue?: boolean
+  mine?: boolean
+}
+
+export interface PatchQuery extends PatchFilter {
+  sort: string
+  limit: number
+  offset: number
+}
+
+export function patchQueryString(q: PatchQuery): string {
+  const p = new URLSearchParams()
+  if (q.batch) p.set('batch', String(q.batch))
+  if (q.admin) p.set('admin', q.admin)
+  for (const k of ['status', 'result', 'flags'] as const) {
+    const v = q[k]
+    if (v && v.length) p.set(k, v.join(','))
+  }
+  if (q.overdue) p.set('overdue', 'true')
+  if (q.mine) p.set('assignee', 'me')
+  p.set('sort', q.sort)
+  p.set('limit', String(q.limit))
+  p.set('offset', String(q.offset))
+  return p.toString()
+}
+
+export async function listPatches(q: PatchQuery, signal?: AbortSignal): Promise<DetectionList> {
+  const res = await request('GET', `/api/detections?${patchQueryString(q)}`, undefined, signal)
+  return (await res.json()) as DetectionList
+}
+
+export interface VersionedPatch {
+  data: DetectionRecord
+  etag: string
+}
+
+async function versioned(res: Response): Promise<VersionedPatch> {
+  const data = (await res.json()) as DetectionRecord
+  return { data, etag: res.headers.get('etag') ?? `"v${data.version}"` }
+}
+
+export async function getPatch(id: number, signal?: AbortSignal): Promise<VersionedPatch> {
+  return versioned(await request('GET', `/api/detections/${id}`, undefined, signal))
+}
+
+export async function actOnPatch(id: number, etag: string, body: Record<string, unknown>): Promise<VersionedPatch> {
+  return versioned(await request('POST', `/api/detections/${id}/actions`, body, undefined, { 'If-Match': etag }))
+}
+
+export async function patchHistory(id: number, signal?: AbortSignal): Promise<DetectionHistoryEntry[]> {
+  const res = await request('GET', `/api/detections/${id}/history`, undefined, signal)
+  return ((await res.json()) as { history: DetectionHistoryEntry[] }).history
+}
+
+export async function assignees(id: number, signal?: AbortSignal): Promise<{ id: number; username: string; displayName: string; role: string }[]> {
+  const res = await request('GET', `/api/detections/${id}/assignees`, undefined, signal)
+  return ((await res.json()) as { users: { id: number; username: string; displayName: string; role: string }[] }).users
+}
+
+export async function patchPhotos(id: number, signal?: AbortSignal): Promise<Attachment[]> {
+  const res = await request('GET', `/api/detections/${id}/attachments`, undefined, signal)
+  return ((await res.json()) as { attachments: Attachment[] }).attachments
+}
+
+/** Multipart upload with progress (XMLHttpRequest): the file as it is, so its EXIF GPS and time survive. */
+function postFile(url: string, method: 'POST' | 'PATCH', fields: Record<string, string>, file: Blob & { name?: string }, onProgress?: (f: number) => void): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const form = new FormData()
+    for (const [k, v] of Object.entries(fields)) form.append(k, v)
+    form.append('file', file, file.name ?? 'upload')
+    const xhr = new XMLHttpRequest()
+    xhr.open(method, url)
+    xhr.withCredentials = true
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress?.(e.loaded / e.total)
+    }
+    xhr.onerror = () => reject(new NetworkError(new Error('upload failed')))
+    xhr.onload = () => {
+      let body: unknown = null
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : null
+      } catch {
+        // not JSON
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve({ status: xhr.status, body })
+      else reject(new ApiError(xhr.status, (body as Problem | null) ?? null, `${xhr.status} ${xhr.statusText}`))
+    }
+    xhr.send(form)
+  })
+}
+
+export async function uploadPatchPhoto(id: number, file: Blob & { name?: string }, clientId: string, onProgress?: (f: number) => void): Promise<Attachment> {
+  return (await postFile(`/api/detections/${id}/attachments`, 'POST', { stage: 'verification', clientId }, file, onProgress)).body as Attachment
+}
+
+// --- the import wizard (docs/api-patches.md "Import") ---
+
+export interface ImportProblem {
+  feature: number
+  patchNo: string | null
+  code: string
+  message: string
+  repairable?: boolean
+  areaChangeM2?: number
+}
+
+export interface DetectionImport {
+  id: string
+  state: 'reading' | 'staged' | 'needs_crs' | 'failed' | 'committed'
+  progress: { done: number; total: number | null } | null
+  fileName: string
+  format: string | null
+  layer: string | null
+  crs: { code: string; name: string; source: string } | null
+  encoding: string | null
+  featureCount: number
+  validCount: number
+  bounds: [number, number, number, number] | null
+  fields: string[]
+  mapping: Record<string, string | null>
+  repair: boolean
+  problems: ImportProblem[]
+  problemCount: number
+  warnings: { code: string; message: string }[]
+  error: { code: string; message: string } | null
+}
+
+export async function startImport(file: Blob & { name?: string }, opts: { crs?: string; encoding?: string }, onProgress?: (f: number) => void): Promise<DetectionImport> {
+  const fields: Record<string, string> = {}
+  if (opts.crs) fields.crs = opts.crs
+  if (opts.encoding) fields.encoding = opts.encoding
+  return (await postFile('/api/detection-imports', 'POST', fields, file, onProgress)).body as DetectionImport
+}
+
+export async function getImport(id: string, signal?: AbortSignal): Promise<DetectionImport> {
+  return (await (await request('GET', `/api/detection-imports/${id}`, undefined, signal)).json()) as DetectionImport
+}
+
+export async function updateImport(id: string, body: { crs?: string; encoding?: string; mapping?: Record<string, string | null>; repair?: boolean }): Promise<DetectionImport> {
+  return (await (await request('PATCH', `/api/detection-imports/${id}`, body)).json()) as DetectionImport
+}
+
+export async function importPreview(id: string, signal?: AbortSignal): Promise<GeoJSON.FeatureCollection> {
+  return (await (await request('GET', `/api/detection-imports/${id}/preview`, undefined, signal)).json()) as GeoJSON.FeatureCollection
+}
+
+export interface NewBatch {
+  name: string
+  issuer: 'ministry' | 'province' | 'city' | 'district'
+  beforeDate: string
+  afterDate: string
+  deadline?: string
+}
+
+export async function commitImport(id: string, batch: NewBatch, onlyValid: boolean): Promise<{ batchId: number; imported: number; skipped: number }> {
+  return (await (await request('POST', `/api/detection-imports/${id}/commit`, { batch, onlyValid })).json()) as { batchId: number; imported: number; skipped: number }
+}
+
+export async function discardImport(id: string): Promise<void> {
+  await request('DELETE', `/api/detection-imports/${id}`)
+}
