@@ -47,6 +47,8 @@ export interface PolygonLimits {
 
 export interface CheckedPolygon {
   geojson: string
+  /** The parsed geometry as hex EWKB, so the next statement need not parse the GeoJSON again. */
+  ewkb: string
   areaM2: number
 }
 
@@ -67,11 +69,12 @@ export async function checkPolygon(db: Queryable, geometry: unknown, limits: Pol
   const geojson = JSON.stringify({ type: g.type, coordinates: g.coordinates })
   let r
   try {
-    r = await db.query<{ empty: boolean; valid: boolean; reason: string; area: number | null; inrange: boolean }>(
-      `SELECT ST_IsEmpty(g) AS empty, ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason,
-              ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 AND ST_YMax(g) <= 90 AS inrange,
-              CASE WHEN ST_IsValid(g) AND NOT ST_IsEmpty(g) THEN ST_Area(g::geography) END AS area
-       FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g) q`,
+    r = await db.query<{ empty: boolean; valid: boolean; reason: string; area: number | null; inrange: boolean; ewkb: string }>(
+      `SELECT empty, reason = 'Valid Geometry' AS valid, reason, inrange, ST_AsHEXEWKB(g) AS ewkb,
+              CASE WHEN reason = 'Valid Geometry' AND NOT empty THEN ST_Area(g::geography) END AS area
+       FROM (SELECT g, ST_IsEmpty(g) AS empty, ST_IsValidReason(g) AS reason,
+                    ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 AND ST_YMax(g) <= 90 AS inrange
+             FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g) q) v`,
       [geojson],
     )
   } catch {
@@ -84,7 +87,7 @@ export async function checkPolygon(db: Queryable, geometry: unknown, limits: Pol
   if (c.area! > limits.maxAreaM2) {
     throw new GeometryInputError(`${field} covers ${(c.area! / 1e6).toFixed(2)} km²; at most ${limits.maxAreaM2 / 1e6} km²`, 422, field, { limit: limits.maxAreaM2 })
   }
-  return { geojson, areaM2: c.area! }
+  return { geojson, ewkb: c.ewkb, areaM2: c.area! }
 }
 
 export const ZONE_TYPES = ['rectification_area', 'key_village', 'violation_free', 'other'] as const
