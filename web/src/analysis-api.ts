@@ -2,9 +2,12 @@
 // and history, any-area statistics, ledger statistics (JSON and the XLSX of the same table), key
 // villages, targets and the burn-down.
 //
-// The shapes are declared here from docs/api-analysis.md until the server publishes them from a
-// shared domain module (asked for in /tmp/chaiwei/requests-analysis.md); keep them in step.
+// Group keys, figures and target figures come from the server's pure domain modules (one
+// definition); the response envelopes are declared here from docs/api-analysis.md, as the server
+// builds them in its routes; keep them in step.
 import type { MultiPolygon, Polygon } from 'geojson'
+import { GROUP_KEYS, SHARED_FIGURES, type Figures, type GroupKey, type SharedFigure, type Shares } from '../../server/src/domain/statistics.ts'
+import { TARGET_FIGURES, type TargetFigure } from '../../server/src/domain/targets.ts'
 import { ApiError, NetworkError, request, type Problem } from './api.ts'
 
 export type ZoneGeometry = Polygon | MultiPolygon
@@ -13,30 +16,16 @@ export type ZoneType = (typeof ZONE_TYPES)[number]
 
 // --- statistics --------------------------------------------------------------------------------
 
-export const STAT_GROUP_KEYS = ['district', 'town', 'village', 'zone', 'bufferZone', 'use', 'ownership', 'source', 'disposal', 'status', 'month', 'quarter', 'year'] as const
-export type StatGroupKey = (typeof STAT_GROUP_KEYS)[number]
+export const STAT_GROUP_KEYS = GROUP_KEYS
+export type StatGroupKey = GroupKey
+
+/** The figures a table, the charts and the choropleth offer (those with a share column). */
+export const STAT_FIGURES = SHARED_FIGURES
+export type StatFigure = SharedFigure
 
 /** The figures of a statistics row (and of the totals). */
-export const STAT_FIGURES = [
-  'count',
-  'landArea',
-  'floorArea',
-  'demolishedCount',
-  'demolishedLandArea',
-  'demolishedFloorArea',
-  'regreenedArea',
-  'closedCount',
-] as const
-export type StatFigure = (typeof STAT_FIGURES)[number]
-
-export interface StatFigures extends Record<StatFigure, number> {
-  landAreaRecorded: number
-  landAreaComputed: number
-  landAreaGap: number
-  floorAreaRecorded: number
-  floorAreaComputed: number
-  floorAreaGap: number
-  shares: Partial<Record<StatFigure, number>>
+export interface StatFigures extends Figures {
+  shares: Shares
 }
 
 export interface StatRow extends StatFigures {
@@ -235,8 +224,7 @@ export async function listKeyVillages(opts: { densityThreshold?: number; town?: 
 
 // --- targets ----------------------------------------------------------------------------------
 
-export const TARGET_FIGURES = ['demolishedArea', 'casesClosed', 'regreenedArea'] as const
-export type TargetFigure = (typeof TARGET_FIGURES)[number]
+export { TARGET_FIGURES, type TargetFigure }
 export type TargetValues = Partial<Record<TargetFigure, number | null>>
 
 export interface Milestone {

@@ -103,6 +103,12 @@ export default function DashboardPanel({ user, mapView, onSessionLost }: Dashboa
     if (choropleth) mapView?.setChoropleth(choropleth)
   }, [mapView, choropleth])
   useEffect(() => () => mapView?.setChoropleth(null), [mapView])
+  // The map is narrower beside the dashboard: show the whole district in it, as the report will.
+  useEffect(() => {
+    if (!mapView) return
+    mapView.resize()
+    mapView.fitDistrict(false, { top: 30, right: 30, bottom: 30, left: 30 })
+  }, [mapView])
   const legend = choropleth ? legendOf(choropleth.classes, t) : []
 
   // --- chart options ------------------------------------------------------------------------------
@@ -130,9 +136,9 @@ export default function DashboardPanel({ user, mapView, onSessionLost }: Dashboa
       series: [
         {
           type: 'pie',
-          radius: ['35%', '65%'],
+          radius: ['30%', '55%'],
           center: ['50%', '45%'],
-          label: { formatter: '{b}\n{d}%' },
+          label: { formatter: '{b}\n{d}%', overflow: 'none' },
           data: s.rows.map((r) => ({ name: r.label.use ?? r.key.use ?? '—', value: r.landArea })),
         },
       ],
@@ -168,7 +174,7 @@ export default function DashboardPanel({ user, mapView, onSessionLost }: Dashboa
       tooltip: { trigger: 'axis', valueFormatter: (v) => `${v as number}%` },
       legend: { top: 0 },
       grid: { left: 100, right: 30, top: 36, bottom: 24 },
-      yAxis: { type: 'category', data: shown.map((i) => i.name), inverse: true },
+      yAxis: { type: 'category', data: shown.map((i) => i.name), inverse: true, axisLabel: { interval: 0, fontSize: 10 } },
       xAxis: { type: 'value', name: '%' },
       series: TARGET_FIGURES.filter((f) => shown.some((i) => i.target[f] != null)).map((f, k) => ({
         type: 'bar' as const,

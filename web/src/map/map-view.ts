@@ -100,8 +100,8 @@ export interface MapView {
   selectionDrawn(): boolean
   /** Fetch the case tiles again (after a case changed: status, overdue). */
   refreshCases(): void
-  /** Back to the whole district. */
-  fitDistrict(animate?: boolean): void
+  /** Back to the whole district (`padding`: other than the map's own, e.g. for a narrower map). */
+  fitDistrict(animate?: boolean, padding?: Padding): void
   /** Fly to a box; a box of zero size (a point) is shown at maxZoom. */
   fitBounds(bbox: Bbox, options?: { maxZoom?: number; padding?: Padding }): void
   jumpTo(view: { center: [number, number]; zoom: number }): void
@@ -556,14 +556,14 @@ export function createMapView(opts: MapViewOptions): MapView {
         source.setTiles([`${base}${base.includes('?') ? '&' : '?'}r=${Date.now()}`])
       })
     },
-    fitDistrict(animate = true) {
+    fitDistrict(animate = true, pad = padding) {
       if (!bbox) return
       map.fitBounds(
         [
           [bbox[0], bbox[1]],
           [bbox[2], bbox[3]],
         ],
-        { padding, animate, pitch: map.getPitch() },
+        { padding: pad, animate, pitch: map.getPitch() },
       )
     },
     fitBounds(b, options = {}) {
