@@ -2,6 +2,8 @@
 // distances), versioned rule sets, recomputation when reference data change, memberships; key villages.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { VectorTile } from '@mapbox/vector-tile'
+import { PbfReader } from 'pbf'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -181,4 +183,15 @@ test('key villages: each criterion with its reason, as the population and the le
   assert.equal((await t.app.inject({ url: '/api/key-villages?densityThreshold=0', headers: { cookie: planner } })).statusCode, 400)
   const town = res.items[0].townCode
   assert.ok((await get(`/api/key-villages?densityThreshold=2&town=${town}`)).items.every((v: { townCode: string }) => v.townCode === town))
+})
+
+test('buffer-zone tiles say which zones belong to the active rule set', async () => {
+  const res = await t.app.inject({ url: '/ogc/collections/buffer-zones/tiles/WebMercatorQuad/8/97/210', headers: { cookie: planner } })
+  assert.equal(res.statusCode, 200, res.body)
+  const layer = new VectorTile(new PbfReader(res.rawPayload)).layers['buffer-zones']!
+  const features = Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties)
+  const active = (await q<{ id: number }>('SELECT z.id FROM buffer_zones z JOIN buffer_rule_sets s ON s.id = z.rule_set_id AND s.active')).map((z) => z.id)
+  assert.ok(features.length > 0)
+  for (const f of features) assert.equal(f.active, active.includes(f.id as number), `zone ${f.id}`)
+  assert.ok(features.some((f) => f.active === false), 'the earlier test made a second set: its zones are in the tile, marked inactive')
 })

@@ -171,6 +171,8 @@ export const LAYERS: readonly LayerSource[] = [
     id: 'buffer-zones', title: '四道六边及环路缓冲区', description: 'Buffer zones computed from roads, waters, areas and ring roads',
     table: 'buffer_zones', key: 'id', geometryKind: 'polygon', minzoom: 0,
     tileColumns: ['id', 'family', 'class', 'name'],
+    // Zones of past rule set versions stay (statistics reproduce with them); styles draw active ones.
+    tileExpressions: { active: '(SELECT s.active FROM buffer_rule_sets s WHERE s.id = rule_set_id)' },
     properties: [
       p('id', 'integer', '编号'), p('rule_set_id', 'integer', '规则版本'), p('family', 'string', '类别', ['road', 'side', 'ring_band']),
       p('class', 'string', '子类'), p('width_m', 'number', '宽度（m）'), p('name', 'string', '名称'), p('area_m2', 'number', '面积（㎡）'),
