@@ -1,6 +1,7 @@
 // The ledger: creating cases, reading them, and moving them through their lifecycle.
 // Every write bumps `version` (the ETag) and appends to case_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
+import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { overdueSql } from './case-clocks.sql.ts'
 import {
   CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS,
@@ -233,7 +234,7 @@ export async function transitionCase(
   const outcome = await db.transaction(async (tx) => {
     const r = await tx.query<Row>(
       `SELECT id, status, version, ${ts('found_at')} AS found_at, ${ts('order_issued_at')} AS order_issued_at, deadline,
-              ${ts('disposed_at')} AS disposed_at, coalesce(land_area_recorded_m2, land_area_computed_m2) AS land
+              ${ts('disposed_at')} AS disposed_at, ${caseLandAreaSql('')} AS land
        FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`,
       [id, scope],
     )
@@ -340,8 +341,8 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
   const w = where.join(' AND ')
   const totals = await db.query<{ n: number; land: number; floor: number; dl: number; df: number; rg: number }>(
     `SELECT count(*) AS n,
-            coalesce(sum(coalesce(c.land_area_recorded_m2, c.land_area_computed_m2)), 0) AS land,
-            coalesce(sum(coalesce(c.floor_area_recorded_m2, c.floor_area_computed_m2)), 0) AS floor,
+            coalesce(sum(${caseLandAreaSql('c.')}), 0) AS land,
+            coalesce(sum(${caseFloorAreaSql('c.')}), 0) AS floor,
             coalesce(sum(c.demolished_land_area_m2), 0) AS dl, coalesce(sum(c.demolished_floor_area_m2), 0) AS df,
             coalesce(sum(c.regreened_area_m2), 0) AS rg
      FROM cases c WHERE ${w}`,
@@ -351,7 +352,7 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
   const rows = await db.query<Row>(
     `SELECT c.id, c.case_no, c.admin_code, a.name AS admin_name, c.status, c.use, c.source, c.flags, c.new_construction, c.version,
             ${ts('found_at')} AS found_at, ${ts('reached_at')} AS reached_at, c.deadline,
-            coalesce(c.land_area_recorded_m2, c.land_area_computed_m2) AS land, coalesce(c.floor_area_recorded_m2, c.floor_area_computed_m2) AS floor
+            ${caseLandAreaSql('c.')} AS land, ${caseFloorAreaSql('c.')} AS floor
      FROM cases c JOIN admin_units a ON a.code = c.admin_code
      WHERE ${w} ORDER BY ${order} LIMIT ${add(f.limit)} OFFSET ${add(f.offset)}`,
     params,
