@@ -89,3 +89,29 @@ test('every format and CRS imports the same 1,000 patches: geometry within 0.1 m
     assert.deepEqual(rows.rows[0]!.batch, { source_format: c.expect.format, source_crs: c.expect.crs }, c.name)
   }
 })
+
+test('a large file is read in the background: 202, progress while reading, staged when done', async () => {
+  const many: Feature[] = []
+  for (let k = 0; k < 6; k++) {
+    for (const f of patches) many.push({ ...f, properties: { ...f.properties, 图斑编号: `BG-${k}-${String(f.properties!['图斑编号'])}` } })
+  }
+  const bytes = Buffer.from(JSON.stringify({ type: 'FeatureCollection', features: many }))
+  assert.ok(bytes.length > 2 * 1024 * 1024, `${bytes.length} bytes`)
+  const res = await upload({ name: 'big', fileName: 'big.geojson', bytes, expect: { format: 'geojson', crs: 'EPSG:4326', crsSource: 'geojson' } })
+  assert.equal(res.statusCode, 202, res.body)
+  assert.equal(res.json().state, 'reading')
+  const busy = await t.app.inject({ method: 'PATCH', url: `/api/detection-imports/${res.json().id}`, headers: { cookie }, payload: { repair: true } })
+  assert.equal(busy.statusCode, 409)
+  let last = res.json()
+  const seen = new Set<number>()
+  for (let i = 0; i < 600 && last.state === 'reading'; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    last = (await t.app.inject({ method: 'GET', url: `/api/detection-imports/${res.json().id}`, headers: { cookie } })).json()
+    seen.add(last.progress.done)
+  }
+  assert.equal(last.state, 'staged')
+  assert.equal(last.featureCount, 6000)
+  assert.deepEqual(last.progress, { done: 6000, total: 6000 })
+  assert.ok([...seen].some((d) => d > 0 && d < 6000), `progress seen: ${[...seen].sort((a, b) => a - b).join(',')}`)
+  assert.equal(last.problemCount, 0)
+})
