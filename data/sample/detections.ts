@@ -67,8 +67,8 @@ export const BATCHES: Batch[] = [
 export async function insertBatches(tx: Queryable): Promise<void> {
   for (const b of BATCHES) {
     await tx.query(
-      `INSERT INTO detection_batches (id, name, issuer, before_date, after_date, deadline, source_format, source_crs, imagery, synthetic, imported_at)
-       OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, true, $9)`,
+      `INSERT INTO detection_batches (id, name, issuer, before_date, after_date, deadline, source_format, source_crs, imagery, synthetic, imported_at, updated_at)
+       OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, true, $9, $9)`,
       [b.id, b.name, b.issuer, isoDate(b.before), isoDate(b.after), isoDate(b.deadline), b.sourceFormat, b.sourceCrs, isoTime(b.imported), JSON.stringify(sampleImagery(b.id))],
     )
   }

@@ -229,7 +229,7 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
     // A case opened from a patch points back at it.
     await tx.query('UPDATE cases c SET detection_id = d.id FROM detections d WHERE d.case_id = c.id')
     await (await import('./planning.ts')).loadPlanning(tx) // buffer rule set and zones, targets, planners' zones
-    for (const b of BATCHES) await screenBatch(tx, b.id) // what an import does after its commit
+    for (const b of BATCHES) await screenBatch(tx, b.id, REFERENCE_DATE) // what an import does after its commit
     for (const table of TABLES) await syncIdentity(tx, table)
 
     const counts: Record<string, number> = {}

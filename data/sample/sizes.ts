@@ -6,7 +6,7 @@ export type SampleSize = 'tiny' | 'demo' | 'city'
 export const SEED = 20161
 
 /** Bumped whenever the generated rows change, so a loaded database can tell which sample it holds. */
-export const GENERATOR_VERSION = 1
+export const GENERATOR_VERSION = 2
 
 /** "Today" of the sample: every date lies before it. Never the wall clock (determinism). */
 export const REFERENCE_DATE = '2026-11-01T00:00:00+08:00'

@@ -195,3 +195,8 @@ export async function commitImport(id: string, batch: NewBatch, onlyValid: boole
 export async function discardImport(id: string): Promise<void> {
   await request('DELETE', `/api/detection-imports/${id}`)
 }
+
+/** Edits a batch's deadline or imagery; `version` is the batch's as read (If-Match). */
+export async function editBatch(id: number, version: number, body: { deadline?: string | null; imagery?: BatchImagery }): Promise<BatchSummary> {
+  return (await (await request('PATCH', `/api/detection-batches/${id}`, body, undefined, { 'If-Match': `"v${version}"` })).json()) as BatchSummary
+}

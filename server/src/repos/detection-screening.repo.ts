@@ -66,7 +66,7 @@ function screeningSql(which: string): string {
     FROM detections d WHERE ${which}
   ), j AS (
     SELECT s.id, jsonb_build_object(
-      'screenedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+      'screenedAt', to_char(coalesce($2::timestamptz, now()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
       'areaM2', s.area_m2,
       'openCases', s.open_cases, 'closedCases', s.closed_cases,
       'landClasses', s.land_classes,
@@ -94,14 +94,15 @@ const ONE_SQL = screeningSql('d.id = $1')
 /**
  * Screens every patch of a batch and stores the results. The import calls it after its commit
  * (or inside its transaction: pass the transaction). Returns how many patches were screened.
+ * `at` stamps screenedAt (default now; the sample passes its fixed date, to stay deterministic).
  */
-export async function screenBatch(db: Queryable, batchId: number): Promise<{ screened: number }> {
-  const r = await db.query(BATCH_SQL, [batchId])
+export async function screenBatch(db: Queryable, batchId: number, at?: string): Promise<{ screened: number }> {
+  const r = await db.query(BATCH_SQL, [batchId, at ?? null])
   return { screened: r.rowCount }
 }
 
 /** Screens one patch again (e.g. after cases or parcels changed); false when there is no such patch. */
 export async function screenDetection(db: Queryable, detectionId: number): Promise<boolean> {
-  const r = await db.query(ONE_SQL, [detectionId])
+  const r = await db.query(ONE_SQL, [detectionId, null])
   return r.rowCount > 0
 }

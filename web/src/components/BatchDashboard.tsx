@@ -7,11 +7,16 @@ import { fmtArea } from '../format.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import type { MessageKey } from '../i18n/messages.ts'
 import { EXPORT_FORMATS, exportUrl, getDashboard, type BatchDashboard as Dashboard, type DetectionCounts } from '../patches-api.ts'
+import { BatchSettings } from './BatchSettings.tsx'
 import { detectionResultColors, detectionStatusColors, overdueColor } from '../theme/colors.ts'
 
 export interface BatchDashboardProps {
   batchId: number
   refreshKey: number
+  /** admin / planner: the batch's deadline and imagery can be edited here. */
+  canEdit?: boolean
+  /** The batch was edited (imagery, deadline). */
+  onBatchChanged?(): void
   onBack(): void
   /** Show this admin unit's patches in the list. */
   onFilterAdmin?(code: string): void
@@ -55,11 +60,12 @@ function Cells({ c }: { c: DetectionCounts }) {
 
 const COLS: MessageKey[] = ['pdash.total', 'pdash.violation', 'pdash.legal', 'pdash.falseChange', 'pdash.open', 'pdash.verificationRate', 'pdash.overdue', 'pdash.falseChangeRate', 'pdash.bar']
 
-export function BatchDashboard({ batchId, refreshKey, onBack, onFilterAdmin, onSessionLost }: BatchDashboardProps) {
+export function BatchDashboard({ batchId, refreshKey, canEdit, onBatchChanged, onBack, onFilterAdmin, onSessionLost }: BatchDashboardProps) {
   const { t } = useI18n()
   const [d, setD] = useState<Dashboard | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [open, setOpen] = useState<Set<string>>(new Set())
+  const [reload, setReload] = useState(0)
   useEffect(() => {
     const ctl = new AbortController()
     getDashboard(batchId, ctl.signal)
@@ -70,7 +76,7 @@ export function BatchDashboard({ batchId, refreshKey, onBack, onFilterAdmin, onS
         else setError(e instanceof Error ? e.message : String(e))
       })
     return () => ctl.abort()
-  }, [batchId, refreshKey, onSessionLost])
+  }, [batchId, refreshKey, reload, onSessionLost])
   if (error) return <div className="form-error" role="alert">{error}</div>
   if (!d) return <p className="empty">{t('patch.loading')}</p>
   const b = d.batch
@@ -105,6 +111,17 @@ export function BatchDashboard({ batchId, refreshKey, onBack, onFilterAdmin, onS
           </div>
         ))}
       </div>
+      {canEdit && (
+        <BatchSettings
+          key={b.version}
+          batch={b}
+          onSaved={() => {
+            setReload((r) => r + 1)
+            onBatchChanged?.()
+          }}
+          onReload={() => setReload((r) => r + 1)}
+        />
+      )}
       <div className="exports">
         <a className="button primary" href={exportUrl(b.id)} download data-testid="export-source">
           {t('pdash.exportSource', { format: (b.sourceFormat ?? 'geojson').toUpperCase() })}

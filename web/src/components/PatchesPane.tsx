@@ -120,7 +120,16 @@ export function PatchesPane({ meta, user, onSelectFeature, onFly, onDataChanged,
     )
   }
   if (mode === 'dashboard' && batchId !== null) {
-    return <BatchDashboard batchId={batchId} refreshKey={refreshKey} onBack={() => setMode('list')} onSessionLost={onSessionLost} />
+    return (
+      <BatchDashboard
+        batchId={batchId}
+        refreshKey={refreshKey}
+        canEdit={IMPORTERS.includes(user.role)}
+        onBatchChanged={() => void loadBatches()}
+        onBack={() => setMode('list')}
+        onSessionLost={onSessionLost}
+      />
+    )
   }
   return (
     <>
