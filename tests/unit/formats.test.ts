@@ -117,6 +117,21 @@ describe('reading', () => {
     }
   })
 
+  test('a KMZ (zip with doc.kml) is read as KML in WGS84', async () => {
+    const kml = '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>卫片</name><Placemark><ExtendedData><Data name="图斑编号"><value>K1</value></Data></ExtendedData><Polygon><outerBoundaryIs><LinearRing><coordinates>116,39.7 116.001,39.7 116.001,39.701 116,39.7</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>'
+    const path = join(dir, 'p.kmz')
+    writeFileSync(path, zipSync({ 'doc.kml': new TextEncoder().encode(kml), 'files/icon.png': new Uint8Array(4) }))
+    const opened = await openLayer(path, 'p.kmz')
+    try {
+      assert.deepEqual([opened.layer.format, opened.layer.layer, opened.layer.crs?.code, opened.layer.total], ['kml', '卫片', 'EPSG:4326', 1])
+      const got = []
+      for await (const f of opened.layer.features()) got.push([f.properties['图斑编号'], f.geometry?.type])
+      assert.deepEqual(got, [['K1', 'Polygon']])
+    } finally {
+      opened.dispose()
+    }
+  })
+
   test('an unsupported .cpg is refused naming the encoding field', async () => {
     const { unzipSync } = await import('fflate')
     const files = unzipSync(await writeShapefileZip([{ type: 'Feature', properties: { a: 1 }, geometry: { type: 'Polygon', coordinates: [[[116, 39.7], [116.001, 39.7], [116.001, 39.701], [116, 39.7]]] } }], { layerName: 'p' }))

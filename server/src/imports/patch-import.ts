@@ -11,7 +11,7 @@ import {
   type StagedFeature,
 } from '../repos/detection-imports.repo.ts'
 import { fromLonLat, inChina, parseCrs, toLonLat, GCJ02, type Crs } from './formats/crs.ts'
-import { emptyBounds, extendBounds, isEmptyBounds, transformGeometry, type Bounds } from './formats/geometry.ts'
+import { eachPosition, emptyBounds, extendBounds, isEmptyBounds, transformGeometry, type Bounds } from './formats/geometry.ts'
 import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './formats/open.ts'
 import type { FileWarning } from './formats/reader.ts'
 
@@ -83,8 +83,11 @@ interface ShapeCheck {
 }
 
 function countPositions(g: Geometry): number {
-  if (g.type === 'GeometryCollection') return g.geometries.reduce((n, x) => n + countPositions(x), 0)
-  return JSON.stringify(g.coordinates).split('],[').length
+  let n = 0
+  eachPosition(g, () => {
+    n++
+  })
+  return n
 }
 
 function ringProblem(ring: Position[]): { code: string; message: string } | null {
