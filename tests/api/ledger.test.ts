@@ -46,6 +46,34 @@ test('filters by unit, use, source and flags, sorted and paged', async () => {
   assert.deepEqual(page2.items.map((c: { id: number }) => c.id), all.items.slice(10).map((c: { id: number }) => c.id))
 })
 
+test('locate returns the page that holds a case, so a click on the map finds its row', async () => {
+  const all = (await get('/api/cases?sort=case_no&limit=1000&status=identified,notified')).items as { id: number }[]
+  assert.ok(all.length > 25, 'enough rows for several pages')
+  const target = all[23]!
+  const page = await get(`/api/cases?sort=case_no&limit=10&status=identified,notified&locate=${target.id}`)
+  assert.equal(page.offset, 20)
+  assert.equal(page.located, true)
+  assert.deepEqual(page.items.map((c: { id: number }) => c.id), all.slice(20, 30).map((c) => c.id))
+  // a case outside the selection keeps the requested page and says so
+  const closed = await one<{ id: number }>("SELECT id FROM cases WHERE status = 'closed' LIMIT 1")
+  const kept = await get(`/api/cases?sort=case_no&limit=10&offset=10&status=identified,notified&locate=${closed.id}`)
+  assert.equal(kept.located, false)
+  assert.equal(kept.offset, 10)
+  assert.deepEqual(kept.items.map((c: { id: number }) => c.id), all.slice(10, 20).map((c) => c.id))
+})
+
+test('date filters take whole days in Beijing time, as the table\'s date pickers send them', async () => {
+  const range = await get('/api/cases?foundFrom=2026-03-01&foundTo=2026-03-31&limit=1')
+  const sql = await one<{ n: number }>(
+    `SELECT count(*) AS n FROM cases WHERE found_at >= '2026-03-01T00:00:00+08:00' AND found_at < '2026-04-01T00:00:00+08:00'`,
+  )
+  assert.equal(range.total, sql.n)
+  assert.ok(sql.n > 0, 'the sample has cases found in March 2026')
+  const bad = await t.app.inject({ url: '/api/cases?foundFrom=March', headers: { cookie: planner } })
+  assert.equal(bad.statusCode, 400)
+  assert.equal(bad.json().field, 'foundFrom')
+})
+
 test('the overdue filter (SQL) and each row\'s clocks (domain code) agree', async () => {
   // a new construction found two hours ago, not yet reached: the 1-hour clock has run out
   const v = await one<{ code: string; lon: number; lat: number }>(

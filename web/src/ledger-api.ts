@@ -2,6 +2,7 @@
 // transitions and edits with If-Match, the history, and photo uploads (XMLHttpRequest, for the
 // progress bar). See docs/api.md "The ledger".
 import { ApiError, NetworkError, request, type Problem } from './api.ts'
+import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from './codes.ts'
 // The response shapes and code lists come from the server's domain module: one definition.
 import {
   CASE_FLAGS, CASE_SORT_KEYS,
@@ -32,6 +33,50 @@ export interface CaseQuery extends CaseFilter {
   sort: string
   limit: number
   offset: number
+  /** A case to show: the server answers with the page that holds it. */
+  locate?: number
+}
+
+/** What the table shows, as kept in the URL: the filter, the sort and the first row. */
+export interface LedgerView {
+  filter: CaseFilter
+  sort: string
+  offset: number
+}
+
+export const DEFAULT_SORT = '-found_at'
+
+/** The table's view as a query string in the API's own words (no limit: that is the page size). */
+export function ledgerViewString(v: LedgerView): string {
+  const p = new URLSearchParams(caseQueryString({ ...v.filter, sort: v.sort, limit: 0, offset: v.offset }))
+  p.delete('limit')
+  if (v.sort === DEFAULT_SORT) p.delete('sort')
+  if (v.offset === 0) p.delete('offset')
+  return p.toString().replace(/%2C/g, ',')
+}
+
+/** The inverse of ledgerViewString; anything unknown or malformed (a hand-edited link) is dropped. */
+export function parseLedgerView(qs: string): LedgerView {
+  const p = new URLSearchParams(qs)
+  const list = (key: string, codes: readonly string[]) => (p.get(key) ?? '').split(',').filter((c) => isOneOf(codes, c))
+  const filter: CaseFilter = {}
+  const admin = p.get('admin') ?? ''
+  if (/^\d{6}(\d{3}(\d{3})?)?$/.test(admin)) filter.admin = admin
+  const lists = { status: list('status', CASE_STATUSES), use: list('use', CASE_USES), source: list('source', CASE_SOURCES), flags: list('flags', CASE_FLAGS) }
+  for (const [k, v] of Object.entries(lists)) if (v.length) filter[k as keyof typeof lists] = v
+  const overdue = p.get('overdue') ?? ''
+  if (isOneOf(OVERDUE_KINDS, overdue)) filter.overdue = overdue
+  for (const k of ['foundFrom', 'foundTo'] as const) {
+    const d = p.get(k) ?? ''
+    if (/^\d{4}-\d{2}-\d{2}/.test(d)) filter[k] = d
+  }
+  const sort = p.get('sort') ?? DEFAULT_SORT
+  const offset = Number(p.get('offset') ?? 0)
+  return {
+    filter,
+    sort: isOneOf(CASE_SORT_KEYS, sort.replace(/^-/, '')) ? sort : DEFAULT_SORT,
+    offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
+  }
 }
 
 export function caseQueryString(q: CaseQuery): string {
@@ -47,6 +92,7 @@ export function caseQueryString(q: CaseQuery): string {
   p.set('sort', q.sort)
   p.set('limit', String(q.limit))
   p.set('offset', String(q.offset))
+  if (q.locate) p.set('locate', String(q.locate))
   return p.toString()
 }
 

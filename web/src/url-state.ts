@@ -10,6 +10,12 @@ function hashParams(hash: string): URLSearchParams {
   return new URLSearchParams(hash.replace(/^#/, ''))
 }
 
+/** The hash for `params`, with commas and slashes left readable as MapLibre writes them; every other
+ *  reserved character stays encoded, so a value that is itself a query string survives. */
+function hashOf(params: URLSearchParams): string {
+  return `#${params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/')}`
+}
+
 /** The visibility a hash asks for, or null when it names no layer list. Unknown ids are ignored. */
 export function visibilityFromHash(hash: string): Record<SwitchId, boolean> | null {
   const raw = hashParams(hash).get(PARAM)
@@ -26,7 +32,7 @@ export function layersParam(v: Visibility): string {
 export function hashWithLayers(hash: string, v: Visibility): string {
   const params = hashParams(hash)
   params.set(PARAM, layersParam(v))
-  return `#${decodeURIComponent(params.toString())}`
+  return hashOf(params)
 }
 
 /** Writes the layer list into the address bar without a history entry or a hashchange event. */
@@ -57,7 +63,7 @@ export function hashWithScreen(hash: string, view: ScreenView, caseId: number | 
   else params.delete('view')
   if (caseId !== null) params.set('case', String(caseId))
   else params.delete('case')
-  return `#${decodeURIComponent(params.toString())}`
+  return hashOf(params)
 }
 
 export function writeScreenToUrl(view: ScreenView, caseId: number | null): void {
@@ -65,6 +71,25 @@ export function writeScreenToUrl(view: ScreenView, caseId: number | null): void 
   if (next === window.location.hash) return
   const url = window.location.href.replace(/(#.*)?$/, next)
   window.history.replaceState(window.history.state, '', url)
+}
+
+// --- the ledger table's filter, sort and page: `ledger=<the API's query string>` ---
+
+const LEDGER_PARAM = 'ledger'
+
+/** The ledger view's query string from the hash ('' when absent). */
+export function ledgerQueryFromHash(hash: string): string {
+  return hashParams(hash).get(LEDGER_PARAM) ?? ''
+}
+
+/** Writes the table's query string into the address bar, every other parameter kept. */
+export function writeLedgerQueryToUrl(query: string): void {
+  const params = hashParams(window.location.hash)
+  if (query) params.set(LEDGER_PARAM, query)
+  else params.delete(LEDGER_PARAM)
+  const next = hashOf(params)
+  if (next === window.location.hash) return
+  window.history.replaceState(window.history.state, '', window.location.href.replace(/(#.*)?$/, next))
 }
 
 // --- the patches view: `batch=<id>` and `patch=<id>` (the open patch page) ---

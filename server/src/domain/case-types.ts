@@ -90,6 +90,10 @@ export interface CaseList {
   total: number
   /** Recorded area where there is one, else computed (DESIGN: a survey wins). */
   totals: CaseTotals
+  /** The first row's place in the selection: the requested one, or the page a `locate`d case is on. */
+  offset: number
+  /** Only with `locate`: whether that case is in the selection (when not, the requested page is kept). */
+  located?: boolean
   items: CaseListRow[]
 }
 

@@ -322,8 +322,18 @@ export interface CaseFilter {
   descending: boolean
   limit: number
   offset: number
+  /** A case to show: the page returned is the one holding it, so a click on the map finds its row. */
+  locate?: number
 }
 
+const isDay = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v)
+
+/** A bare date in a filter is a day in Beijing (ledgers keep Beijing dates): its start, or the next day's start. */
+function beijingDayBound(v: string, edge: 'start' | 'end'): string {
+  if (!isDay(v)) return v
+  const start = Date.parse(`${v}T00:00:00Z`) - BEIJING_OFFSET_MS
+  return new Date(edge === 'start' ? start : start + 86_400_000).toISOString()
+}
 
 
 export async function listCases(db: Queryable, f: CaseFilter, now = new Date()): Promise<CaseList> {
@@ -335,8 +345,8 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
   if (f.use?.length) where.push(`c.use = ANY(${add(f.use)}::text[])`)
   if (f.source?.length) where.push(`c.source = ANY(${add(f.source)}::text[])`)
   if (f.flags?.length) where.push(`c.flags @> ${add(f.flags)}::text[]`)
-  if (f.foundFrom) where.push(`c.found_at >= ${add(f.foundFrom)}::timestamptz`)
-  if (f.foundTo) where.push(`c.found_at <= ${add(f.foundTo)}::timestamptz`)
+  if (f.foundFrom) where.push(`c.found_at >= ${add(beijingDayBound(f.foundFrom, 'start'))}::timestamptz`)
+  if (f.foundTo) where.push(`c.found_at ${isDay(f.foundTo) ? '<' : '<='} ${add(beijingDayBound(f.foundTo, 'end'))}::timestamptz`)
   if (f.overdue) where.push(overdueSql('c.', `${add(now.toISOString())}::timestamptz`)[f.overdue])
   const w = where.join(' AND ')
   const totals = await db.query<{ n: number; land: number; floor: number; dl: number; df: number; rg: number }>(
@@ -349,18 +359,31 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
     params,
   )
   const order = `${CASE_SORTS[f.sort]} ${f.descending ? 'DESC' : 'ASC'} NULLS LAST, c.id`
+  let offset = f.offset
+  let located: boolean | undefined
+  if (f.locate !== undefined) {
+    const locateParams = [...params, f.locate]
+    const at = await db.query<{ n: number }>(
+      `SELECT n FROM (SELECT c.id, row_number() OVER (ORDER BY ${order}) - 1 AS n FROM cases c WHERE ${w}) ranked WHERE id = $${locateParams.length}`,
+      locateParams,
+    )
+    located = at.rows.length > 0
+    if (located) offset = Math.floor(at.rows[0]!.n / f.limit) * f.limit
+  }
   const rows = await db.query<Row>(
     `SELECT c.id, c.case_no, c.admin_code, a.name AS admin_name, c.status, c.use, c.source, c.flags, c.new_construction, c.version,
             ${ts('found_at')} AS found_at, ${ts('reached_at')} AS reached_at, c.deadline,
             ${caseLandAreaSql('c.')} AS land, ${caseFloorAreaSql('c.')} AS floor
      FROM cases c JOIN admin_units a ON a.code = c.admin_code
-     WHERE ${w} ORDER BY ${order} LIMIT ${add(f.limit)} OFFSET ${add(f.offset)}`,
+     WHERE ${w} ORDER BY ${order} LIMIT ${add(f.limit)} OFFSET ${add(offset)}`,
     params,
   )
   const t = totals.rows[0]!
   return {
     total: t.n,
     totals: { landAreaM2: t.land, floorAreaM2: t.floor, demolishedLandAreaM2: t.dl, demolishedFloorAreaM2: t.df, regreenedAreaM2: t.rg },
+    offset,
+    ...(located === undefined ? {} : { located }),
     items: rows.rows.map((r) => ({
       id: r.id as number,
       caseNo: r.case_no as string,

@@ -92,11 +92,12 @@ const ListQuery = Type.Object(
     source: Type.Optional(Type.String({ description: `comma-separated: ${CASE_SOURCES.join(', ')}` })),
     flags: Type.Optional(Type.String({ description: `comma-separated, all must be set: ${CASE_FLAGS.join(', ')}` })),
     overdue: Type.Optional(Type.Enum(['deadline', 'reach', 'removal', 'any'])),
-    foundFrom: Type.Optional(Type.String({ format: 'date-time' })),
-    foundTo: Type.Optional(Type.String({ format: 'date-time' })),
+    foundFrom: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description: 'a date (from the start of that day in Beijing) or a date-time' })),
+    foundTo: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description: 'a date (through the end of that day in Beijing) or a date-time' })),
     sort: Type.Optional(Type.String({ description: `${Object.keys(CASE_SORTS).join(', ')}; prefix - for descending`, default: '-found_at' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    locate: Type.Optional(Type.Integer({ minimum: 1, description: 'a case id: return the page that holds it (offset is then ignored when it is in the selection)' })),
   },
   { additionalProperties: false },
 )
@@ -143,6 +144,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         descending: (q.sort ?? '-found_at').startsWith('-'),
         limit: q.limit ?? 50,
         offset: q.offset ?? 0,
+        ...(q.locate ? { locate: q.locate } : {}),
       })
     },
   )

@@ -52,8 +52,9 @@ export interface LayerPanelProps {
   onToggle(id: SwitchId, visible: boolean): void
   onOpacity(group: GroupId, opacity: number): void
   onBasemapSettings(): void
-  /** The panel was opened or closed (the map keeps clear of it when fitting). */
-  onOpenChange?(open: boolean): void
+  /** Open, or folded to its title; the screen decides (it folds it beside a narrow map). */
+  open: boolean
+  onOpenChange(open: boolean): void
 }
 
 /** A legend list of coded values: swatch and label. */
@@ -72,9 +73,8 @@ function CodeList({ domain, codes, colors, kind }: { domain: CodeDomain; codes: 
 }
 
 export function LayerPanel(props: LayerPanelProps) {
-  const { meta, stats, zoom, visibility, opacity, basemap, onToggle, onOpacity, onBasemapSettings, onOpenChange } = props
+  const { meta, stats, zoom, visibility, opacity, basemap, open, onToggle, onOpacity, onBasemapSettings, onOpenChange } = props
   const { t, label } = useI18n()
-  const [open, setOpen] = useState(true)
   // Legends open by default: the cases only, the rest on request.
   const [expanded, setExpanded] = useState<Readonly<Record<string, boolean>>>({ cases: true })
   const published = new Set(meta.layers.map((l) => l.id))
@@ -83,10 +83,7 @@ export function LayerPanel(props: LayerPanelProps) {
   // Top of the map first, as in every GIS.
   const groups = [...LAYER_GROUPS].reverse().filter((g) => g.collections.some((c) => published.has(c)))
 
-  const toggleOpen = () => {
-    setOpen(!open)
-    onOpenChange?.(!open)
-  }
+  const toggleOpen = () => onOpenChange(!open)
 
   const subSwitches = (group: GroupId) =>
     SUB_LAYERS.filter((s) => s.parent === group && published.has(s.collection)).map((s) => {

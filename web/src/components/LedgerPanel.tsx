@@ -6,7 +6,11 @@ import { ApiError, search, type SearchHit } from '../api.ts'
 import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from '../codes.ts'
 import { fmtArea, fmtDate } from '../format.ts'
 import { useI18n } from '../i18n/i18n.tsx'
-import { CASE_FLAGS, listCases, OVERDUE_KINDS, type CaseFilter, type CaseList, type CaseRow, type OverdueKind } from '../ledger-api.ts'
+import {
+  CASE_FLAGS, ledgerViewString, listCases, OVERDUE_KINDS, parseLedgerView,
+  type CaseFilter, type CaseList, type CaseRow, type OverdueKind,
+} from '../ledger-api.ts'
+import { ledgerQueryFromHash, writeLedgerQueryToUrl } from '../url-state.ts'
 import { caseStatusColors, caseStatusFallback, overdueColor } from '../theme/colors.ts'
 
 export const PAGE_SIZE = 50
@@ -17,8 +21,6 @@ export interface LedgerPanelProps {
   refreshKey: number
   onSelect(row: CaseRow): void
   onOpen(id: number): void
-  /** The rows now shown, so a click on the map can tell whether its case is on this page. */
-  onItems(items: readonly CaseRow[]): void
   onSessionLost(): void
 }
 
@@ -147,29 +149,59 @@ function MultiFilter({ name, title, codes, value, labelOf, onChange }: {
   )
 }
 
-export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onItems, onSessionLost }: LedgerPanelProps) {
+/** How many filters narrow the table (shown on the folded filters of a phone). */
+function activeFilters(f: CaseFilter): number {
+  return Object.values(f).filter((v) => (Array.isArray(v) ? v.length > 0 : Boolean(v))).length
+}
+
+/** The filters; on a phone folded under one line, so the cards keep the screen. */
+function FiltersFold({ folded, active, children }: { folded: boolean; active: number; children: ReactNode }) {
+  const { t } = useI18n()
+  const filters = (
+    <div className="ledger-filters" role="search">
+      {children}
+    </div>
+  )
+  if (!folded) return filters
+  return (
+    <details className="filters-fold" data-testid="filters-fold">
+      <summary>
+        {t('ledger.filters')}
+        {active > 0 && <b> ({active})</b>}
+      </summary>
+      {filters}
+    </details>
+  )
+}
+
+export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onSessionLost }: LedgerPanelProps) {
   const { t, label } = useI18n()
   const narrow = useNarrow()
-  const [filter, setFilter] = useState<CaseFilter>({})
-  const [sort, setSort] = useState('-found_at')
-  const [offset, setOffset] = useState(0)
+  // Filter, sort and page live in the URL, so a reload or a shared link shows the same rows.
+  const [initial] = useState(() => parseLedgerView(ledgerQueryFromHash(window.location.hash)))
+  const [filter, setFilter] = useState<CaseFilter>(initial.filter)
+  const [sort, setSort] = useState(initial.sort)
+  // The page asked for; with `locate` the server picks the page that holds that case.
+  const [page, setPage] = useState<{ offset: number; locate?: number }>({ offset: initial.offset })
   const [data, setData] = useState<CaseList | null>(null)
+  /** A case selected on the map that the current filters leave out. */
+  const [outside, setOutside] = useState<number | null>(null)
   const [state, setState] = useState<'loading' | 'ok' | 'error'>('loading')
   const [error, setError] = useState<string | null>(null)
-  const cb = useRef({ onItems, onSessionLost })
+  const cb = useRef({ onSessionLost })
   useEffect(() => {
-    cb.current = { onItems, onSessionLost }
+    cb.current = { onSessionLost }
   })
 
   useEffect(() => {
     const ctl = new AbortController()
     setState('loading')
-    listCases({ ...filter, sort, limit: PAGE_SIZE, offset }, ctl.signal)
+    listCases({ ...filter, sort, limit: PAGE_SIZE, offset: page.offset, ...(page.locate ? { locate: page.locate } : {}) }, ctl.signal)
       .then((d) => {
         setData(d)
+        setOutside(d.located === false ? page.locate! : null)
         setState('ok')
         setError(null)
-        cb.current.onItems(d.items)
       })
       .catch((e: unknown) => {
         if (ctl.signal.aborted) return
@@ -178,7 +210,18 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onItems,
         setError(e instanceof Error ? e.message : String(e))
       })
     return () => ctl.abort()
-  }, [filter, sort, offset, refreshKey])
+  }, [filter, sort, page, refreshKey])
+  const offset = data?.offset ?? page.offset
+  useEffect(() => writeLedgerQueryToUrl(ledgerViewString({ filter, sort, offset })), [filter, sort, offset])
+
+  // A case selected elsewhere (on the map) that is not on this page: ask for the page that holds it.
+  const located = useRef<number | null>(null)
+  useEffect(() => {
+    if (selectedId === null || !data || located.current === selectedId) return
+    if (data.items.some((r) => r.id === selectedId)) return
+    located.current = selectedId
+    setPage({ offset: data.offset, locate: selectedId })
+  }, [selectedId, data])
 
   // The selected row (from the table or the map) scrolled into view.
   const body = useRef<HTMLDivElement>(null)
@@ -187,6 +230,7 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onItems,
     body.current?.querySelector(`[data-case-id="${selectedId}"]`)?.scrollIntoView({ block: 'nearest' })
   }, [selectedId, data])
 
+  const setOffset = (o: number) => setPage({ offset: o })
   const update = (patch: Partial<CaseFilter>) => {
     setFilter((f) => ({ ...f, ...patch }))
     setOffset(0)
@@ -226,7 +270,7 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onItems,
 
   return (
     <section className="ledger" aria-label={t('ledger.title')} data-testid="ledger" data-state={state} data-total={total}>
-      <div className="ledger-filters" role="search">
+      <FiltersFold folded={narrow} active={activeFilters(filter)}>
         <AdminFilter value={filter.admin ?? ''} onChange={(admin) => update({ admin })} />
         <MultiFilter name="status" title={t('ledger.status')} codes={CASE_STATUSES} value={filter.status ?? []} labelOf={(c) => label('caseStatus', c)} onChange={(status) => update({ status })} />
         <MultiFilter name="use" title={t('ledger.use')} codes={CASE_USES} value={filter.use ?? []} labelOf={(c) => label('caseUse', c)} onChange={(use) => update({ use })} />
@@ -255,11 +299,19 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onItems,
           <span>{t('ledger.foundTo')}</span>
           <input type="date" value={filter.foundTo ?? ''} onChange={(e) => update({ foundTo: e.target.value })} data-testid="filter-found-to" />
         </label>
-        <button type="button" className="link-button" onClick={() => update({ admin: '', status: [], use: [], source: [], flags: [], overdue: '', foundFrom: '', foundTo: '' })} data-testid="filter-reset">
+        <button type="button" className="link-button" onClick={() => update({ admin: undefined, status: undefined, use: undefined, source: undefined, flags: undefined, overdue: undefined, foundFrom: undefined, foundTo: undefined })} data-testid="filter-reset">
           {t('ledger.reset')}
         </button>
-      </div>
+      </FiltersFold>
 
+      {outside !== null && outside === selectedId && (
+        <div className="notice-inline" role="status" data-testid="ledger-outside">
+          {t('ledger.outsideSelection')}{' '}
+          <button type="button" className="link-button" onClick={() => onOpen(outside)} data-testid="ledger-outside-open">
+            {t('ledger.open')}
+          </button>
+        </div>
+      )}
       {error && (
         <div className="form-error" role="alert">
           {t('ledger.error')}: {error}

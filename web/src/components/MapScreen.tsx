@@ -16,7 +16,7 @@ import {
 } from '../map/groups.ts'
 import type { MapView, Padding } from '../map/map-view.ts'
 import { geometryBbox } from '../geo/bbox.ts'
-import { getCase, type CaseRow, type VersionedCase } from '../ledger-api.ts'
+import { getCase, type VersionedCase } from '../ledger-api.ts'
 import { screenFromHash, visibilityFromHash, writeLayersToUrl, writeScreenToUrl, type ScreenView } from '../url-state.ts'
 import { CasePanel } from './CasePanel.tsx'
 import { LedgerPanel } from './LedgerPanel.tsx'
@@ -63,9 +63,11 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const [screen, setScreen] = useState(() => screenFromHash(window.location.hash))
   const [selectedCase, setSelectedCase] = useState<number | null>(null)
   const [ledgerKey, setLedgerKey] = useState(0)
-  const ledgerItems = useRef<readonly CaseRow[]>([])
   const ledger = screen.view === 'ledger'
   useEffect(() => writeScreenToUrl(screen.view, screen.caseId), [screen])
+  // Beside a table the map is narrow: the layer panel starts folded there, open on the map alone.
+  const splitView = screen.view === 'ledger' || screen.view === 'patches'
+  useEffect(() => setPanelOpen(!splitView), [splitView])
   useEffect(() => {
     const onHash = () => {
       const next = screenFromHash(window.location.hash)
@@ -179,7 +181,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     setSelection(null)
   }, [])
   // A click on nothing inspectable closes the inspector.
-  // In the ledger view a case clicked on the map selects its row, or opens it when not on this page.
+  // In the ledger view a case clicked on the map selects its row (the table pages to it), or, with
+  // a case page open, opens the clicked case instead.
   const onFeatureClick = useCallback(
     (ref: FeatureRef | null) => {
       if (screen.view === 'planning' && planningClick.current?.(ref)) return
@@ -191,17 +194,14 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
       if (ledger && ref?.collection === 'cases') {
         const id = Number(ref.id)
         setInspected(null)
-        if (ledgerItems.current.some((r) => r.id === id)) void selectCase(id, false)
-        else {
-          void selectCase(id, false)
-          openCase(id)
-        }
+        void selectCase(id, false)
+        if (screen.caseId !== null) openCase(id)
         return
       }
       if (ref) setInspected(ref)
       else closeInspector()
     },
-    [closeInspector, ledger, selectCase, openCase, screen.view],
+    [closeInspector, ledger, selectCase, openCase, screen.caseId, screen.view],
   )
 
   const flyTo = useCallback(
@@ -271,6 +271,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
                 onToggle={onToggle}
                 onOpacity={onOpacity}
                 onBasemapSettings={() => setBasemapDialog(true)}
+                open={panelOpen}
                 onOpenChange={setPanelOpen}
               />
             </div>
@@ -322,9 +323,6 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
               refreshKey={ledgerKey}
               onSelect={(r) => void selectCase(r.id, true)}
               onOpen={openCase}
-              onItems={(items) => {
-                ledgerItems.current = items
-              }}
               onSessionLost={onSessionLost}
             />
           </div>
