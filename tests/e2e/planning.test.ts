@@ -4,19 +4,22 @@
 // the API's figures; an edit makes version 2 in the history.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import turfArea from '@turf/area'
 import ExcelJS from 'exceljs'
 import type { Browser, Page } from 'playwright-core'
 import { FIGURE_LABELS } from '../../server/src/domain/statistics.ts'
 import type { TestServer } from '../helpers/server.ts'
+import { decodePng, type Rgba } from './png.ts'
 import { apiGet, logIn, MAP_TIMEOUT, open, settledView, startAppAndBrowser, stopAppAndBrowser, waitForMapIdle, type HashView } from './browser.ts'
 
 const TEST_TIMEOUT = 240_000
 /** Wide enough that the map's middle is clear of the layer panel (left) and the planning pane (right). */
 const VIEWPORT = { width: 1600, height: 900 }
+/** Screenshots to look at (the docs' planning-*.png are picked from these). */
+const SHOTS = resolve(import.meta.dirname, '../../test-results')
 
 let server: TestServer
 let browser: Browser
@@ -32,6 +35,7 @@ interface Zone {
   name: string
   areaM2: number
   version: number
+  geometry: { type: string; coordinates: unknown }
 }
 interface AreaStats {
   areaM2: number
@@ -120,8 +124,31 @@ test('a zone drawn on the map: live area, saved, its figures, XLSX equal to the 
     await page.waitForTimeout(250)
     await page.mouse.click(corners[0]![0], corners[0]![1]) // on the first corner: closes the polygon
     await page.locator('[data-testid="live-area-box"][data-drawing="false"]').waitFor()
+    const outline = await liveArea(page)
+    assert.ok(within(outline, expectedWhileDrawing, 0.01), `live area ${outline} vs turf ${expectedWhileDrawing} of the clicked corners`)
+
+    // --- a hole cut out of it (away from the case in the middle): the area drops by the hole's ---
+    await page.getByTestId('tool-hole').click()
+    await page.locator('[data-testid="draw-tools"][data-tool="hole"]').waitFor()
+    const hole: [number, number][] = [
+      [mx - 120, my - 90],
+      [mx - 40, my - 90],
+      [mx - 40, my - 10],
+      [mx - 120, my - 10],
+    ]
+    for (const [x, y] of [...hole, hole[0]!]) {
+      await page.mouse.click(x, y)
+      await page.waitForTimeout(250)
+    }
+    await page.locator('[data-testid="live-area-box"][data-drawing="false"]').waitFor()
+    const holeLonLats = await Promise.all(hole.map(([x, y]) => lonLatAt(page, view, x, y)))
+    const holeArea = turfArea({ type: 'Polygon', coordinates: [[...holeLonLats, holeLonLats[0]!]] })
+    const expected = expectedWhileDrawing - holeArea
+    await page.waitForFunction((v) => Number(document.querySelector('[data-testid="live-area"]')?.getAttribute('data-area-m2')) < v, outline - holeArea / 2)
     const drawn = await liveArea(page)
-    assert.ok(within(drawn, expectedWhileDrawing, 0.01), `live area ${drawn} vs turf ${expectedWhileDrawing} of the clicked corners`)
+    assert.ok(within(drawn, expected, 0.01), `live area with the hole ${drawn} vs turf ${expected} (hole ${holeArea.toFixed(0)} m²)`)
+    mkdirSync(SHOTS, { recursive: true })
+    await page.screenshot({ path: join(SHOTS, 'planning-draw.png') })
     // The statistics of the drawing come on their own (debounced POST /api/statistics/area).
     await page.locator('[data-testid="area-stats"][data-state="ok"]').waitFor({ timeout: 30_000 })
     const drawnStatsArea = Number(await page.getByTestId('stats-area').getAttribute('data-area-m2'))
@@ -139,8 +166,10 @@ test('a zone drawn on the map: live area, saved, its figures, XLSX equal to the 
     const zone = await apiGet<Zone>(context, `${server.url}/api/zones/${id}`)
     assert.equal(zone.name, '测试整治片区')
     assert.ok(within(zone.areaM2, drawn, 0.01), `stored area ${zone.areaM2} vs live ${drawn}`)
-    assert.ok(within(zone.areaM2, expectedWhileDrawing, 0.01), `stored area ${zone.areaM2} vs turf ${expectedWhileDrawing}`)
-    t.diagnostic(`area m²: live ${drawn}, turf of the clicked corners ${expectedWhileDrawing.toFixed(2)}, server ${zone.areaM2}`)
+    assert.ok(within(zone.areaM2, expected, 0.01), `stored area ${zone.areaM2} vs turf ${expected}`)
+    const rings = zone.geometry.type === 'Polygon' ? (zone.geometry.coordinates as unknown[]) : (zone.geometry.coordinates as unknown[][])[0]!
+    assert.equal(rings.length, 2, 'the zone is stored with its hole')
+    t.diagnostic(`area m²: live ${drawn}, turf of the clicked corners minus the hole ${expected.toFixed(2)}, server ${zone.areaM2}`)
 
     // --- its figures: the page shows what the API says ---------------------------------------
     const stats = await apiGet<AreaStats>(context, `${server.url}/api/zones/${id}/statistics`)
@@ -152,6 +181,7 @@ test('a zone drawn on the map: live area, saved, its figures, XLSX equal to the 
     await totalsRow.waitFor()
     assert.equal(Number(await totalsRow.getAttribute('data-count')), table.totals.count)
     assert.equal(Number(await totalsRow.getAttribute('data-land')), table.totals.landArea)
+    await page.screenshot({ path: join(SHOTS, 'planning-zone.png') })
 
     // --- export: the workbook holds the API's figures, row by row ---------------------------
     const dir = mkdtempSync(join(tmpdir(), 'chaiwei-xlsx-'))
@@ -201,6 +231,76 @@ test('a zone drawn on the map: live area, saved, its figures, XLSX equal to the 
     await page.locator('[data-testid="zone-history-entry"][data-action="edit"]').waitFor()
     assert.equal(await page.getByTestId('zone-history-entry').count(), 2)
 
+    // --- a stale edit: someone else saves v3 while the editor holds v2; the save is refused -----
+    await page.getByTestId('zone-edit').click()
+    await page.locator('[data-testid="zone-editor"]').waitFor()
+    const other = await context.request.patch(`${server.url}/api/zones/${id}`, {
+      headers: { 'If-Match': '"v2"', accept: 'application/json' },
+      data: { responsibleUnit: '区城管执法局' },
+    })
+    assert.equal(other.status(), 200, await other.text())
+    await page.getByTestId('zone-name').fill('不应保存的名称')
+    await page.getByTestId('zone-save').click()
+    await page.locator('[data-testid="zone-error"].stale').waitFor({ timeout: 15_000 })
+    const after = await apiGet<Zone>(context, `${server.url}/api/zones/${id}`)
+    assert.deepEqual([after.version, after.name], [3, '测试整治片区（调整）'], 'the stale save changed nothing')
+
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    await context.close()
+  }
+})
+
+interface TargetsBody {
+  items: { adminCode: string; progress: Record<string, number | null>; target: Record<string, number | null>; milestones: { date: string; met: boolean | null }[] }[]
+}
+interface KeyVillagesBody {
+  items: { code: string; name: string; reasons: { code: string; detail: string }[] }[]
+}
+
+test('targets show progress and milestones as the API computes them; key villages list their reasons and are outlined on the map', { timeout: TEST_TIMEOUT }, async () => {
+  const year = new Date().getFullYear()
+  const { context, page, pageErrors } = await open(browser, `${server.url}/#view=planning`, VIEWPORT)
+  await logIn(page, server.login)
+  await waitForMapIdle(page)
+  try {
+    await page.getByTestId('plan-tab-targets').click()
+    await page.locator('[data-testid="targets"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+    const targets = await apiGet<TargetsBody>(context, `${server.url}/api/targets?year=${year}`)
+    assert.equal(await page.getByTestId('target-item').count(), targets.items.length)
+    for (const it of targets.items.slice(0, 5)) {
+      const card = page.locator(`[data-testid="target-item"][data-admin="${it.adminCode}"]`)
+      for (const [figure, target] of Object.entries(it.target)) {
+        if (target === null) continue
+        assert.equal(Number(await card.locator(`[data-testid="target-figure"][data-figure="${figure}"]`).getAttribute('data-progress')), it.progress[figure] ?? 0, `${it.adminCode} ${figure}`)
+      }
+      assert.deepEqual(
+        await card.getByTestId('milestone').evaluateAll((els) => els.map((e) => e.getAttribute('data-met'))),
+        it.milestones.map((m) => String(m.met)),
+      )
+    }
+    mkdirSync(SHOTS, { recursive: true })
+    await page.screenshot({ path: join(SHOTS, 'planning-targets.png') })
+
+    const plain = decodePng(await page.locator('[data-testid="map"] canvas').screenshot())
+    await page.getByTestId('plan-tab-keyVillages').click()
+    await page.locator('[data-testid="key-villages"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+    const kv = await apiGet<KeyVillagesBody>(context, `${server.url}/api/key-villages?densityThreshold=5`)
+    assert.ok(kv.items.length > 0, 'the sample has key villages')
+    assert.equal(Number(await page.getByTestId('key-villages').getAttribute('data-count')), kv.items.length)
+    const first = kv.items[0]!
+    const shown = page.locator(`[data-testid="key-village"][data-code="${first.code}"]`)
+    for (const r of first.reasons) assert.equal((await shown.locator(`[data-reason="${r.code}"]`).textContent())?.trim(), r.detail)
+    // Outlined on the map in the key-village red (#b10026).
+    await page.waitForTimeout(1500)
+    const outlined = decodePng(await page.locator('[data-testid="map"] canvas').screenshot())
+    const red = (img: Rgba) => {
+      let n = 0
+      for (let i = 0; i < img.data.length; i += 4) if (Math.abs(img.data[i]! - 177) + img.data[i + 1]! + Math.abs(img.data[i + 2]! - 38) < 60) n++
+      return n / (img.width * img.height)
+    }
+    assert.ok(red(outlined) > 0.002 && red(outlined) > 5 * red(plain), `key villages outlined: ${(red(outlined) * 100).toFixed(2)} % red, ${(red(plain) * 100).toFixed(3)} % before`)
+    await page.screenshot({ path: join(SHOTS, 'planning-key-villages.png') })
     assert.deepEqual(pageErrors, [])
   } finally {
     await context.close()

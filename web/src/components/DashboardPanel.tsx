@@ -63,7 +63,7 @@ function legendOf(classes: Classes, t: (k: 'dash.map.noData') => string): { colo
   const out = classes.colors.map((color, i) => {
     const lo = classes.breaks[i - 1]
     const hi = classes.breaks[i]
-    const label = lo === undefined && hi === undefined ? '' : lo === undefined ? `≤ ${fmtNumber(hi!)}` : hi === undefined ? `> ${fmtNumber(lo)}` : `${fmtNumber(lo)} – ${fmtNumber(hi)}`
+    const label = lo === undefined && hi === undefined ? '' : lo === undefined ? (hi === 0 ? '0' : `≤ ${fmtNumber(hi!)}`) : hi === undefined ? `> ${fmtNumber(lo)}` : `${fmtNumber(lo)} – ${fmtNumber(hi)}`
     return { color, label }
   })
   return [...out, { color: CHOROPLETH_NONE, label: t('dash.map.noData') }]

@@ -77,7 +77,7 @@ export function ZoneDetail({ zone, canEdit, onEdit, onDeleted, onZoomTo, onSessi
         <dd>{z.adminName}</dd>
         <dt>{t('plan.zone.period')}</dt>
         <dd>
-          {fmtDate(z.periodStart)} — {fmtDate(z.periodEnd)}
+          {z.periodStart || z.periodEnd ? `${fmtDate(z.periodStart)} — ${fmtDate(z.periodEnd)}` : '—'}
         </dd>
         <dt>{t('plan.zone.responsibleUnit')}</dt>
         <dd>{z.responsibleUnit || '—'}</dd>
