@@ -20,6 +20,35 @@ const require = createRequire(import.meta.url)
 // garbles Chinese; dbffile writes the table instead).
 type ShpWrite = (rows: object[], type: 'POINT' | 'POLYLINE' | 'POLYGON', geometries: unknown[], cb: (err: unknown, files: { shp: DataView; shx: DataView }) => void) => void
 const shpWrite = require('@mapbox/shp-write/src/write.js') as ShpWrite
+// shp-write sizes and bounds a layer by flattening every coordinate with reduce+concat, which is
+// quadratic (100,000 patches did not finish in 8 minutes). Same results, computed in one pass.
+const shpPoly = require('@mapbox/shp-write/src/poly.js') as {
+  shpLength(geometries: unknown[]): number
+  extent(geometries: unknown[]): { xmin: number; ymin: number; xmax: number; ymax: number }
+}
+function walkPoints(geometries: unknown[], visit: (p: number[]) => void) {
+  const walk = (c: unknown) => {
+    if (!Array.isArray(c)) return
+    if (typeof c[0] === 'number') visit(c as number[])
+    else for (const x of c) walk(x)
+  }
+  walk(geometries)
+}
+shpPoly.shpLength = (geometries) => {
+  let points = 0
+  walkPoints(geometries, () => points++)
+  return geometries.length * 56 + points * 16
+}
+shpPoly.extent = (geometries) => {
+  const e = { xmin: Number.MAX_VALUE, ymin: Number.MAX_VALUE, xmax: -Number.MAX_VALUE, ymax: -Number.MAX_VALUE }
+  walkPoints(geometries, (p) => {
+    e.xmin = Math.min(e.xmin, p[0]!)
+    e.ymin = Math.min(e.ymin, p[1]!)
+    e.xmax = Math.max(e.xmax, p[0]!)
+    e.ymax = Math.max(e.ymax, p[1]!)
+  })
+  return e
+}
 
 function projected(features: Feature[], opts: WriterOptions): Feature[] {
   const crs = writerCrs(opts)
