@@ -5,7 +5,12 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { createDeflateRaw } from 'node:zlib'
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon'
 import ExcelJS from 'exceljs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openGeoPackage } from '../../server/src/imports/formats/gpkg.reader.ts'
 import type { Db } from '../../server/src/db/db.ts'
 import { parseCsv } from '../../server/src/imports/ledger-import.ts'
 import { neutralise, unneutralise } from '../../server/src/imports/ledger-template.ts'
@@ -387,6 +392,61 @@ test('CSV export of a selection holds its rows and its totals', async () => {
   const unknown = await t.app.inject({ url: '/api/ledger/export.csv?status=gone', headers: { cookie: planner } })
   assert.equal(unknown.statusCode, 400)
   assert.match(unknown.json().detail, /unknown status gone/)
+})
+
+test('GeoJSON and GeoPackage exports of a selection hold its cases, geometry and columns (GIS users)', async () => {
+  const town = '110111105'
+  const sql = (
+    await t.db.query<{ case_no: string; kind: string; land: number | null; x: number; y: number; gx: number; gy: number }>(
+      `SELECT case_no, GeometryType(geom) AS kind, land_area_recorded_m2 AS land,
+              ST_X(ST_PointOnSurface(geom)) AS x, ST_Y(ST_PointOnSurface(geom)) AS y,
+              ST_X(ST_Transform(ST_PointOnSurface(geom), 4548)) AS gx, ST_Y(ST_Transform(ST_PointOnSurface(geom), 4548)) AS gy
+       FROM cases WHERE admin_code LIKE $1 || '%' AND status IN ('identified', 'closed') ORDER BY admin_code, case_no`,
+      [town],
+    )
+  ).rows
+  assert.ok(sql.length > 0 && sql.some((r) => r.kind !== 'POINT'), 'polygon cases in the selection')
+
+  const gj = await t.app.inject({ url: `/api/ledger/export.geojson?admin=${town}&status=identified,closed`, headers: { cookie: planner } })
+  assert.equal(gj.statusCode, 200, gj.body)
+  assert.match(String(gj.headers['content-type']), /^application\/geo\+json/)
+  const fc = gj.json() as { features: { geometry: { type: string }; properties: Record<string, unknown> }[] }
+  assert.deepEqual(fc.features.map((f) => f.properties['台账编号']), sql.map((r) => r.case_no))
+  assert.deepEqual(fc.features.map((f) => f.geometry.type.replace('Multi', '').toUpperCase()), sql.map((r) => r.kind.replace('MULTI', '')))
+  assert.deepEqual(fc.features.map((f) => f.properties['占地面积（㎡）']), sql.map((r) => r.land))
+  assert.ok(!Object.keys(fc.features[0]!.properties).some((h) => /当事人|身份证|电话/.test(h)), 'no personal data')
+
+  // A GeoPackage in Beijing's Gauss-Krüger zone, read back by the app's own GeoPackage reader
+  const gpkg = await t.app.inject({ url: `/api/ledger/export.gpkg?admin=${town}&status=identified,closed&crs=EPSG:4548`, headers: { cookie: planner } })
+  assert.equal(gpkg.statusCode, 200, gpkg.body)
+  assert.equal(gpkg.rawPayload.subarray(0, 16).toString('latin1'), 'SQLite format 3\u0000')
+  const dir = mkdtempSync(join(tmpdir(), 'chaiwei-gpkg-'))
+  try {
+    const file = join(dir, 'ledger.gpkg')
+    writeFileSync(file, gpkg.rawPayload)
+    const layer = await openGeoPackage(file)
+    assert.equal(layer.layer, '违法建设台账')
+    assert.equal(layer.crs?.code, 'EPSG:4548')
+    const read: { no: unknown; inside: boolean }[] = []
+    for await (const f of layer.features()) {
+      const r = sql[read.length]!
+      // the point on the surface SQL gave, in the file's metres, lies inside (or on) the feature read back
+      const g = f.geometry!
+      const inside = g.type === 'Point'
+        ? Math.hypot(g.coordinates[0]! - r.gx, g.coordinates[1]! - r.gy) < 0.01
+        : (g.type === 'Polygon' || g.type === 'MultiPolygon') && booleanPointInPolygon([r.gx, r.gy], g)
+      read.push({ no: f.properties['台账编号'], inside })
+    }
+    layer.close()
+    assert.deepEqual(read.map((r) => r.no), sql.map((r) => r.case_no))
+    assert.ok(read.every((r) => r.inside), 'each site is where it was: points to the centimetre, polygons around their inner point')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+
+  const bad = await t.app.inject({ url: `/api/ledger/export.gpkg?admin=${town}&crs=EPSG:3857`, headers: { cookie: planner } })
+  assert.equal(bad.statusCode, 400)
+  assert.equal(bad.json().field, 'crs')
 })
 
 test('exports hold only the caller’s scope: a village user gets their village, 404 elsewhere', async () => {

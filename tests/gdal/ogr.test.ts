@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
@@ -53,4 +53,18 @@ test('ogrinfo lists every collection, and ogr2ogr copies each with the same feat
     const count = Number(/Feature Count: (\d+)/.exec(info)?.[1])
     assert.equal(count, api, `${id}: the API reports ${api}, the GeoPackage holds ${count}`)
   }
+})
+
+test('the ledger GeoPackage export opens in GDAL with its layer, CRS, fields and every case', { timeout: 120_000 }, async () => {
+  const town = '110111105'
+  const geojson = await (await fetch(`${server.url}/api/ledger/export.geojson?admin=${town}`, { headers: { cookie } })).json()
+  const res = await fetch(`${server.url}/api/ledger/export.gpkg?admin=${town}&crs=EPSG:4548`, { headers: { cookie } })
+  assert.equal(res.status, 200)
+  const file = join(dir, 'ledger.gpkg')
+  writeFileSync(file, Buffer.from(await res.arrayBuffer()))
+  const info = await gdal('ogrinfo', ['-ro', '-so', file, '违法建设台账'])
+  assert.equal(Number(/Feature Count: (\d+)/.exec(info)?.[1]), geojson.features.length)
+  assert.match(info, /CGCS2000 \/ 3-degree Gauss-Kruger CM 117E|EPSG.*4548/)
+  assert.match(info, /台账编号: String/)
+  assert.match(info, /占地面积（㎡）: Real/)
 })

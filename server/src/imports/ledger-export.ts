@@ -3,6 +3,8 @@
 // an export reads back through the importer unchanged. Parties (personal data) are never written.
 import { PassThrough } from 'node:stream'
 import ExcelJS from 'exceljs'
+import type { Feature, Geometry } from 'geojson'
+import wkx from 'wkx'
 import type { Queryable } from '../db/db.ts'
 import {
   beijingCellDate,
@@ -149,9 +151,12 @@ const label = <K extends string>(dict: { label: Readonly<Record<K, string>> }, k
   key === null ? null : lang === 'zh' ? dict.label[key] : key
 
 const yesNo = (v: boolean, lang: Lang) => (v ? YES[lang] : NO[lang])
-const text = (v: string | null) => (v === null ? null : neutralise(v))
+/** Where a row goes: a spreadsheet cell (dates as dates), CSV text, or a GIS attribute. Text that a
+ *  spreadsheet would run as a formula is neutralised, except in GIS files where nothing runs it. */
+type Target = 'cell' | 'text' | 'gis'
 
-function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, dates: 'cell' | 'text'): Value {
+function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, target: Target): Value {
+  const text = (v: string | null) => (v === null || target === 'gis' ? v : neutralise(v))
   if (k.startsWith('flag:')) return yesNo(r.flags.includes(k.slice(5)), lang)
   switch (k) {
     case 'seq':
@@ -183,7 +188,7 @@ function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, dates: 'ce
     case 'source':
       return label(SOURCES, r.source, lang)
     case 'found_at':
-      return dates === 'cell' ? beijingCellDate(r.foundAt) : beijingText(r.foundAt)
+      return target === 'cell' ? beijingCellDate(r.foundAt) : beijingText(r.foundAt)
     case 'status':
       return label(STATUSES, r.status, lang)
     case 'new_construction':
@@ -232,6 +237,21 @@ export function ledgerCsv(rows: readonly LedgerRow[], lang: Lang): string {
   rows.forEach((r, i) => lines.push(COLUMNS.map((c) => csvField(valueOf(c.key, r, i + 1, lang, 'text'))).join(',')))
   lines.push(totalsOf(rows, lang).map(csvField).join(','))
   return `\uFEFF${lines.join('\r\n')}\r\n`
+}
+
+// ---- GIS (GeoJSON, GeoPackage) ----
+
+/** Where the site is, as a GIS column would not say: read from the geometry instead. */
+const GEOMETRY_COLUMNS: readonly ColumnKey[] = ['seq', 'lon', 'lat', 'wkt']
+
+/** The rows as lon/lat features with the ledger's columns as attributes (headers in `lang`). */
+export function ledgerFeatures(rows: readonly LedgerRow[], lang: Lang): Feature[] {
+  const columns = COLUMNS.filter((c) => !GEOMETRY_COLUMNS.includes(c.key))
+  return rows.map((r, i) => ({
+    type: 'Feature',
+    geometry: r.wkt ? (wkx.Geometry.parse(r.wkt).toGeoJSON() as Geometry) : { type: 'Point', coordinates: [r.lon, r.lat] },
+    properties: Object.fromEntries(columns.map((c) => [header(c, lang), valueOf(c.key, r, i + 1, lang, 'gis')])),
+  }))
 }
 
 // ---- XLSX ----

@@ -1,11 +1,13 @@
 // The ledger in the template staff already use: import an XLSX/CSV ledger, export one sheet per
-// village (一村一台账) or a CSV of any selection, and download the empty template.
+// village (一村一台账), a CSV, GeoJSON or GeoPackage of any selection, and download the empty template.
 import multipart from '@fastify/multipart'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
-import { ExportTooLargeError, ledgerCsv, ledgerXlsx, selectLedger, templateXlsx, villagesFor, type Lang } from '../imports/ledger-export.ts'
+import { ExportTooLargeError, ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedger, templateXlsx, villagesFor, type Lang } from '../imports/ledger-export.ts'
+import { parseCrs } from '../imports/formats/crs.ts'
+import { writeGeoJson, writeGeoPackage } from '../imports/formats/writers.ts'
 import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, LedgerFileError, type ImportMode } from '../imports/ledger-import.ts'
 import { CASE_STATUSES, IMPORT_LIMITS } from '../imports/ledger-template.ts'
 import { principalOf } from '../http/access.ts'
@@ -49,13 +51,21 @@ const XlsxQuery = Type.Object(
 )
 
 const list = (description: string) => Type.Optional(Type.String({ maxLength: 500, description }))
-const CsvQuery = Type.Object(
+/** Any selection of the ledger within the caller's scope (CSV, GeoJSON and GeoPackage exports). */
+const SelectionFields = {
+  admin: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$', description: 'admin-code prefix: district, town or village' })),
+  status: list(`comma-separated: ${CASE_STATUSES.join(', ')}`),
+  use: list(`comma-separated: ${CASE_USES.join(', ')}`),
+  source: list(`comma-separated: ${CASE_SOURCES.join(', ')}`),
+  lang: LangField,
+}
+
+const CsvQuery = Type.Object(SelectionFields, { additionalProperties: false })
+
+const GisQuery = Type.Object(
   {
-    admin: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$', description: 'admin-code prefix: district, town or village' })),
-    status: list(`comma-separated: ${CASE_STATUSES.join(', ')}`),
-    use: list(`comma-separated: ${CASE_USES.join(', ')}`),
-    source: list(`comma-separated: ${CASE_SOURCES.join(', ')}`),
-    lang: LangField,
+    ...SelectionFields,
+    crs: Type.Optional(Type.String({ description: 'GeoPackage only: EPSG:4326 (default), EPSG:4490 or a CGCS2000 Gauss-Krüger zone such as EPSG:4548' })),
   },
   { additionalProperties: false },
 )
@@ -89,7 +99,29 @@ function problemOf(err: LedgerFileError): HttpProblem {
   })
 }
 
+const LAYER_NAME = '违法建设台账'
+
 export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  /** The cases a selection query names, checked against the caller's scope; 413 beyond the export cap. */
+  async function selectedRows(q: { admin?: string | undefined; status?: string | undefined; use?: string | undefined; source?: string | undefined }, scope: string) {
+    if (q.admin !== undefined) {
+      const exists = await db.query('SELECT 1 FROM admin_units WHERE code = $1', [q.admin])
+      if (exists.rowCount === 0 || !(q.admin.startsWith(scope) || scope.startsWith(q.admin))) throw notFound(`no unit ${q.admin} in your area`)
+    }
+    const filter = {
+      ...(q.admin !== undefined ? { admin: q.admin } : {}),
+      statuses: parseList(q.status, CASE_STATUSES, 'status'),
+      uses: parseList(q.use, CASE_USES, 'use'),
+      sources: parseList(q.source, CASE_SOURCES, 'source'),
+    }
+    try {
+      return { rows: await selectLedger(db, filter, scope), code: q.admin ?? scope }
+    } catch (err) {
+      if (err instanceof ExportTooLargeError) throw new HttpProblem(413, 'Content Too Large', err.message)
+      throw err
+    }
+  }
+
   // Scoped to this plugin: no other route accepts multipart bodies.
   await app.register(multipart, {
     limits: { fileSize: IMPORT_LIMITS.fileBytes, files: 1, fields: 4, fieldSize: 200, parts: 5, headerPairs: 50 },
@@ -196,29 +228,48 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       },
     },
     async (request, reply) => {
-      const { scope } = principalOf(request)
-      const q = request.query
-      if (q.admin !== undefined) {
-        const exists = await db.query('SELECT 1 FROM admin_units WHERE code = $1', [q.admin])
-        if (exists.rowCount === 0 || !(q.admin.startsWith(scope) || scope.startsWith(q.admin))) throw notFound(`no unit ${q.admin} in your area`)
-      }
-      const filter = {
-        ...(q.admin !== undefined ? { admin: q.admin } : {}),
-        statuses: parseList(q.status, CASE_STATUSES, 'status'),
-        uses: parseList(q.use, CASE_USES, 'use'),
-        sources: parseList(q.source, CASE_SOURCES, 'source'),
-      }
-      let rows
-      try {
-        rows = await selectLedger(db, filter, scope)
-      } catch (err) {
-        if (err instanceof ExportTooLargeError) throw new HttpProblem(413, 'Content Too Large', err.message)
-        throw err
-      }
-      const code = q.admin ?? scope
+      const { rows, code } = await selectedRows(request.query, principalOf(request).scope)
       return attachment(reply, `ledger-${code}.csv`, `违法建设台账-${code}.csv`)
         .type('text/csv; charset=utf-8')
-        .send(ledgerCsv(rows, q.lang ?? 'zh'))
+        .send(ledgerCsv(rows, request.query.lang ?? 'zh'))
+    },
+  )
+
+  app.get(
+    '/api/ledger/export.geojson',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['ledger'],
+        summary: 'The ledger as GeoJSON (RFC 7946, lon/lat) for any selection within your scope',
+        description: 'One feature per case: its polygon or point, the ledger columns as properties (Chinese names unless lang=en). Parties are not exported.',
+        querystring: CsvQuery,
+      },
+    },
+    async (request, reply) => {
+      const { rows, code } = await selectedRows(request.query, principalOf(request).scope)
+      const bytes = await writeGeoJson(ledgerFeatures(rows, request.query.lang ?? 'zh'), { layerName: LAYER_NAME })
+      return attachment(reply, `ledger-${code}.geojson`, `违法建设台账-${code}.geojson`).type('application/geo+json').send(bytes)
+    },
+  )
+
+  app.get(
+    '/api/ledger/export.gpkg',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['ledger'],
+        summary: 'The ledger as a GeoPackage for any selection within your scope',
+        description: 'One feature per case in a layer 违法建设台账, in EPSG:4326 or the CRS asked for (crs=EPSG:4548 for Beijing\'s Gauss-Krüger zone). Parties are not exported.',
+        querystring: GisQuery,
+      },
+    },
+    async (request, reply) => {
+      const crs = request.query.crs ?? 'EPSG:4326'
+      if (!parseCrs(crs) || crs === 'GCJ-02') throw badRequest(`crs: ${crs} is not one of EPSG:4326, EPSG:4490, EPSG:4513–4554`, { field: 'crs' })
+      const { rows, code } = await selectedRows(request.query, principalOf(request).scope)
+      const bytes = await writeGeoPackage(ledgerFeatures(rows, request.query.lang ?? 'zh'), { layerName: LAYER_NAME, crs })
+      return attachment(reply, `ledger-${code}.gpkg`, `违法建设台账-${code}.gpkg`).type('application/geopackage+sqlite3').send(bytes)
     },
   )
 
