@@ -1,6 +1,6 @@
 // The ledger's figures straight out of PostGIS: grouped tables and any-area statistics. Every
 // figure is an exact SQL sum of stored cents; domain/statistics.ts does shares and labels.
-import type { Queryable } from '../db/db.ts'
+import type { Db, Queryable } from '../db/db.ts'
 import { DEMOLITION_DISPOSALS, type Figures, type GroupKey } from '../domain/statistics.ts'
 import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { checkPolygon, type PolygonLimits } from './zones.repo.ts'
@@ -129,12 +129,27 @@ function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: stri
   return { sql, params }
 }
 
+/**
+ * PostgreSQL's JIT spends half a second compiling these plans (set-returning ST_Subdivide and the
+ * spatial joins inflate their cost estimates past jit_above_cost) to save a few milliseconds of
+ * running them: off for these statements, in a transaction of their own.
+ */
+function withoutJit<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET LOCAL jit = off')
+    return fn(tx)
+  })
+}
+
 /** Rows per group (unsorted, unlabelled) and the totals of the whole selection, each case once. */
-export async function ledgerStatistics(db: Queryable, keys: readonly GroupKey[], f: StatisticsFilter): Promise<{ rows: StatisticsRow[]; totals: Figures }> {
+export async function ledgerStatistics(db: Db, keys: readonly GroupKey[], f: StatisticsFilter): Promise<{ rows: StatisticsRow[]; totals: Figures }> {
   const grouped = buildQuery(keys, f)
-  const rows = keys.length ? (await db.query<Row>(grouped.sql, grouped.params)).rows : []
   const total = buildQuery([], f)
-  const totals = toFigures((await db.query<Row>(total.sql, total.params)).rows[0]!)
+  const [rows, totalRows] = await withoutJit(db, async (q) => [
+    keys.length ? (await q.query<Row>(grouped.sql, grouped.params)).rows : [],
+    (await q.query<Row>(total.sql, total.params)).rows,
+  ])
+  const totals = toFigures(totalRows[0]!)
   return {
     rows: rows.map((r) => ({ key: Object.fromEntries(keys.map((k, i) => [k, (r[`g${i}`] ?? null) as string | number | null])), figures: toFigures(r) })),
     totals,
@@ -183,10 +198,10 @@ const clipped = (g: string) =>
  * building footprints and buffer zones (the active rule set's) clipped to it. Clipped sums are
  * rounded to the cent once, at the end. Scoped rows only.
  */
-export async function areaStatistics(db: Queryable, geometry: unknown, scope: string, limits: PolygonLimits = AREA_LIMITS): Promise<AreaStatistics> {
+export async function areaStatistics(db: Db, geometry: unknown, scope: string, limits: PolygonLimits = AREA_LIMITS): Promise<AreaStatistics> {
   const { ewkb } = await checkPolygon(db, geometry, limits)
   // One statement, so a detailed drawing is read and cut into pieces once.
-  const r = await db.query<{ area: number; cases: string; parcels: string; buildings: string; detections: number; zones: string }>(
+  const r = await withoutJit(db, (q) => q.query<{ area: number; cases: string; parcels: string; buildings: string; detections: number; zones: string }>(
     `WITH a AS MATERIALIZED (SELECT $1::geometry AS g),
           ap AS MATERIALIZED (SELECT (ST_Dump(ST_Subdivide(g, 64))).geom AS g FROM a)
      SELECT
@@ -212,7 +227,7 @@ export async function areaStatistics(db: Queryable, geometry: unknown, scope: st
           FROM buffer_zone_parts p JOIN buffer_zones z ON z.id = p.buffer_zone_id JOIN buffer_rule_sets s ON s.id = z.rule_set_id AND s.active, a
           WHERE ST_Intersects(p.geom, a.g) GROUP BY z.id, z.name, z.family, z.class) x) AS zones`,
     [ewkb, scope, [...DEMOLITION_DISPOSALS]],
-  )
+  ))
   const row = r.rows[0]!
   const parcels = JSON.parse(row.parcels) as { land_class: string; count: number; m2: number }[]
   const byLandClass = parcels.map((p) => ({ landClass: p.land_class, count: p.count, clippedAreaM2: p.m2 }))
