@@ -306,3 +306,56 @@ test('targets show progress and milestones as the API computes them; key village
     await context.close()
   }
 })
+
+test('snapping pulls a click next to a village corner onto the corner', { timeout: TEST_TIMEOUT }, async () => {
+  // A corner of a village boundary (a vertex shared with its neighbours).
+  const probe = await open(browser, `${server.url}/`, VIEWPORT)
+  await logIn(probe.page, server.login)
+  await waitForMapIdle(probe.page)
+  const kv = await apiGet<KeyVillagesBody>(probe.context, `${server.url}/api/key-villages?densityThreshold=5`)
+  const village = await apiGet<{ geometry: { type: string; coordinates: unknown } }>(probe.context, `${server.url}/ogc/collections/admin-units/items/${kv.items[0]!.code}`)
+  await probe.context.close()
+  const ring = village.geometry.type === 'Polygon' ? (village.geometry.coordinates as [number, number][][])[0]! : (village.geometry.coordinates as [number, number][][][])[0]![0]!
+  const corner = ring[0]!
+  const metres = (a: [number, number], b: [number, number]) =>
+    Math.hypot((a[0] - b[0]) * 111_320 * Math.cos((a[1] * Math.PI) / 180), (a[1] - b[1]) * 110_574)
+
+  const { context, page, pageErrors } = await open(browser, `${server.url}/#view=planning&map=16/${corner[1].toFixed(7)}/${corner[0].toFixed(7)}`, VIEWPORT)
+  await logIn(page, server.login)
+  await waitForMapIdle(page)
+  try {
+    await page.getByTestId('plan-tab-stats').click()
+    await page.locator('[data-testid="draw-tools"][data-ready="true"]').waitFor({ timeout: MAP_TIMEOUT })
+    await page.getByTestId('snap-toggle').check()
+    await page.getByTestId('tool-polygon').click()
+    const view = await settledView(page)
+    const box = (await page.getByTestId('map').boundingBox())!
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2]
+    const near: [number, number] = [cx + 6, cy + 5]
+    const missedBy = metres(await lonLatAt(page, view, near[0], near[1]), corner)
+    assert.ok(missedBy > 5, `the click lands ${missedBy.toFixed(1)} m from the corner`)
+    // The drawing's geometry as the app sends it for its statistics.
+    const sent: [number, number][][] = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/statistics/area') && r.method() === 'POST') {
+        const g = (JSON.parse(r.postData() ?? '{}') as { geometry: { type: string; coordinates: unknown } }).geometry
+        sent.push(g.type === 'Polygon' ? (g.coordinates as [number, number][][])[0]! : (g.coordinates as [number, number][][][])[0]![0]!)
+      }
+    })
+    for (const [x, y] of [near, [cx + 200, cy + 20], [cx + 90, cy + 180]] as [number, number][]) {
+      await page.mouse.move(x, y, { steps: 4 })
+      await page.mouse.click(x, y)
+      await page.waitForTimeout(300)
+    }
+    await page.mouse.move(near[0], near[1], { steps: 4 })
+    await page.mouse.click(near[0], near[1])
+    await page.locator('[data-testid="area-stats"][data-state="ok"]').waitFor({ timeout: 30_000 })
+    const last = sent.at(-1)
+    assert.ok(last, 'the drawing was sent for its figures')
+    const nearest = Math.min(...last.map((p) => metres(p, corner)))
+    assert.ok(nearest < 1, `a vertex lies ${nearest.toFixed(2)} m from the village corner (the click was ${missedBy.toFixed(1)} m off)`)
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    await context.close()
+  }
+})
