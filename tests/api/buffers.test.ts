@@ -132,6 +132,7 @@ test('memberships of a case, a patch and a building; scope and bad parameters', 
   const otherVillage = (await q<{ code: string }>(`SELECT code FROM admin_units WHERE level = 'village' AND code <> $1 ORDER BY code LIMIT 1`, [inBand.admin_code]))[0]!.code
   const viewer = await t.signIn('viewer', otherVillage)
   assert.equal((await t.app.inject({ url: `/api/buffer-zones/memberships?case=${inBand.id}`, headers: { cookie: viewer } })).statusCode, 404)
+  assert.equal((await t.app.inject({ url: `/api/buffer-zones/memberships?case=${inBand.id}&ruleSet=99999`, headers: { cookie: planner } })).statusCode, 404)
   for (const qs of ['', `case=${inBand.id}&building=1`]) {
     const res = await t.app.inject({ url: `/api/buffer-zones/memberships?${qs}`, headers: { cookie: planner } })
     assert.equal(res.statusCode, 400, qs)

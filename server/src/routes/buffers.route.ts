@@ -122,6 +122,7 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       const kind: MemberKind = given[0]!
       const ruleSetId = q.ruleSet ?? (await activeRuleSetId(db))
       if (ruleSetId === null) throw new HttpProblem(409, 'Conflict', 'no buffer rule set is active; activate one or name it with ruleSet', { field: 'ruleSet' })
+      if (!(await getRuleSet(db, ruleSetId))) throw notFound(`no buffer rule set ${ruleSetId}`)
       const items = await membershipsOf(db, kind, q[kind]!, scope, ruleSetId)
       if (items === null) throw notFound(`no ${kind} ${q[kind]}`)
       return { ruleSetId, items }
