@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs'
 import type { Feature, Geometry } from 'geojson'
 import wkx from 'wkx'
 import type { Queryable } from '../db/db.ts'
+import { caseSelectionWhere, type CaseSelection } from '../repos/cases.repo.ts'
 import {
   beijingCellDate,
   beijingText,
@@ -57,32 +58,17 @@ export interface LedgerRow {
   wkt: string | null
 }
 
-export interface ExportFilter {
-  /** Admin-code prefix (district, town or village); the caller's scope is applied on top. */
-  admin?: string
-  statuses?: readonly string[]
-  uses?: readonly string[]
-  sources?: readonly string[]
-}
-
 export class ExportTooLargeError extends Error {
   constructor(readonly max: number) {
     super(`the selection holds more than ${max} cases; narrow it (by town, village, status …)`)
   }
 }
 
-/** Cases in the selection and the caller's scope, by village then case number. No parties. */
-export async function selectLedger(db: Queryable, filter: ExportFilter, scope: string, maxRows = EXPORT_MAX_ROWS): Promise<LedgerRow[]> {
-  const params: unknown[] = [scope, filter.admin ?? '']
-  const where = [`c.admin_code LIKE $1 || '%'`, `c.admin_code LIKE $2 || '%'`]
-  const any = (values: readonly string[] | undefined, column: string) => {
-    if (!values || values.length === 0) return
-    params.push(values)
-    where.push(`c.${column} = ANY($${params.length}::text[])`)
-  }
-  any(filter.statuses, 'status')
-  any(filter.uses, 'use')
-  any(filter.sources, 'source')
+/** Cases in the selection (the ledger table's filters, within the caller's scope), by village then
+ *  case number. No parties. */
+export async function selectLedger(db: Queryable, selection: CaseSelection, maxRows = EXPORT_MAX_ROWS, now = new Date()): Promise<LedgerRow[]> {
+  const params: unknown[] = []
+  const where = caseSelectionWhere(selection, params, now)
   params.push(maxRows + 1)
   const r = await db.query<Record<string, unknown>>(
     `SELECT c.case_no, c.admin_code, v.name AS village_name, t.code AS town_code, t.name AS town_name, c.location_text, c.use,
@@ -95,7 +81,7 @@ export async function selectLedger(db: Queryable, filter: ExportFilter, scope: s
      JOIN admin_units v ON v.code = c.admin_code
      LEFT JOIN admin_units t ON t.code = v.parent_code
      CROSS JOIN LATERAL (SELECT CASE WHEN GeometryType(c.geom) = 'POINT' THEN c.geom ELSE ST_PointOnSurface(c.geom) END AS pt) p
-     WHERE ${where.join(' AND ')}
+     WHERE ${where}
      ORDER BY c.admin_code, c.case_no
      LIMIT $${params.length}`,
     params,

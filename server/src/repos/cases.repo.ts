@@ -307,7 +307,8 @@ export async function caseHistory(db: Queryable, id: number, withParties = false
 export const CASE_SORTS: Readonly<Record<CaseSortKey, string>> = { found_at: 'c.found_at', case_no: 'c.case_no', deadline: 'c.deadline', status: 'c.status', admin_code: 'c.admin_code' }
 export type CaseSort = CaseSortKey
 
-export interface CaseFilter {
+/** Which cases: what the ledger table filters by, and every export of "the selection" too. */
+export interface CaseSelection {
   scope: string
   /** admin-unit code prefix (town or village) inside the scope */
   admin?: string
@@ -316,8 +317,12 @@ export interface CaseFilter {
   source?: string[]
   flags?: string[]
   overdue?: 'deadline' | 'reach' | 'removal' | 'any'
+  /** a date (the whole day in Beijing) or a date-time */
   foundFrom?: string
   foundTo?: string
+}
+
+export interface CaseFilter extends CaseSelection {
   sort: CaseSort
   descending: boolean
   limit: number
@@ -336,10 +341,10 @@ function beijingDayBound(v: string, edge: 'start' | 'end'): string {
 }
 
 
-export async function listCases(db: Queryable, f: CaseFilter, now = new Date()): Promise<CaseList> {
-  const params: unknown[] = [f.scope]
+/** The WHERE clause (over `cases c`) for a selection; its values are appended to `params`. */
+export function caseSelectionWhere(f: CaseSelection, params: unknown[], now: Date): string {
   const add = (v: unknown) => `$${params.push(v)}`
-  const where = [`c.admin_code LIKE $1 || '%'`]
+  const where = [`c.admin_code LIKE ${add(f.scope)} || '%'`]
   if (f.admin) where.push(`c.admin_code LIKE ${add(f.admin)} || '%'`)
   if (f.status?.length) where.push(`c.status = ANY(${add(f.status)}::text[])`)
   if (f.use?.length) where.push(`c.use = ANY(${add(f.use)}::text[])`)
@@ -348,7 +353,13 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
   if (f.foundFrom) where.push(`c.found_at >= ${add(beijingDayBound(f.foundFrom, 'start'))}::timestamptz`)
   if (f.foundTo) where.push(`c.found_at ${isDay(f.foundTo) ? '<' : '<='} ${add(beijingDayBound(f.foundTo, 'end'))}::timestamptz`)
   if (f.overdue) where.push(overdueSql('c.', `${add(now.toISOString())}::timestamptz`)[f.overdue])
-  const w = where.join(' AND ')
+  return where.join(' AND ')
+}
+
+export async function listCases(db: Queryable, f: CaseFilter, now = new Date()): Promise<CaseList> {
+  const params: unknown[] = []
+  const add = (v: unknown) => `$${params.push(v)}`
+  const w = caseSelectionWhere(f, params, now)
   const totals = await db.query<{ n: number; land: number; floor: number; dl: number; df: number; rg: number }>(
     `SELECT count(*) AS n,
             coalesce(sum(${caseLandAreaSql('c.')}), 0) AS land,

@@ -4,8 +4,8 @@ import type { Db } from '../db/db.ts'
 import { CASE_ACTIONS, DEMOLITION_KINDS, REUSES, TransitionError } from '../domain/case-lifecycle.ts'
 import { PERSONAL_DATA_ROLES, READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { caseSelectionOf, CaseSelectionFields } from '../http/case-selection.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
 import {
   CASE_FLAGS, CASE_SORTS, CASE_SOURCES, CASE_USES, CaseInputError, caseHistory, createCase, editCase, getCase, listCases, OWNERSHIPS,
   reinspectCase, StaleVersionError, transitionCase, type CaseSort,
@@ -77,23 +77,9 @@ const TransitionBody = Type.Object(
 )
 
 /** "a,b" -> ['a', 'b'], each checked against the allowed values. */
-function listParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
-  if (raw === undefined || raw === '') return undefined
-  const values = raw.split(',')
-  for (const v of values) if (!(allowed as readonly string[]).includes(v)) throw badRequest(`${name}: ${v} is not one of ${allowed.join(', ')}`)
-  return values as T[]
-}
-
 const ListQuery = Type.Object(
   {
-    admin: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$', description: 'admin-unit code: district, town or village' })),
-    status: Type.Optional(Type.String({ description: `comma-separated: ${CASE_STATUSES.join(', ')}` })),
-    use: Type.Optional(Type.String({ description: `comma-separated: ${CASE_USES.join(', ')}` })),
-    source: Type.Optional(Type.String({ description: `comma-separated: ${CASE_SOURCES.join(', ')}` })),
-    flags: Type.Optional(Type.String({ description: `comma-separated, all must be set: ${CASE_FLAGS.join(', ')}` })),
-    overdue: Type.Optional(Type.Enum(['deadline', 'reach', 'removal', 'any'])),
-    foundFrom: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description: 'a date (from the start of that day in Beijing) or a date-time' })),
-    foundTo: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description: 'a date (through the end of that day in Beijing) or a date-time' })),
+    ...CaseSelectionFields,
     sort: Type.Optional(Type.String({ description: `${Object.keys(CASE_SORTS).join(', ')}; prefix - for descending`, default: '-found_at' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
@@ -128,18 +114,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       const q = request.query
       const sortKey = (q.sort ?? '-found_at').replace(/^-/, '')
       if (!(sortKey in CASE_SORTS)) throw badRequest(`sort: ${sortKey} is not one of ${Object.keys(CASE_SORTS).join(', ')}`)
-      const { scope } = principalOf(request)
-      if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
       return listCases(db, {
-        scope,
-        ...(q.admin ? { admin: q.admin } : {}),
-        status: listParam('status', q.status, CASE_STATUSES),
-        use: listParam('use', q.use, CASE_USES),
-        source: listParam('source', q.source, CASE_SOURCES),
-        flags: listParam('flags', q.flags, CASE_FLAGS),
-        ...(q.overdue ? { overdue: q.overdue } : {}),
-        ...(q.foundFrom ? { foundFrom: q.foundFrom } : {}),
-        ...(q.foundTo ? { foundTo: q.foundTo } : {}),
+        ...caseSelectionOf(q, principalOf(request).scope),
         sort: sortKey as CaseSort,
         descending: (q.sort ?? '-found_at').startsWith('-'),
         limit: q.limit ?? 50,

@@ -9,10 +9,10 @@ import { ExportTooLargeError, ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedge
 import { parseCrs } from '../imports/formats/crs.ts'
 import { writeGeoJson, writeGeoPackage } from '../imports/formats/writers.ts'
 import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, LedgerFileError, type ImportMode } from '../imports/ledger-import.ts'
-import { CASE_STATUSES, IMPORT_LIMITS } from '../imports/ledger-template.ts'
+import { IMPORT_LIMITS } from '../imports/ledger-template.ts'
 import { principalOf } from '../http/access.ts'
+import { caseSelectionOf, CaseSelectionFields, type CaseSelectionQuery } from '../http/case-selection.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import { CASE_SOURCES, CASE_USES } from '../repos/cases.repo.ts'
 
 /** Who may load ledgers in bulk: the planners' office and administrators. */
 const LEDGER_IMPORTERS: readonly Role[] = ['admin', 'planner']
@@ -50,15 +50,8 @@ const XlsxQuery = Type.Object(
   { additionalProperties: false },
 )
 
-const list = (description: string) => Type.Optional(Type.String({ maxLength: 500, description }))
-/** Any selection of the ledger within the caller's scope (CSV, GeoJSON and GeoPackage exports). */
-const SelectionFields = {
-  admin: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$', description: 'admin-code prefix: district, town or village' })),
-  status: list(`comma-separated: ${CASE_STATUSES.join(', ')}`),
-  use: list(`comma-separated: ${CASE_USES.join(', ')}`),
-  source: list(`comma-separated: ${CASE_SOURCES.join(', ')}`),
-  lang: LangField,
-}
+/** Any selection of the ledger, as the table filters it (CSV, GeoJSON and GeoPackage exports). */
+const SelectionFields = { ...CaseSelectionFields, lang: LangField }
 
 const CsvQuery = Type.Object(SelectionFields, { additionalProperties: false })
 
@@ -69,14 +62,6 @@ const GisQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-
-function parseList(raw: string | undefined, allowed: readonly string[], name: string): string[] | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined
-  const values = raw.split(',').map((v) => v.trim()).filter((v) => v !== '')
-  const unknown = values.filter((v) => !allowed.includes(v))
-  if (unknown.length > 0) throw badRequest(`unknown ${name} ${unknown.join(', ')}; use ${allowed.join(', ')}`, { field: name })
-  return values
-}
 
 /** A file name fit for a history reason and a log: no path, no control characters, bounded. */
 function cleanFileName(raw: string | undefined): string {
@@ -102,20 +87,10 @@ function problemOf(err: LedgerFileError): HttpProblem {
 const LAYER_NAME = '违法建设台账'
 
 export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
-  /** The cases a selection query names, checked against the caller's scope; 413 beyond the export cap. */
-  async function selectedRows(q: { admin?: string | undefined; status?: string | undefined; use?: string | undefined; source?: string | undefined }, scope: string) {
-    if (q.admin !== undefined) {
-      const exists = await db.query('SELECT 1 FROM admin_units WHERE code = $1', [q.admin])
-      if (exists.rowCount === 0 || !(q.admin.startsWith(scope) || scope.startsWith(q.admin))) throw notFound(`no unit ${q.admin} in your area`)
-    }
-    const filter = {
-      ...(q.admin !== undefined ? { admin: q.admin } : {}),
-      statuses: parseList(q.status, CASE_STATUSES, 'status'),
-      uses: parseList(q.use, CASE_USES, 'use'),
-      sources: parseList(q.source, CASE_SOURCES, 'source'),
-    }
+  /** The cases a selection query names, within the caller's scope; 413 beyond the export cap. */
+  async function selectedRows(q: CaseSelectionQuery, scope: string) {
     try {
-      return { rows: await selectLedger(db, filter, scope), code: q.admin ?? scope }
+      return { rows: await selectLedger(db, caseSelectionOf(q, scope)), code: q.admin ?? scope }
     } catch (err) {
       if (err instanceof ExportTooLargeError) throw new HttpProblem(413, 'Content Too Large', err.message)
       throw err
@@ -204,7 +179,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       let rows
       try {
         // no bigger than one import takes, so a ledger exported whole reads back in one file
-        rows = await selectLedger(db, { admin: code }, scope, IMPORT_LIMITS.rows)
+        rows = await selectLedger(db, { scope, admin: code }, IMPORT_LIMITS.rows)
       } catch (err) {
         if (err instanceof ExportTooLargeError) throw new HttpProblem(413, 'Content Too Large', err.message)
         throw err
