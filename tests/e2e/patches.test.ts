@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import type { Browser } from 'playwright-core'
 import { phonePhoto } from '../helpers/photo.ts'
 import type { TestServer } from '../helpers/server.ts'
-import { apiGet, logIn, MAP_TIMEOUT, open, outerRings, ringCentre, startAppAndBrowser, stopAppAndBrowser, type ApiFeature } from './browser.ts'
+import { apiGet, logIn, MAP_TIMEOUT, open, outerRings, pageXY, ringCentre, settledView, startAppAndBrowser, stopAppAndBrowser, waitForMapIdle, type ApiFeature } from './browser.ts'
 
 const SHOTS = process.env.CHAIWEI_SCREENSHOTS // a folder: write the docs' screenshots there
 let server: TestServer
@@ -137,4 +137,35 @@ test('on a phone (390 × 844) a sample patch opens with its before/after swipe',
   await page.getByTestId('imagery-toggle').click()
   assert.deepEqual(s.pageErrors, [])
   await s.context.close()
+})
+
+test('list and map in sync: a row flies the map to its patch; the patch clicked on the map opens its page', { timeout: 180_000 }, async () => {
+  const s = await open(browser, `${server.url}/#view=patches&batch=2`, { width: 1400, height: 900 })
+  const { page, context } = s
+  await logIn(page, server.login)
+  await page.waitForSelector('[data-testid="patch-row"]', { timeout: MAP_TIMEOUT })
+  // A pending patch with no case on it (a case would be picked first where both lie).
+  const list = await apiGet<{ items: { id: number; patchNo: string; flags: string[] }[] }>(context, `${server.url}/api/detections?batch=2&status=pending&limit=50`)
+  const target = list.items.find((d) => !d.flags.includes('duplicate') && !d.flags.includes('rebound'))!
+  const detail = await apiGet<{ geometry: ApiFeature['geometry'] }>(context, `${server.url}/api/detections/${target.id}`)
+  const row = page.locator(`[data-testid="patch-row"][data-id="${target.id}"]`)
+  // The patches' tiles at the detail zoom, fetched once the map has flown in.
+  const tile = page.waitForResponse((r) => /\/collections\/detections\/tiles\/WebMercatorQuad\/16\//.test(r.url()), { timeout: MAP_TIMEOUT })
+  await row.click()
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="patch-row"][data-id="${id}"]`)?.classList.contains('selected'), target.id)
+  // The map flies in (the address keeps its view: map=zoom/lat/lon).
+  await page.waitForFunction(() => Number(/map=([\d.]+)/.exec(location.hash)?.[1] ?? 0) > 15, undefined, { timeout: MAP_TIMEOUT })
+  await tile
+  await page.waitForTimeout(500) // the tile is drawn on the next frames
+  await waitForMapIdle(page)
+  const view = await settledView(page)
+  assert.ok(view.zoom > 15, `flown in to zoom ${view.zoom}`)
+  const [lon, lat] = ringCentre(outerRings(detail.geometry)[0]!)
+  const [x, y] = await pageXY(page, view, lon, lat)
+  await page.mouse.click(x, y)
+  await page.locator('[data-testid="patch-panel"]').waitFor({ timeout: MAP_TIMEOUT })
+  assert.equal(await page.getByTestId('patch-no').textContent(), target.patchNo)
+  assert.equal(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('patch'), String(target.id))
+  assert.deepEqual(s.pageErrors, [])
+  await context.close()
 })

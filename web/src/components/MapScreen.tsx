@@ -323,6 +323,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
               refreshKey={ledgerKey}
               onSelect={(r) => void selectCase(r.id, true)}
               onOpen={openCase}
+              canImport={user.role === 'admin' || user.role === 'planner'}
+              onImported={() => mapView.current?.refreshCases()}
               onSessionLost={onSessionLost}
             />
           </div>
@@ -339,7 +341,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
             meta={meta}
             user={user}
             onSelectFeature={setSelection}
-            onFly={(b) => mapView.current?.fitBounds(b, { maxZoom: FLY_MAX_ZOOM })}
+            onFly={(b) => flyTo(b, false)}
             onDataChanged={(withCases) => {
               mapView.current?.refreshCollection('detections')
               if (withCases) mapView.current?.refreshCases()
