@@ -194,3 +194,40 @@ export function getQueryables(collection: string): Promise<Queryables> {
   }
   return p
 }
+
+/**
+ * Multipart upload with progress (XMLHttpRequest: fetch reports no upload progress). The fields go
+ * before the file, as the server reads the stream in order; the file is sent as it is, so a photo's
+ * EXIF GPS and time survive. A 4xx/5xx rejects with ApiError carrying the problem body.
+ */
+export function uploadFile<T>(
+  url: string,
+  fields: Record<string, string>,
+  file: Blob & { name?: string },
+  opts: { method?: 'POST' | 'PATCH'; fallbackName?: string; onProgress?(fraction: number): void } = {},
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const form = new FormData()
+    for (const [k, v] of Object.entries(fields)) form.append(k, v)
+    form.append('file', file, file.name ?? opts.fallbackName ?? 'upload')
+    const xhr = new XMLHttpRequest()
+    xhr.open(opts.method ?? 'POST', url)
+    xhr.withCredentials = true
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) opts.onProgress?.(e.loaded / e.total)
+    }
+    xhr.onerror = () => reject(new NetworkError(new Error('upload failed')))
+    xhr.onload = () => {
+      let body: unknown = null
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : null
+      } catch {
+        // not JSON
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T)
+      else reject(new ApiError(xhr.status, (body as Problem | null) ?? null, `${xhr.status} ${xhr.statusText}`))
+    }
+    xhr.send(form)
+  })
+}

@@ -1,7 +1,7 @@
 // The ledger (台账) part of the API client: the case table, one case with its ETag, lifecycle
 // transitions and edits with If-Match, the history, and photo uploads (XMLHttpRequest, for the
 // progress bar). See docs/api.md "The ledger".
-import { ApiError, NetworkError, request, type Problem } from './api.ts'
+import { request, uploadFile } from './api.ts'
 import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from './codes.ts'
 // The response shapes and code lists come from the server's domain module: one definition.
 import {
@@ -45,6 +45,54 @@ export interface LedgerView {
 }
 
 export const DEFAULT_SORT = '-found_at'
+
+/** The selection alone (no sort or page), as the table and the exports both read it. */
+export function selectionQueryString(filter: CaseFilter): string {
+  const p = new URLSearchParams(caseQueryString({ ...filter, sort: '', limit: 0, offset: 0 }))
+  for (const k of ['sort', 'limit', 'offset']) p.delete(k)
+  return p.toString().replace(/%2C/g, ',')
+}
+
+export type ExportFormat = 'csv' | 'geojson' | 'gpkg'
+
+/** Download address of the selection in a format (lang: the headers' language). */
+export function exportUrl(filter: CaseFilter, format: ExportFormat, lang: 'zh' | 'en'): string {
+  const q = selectionQueryString(filter)
+  return `/api/ledger/export.${format}?${q ? `${q}&` : ''}lang=${lang}`
+}
+
+/** 一村一台账: a village's ledger (one sheet), or a town's (a sheet per village); null above a town. */
+export function villageBooksUrl(admin: string | undefined, lang: 'zh' | 'en'): string | null {
+  if (admin?.length === 12) return `/api/ledger/export.xlsx?village=${admin}&lang=${lang}`
+  if (admin?.length === 9) return `/api/ledger/export.xlsx?town=${admin}&lang=${lang}`
+  return null
+}
+
+export const TEMPLATE_URL = '/api/ledger/template.xlsx'
+
+export type ImportMode = 'all_or_nothing' | 'valid_rows_only'
+
+export interface ImportProblem {
+  sheet?: string
+  row: number
+  column: string
+  field: string
+  message: string
+  messageEn: string
+}
+
+export interface LedgerImportResult {
+  imported: number
+  rows: number
+  problems: ImportProblem[]
+  problemCount: number
+  mode: ImportMode
+}
+
+/** Uploads a ledger file; a refused file rejects with ApiError whose problem holds the same fields. */
+export function importLedgerFile(file: File, mode: ImportMode, onProgress?: (fraction: number) => void): Promise<LedgerImportResult> {
+  return uploadFile<LedgerImportResult>('/api/ledger/import', { mode }, file, onProgress ? { onProgress } : {})
+}
 
 /** The table's view as a query string in the API's own words (no limit: that is the page size). */
 export function ledgerViewString(v: LedgerView): string {
@@ -159,32 +207,8 @@ export function uploadAttachment(
   file: Blob & { name?: string },
   opts: { clientId: string; stage?: string; onProgress?(fraction: number): void },
 ): Promise<Attachment> {
-  return new Promise((resolve, reject) => {
-    const form = new FormData()
-    // The fields before the file: the server reads the stream in order.
-    if (opts.stage) form.append('stage', opts.stage)
-    form.append('clientId', opts.clientId)
-    form.append('file', file, file.name ?? 'photo.jpg')
-    const xhr = new XMLHttpRequest()
-    xhr.open('POST', `/api/cases/${caseId}/attachments`)
-    xhr.withCredentials = true
-    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) opts.onProgress?.(e.loaded / e.total)
-    }
-    xhr.onerror = () => reject(new NetworkError(new Error('upload failed')))
-    xhr.onload = () => {
-      let body: unknown = null
-      try {
-        body = xhr.responseText ? JSON.parse(xhr.responseText) : null
-      } catch {
-        // not JSON
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as Attachment)
-      else reject(new ApiError(xhr.status, (body as Problem | null) ?? null, `${xhr.status} ${xhr.statusText}`))
-    }
-    xhr.send(form)
-  })
+  const fields: Record<string, string> = opts.stage ? { stage: opts.stage, clientId: opts.clientId } : { clientId: opts.clientId }
+  return uploadFile<Attachment>(`/api/cases/${caseId}/attachments`, fields, file, { fallbackName: 'photo.jpg', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
 }
 
 export interface InspectionResult {

@@ -33,7 +33,7 @@ export function BasemapDialog({ settings, onSave, onClose }: BasemapDialogProps)
 
   const needsToken = draft.kind === 'tianditu-vec' || draft.kind === 'tianditu-img'
   return (
-    <dialog ref={dialog} className="basemap-dialog" onClose={onClose} onCancel={onClose} data-testid="basemap-dialog" aria-labelledby="basemap-title">
+    <dialog ref={dialog} className="app-dialog" onClose={onClose} onCancel={onClose} data-testid="basemap-dialog" aria-labelledby="basemap-title">
       <form method="dialog" onSubmit={submit}>
         <h2 id="basemap-title">{t('basemap.title')}</h2>
         <fieldset>

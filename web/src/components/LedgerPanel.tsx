@@ -11,6 +11,7 @@ import {
   type CaseFilter, type CaseList, type CaseRow, type OverdueKind,
 } from '../ledger-api.ts'
 import { ledgerQueryFromHash, writeLedgerQueryToUrl } from '../url-state.ts'
+import { LedgerExportMenu, LedgerImportDialog } from './LedgerIo.tsx'
 import { caseStatusColors, caseStatusFallback, overdueColor } from '../theme/colors.ts'
 
 export const PAGE_SIZE = 50
@@ -21,6 +22,10 @@ export interface LedgerPanelProps {
   refreshKey: number
   onSelect(row: CaseRow): void
   onOpen(id: number): void
+  /** Admins and planners load ledgers in bulk. */
+  canImport: boolean
+  /** Cases were imported: the map shows them too. */
+  onImported(): void
   onSessionLost(): void
 }
 
@@ -174,7 +179,7 @@ function FiltersFold({ folded, active, children }: { folded: boolean; active: nu
   )
 }
 
-export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onSessionLost }: LedgerPanelProps) {
+export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, canImport, onImported, onSessionLost }: LedgerPanelProps) {
   const { t, label } = useI18n()
   const narrow = useNarrow()
   // Filter, sort and page live in the URL, so a reload or a shared link shows the same rows.
@@ -186,6 +191,7 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onSessio
   const [data, setData] = useState<CaseList | null>(null)
   /** A case selected on the map that the current filters leave out. */
   const [outside, setOutside] = useState<number | null>(null)
+  const [importing, setImporting] = useState(false)
   const [state, setState] = useState<'loading' | 'ok' | 'error'>('loading')
   const [error, setError] = useState<string | null>(null)
   const cb = useRef({ onSessionLost })
@@ -405,6 +411,23 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, onSessio
       </div>
 
       <div className="ledger-foot">
+        <span className="io-bar">
+          <LedgerExportMenu filter={filter} total={total} />
+          {canImport && (
+            <button type="button" className="link-button" onClick={() => setImporting(true)} data-testid="ledger-import-open">
+              {t('ledgerIo.import')}
+            </button>
+          )}
+        </span>
+        {importing && (
+          <LedgerImportDialog
+            onClose={() => setImporting(false)}
+            onImported={() => {
+              setPage({ offset: 0 })
+              onImported()
+            }}
+          />
+        )}
         {data && (
           <span className="totals-line" data-testid="ledger-totals-line">
             {narrow && `${t('ledger.totals', { n: total })}：${fmtArea(data.totals.landAreaM2)} / ${fmtArea(data.totals.floorAreaM2)} ㎡；`}

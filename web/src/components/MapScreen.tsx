@@ -323,6 +323,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
               refreshKey={ledgerKey}
               onSelect={(r) => void selectCase(r.id, true)}
               onOpen={openCase}
+              canImport={user.role === 'admin' || user.role === 'planner'}
+              onImported={() => mapView.current?.refreshCases()}
               onSessionLost={onSessionLost}
             />
           </div>
