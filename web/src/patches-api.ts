@@ -1,7 +1,7 @@
 // The patch (卫片图斑) part of the API client: batches and their dashboards and exports, the patch
 // list, one patch with its ETag, lifecycle actions with If-Match, photos, history, and the import
 // wizard's calls (docs/api-patches.md).
-import { ApiError, NetworkError, request, type Problem } from './api.ts'
+import { request, uploadFile } from './api.ts'
 import { FALSE_CHANGE_CAUSES } from '../../server/src/domain/detection-lifecycle.ts'
 import {
   EXPORT_FORMATS,
@@ -97,36 +97,8 @@ export async function patchPhotos(id: number, signal?: AbortSignal): Promise<Att
   return ((await res.json()) as { attachments: Attachment[] }).attachments
 }
 
-/** Multipart upload with progress (XMLHttpRequest): the file as it is, so its EXIF GPS and time survive. */
-function postFile(url: string, method: 'POST' | 'PATCH', fields: Record<string, string>, file: Blob & { name?: string }, onProgress?: (f: number) => void): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const form = new FormData()
-    for (const [k, v] of Object.entries(fields)) form.append(k, v)
-    form.append('file', file, file.name ?? 'upload')
-    const xhr = new XMLHttpRequest()
-    xhr.open(method, url)
-    xhr.withCredentials = true
-    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress?.(e.loaded / e.total)
-    }
-    xhr.onerror = () => reject(new NetworkError(new Error('upload failed')))
-    xhr.onload = () => {
-      let body: unknown = null
-      try {
-        body = xhr.responseText ? JSON.parse(xhr.responseText) : null
-      } catch {
-        // not JSON
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve({ status: xhr.status, body })
-      else reject(new ApiError(xhr.status, (body as Problem | null) ?? null, `${xhr.status} ${xhr.statusText}`))
-    }
-    xhr.send(form)
-  })
-}
-
 export async function uploadPatchPhoto(id: number, file: Blob & { name?: string }, clientId: string, onProgress?: (f: number) => void): Promise<Attachment> {
-  return (await postFile(`/api/detections/${id}/attachments`, 'POST', { stage: 'verification', clientId }, file, onProgress)).body as Attachment
+  return uploadFile<Attachment>(`/api/detections/${id}/attachments`, { stage: 'verification', clientId }, file, { fallbackName: 'photo.jpg', ...(onProgress ? { onProgress } : {}) })
 }
 
 // --- the import wizard (docs/api-patches.md "Import") ---
@@ -165,7 +137,7 @@ export async function startImport(file: Blob & { name?: string }, opts: { crs?: 
   const fields: Record<string, string> = {}
   if (opts.crs) fields.crs = opts.crs
   if (opts.encoding) fields.encoding = opts.encoding
-  return (await postFile('/api/detection-imports', 'POST', fields, file, onProgress)).body as DetectionImport
+  return uploadFile<DetectionImport>('/api/detection-imports', fields, file, onProgress ? { onProgress } : {})
 }
 
 export async function getImport(id: string, signal?: AbortSignal): Promise<DetectionImport> {

@@ -5,7 +5,8 @@ import { Type } from '@fastify/type-provider-typebox'
 import { CASE_FLAGS } from '../domain/case-types.ts'
 import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
 import { CASE_SOURCES, CASE_USES, type CaseSelection } from '../repos/cases.repo.ts'
-import { badRequest, notFound } from './problem.ts'
+import { listParam } from './list-param.ts'
+import { notFound } from './problem.ts'
 
 const dayOrTime = (edge: string) =>
   Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description: `a date (${edge} of that day in Beijing) or a date-time` }))
@@ -32,14 +33,6 @@ export interface CaseSelectionQuery {
   foundTo?: string | undefined
 }
 
-/** A comma-separated list of codes, each checked against its allow-list; 400 naming the parameter. */
-export function listParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined
-  const values = raw.split(',').map((v) => v.trim()).filter((v) => v !== '')
-  const unknown = values.filter((v) => !(allowed as readonly string[]).includes(v))
-  if (unknown.length > 0) throw badRequest(`${name}: ${unknown.join(', ')} is not one of ${allowed.join(', ')}`, { field: name })
-  return values as T[]
-}
 
 /** The selection a query names, inside the caller's scope; a unit outside it is 404, as everywhere. */
 export function caseSelectionOf(q: CaseSelectionQuery, scope: string): CaseSelection {

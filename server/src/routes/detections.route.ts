@@ -9,6 +9,7 @@ import {
 import { DETECTION_SORT_KEYS, type DetectionSortKey } from '../domain/detection-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { CaseInputError } from '../repos/cases.repo.ts'
 import { screenDetection, SCREENING_FLAGS } from '../repos/detection-screening.repo.ts'
@@ -27,14 +28,6 @@ export function ifMatchVersion(header: string | undefined, what: string): number
   const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
   if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this ${what}; reload it`)
   return Number(m[1])
-}
-
-/** "a,b" -> ['a', 'b'], each checked against the allowed values. */
-export function listParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
-  if (raw === undefined || raw === '') return undefined
-  const values = raw.split(',')
-  for (const v of values) if (!(allowed as readonly string[]).includes(v)) throw badRequest(`${name}: ${v} is not one of ${allowed.join(', ')}`, { field: name })
-  return values as T[]
 }
 
 const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) })
