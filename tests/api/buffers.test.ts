@@ -2,6 +2,7 @@
 // distances), versioned rule sets, recomputation when reference data change, memberships; key villages.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import ExcelJS from 'exceljs'
 import { VectorTile } from '@mapbox/vector-tile'
 import { PbfReader } from 'pbf'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -182,6 +183,14 @@ test('key villages: each criterion with its reason, as the population and the le
   const strict = await get('/api/key-villages?densityThreshold=10000')
   assert.ok(strict.items.every((v: { reasons: { code: string }[] }) => v.reasons.every((r) => r.code !== 'case_density')))
   assert.equal((await t.app.inject({ url: '/api/key-villages?densityThreshold=0', headers: { cookie: planner } })).statusCode, 400)
+  const xlsx = await t.app.inject({ url: '/api/key-villages?densityThreshold=2&format=xlsx', headers: { cookie: planner } })
+  assert.equal(xlsx.statusCode, 200)
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
+  const ws = wb.getWorksheet('重点村')!
+  assert.equal(ws.rowCount, res.items.length + 1)
+  assert.equal(ws.getRow(2).getCell(1).value, res.items[0].code)
+  assert.equal(ws.getRow(2).getCell(10).value, res.items[0].reasons.map((r: { detail: string }) => r.detail).join('；'))
   const town = res.items[0].townCode
   assert.ok((await get(`/api/key-villages?densityThreshold=2&town=${town}`)).items.every((v: { townCode: string }) => v.townCode === town))
 })

@@ -2,6 +2,7 @@
 // carry-over of a surplus into the next year, milestones, burn-down, ETag/If-Match, history, scope.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import ExcelJS from 'exceljs'
 import { testApp, type TestApp } from '../helpers/app.ts'
 import { loadPlanningLedger } from '../helpers/planning-ledger.ts'
 
@@ -68,6 +69,20 @@ test('targets with carry-over: the 2025 surplus counts toward 2026', async () =>
     [y25.achieved.demolishedArea, y25.achieved.casesClosed, y25.achieved.regreenedArea],
     [y26.achieved.demolishedArea, y26.achieved.casesClosed, y26.achieved.regreenedArea],
   ])
+})
+
+test('the year\'s targets as XLSX: target, carried in, achieved and progress per figure', async () => {
+  const json = (await get('/api/targets?year=2026')).items
+  const res = await t.app.inject({ url: '/api/targets?year=2026&format=xlsx', headers: { cookie: planner } })
+  assert.equal(res.statusCode, 200, res.body)
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer)
+  const ws = wb.getWorksheet('2026年度目标')!
+  const header = (ws.getRow(1).values as unknown[]).slice(1)
+  assert.deepEqual(header.slice(0, 6), ['区划代码', '名称', '拆除面积（㎡）目标', '拆除面积（㎡）上年结转', '拆除面积（㎡）完成', '拆除面积（㎡）完成率（%）'])
+  assert.equal(ws.rowCount, json.length + 1)
+  const row = (ws.getRow(2).values as unknown[]).slice(1)
+  assert.deepEqual(row.slice(0, 6), [json[0].adminCode, json[0].name, 1200, 50.5, 1000, 87.54])
 })
 
 test('a town target counts only its own cases; a village user sees only targets under the village', async () => {

@@ -14,7 +14,7 @@ import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { OWNERSHIP, SOURCES, STATUSES, USES } from '../imports/ledger-template.ts'
 import { activeRuleSetId, bufferZoneExists, getRuleSet } from '../repos/buffer-zones.repo.ts'
-import { keyVillages } from '../repos/key-villages.repo.ts'
+import { keyVillages, type KeyVillage } from '../repos/key-villages.repo.ts'
 import { areaStatistics, keyNames, ledgerStatistics, type AreaStatistics } from '../repos/statistics.repo.ts'
 import { GeometryInputError, getZone } from '../repos/zones.repo.ts'
 
@@ -166,6 +166,21 @@ export async function statisticsXlsx(t: StatisticsTable): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer())
 }
 
+/** The key-village list as a workbook: one row per village, its reasons joined. */
+export async function keyVillagesXlsx(items: readonly KeyVillage[], threshold: number): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook()
+  wb.creator = 'chaiwei'
+  const ws = wb.addWorksheet('重点村')
+  ws.addRow(['村社区代码', '村社区', '镇街', '户籍人口', '流动人口', '违建数（处）', '面积（平方公里）', `违建密度（处/平方公里，阈值${threshold}）`, '已认定重点村', '原因']).font = { bold: true }
+  for (const v of items) {
+    ws.addRow([v.code, v.name, v.townName, v.registeredPopulation, v.floatingPopulation, v.caseCount, v.areaKm2, v.caseDensityPerKm2, v.designated ? '是' : '否', v.reasons.map((r) => r.detail).join('；')])
+  }
+  ws.columns.forEach((c) => (c.width = 14))
+  ws.getColumn(10).width = 60
+  ws.views = [{ state: 'frozen', ySplit: 1 }]
+  return Buffer.from(await wb.xlsx.writeBuffer())
+}
+
 export function areaProblem(err: unknown): never {
   if (err instanceof GeometryInputError) {
     throw new HttpProblem(err.status, err.status === 413 ? 'Content Too Large' : 'Unprocessable Content', err.message, { field: err.field, ...err.extra })
@@ -227,17 +242,23 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
           {
             densityThreshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000, default: 5, description: 'cases per km²' })),
             town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
+            format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])),
           },
           { additionalProperties: false },
         ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { scope } = principalOf(request)
       const threshold = request.query.densityThreshold ?? 5
       const town = request.query.town
       if (town && !town.startsWith(scope) && !scope.startsWith(town)) throw notFound(`no town ${town} in your area`)
-      return { densityThreshold: threshold, items: await keyVillages(db, scope, threshold, town) }
+      const items = await keyVillages(db, scope, threshold, town)
+      if (request.query.format !== 'xlsx') return { densityThreshold: threshold, items }
+      return reply
+        .header('content-disposition', `attachment; filename="key-villages.xlsx"; filename*=UTF-8''${encodeURIComponent('重点村.xlsx')}`)
+        .type(XLSX_TYPE)
+        .send(await keyVillagesXlsx(items, threshold))
     },
   )
 }

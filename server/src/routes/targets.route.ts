@@ -1,5 +1,6 @@
 // 年度目标: annual targets per admin unit with progress, carry-over, milestones and burn-down.
 // Every signed-in role reads within their scope; admin and planner set targets.
+import ExcelJS from 'exceljs'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
@@ -7,7 +8,7 @@ import { burndown, TargetInputError } from '../domain/targets.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
-  beijingToday, getTarget, putTarget, StaleTargetError, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
+  beijingToday, getTarget, putTarget, StaleTargetError, targetDaily, targetHistory, TargetMissingError, targetsOfYear, type TargetView,
 } from '../repos/targets.repo.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
@@ -29,6 +30,23 @@ const TargetBody = Type.Object(
   { additionalProperties: false },
 )
 
+const FIGURE_NAMES = { demolishedArea: '拆除面积（㎡）', casesClosed: '销账（处）', regreenedArea: '覆绿面积（㎡）' } as const
+
+/** The year's targets as a workbook: per figure the target, carried in, achieved, progress %. */
+export async function targetsXlsx(year: number, items: readonly TargetView[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook()
+  wb.creator = 'chaiwei'
+  const ws = wb.addWorksheet(`${year}年度目标`)
+  const figures = Object.keys(FIGURE_NAMES) as (keyof typeof FIGURE_NAMES)[]
+  ws.addRow(['区划代码', '名称', ...figures.flatMap((f) => [`${FIGURE_NAMES[f]}目标`, `${FIGURE_NAMES[f]}上年结转`, `${FIGURE_NAMES[f]}完成`, `${FIGURE_NAMES[f]}完成率（%）`])]).font = { bold: true }
+  for (const t of items) {
+    ws.addRow([t.adminCode, t.name, ...figures.flatMap((f) => [t.target[f], t.carriedIn[f], t.achieved[f], t.progress[f]])])
+  }
+  ws.columns.forEach((c) => (c.width = 14))
+  ws.views = [{ state: 'frozen', ySplit: 1, xSplit: 2 }]
+  return Buffer.from(await wb.xlsx.writeBuffer())
+}
+
 export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/api/targets',
@@ -37,16 +55,23 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       schema: {
         tags: ['analysis'],
         summary: 'Targets of a year in your area with achievement, carry-over, progress and milestones',
-        querystring: Type.Object({ year: Year, admin: Type.Optional(Type.String({ pattern: ADMIN })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { year: Year, admin: Type.Optional(Type.String({ pattern: ADMIN })), format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])) },
+          { additionalProperties: false },
+        ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { scope } = principalOf(request)
       const { year, admin } = request.query
       if (admin && !admin.startsWith(scope) && !scope.startsWith(admin)) throw notFound(`no admin unit ${admin} in your area`)
       const items = await targetsOfYear(db, scope, year, admin)
       if (items.length === 0) throw notFound(`no targets for ${year}${admin ? ` under ${admin}` : ''} in your area`)
-      return { year, items }
+      if (request.query.format !== 'xlsx') return { year, items }
+      return reply
+        .header('content-disposition', `attachment; filename="targets-${year}.xlsx"; filename*=UTF-8''${encodeURIComponent(`${year}年度目标.xlsx`)}`)
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .send(await targetsXlsx(year, items))
     },
   )
 
