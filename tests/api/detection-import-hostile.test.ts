@@ -248,6 +248,9 @@ test('files that are not what they claim are refused with a reason', async () =>
     ['x.bin', Buffer.from([0, 1, 2, 3, 4, 5]), 'unknown_format'],
     ['x.gpkg', Buffer.concat([Buffer.from('SQLite format 3\u0000'), Buffer.alloc(200, 7)]), 'bad_gpkg'],
     ['x.csv', Buffer.from('名称,面积\n甲,12\n'), 'bad_csv'],
+    ['x.kml', Buffer.from('<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>&lol;</name></Placemark></Document></kml>'), 'bad_kml'],
+    ['x.kml', Buffer.from('<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark></Document></kml>'), 'bad_kml'],
+    ['x.xml', Buffer.from('<gpx><trk/></gpx>'), 'bad_kml'],
   ]
   for (const [name, bytes, code] of cases) {
     const res = await upload(name, bytes)
