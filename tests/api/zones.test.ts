@@ -47,6 +47,14 @@ test('a drawn zone: created with ETag, edited with If-Match, deleted, its histor
   assert.equal(edited.statusCode, 200, edited.body)
   assert.equal(edited.headers.etag, '"v2"')
   assert.ok(Math.abs(edited.json().areaM2 - area / 4) < 1)
+  // a redraw that crosses itself is refused and leaves the zone as it was
+  const bowtie = { type: 'Polygon', coordinates: [[[village.lon, village.lat], [village.lon + 0.001, village.lat + 0.001], [village.lon + 0.001, village.lat], [village.lon, village.lat + 0.001], [village.lon, village.lat]]] }
+  const crossed = await send('PATCH', url, { geometry: bowtie }, { 'if-match': '"v2"' })
+  assert.equal(crossed.statusCode, 422)
+  assert.match(crossed.json().detail, /Self-intersection/)
+  const still = await t.app.inject({ url, headers: { cookie: planner } })
+  assert.equal(still.headers.etag, '"v2"')
+  assert.equal(still.json().areaM2, edited.json().areaM2)
   assert.equal((await send('DELETE', url)).statusCode, 428)
   assert.equal((await send('DELETE', url, undefined, { 'if-match': '"v1"' })).statusCode, 412)
   assert.equal((await send('DELETE', url, undefined, { 'if-match': '"v2"' })).statusCode, 204)
