@@ -169,3 +169,38 @@ test('list and map in sync: a row flies the map to its patch; the patch clicked 
   assert.deepEqual(s.pageErrors, [])
   await context.close()
 })
+
+test('zoomed out, patches are grid points by outcome; a click on one zooms in to the patches themselves', { timeout: 180_000 }, async () => {
+  const s = await open(browser, `${server.url}/#layers=detections`, { width: 1200, height: 800 })
+  const { page, context } = s
+  await logIn(page, server.login)
+  await waitForMapIdle(page)
+  const meta = await apiGet<{ layers: { id: string; aggregateBelowZoom: number | null }[] }>(context, `${server.url}/api/meta`)
+  const below = meta.layers.find((l) => l.id === 'detections')!.aggregateBelowZoom!
+  // The densest grid cell one zoom below (the server's grid: 32 cells per tile edge, a point per
+  // outcome), and its point: the mean of the patches' inner points there.
+  const z = below - 1
+  const cell = 360 / 2 ** z / 32
+  const patches = await apiGet<{ features: ApiFeature[] }>(context, `${server.url}/ogc/collections/detections/items?limit=5000`)
+  const cells = new Map<string, [number, number][]>()
+  for (const f of patches.features) {
+    const c = ringCentre(outerRings(f.geometry)[0]!)
+    const outcome = f.properties.result ?? f.properties.status
+    const key = `${Math.floor(c[0] / cell)}/${Math.floor(c[1] / cell)}/${String(outcome)}`
+    cells.set(key, [...(cells.get(key) ?? []), c])
+  }
+  const densest = [...cells.values()].sort((a, b) => b.length - a.length)[0]!
+  const point: [number, number] = [densest.reduce((t, c) => t + c[0], 0) / densest.length, densest.reduce((t, c) => t + c[1], 0) / densest.length]
+  await page.goto(`${server.url}/#map=${z + 0.2}/${point[1]}/${point[0]}&layers=detections`)
+  await waitForMapIdle(page)
+  const view = await settledView(page)
+  assert.ok(view.zoom < below)
+  const [px, py] = await pageXY(page, view, ...point)
+  await page.mouse.click(px, py)
+  await page.waitForFunction((b) => Number(/map=([\d.]+)/.exec(location.hash)?.[1] ?? 0) >= b, below, { timeout: MAP_TIMEOUT })
+  const closer = await settledView(page)
+  assert.ok(closer.zoom >= below, `a click on a grid point zooms in past ${below}: ${closer.zoom}`)
+  assert.equal(await page.getByTestId('inspector').count(), 0, 'a grid point is not a feature to inspect')
+  assert.deepEqual(s.pageErrors, [])
+  await context.close()
+})

@@ -39,7 +39,7 @@ import {
 } from './choropleth.ts'
 import type { DrawController, DrawOptions, DrawTool } from './draw.ts'
 import {
-  AGGREGATE_LAYER,
+  AGGREGATE_LAYERS,
   BASEMAP_BEFORE,
   buildStyle,
   CASE_LAYERS,
@@ -359,7 +359,7 @@ export function createMapView(opts: MapViewOptions): MapView {
     return best
   }
   const refOf = (f: MapGeoJSONFeature | null): FeatureRef | null => {
-    if (!f || f.layer.id === AGGREGATE_LAYER || f.id === undefined || f.id === null) return null
+    if (!f || f.layer.id in AGGREGATE_LAYERS || f.id === undefined || f.id === null) return null
     return { collection: f.source, id: String(f.id) }
   }
 
@@ -369,7 +369,7 @@ export function createMapView(opts: MapViewOptions): MapView {
   // --- hover: feature-state on the feature under the mouse ----------------------------------
   let hovered: { source: string; id: string | number } | null = null
   const setHover = (f: MapGeoJSONFeature | null) => {
-    const next = f && f.id !== undefined && f.id !== null && f.layer.id !== AGGREGATE_LAYER ? { source: f.source, id: f.id } : null
+    const next = f && f.id !== undefined && f.id !== null && !(f.layer.id in AGGREGATE_LAYERS) ? { source: f.source, id: f.id } : null
     if (hovered && next && hovered.source === next.source && hovered.id === next.id) return
     if (hovered && map.getSource(hovered.source)) {
       map.setFeatureState({ source: hovered.source, sourceLayer: hovered.source, id: hovered.id }, { hover: false })
@@ -414,10 +414,11 @@ export function createMapView(opts: MapViewOptions): MapView {
     // While a drawing tool is on, clicks are the drawing's (no inspecting, no zooming into cells).
     if (drawingTool !== 'none') return
     const f = pick(e.point)
-    if (f && f.layer.id === AGGREGATE_LAYER) {
+    const aggregated = f ? AGGREGATE_LAYERS[f.layer.id] : undefined
+    if (f && aggregated) {
       const g = f.geometry
       const center = g.type === 'Point' ? (g.coordinates as [number, number]) : ([e.lngLat.lng, e.lngLat.lat] as [number, number])
-      const below = meta.layers.find((l) => l.id === 'buildings')?.aggregateBelowZoom ?? 13
+      const below = meta.layers.find((l) => l.id === aggregated)?.aggregateBelowZoom ?? 13
       map.easeTo({ center, zoom: Math.max(below + 0.5, map.getZoom() + 2) })
       return
     }

@@ -65,6 +65,8 @@ export const LABEL_FONTS = ['Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft
 export const CASE_LAYERS = ['cases-fill', 'cases-outline', 'cases-point'] as const
 /** The grid-cell points of buildings below the aggregation zoom: a click there zooms in. */
 export const AGGREGATE_LAYER = 'buildings-agg'
+/** Every style layer of grid-cell points, with the collection it aggregates: a click zooms in. */
+export const AGGREGATE_LAYERS: Readonly<Record<string, string>> = { [AGGREGATE_LAYER]: 'buildings', 'detections-agg': 'detections' }
 
 /** The property tile features carry their feature id in, per collection (MapLibre `promoteId`). */
 export function idPropertyOf(collection: string): string {
@@ -150,6 +152,7 @@ export const PICK_RANK: Readonly<Record<string, number>> = {
   'cases-fill': 98,
   'detections-line': 91,
   'detections-fill': 90,
+  'detections-agg': 89,
   'zones-line': 85,
   'buffer-zones-line': 84,
   'buildings-3d': 72,
