@@ -546,6 +546,9 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
 
   // --- buffer zones (四道六边, ring bands): translucent bands by family ------------------------
   const bufferColor = matchColor('family', bufferFamilyColors, bufferFallback)
+  // Zones of past rule-set versions stay in the table (old statistics reproduce with them); the map
+  // shows the active version's.
+  const activeBuffer: ExpressionSpecification = ['all', isPolygon, ['==', ['get', 'active'], true]]
   add(
     'buffer-zones',
     'buffer-zones',
@@ -554,7 +557,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       type: 'fill',
       source: 'buffer-zones',
       'source-layer': 'buffer-zones',
-      filter: isPolygon,
+      filter: activeBuffer,
       paint: { 'fill-color': bufferColor, 'fill-opacity': 0.22 },
     },
   )
@@ -563,10 +566,10 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
     type: 'line',
     source: 'buffer-zones',
     'source-layer': 'buffer-zones',
-    filter: isPolygon,
+    filter: activeBuffer,
     paint: { 'line-color': bufferColor, 'line-width': 0.8, 'line-opacity': 0.8 },
   })
-  hoverLine('buffer-zones', 'buffer-zones', { filter: isPolygon })
+  hoverLine('buffer-zones', 'buffer-zones', { filter: activeBuffer })
 
   // --- zones: heavy dashed outlines by type --------------------------------------------------------
   const zoneColor = matchColor('zone_type', zoneTypeColors, zoneFallback)
