@@ -11,6 +11,7 @@ import {
   rowShares, SHARED_FIGURES, totalShares, type Figures, type GroupKey, type Shares,
 } from '../domain/statistics.ts'
 import { principalOf } from '../http/access.ts'
+import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { OWNERSHIP, SOURCES, STATUSES, USES } from '../imports/ledger-template.ts'
 import { activeRuleSetId, bufferZoneExists, getRuleSet } from '../repos/buffer-zones.repo.ts'
@@ -21,14 +22,6 @@ import { GeometryInputError, getZone } from '../repos/zones.repo.ts'
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 const DISPOSALS = Object.keys(DISPOSAL_LABELS)
 const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
-
-/** "a,b" → ['a', 'b'], each checked against the allowed values. */
-function listParam(name: string, raw: string | undefined, allowed: readonly string[]): string[] | undefined {
-  if (raw === undefined || raw === '') return undefined
-  const values = raw.split(',')
-  for (const v of values) if (!allowed.includes(v)) throw badRequest(`${name}: ${v} is not one of ${allowed.join(', ')}`, { field: name })
-  return values
-}
 
 const StatisticsQuery = Type.Object(
   {
