@@ -5,7 +5,6 @@
 // Geometry is read as lon/lat in CGCS2000 (EPSG:4490), WGS84 treated as equal at metre level,
 // from 经度/纬度 (a point) or a WKT column (Point, Polygon, MultiPolygon). Nothing else is guessed:
 // projected (Gauss-Krüger) metres and swapped lon/lat are refused with a message saying so.
-import { createInflateRaw } from 'node:zlib'
 import wkx from 'wkx'
 import type { Db, Queryable } from '../db/db.ts'
 import { CASE_NO_LOCK, caseNoPrefix, formatCaseNo } from '../repos/cases.repo.ts'
@@ -28,6 +27,7 @@ import {
   type ColumnKey,
   type Ownership,
 } from './ledger-template.ts'
+import { CellError, openXlsx, XlsxRefused, type Cell, type SheetRow } from './xlsx-reader.ts'
 
 export type ImportMode = 'all_or_nothing' | 'valid_rows_only'
 export const IMPORT_MODES: readonly ImportMode[] = ['all_or_nothing', 'valid_rows_only']
@@ -70,16 +70,7 @@ export type Limits = { -readonly [K in keyof typeof IMPORT_LIMITS]: number }
 // ---------------------------------------------------------------------------------------------
 // Reading: bytes → sheets of rows of cells
 
-/** A cell as read: text, number, boolean, date (Excel date cell), or an error/formula without value. */
-export type Cell = string | number | boolean | Date | CellError | null
-export class CellError {
-  constructor(readonly text: string) {}
-}
-
-export interface SheetRow {
-  number: number
-  cells: Cell[]
-}
+export { CellError, type Cell, type SheetRow }
 export interface Sheet {
   name: string
   rows: SheetRow[]
@@ -258,308 +249,34 @@ const tooManyRows = (max: number) =>
   new LedgerFileError(413, 'too_many_rows', `文件超过 ${max} 行上限，请拆分后分批导入`, `the file has more than ${max} data rows; split it and import the parts`)
 
 // ---- XLSX ----
-// Read with a small SpreadsheetML reader of our own, row by row from the inflating stream: exceljs'
-// streaming reader decodes UTF-8 chunk by chunk and garbles a Chinese character that straddles
-// two chunks, and its whole-workbook reader holds every cell as an object (≈ 600 MB for 50,000
-// rows). This reads only what a ledger needs: sheet names, shared strings, date styles, cell values.
-
-interface ZipEntry {
-  name: string
-  method: number
-  data: Buffer
-}
-
-/**
- * Checks an XLSX zip before anything is unzipped for use: no zip64 or encryption, at most
- * `zipEntries` parts, local entries tiling the file exactly, and every part actually inflating to
- * its declared size within the `unzippedBytes` budget, counted while inflating (nothing is kept),
- * so a zip bomb costs nothing but a little time.
- */
-export async function checkZip(buf: Buffer, limits: Pick<Limits, 'zipEntries' | 'unzippedBytes'>): Promise<Map<string, ZipEntry>> {
-  const damaged = (why: string) =>
-    new LedgerFileError(400, 'bad_zip', `XLSX 文件已损坏或不是 Excel 生成的工作簿（${why}）`, `the XLSX file is damaged or not a workbook Excel writes (${why})`)
-  let eocd = -1
-  for (let p = buf.length - 22; p >= Math.max(0, buf.length - 22 - 65_535); p--) {
-    if (buf.readUInt32LE(p) === 0x06054b50) {
-      eocd = p
-      break
-    }
-  }
-  if (eocd < 0) throw damaged('no end of central directory')
-  const count = buf.readUInt16LE(eocd + 10)
-  const cdSize = buf.readUInt32LE(eocd + 12)
-  const cdOffset = buf.readUInt32LE(eocd + 16)
-  if (count === 0xffff || cdOffset === 0xffffffff) throw damaged('zip64')
-  if (count > limits.zipEntries) throw damaged(`${count} parts`)
-  if (cdOffset + cdSize > eocd) throw damaged('central directory out of bounds')
-  const entries: { name: string; offset: number; method: number; flags: number; csize: number; usize: number }[] = []
-  let p = cdOffset
-  for (let k = 0; k < count; k++) {
-    if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50) throw damaged('bad central directory')
-    const flags = buf.readUInt16LE(p + 8)
-    const method = buf.readUInt16LE(p + 10)
-    const nameLen = buf.readUInt16LE(p + 28)
-    const entry = {
-      name: buf.subarray(p + 46, p + 46 + nameLen).toString('utf8').replace(/^\//, ''),
-      offset: buf.readUInt32LE(p + 42),
-      method,
-      flags,
-      csize: buf.readUInt32LE(p + 20),
-      usize: buf.readUInt32LE(p + 24),
-    }
-    if (flags & 1) throw damaged('encrypted')
-    if (method !== 0 && method !== 8) throw damaged(`compression method ${method}`)
-    entries.push(entry)
-    p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32)
-  }
-  entries.sort((a, b) => a.offset - b.offset)
-  const out = new Map<string, ZipEntry>()
-  let expected = 0
-  let budget = limits.unzippedBytes
-  for (const e of entries) {
-    if (e.offset !== expected || e.offset + 30 > cdOffset || buf.readUInt32LE(e.offset) !== 0x04034b50) throw damaged('parts do not follow each other')
-    const start = e.offset + 30 + buf.readUInt16LE(e.offset + 26) + buf.readUInt16LE(e.offset + 28)
-    const end = start + e.csize
-    if (end > cdOffset) throw damaged('part out of bounds')
-    let next = end
-    if (e.flags & 8) {
-      if (next + 4 <= cdOffset && buf.readUInt32LE(next) === 0x08074b50) next += 4
-      next += 12
-    }
-    expected = next
-    const data = buf.subarray(start, end)
-    let size = 0
-    for await (const chunk of inflated({ name: e.name, method: e.method, data })) {
-      size += chunk.length
-      if (size > budget) {
-        throw new LedgerFileError(
-          413,
-          'unzipped_too_large',
-          `XLSX 解压后超过 ${limits.unzippedBytes / 1024 / 1024} MB，请拆分文件`,
-          `the XLSX unzips to more than ${limits.unzippedBytes / 1024 / 1024} MB; split it`,
-        )
-      }
-    }
-    if (size !== e.usize) throw damaged(`${e.name} is not the size it declares`)
-    budget -= size
-    out.set(e.name, { name: e.name, method: e.method, data })
-  }
-  if (expected !== cdOffset) throw damaged('data between parts')
-  return out
-}
-
-/** A part's bytes as they inflate, in chunks; nothing is held beyond the current chunk. */
-async function* inflated(e: ZipEntry): AsyncGenerator<Buffer> {
-  if (e.method === 0) {
-    yield e.data
-    return
-  }
-  const z = createInflateRaw()
-  z.end(e.data)
-  try {
-    for await (const chunk of z) yield chunk as Buffer
-  } catch {
-    throw new LedgerFileError(400, 'bad_zip', 'XLSX 文件已损坏（数据无法解压）', 'the XLSX file is damaged (a part does not inflate)')
-  } finally {
-    z.destroy()
-  }
-}
-
-/**
- * The complete elements named `tag` in a part, streamed: text is decoded as UTF-8 across chunk
- * boundaries and cut at each closing tag, so a 100 MB sheet is never one string.
- */
-async function* elements(e: ZipEntry, tag: string): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true })
-  const close = `</${tag}>`
-  let pending = ''
-  const cut = function* (final: boolean) {
-    for (;;) {
-      const open = pending.search(new RegExp(`<${tag}[\\s>/]`))
-      if (open < 0) {
-        pending = final ? '' : pending.slice(Math.max(0, pending.length - tag.length - 2))
-        return
-      }
-      const end = pending.indexOf(close, open)
-      const head = pending.indexOf('>', open)
-      if (head >= 0 && pending[head - 1] === '/' && (end < 0 || head < end)) {
-        yield pending.slice(open, head + 1)
-        pending = pending.slice(head + 1)
-        continue
-      }
-      if (end < 0) {
-        pending = pending.slice(open)
-        return
-      }
-      yield pending.slice(open, end + close.length)
-      pending = pending.slice(end + close.length)
-    }
-  }
-  try {
-    for await (const chunk of inflated(e)) {
-      pending += decoder.decode(chunk, { stream: true })
-      yield* cut(false)
-    }
-    pending += decoder.decode()
-  } catch (err) {
-    if (err instanceof LedgerFileError) throw err
-    throw new LedgerFileError(400, 'bad_xlsx', `XLSX 文件中 ${e.name} 不是 UTF-8 文本`, `${e.name} in the XLSX is not UTF-8 text`)
-  }
-  yield* cut(true)
-}
-
-async function partText(e: ZipEntry): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const c of inflated(e)) chunks.push(c)
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-const ATTR = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
-function attrs(tag: string): Map<string, string> {
-  const m = new Map<string, string>()
-  const head = tag.slice(0, tag.indexOf('>') + 1)
-  for (const a of head.matchAll(ATTR)) m.set(a[1]!, xmlText(a[2] ?? a[3] ?? ''))
-  return m
-}
-
-/** XML entities, then SpreadsheetML's _xHHHH_ escapes for control characters. */
-function xmlText(s: string): string {
-  return s
-    .replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e: string) => {
-      if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
-      return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[e.toLowerCase()]!
-    })
-    .replace(/_x([0-9a-f]{4})_/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
-}
-
-/** The text of a string item or inline string: every <t> run, phonetic guides (<rPh>) left out. */
-function runsText(xml: string): string {
-  let out = ''
-  for (const m of xml.replace(/<rPh\b[\s\S]*?<\/rPh>/g, '').matchAll(/<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g)) out += xmlText(m[1]!)
-  return out
-}
-
-// Built-in number formats that are dates or times (ECMA-376 §18.8.30, plus the CJK locale ids).
-const DATE_FORMAT_IDS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58])
-
-function isDateFormat(code: string): boolean {
-  const bare = code.replace(/"[^"]*"/g, '').replace(/\\./g, '').replace(/\[[^\]]*\]/g, '')
-  return /[ymdhs年月日时分秒]/i.test(bare) && !/^general$/i.test(bare.trim())
-}
-
-/** Which cell styles (index into cellXfs) show dates. */
-async function dateStyles(e: ZipEntry | undefined): Promise<Set<number>> {
-  const out = new Set<number>()
-  if (!e) return out
-  const xml = await partText(e)
-  const custom = new Map<number, string>()
-  for (const m of xml.matchAll(/<numFmt\b[^>]*>/g)) {
-    const a = attrs(m[0])
-    custom.set(Number(a.get('numFmtId')), a.get('formatCode') ?? '')
-  }
-  const xfs = /<cellXfs\b[^>]*>([\s\S]*?)<\/cellXfs>/.exec(xml)?.[1] ?? ''
-  let i = 0
-  for (const m of xfs.matchAll(/<xf\b[^>]*>/g)) {
-    const id = Number(attrs(m[0]).get('numFmtId') ?? 0)
-    const code = custom.get(id)
-    if (code !== undefined ? isDateFormat(code) : DATE_FORMAT_IDS.has(id)) out.add(i)
-    i++
-  }
-  return out
-}
-
-/** 'B12' → 1 (zero-based column). */
-function columnIndex(ref: string): number {
-  let n = 0
-  for (const ch of ref) {
-    const c = ch.charCodeAt(0)
-    if (c < 65 || c > 90) break
-    n = n * 26 + (c - 64)
-  }
-  return n - 1
-}
+// Read by xlsx-reader.ts (yauzl + saxes, row by row as the sheet inflates; decisions.md 18). Here
+// only the ledger's own limits: rows across all sheets, the time deadline, and its messages.
 
 async function readXlsx(buf: Buffer, limits: Limits, deadline: Deadline): Promise<Sheet[]> {
-  const zip = await checkZip(buf, limits)
-  const workbook = zip.get('xl/workbook.xml')
-  if (!workbook) throw notSpreadsheet('压缩包不是 Excel 工作簿', 'a zip archive that is not an Excel workbook')
-  deadline.check()
-  const wbXml = await partText(workbook)
-  const date1904 = /<workbookPr\b[^>]*\bdate1904\s*=\s*["'](1|true)["']/.test(wbXml)
-  const rels = new Map<string, string>()
-  const relsPart = zip.get('xl/_rels/workbook.xml.rels')
-  if (relsPart) {
-    for (const m of (await partText(relsPart)).matchAll(/<Relationship\b[^>]*>/g)) {
-      const a = attrs(m[0])
-      const target = a.get('Target') ?? ''
-      rels.set(a.get('Id') ?? '', target.startsWith('/') ? target.slice(1) : `xl/${target}`.replace(/[^/]+\/\.\.\//g, ''))
-    }
-  }
-  const shared: string[] = []
-  const sst = zip.get('xl/sharedStrings.xml')
-  if (sst) for await (const si of elements(sst, 'si')) shared.push(runsText(si))
-  const dates = await dateStyles(zip.get('xl/styles.xml'))
-  const epoch = date1904 ? 24_107 : 25_569 // serial day of 1970-01-01
-
-  const sheets: Sheet[] = []
-  let total = 0
-  for (const m of wbXml.matchAll(/<sheet\b[^>]*>/g)) {
-    const a = attrs(m[0])
-    const rid = [...a.entries()].find(([k]) => k === 'r:id' || k.endsWith(':id'))?.[1] ?? ''
-    const part = zip.get(rels.get(rid) ?? '')
-    if (!part) continue
-    const sheet: Sheet = { name: a.get('name') ?? `Sheet${sheets.length + 1}`, rows: [] }
-    sheets.push(sheet)
-    let rowNumber = 0
-    for await (const rowXml of elements(part, 'row')) {
-      const r = Number(attrs(rowXml).get('r'))
-      rowNumber = Number.isInteger(r) && r > 0 ? r : rowNumber + 1
-      const cells: Cell[] = []
-      let column = -1
-      let any = false
-      for (const c of rowXml.matchAll(/<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
-        const ca = attrs(`<c${c[1]}>`)
-        const ref = ca.get('r')
-        column = ref ? columnIndex(ref) : column + 1
-        if (column < 0 || column > 16_383) continue
-        const v = cellValue(ca.get('t') ?? 'n', Number(ca.get('s') ?? 0), c[2] ?? '', shared, dates, epoch)
-        while (cells.length < column) cells.push(null)
-        cells[column] = v
-        if (v !== null && v !== '') any = true
+  try {
+    const book = await openXlsx(buf, limits)
+    try {
+      deadline.check()
+      const sheets: Sheet[] = []
+      let total = 0
+      for (const s of book.sheets) {
+        const sheet: Sheet = { name: s.name, rows: [] }
+        sheets.push(sheet)
+        for await (const row of s.rows()) {
+          sheet.rows.push(row)
+          if (++total > limits.rows + 100) throw tooManyRows(limits.rows)
+          if (total % 2000 === 0) deadline.check()
+        }
       }
-      if (!any) continue
-      sheet.rows.push({ number: rowNumber, cells })
-      if (++total > limits.rows + 100) throw tooManyRows(limits.rows)
-      if (total % 2000 === 0) deadline.check()
+      if (sheets.length === 0) throw notSpreadsheet('工作簿中没有工作表', 'a workbook without worksheets')
+      return sheets
+    } finally {
+      book.close()
     }
-  }
-  if (sheets.length === 0) throw notSpreadsheet('工作簿中没有工作表', 'a workbook without worksheets')
-  return sheets
-}
-
-function cellValue(type: string, style: number, inner: string, shared: string[], dates: Set<number>, epoch: number): Cell {
-  const v = /<v(?:\s[^>]*)?>([\s\S]*?)<\/v>/.exec(inner)?.[1]
-  const hasFormula = /<f\b/.test(inner)
-  switch (type) {
-    case 's':
-      return v === undefined ? null : (shared[Number(v)] ?? null)
-    case 'inlineStr':
-      return runsText(/<is>([\s\S]*?)<\/is>/.exec(inner)?.[1] ?? '')
-    case 'str':
-      return v === undefined ? (hasFormula ? new CellError('formula') : null) : xmlText(v)
-    case 'b':
-      return v === undefined ? null : v.trim() === '1'
-    case 'e':
-      return new CellError(v === undefined ? '#ERROR' : xmlText(v))
-    case 'd':
-      return v === undefined ? null : new Date(xmlText(v).replace(/(T[\d:.]+)$/, '$1Z'))
-    default: {
-      if (v === undefined || v.trim() === '') return hasFormula ? new CellError('formula') : null
-      const n = Number(v)
-      if (!Number.isFinite(n)) return xmlText(v)
-      // A date cell: its serial day, as the wall-clock time it shows (UTC fields of the Date).
-      return dates.has(style) ? new Date(Math.round((n - epoch) * 86_400_000)) : n
-    }
+  } catch (err) {
+    if (!(err instanceof XlsxRefused)) throw err
+    if (err.code === 'not_a_workbook') throw notSpreadsheet(err.zh, err.en)
+    throw new LedgerFileError(err.status, err.code, err.zh, err.en)
   }
 }
 

@@ -1,0 +1,146 @@
+// Reading a 50,000-row XLSX ledger (台账): time and peak memory (RSS) of readLedgerFile alone (no
+// checking, no database), each run in a fresh process. The file is written once with exceljs.
+// Usage:
+//   npx tsx bench/ledger-import.bench.ts [rows] [repeats] [reader …]
+// A reader is a path to a ledger-import.ts exporting readLedgerFile and Deadline (default: this
+// tree's), or `exceljs` for exceljs's whole-workbook reader, for comparison. To measure an older
+// version: `git archive <commit> server data package.json | tar -x -C /tmp/before` and
+// `ln -s "$PWD/node_modules" /tmp/before/`, then pass /tmp/before/server/src/imports/ledger-import.ts.
+// Prints a Markdown table (medians) for bench/README.md, with a digest of the cells read so two
+// readers can be seen to agree.
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import ExcelJS from 'exceljs'
+import { IMPORT_LIMITS } from '../server/src/imports/ledger-template.ts'
+
+const SELF = fileURLToPath(import.meta.url)
+const CURRENT = resolve(SELF, '../../server/src/imports/ledger-import.ts')
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
+
+const HEADERS = ['序号', '台账编号', '所在村', '位置', '用途', '权属类别', '建筑形式', '层数', '占地面积（㎡）', '建筑面积（㎡）', '发现来源', '发现时间',
+  '高墙大院', '开墙打洞', '三层及以上出租', '占用耕地', '党员公职人员参与', '经度', '纬度', 'WKT']
+const USES = ['居住', '仓储', '商业', '办公', '其他']
+const OWNERS = ['集体经济', '国有', '企业', '政府部门和社会单位', '个人', '']
+const SOURCES = ['卫片', '巡查', '举报', '自查', '上级交办']
+const VILLAGES = ['东坝村', '西红门村', '黄村镇三合庄村', '旧宫镇南小街社区', '瀛海镇兴海家园']
+
+/** A ledger as staff keep it: Chinese text in most cells, dates, numbers, a WKT polygon every 10th row. */
+async function writeLedger(path: string, rows: number): Promise<void> {
+  const wb = new ExcelJS.Workbook()
+  const ws = wb.addWorksheet('台账')
+  ws.addRow(HEADERS)
+  for (let i = 0; i < rows; i++) {
+    const lon = 116.3 + (i % 400) * 0.0005
+    const lat = 39.7 + Math.floor(i / 400) * 0.0004
+    const polygon = i % 10 === 3
+    const d = 0.00001
+    ws.addRow([
+      i + 1,
+      '',
+      VILLAGES[i % VILLAGES.length],
+      `${VILLAGES[i % VILLAGES.length]}${i}号院东侧，沿河路北约五十米处的彩钢板房`,
+      USES[i % USES.length],
+      OWNERS[i % OWNERS.length],
+      '砖混平房',
+      1 + (i % 5),
+      100 + (i % 97),
+      (100 + (i % 97)) * (1 + (i % 5)),
+      SOURCES[i % SOURCES.length],
+      new Date(Date.UTC(2025, i % 12, 1 + (i % 28), 9, 30)),
+      i % 7 === 0 ? '是' : '否',
+      '',
+      i % 11 === 0 ? '是' : '否',
+      i % 13 === 0 ? '是' : '',
+      '否',
+      polygon ? '' : lon,
+      polygon ? '' : lat,
+      polygon ? `POLYGON((${lon} ${lat},${lon + d} ${lat},${lon + d} ${lat + d},${lon} ${lat + d},${lon} ${lat}))` : '',
+    ])
+  }
+  await wb.xlsx.writeFile(path)
+}
+
+interface RunResult { ms: number; baseRssMb: number; peakRssMb: number; rows: number; digest: string }
+
+/** One cell as text for the digest, the same for every reader. */
+function cellKey(c: unknown): string {
+  if (c === null || c === undefined || c === '') return ''
+  if (c instanceof Date) return `D${c.toISOString()}`
+  if (typeof c === 'object') return `E${JSON.stringify(c)}`
+  return `${typeof c}:${String(c)}`
+}
+
+async function runOne(file: string, reader: string): Promise<RunResult> {
+  const buf = readFileSync(file)
+  global.gc?.()
+  const baseRss = process.memoryUsage().rss
+  const hash = createHash('sha256')
+  let rows = 0
+  const t0 = performance.now()
+  let ms: number
+  if (reader === 'exceljs') {
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(buf as unknown as ExcelJS.Buffer)
+    ms = performance.now() - t0
+    wb.eachSheet((ws) => {
+      ws.eachRow((row) => {
+        rows++
+        const values = row.values as unknown[]
+        hash.update(values.slice(1).map((v) => cellKey(typeof v === 'object' && v !== null && 'richText' in v ? (v as { richText: { text: string }[] }).richText.map((r) => r.text).join('') : v)).join('\t').replace(/\t+$/, '') + '\n')
+      })
+    })
+  } else {
+    const mod = (await import(pathToFileURL(reader).href)) as typeof import('../server/src/imports/ledger-import.ts')
+    const limits = { ...IMPORT_LIMITS }
+    const table = await mod.readLedgerFile(buf, 'ledger.xlsx', limits, new mod.Deadline(limits))
+    ms = performance.now() - t0
+    for (const sheet of table.sheets) {
+      for (const r of sheet.rows) {
+        rows++
+        hash.update(r.cells.map(cellKey).join('\t').replace(/\t+$/, '') + '\n')
+      }
+    }
+  }
+  return { ms, baseRssMb: mb(baseRss), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), rows, digest: hash.digest('hex').slice(0, 12) }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+async function main() {
+  if (process.argv[2] === 'run') {
+    const r = await runOne(process.argv[3]!, process.argv[4]!)
+    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`)
+    return
+  }
+  const n = Number(process.argv[2] ?? 50_000)
+  const repeats = Number(process.argv[3] ?? 3)
+  const readers = process.argv.length > 4 ? process.argv.slice(4) : [CURRENT]
+  const dir = mkdtempSync(join(tmpdir(), 'chaiwei-bench-ledger-'))
+  try {
+    const file = join(dir, 'ledger.xlsx')
+    const t0 = performance.now()
+    await writeLedger(file, n)
+    console.log(`${n.toLocaleString('en')} rows × ${HEADERS.length} columns, ${(statSync(file).size / 1024 / 1024).toFixed(1)} MB XLSX written by exceljs in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${repeats} runs per reader (fresh process each), Node ${process.version}\n`)
+    console.log('| reader | read s | RSS before MB | peak RSS MB | rows | cells digest |')
+    console.log('|---|---|---|---|---|---|')
+    for (const reader of readers) {
+      const runs: RunResult[] = []
+      for (let i = 0; i < repeats; i++) {
+        const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', SELF, 'run', file, reader === 'exceljs' ? reader : resolve(reader)], { encoding: 'utf8', maxBuffer: 1 << 24, env: process.env })
+        runs.push(JSON.parse(/^RESULT (.*)$/m.exec(out)![1]!) as RunResult)
+      }
+      const m = (k: 'ms' | 'baseRssMb' | 'peakRssMb') => median(runs.map((r) => r[k]))
+      const digests = [...new Set(runs.map((r) => r.digest))].join(', ')
+      console.log(`| ${reader} | ${(m('ms') / 1000).toFixed(2)} | ${m('baseRssMb')} | ${m('peakRssMb')} | ${runs[0]!.rows} | ${digests} |`)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
