@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { zipSync } from 'fflate'
 import { crsFromWkt, fromLonLat, parseCrs, toLonLat } from '../../server/src/imports/formats/crs.ts'
+import { KML_CHUNK_BYTES } from '../../server/src/imports/formats/kml.reader.ts'
 import { openLayer } from '../../server/src/imports/formats/open.ts'
 import { FileRefused } from '../../server/src/imports/formats/reader.ts'
 import { writeShapefileZip } from '../../server/src/imports/formats/writers.ts'
@@ -127,6 +128,30 @@ describe('reading', () => {
       const got = []
       for await (const f of opened.layer.features()) got.push([f.properties['图斑编号'], f.geometry?.type])
       assert.deepEqual(got, [['K1', 'Polygon']])
+    } finally {
+      opened.dispose()
+    }
+  })
+
+  test('KML is read in chunks; a chunk boundary inside <Placemark> loses nothing', async () => {
+    const head = '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><description>'
+    const placemark = (i: number) => `<Placemark id="p${i}"><name>图斑${i}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>116,39.7 116.001,39.7 116.001,39.701 116,39.7</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>`
+    // pad so that the second placemark's tag starts 4 bytes before the first chunk boundary
+    const first = `${head}x</description>${placemark(1)}`
+    const pad = 'x'.repeat(KML_CHUNK_BYTES - 4 - Buffer.byteLength(first))
+    const text = `${head}${pad}x</description>${placemark(1)}${Array.from({ length: 3000 }, (_, i) => placemark(i + 2)).join('\n')}</Document></kml>`
+    assert.equal(Buffer.from(text).indexOf('<Placemark id="p2"'), KML_CHUNK_BYTES - 4)
+    const path = join(dir, 'chunks.kml')
+    writeFileSync(path, text)
+    const opened = await openLayer(path, 'chunks.kml')
+    try {
+      assert.equal(opened.layer.total, 3001)
+      const names: unknown[] = []
+      for await (const f of opened.layer.features()) {
+        assert.equal(f.geometry?.type, 'Polygon')
+        names.push(f.properties.name)
+      }
+      assert.deepEqual(names, Array.from({ length: 3001 }, (_, i) => `图斑${i + 1}`))
     } finally {
       opened.dispose()
     }

@@ -29,6 +29,9 @@ function declaredEncoding(path: string): 'UTF-8' | 'GBK' {
   return label
 }
 
+/** Bytes read at a time (a test cuts a tag at this boundary). */
+export const KML_CHUNK_BYTES = 256 * 1024
+
 const localName = (name: string) => name.slice(name.indexOf(':') + 1)
 
 interface Scan {
@@ -80,15 +83,16 @@ async function* scan(path: string, encoding: 'UTF-8' | 'GBK', info: Scan, onByte
       start = -1
     }
   })
-  const input = createReadStream(path, { highWaterMark: 256 * 1024 })
+  const input = createReadStream(path, { highWaterMark: KML_CHUNK_BYTES })
   try {
     for await (const chunk of input) {
       const text = decoder.decode(chunk as Buffer, { stream: true })
       buffer += text
       parser.write(text)
       onBytes?.(input.bytesRead)
-      // keep only the open placemark's text
-      const keepFrom = start >= 0 ? start : buffer.length
+      // keep only the open placemark's text, or the last tag, which a chunk may have cut in two
+      const lastTag = buffer.lastIndexOf('<')
+      const keepFrom = start >= 0 ? start : lastTag >= 0 ? lastTag : buffer.length
       base += keepFrom
       buffer = buffer.slice(keepFrom)
       if (start >= 0) start = 0
