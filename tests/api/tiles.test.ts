@@ -115,6 +115,35 @@ test('below zoom 13 buildings come aggregated: grid points whose counts add up t
   assert.ok(detailed.every((f) => f.type === 3 && 'floors' in f.properties))
 })
 
+test('patch tiles narrowed to one batch hold only its patches, grid points and details alike', async () => {
+  const batches = (await t.db.query<{ batch_id: number; n: number }>('SELECT batch_id, count(*) AS n FROM detections GROUP BY batch_id ORDER BY batch_id')).rows
+  assert.ok(batches.length >= 2, 'the sample has several batches')
+  const { z, x, y } = DISTRICT_TILE
+  const get = (query: string) => t.app.inject({ url: `/ogc/collections/detections/tiles/WebMercatorQuad/${z}/${y}/${x}${query}`, headers: { cookie: adminCookie } })
+  for (const b of batches) {
+    const res = await get(`?batch=${b.batch_id}`)
+    assert.equal(res.statusCode, 200)
+    const cells = features(res.rawPayload, 'detections')
+    assert.equal(cells.reduce((sum, f) => sum + Number(f.properties.count), 0), b.n, `batch ${b.batch_id}: every patch counted once`)
+  }
+  const all = features((await get('')).rawPayload, 'detections')
+  assert.equal(all.reduce((sum, f) => sum + Number(f.properties.count), 0), batches.reduce((sum, b) => sum + b.n, 0))
+  // in detail: one patch's tile, narrowed to its batch and to another
+  const p = (await t.db.query<{ batch_id: number; lon: number; lat: number }>('SELECT batch_id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM detections ORDER BY id LIMIT 1')).rows[0]!
+  const [dz, dx, dy] = xyzAt(p.lon, p.lat, 16)
+  const at = (q: string) => t.app.inject({ url: `/ogc/collections/detections/tiles/WebMercatorQuad/${dz}/${dy}/${dx}${q}`, headers: { cookie: adminCookie } })
+  const own = features((await at(`?batch=${p.batch_id}`)).rawPayload, 'detections')
+  assert.ok(own.length > 0 && own.every((f) => Number(f.properties.batch_id) === p.batch_id))
+  const other = batches.find((b) => b.batch_id !== p.batch_id)!.batch_id
+  assert.ok(features((await at(`?batch=${other}`)).rawPayload, 'detections').every((f) => Number(f.properties.batch_id) === other))
+  // anything else is refused, never an unfiltered tile
+  const unknown = await get('?status=pending')
+  assert.equal(unknown.statusCode, 400)
+  assert.equal(unknown.json().field, 'status')
+  assert.equal((await get('?batch=two')).statusCode, 400)
+  assert.equal((await t.app.inject({ url: `/ogc/collections/cases/tiles/WebMercatorQuad/${z}/${y}/${x}?batch=1`, headers: { cookie: adminCookie } })).statusCode, 400)
+})
+
 test('tile coordinates outside the matrix and unknown collections are refused clearly', async () => {
   const out = await tile('cases', 3, 8, 0)
   assert.equal(out.statusCode, 400)

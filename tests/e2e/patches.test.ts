@@ -204,3 +204,31 @@ test('zoomed out, patches are grid points by outcome; a click on one zooms in to
   assert.deepEqual(s.pageErrors, [])
   await context.close()
 })
+
+test('the map draws the batch the list shows: switching batches switches the patches on the map', { timeout: 180_000 }, async () => {
+  const s = await open(browser, `${server.url}/#view=patches&batch=1&layers=detections`, { width: 1400, height: 900 })
+  const { page } = s
+  const tiles: string[] = []
+  page.on('request', (r) => {
+    if (/\/collections\/detections\/tiles\//.test(r.url())) tiles.push(r.url())
+  })
+  await logIn(page, server.login)
+  await page.waitForSelector('[data-testid="patch-row"]', { timeout: MAP_TIMEOUT })
+  await waitForMapIdle(page)
+  assert.ok(tiles.length > 0, 'patch tiles were fetched')
+  assert.ok(tiles.every((u) => new URL(u).searchParams.get('batch') === '1'), `every patch tile is batch 1's: ${tiles.filter((u) => !u.includes('batch=1')).join(' ')}`)
+  tiles.length = 0
+  await page.getByTestId('batch-select').selectOption('2')
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('batch') === '2')
+  await waitForMapIdle(page)
+  await page.waitForTimeout(500)
+  assert.ok(tiles.length > 0 && tiles.every((u) => new URL(u).searchParams.get('batch') === '2'), 'after switching, batch 2 only')
+  // leaving the view shows every batch again
+  tiles.length = 0
+  await page.getByTestId('tab-map').click()
+  await waitForMapIdle(page)
+  await page.waitForTimeout(500)
+  assert.ok(tiles.length > 0 && tiles.every((u) => !new URL(u).searchParams.has('batch')), 'the map view shows all batches')
+  assert.deepEqual(s.pageErrors, [])
+  await s.context.close()
+})

@@ -43,6 +43,23 @@ function tileFields(layer: LayerSource): Record<string, string> {
   return fields
 }
 
+/** A tile request's narrowing parameters, checked against the layer's allow-list; `r` (a client's
+ *  cache-buster) and `f` (OGC's format parameter) are ignored, anything else is a 400 rather than a silently unfiltered tile. */
+function tileFiltersOf(layer: LayerSource, query: Record<string, string>): Record<string, number> {
+  const filters: Record<string, number> = {}
+  for (const [name, raw] of Object.entries(query)) {
+    if (name === 'r' || name === 'f') continue
+    if (!layer.tileFilters?.[name]) {
+      const allowed = Object.keys(layer.tileFilters ?? {})
+      throw badRequest(`${name}: tiles of ${layer.id} take ${allowed.length ? allowed.join(', ') : 'no parameters'}`, { field: name })
+    }
+    const value = Number(raw)
+    if (!Number.isSafeInteger(value) || value < 1) throw badRequest(`${name} must be a positive integer`, { field: name })
+    filters[name] = value
+  }
+  return filters
+}
+
 export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   const tiles = new TileService(LAYERS, app.log)
   const access = { access: { roles: READERS } }
@@ -65,7 +82,7 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       const layer = layerOf(collectionId)
       const n = 2 ** z
       if (x >= n || y >= n) throw badRequest(`tile ${z}/${y}/${x} is outside the tile matrix: at zoom ${z} row and column run from 0 to ${n - 1}`)
-      const result = await tiles.get(db, layer, { z, x, y, scope: principalOf(request).scope })
+      const result = await tiles.get(db, layer, { z, x, y, scope: principalOf(request).scope, filters: tileFiltersOf(layer, request.query as Record<string, string>) })
       // Tiles differ per user scope: private to the browser, revalidated by ETag.
       reply.header('cache-control', 'private, no-cache').header('vary', 'cookie').header('x-tile-cache', result.cache)
       if (!result.tile) return reply.code(204).send()

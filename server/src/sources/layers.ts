@@ -29,6 +29,8 @@ export interface LayerSource {
   tileColumns: readonly string[]
   /** Computed attributes tiles carry too: name -> SQL expression (fixed here, never from a request). */
   tileExpressions?: Readonly<Record<string, string>>
+  /** Tile URL parameters that narrow a layer: name -> integer column (e.g. ?batch=2 -> batch_id = 2). */
+  tileFilters?: Readonly<Record<string, string>>
   /**
    * Where the layer is too dense to draw one by one, tiles carry grid cells instead: points with
    * `count` and `area_m2` (sum of areaColumn), placed at the centroid of the cell's points, one
@@ -146,6 +148,8 @@ export const LAYERS: readonly LayerSource[] = [
     id: 'detections', title: '卫片图斑', description: 'Satellite-change patches and their verification',
     table: 'detections', key: 'id', geometryKind: 'polygon', minzoom: 0,
     tileColumns: ['id', 'patch_no', 'status', 'result', 'batch_id'],
+    // The patches view shows one batch: its list and the map agree, grid points included.
+    tileFilters: { batch: 'batch_id' },
     // Zoomed out, patches are grid points per outcome (the result once verified, else the status).
     aggregate: { belowZoom: 12, point: 'ST_PointOnSurface(geom)', areaColumn: 'area_m2', groupBy: 'outcome' },
     properties: [

@@ -30,6 +30,8 @@ export interface TileRequest {
   y: number
   /** Admin-unit code of the caller's scope. */
   scope: string
+  /** Values of the layer's tileFilters (absent: not narrowed). */
+  filters?: Readonly<Record<string, number>>
 }
 
 interface Row {
@@ -39,9 +41,13 @@ interface Row {
 
 const TILE_ENVELOPE = `ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ${TILE_BUFFER / TILE_EXTENT}), 4326)`
 
-/** SQL for one layer, built once. $1..$3 = z, x, y; $4 = scope code. */
+/** The layer's tile filters in a fixed order: their values follow the scope as $5, $6, … */
+const filterNames = (layer: LayerSource) => Object.keys(layer.tileFilters ?? {}).sort()
+
+/** SQL for one layer, built once. $1..$3 = z, x, y; $4 = scope code; then the filters (NULL: any). */
 function tileSql(layer: LayerSource): { features: string; aggregated: string | null } {
-  const scope = layer.scopeColumn ? `AND ${layer.scopeColumn} LIKE $4 || '%'` : 'AND $4::text IS NOT NULL'
+  const filters = filterNames(layer).map((name, i) => `AND ($${5 + i}::bigint IS NULL OR ${layer.tileFilters![name]} = $${5 + i})`).join(' ')
+  const scope = `${layer.scopeColumn ? `AND ${layer.scopeColumn} LIKE $4 || '%'` : 'AND $4::text IS NOT NULL'} ${filters}`
   const props = [
     ...layer.tileColumns.map((c) => `'${c}', ${c}`),
     ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `'${name}', (${sql})`),
@@ -114,7 +120,8 @@ export class TileService {
   }
 
   async get(db: Queryable, layer: LayerSource, req: TileRequest): Promise<TileResult> {
-    const key = `${layer.id}/${req.z}/${req.x}/${req.y}/${req.scope}`
+    const narrowed = filterNames(layer).map((name) => `${name}=${req.filters?.[name] ?? ''}`).join('&')
+    const key = `${layer.id}/${req.z}/${req.x}/${req.y}/${req.scope}?${narrowed}`
     const cached = this.cache.get(key)
     if (cached && Date.now() - cached.madeAt < this.maxAgeMs) {
       const stale = await db.query(
@@ -138,10 +145,10 @@ export class TileService {
   }
 
   /** The encoded tile, or null when nothing lies in it. */
-  async make(db: Queryable, layer: LayerSource, { z, x, y, scope }: TileRequest): Promise<Uint8Array | null> {
+  async make(db: Queryable, layer: LayerSource, { z, x, y, scope, filters }: TileRequest): Promise<Uint8Array | null> {
     if (z < layer.minzoom) return null
     const sql = this.sql.get(layer.id)!
-    const params = [z, x, y, scope]
+    const params = [z, x, y, scope, ...filterNames(layer).map((name) => filters?.[name] ?? null)]
     const agg = layer.aggregate
     let rows: Row[]
     if (agg && z < agg.belowZoom) {

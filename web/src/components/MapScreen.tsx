@@ -116,8 +116,11 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     setView(v)
   }, [])
   const onView = useCallback((v: ViewState) => setView(v), [])
+  // The patches view's batch: the map draws only its patches (applied when the map comes, too).
+  const batchShown = useRef<number | null>(null)
   const onReady = useCallback((v: MapView | null) => {
     mapView.current = v
+    if (v && batchShown.current !== null) v.setTileFilter('detections', { batch: batchShown.current })
     setMapViewNow(v)
   }, [])
   // Planning and dashboard: the adapter as state (their panels start drawing / colour the map once
@@ -204,6 +207,10 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     [closeInspector, ledger, selectCase, openCase, screen.caseId, screen.view],
   )
 
+  const showBatch = useCallback((id: number | null) => {
+    batchShown.current = id
+    mapView.current?.setTileFilter('detections', id === null ? null : { batch: id })
+  }, [])
   const flyTo = useCallback(
     (bbox: Bbox, inspectorOpen: boolean) => mapView.current?.fitBounds(bbox, { maxZoom: FLY_MAX_ZOOM, padding: paddingFor(inspectorOpen) }),
     [paddingFor],
@@ -342,6 +349,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
             user={user}
             onSelectFeature={setSelection}
             onFly={(b) => flyTo(b, false)}
+            onBatch={showBatch}
             onDataChanged={(withCases) => {
               mapView.current?.refreshCollection('detections')
               if (withCases) mapView.current?.refreshCases()

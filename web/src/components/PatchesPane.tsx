@@ -20,6 +20,8 @@ export interface PatchesPaneProps {
   onSelectFeature(f: Feature | null): void
   /** Fly the map to a box. */
   onFly(bbox: Bbox): void
+  /** The batch shown (null: none, or leaving the view): the map draws only its patches. */
+  onBatch(batchId: number | null): void
   /** The patches' tiles changed (a verification): fetch them again; `cases` too when a case was opened. */
   onDataChanged(withCases: boolean): void
   /** MapScreen hands map clicks on patches to this function. */
@@ -30,7 +32,7 @@ export interface PatchesPaneProps {
 
 type Mode = 'list' | 'dashboard' | 'import'
 
-export function PatchesPane({ meta, user, onSelectFeature, onFly, onDataChanged, mapClick, onOpenCase, onSessionLost }: PatchesPaneProps) {
+export function PatchesPane({ meta, user, onSelectFeature, onFly, onBatch, onDataChanged, mapClick, onOpenCase, onSessionLost }: PatchesPaneProps) {
   const initial = patchScreenFromHash(window.location.hash)
   const [batches, setBatches] = useState<BatchSummary[]>([])
   const [batchId, setBatchId] = useState<number | null>(initial.batchId)
@@ -58,6 +60,8 @@ export function PatchesPane({ meta, user, onSelectFeature, onFly, onDataChanged,
     void loadBatches()
   }, [loadBatches])
   useEffect(() => writePatchScreenToUrl(batchId, patchId), [batchId, patchId])
+  useEffect(() => onBatch(batchId), [batchId, onBatch])
+  useEffect(() => () => onBatch(null), [onBatch])
   useEffect(() => () => writePatchScreenToUrl(null, null), [])
 
   const outline = useCallback(

@@ -119,6 +119,8 @@ export interface MapView {
   setHighlight(highlight: Highlight): void
   /** Fetch a collection's tiles again (after an edit: a saved zone). */
   refreshCollection(id: string): void
+  /** Narrows a collection's tiles by its tile parameters (e.g. {batch: 2}); null shows it whole. */
+  setTileFilter(id: string, params: Readonly<Record<string, number>> | null): void
   /** The map as drawn now, as a PNG data URL (the printable report). */
   snapshot(): Promise<string>
 }
@@ -510,6 +512,18 @@ export function createMapView(opts: MapViewOptions): MapView {
 
   let choroplethLevel: string | null = null
 
+  // --- tile URLs: a collection's narrowing parameters, and a cache-buster after an edit ---------
+  const tileFilters = new Map<string, string>()
+  const reloadTiles = (id: string, bust: boolean) =>
+    whenReady(() => {
+      const source = map.getSource<VectorTileSource>(id)
+      const layer = meta.layers.find((l) => l.id === id)
+      if (!source || !layer) return
+      const base = /^[a-z][a-z0-9+.-]*:/i.test(layer.tiles) ? layer.tiles : window.location.origin + layer.tiles
+      const query = [tileFilters.get(id) ?? '', bust ? `r=${Date.now()}` : ''].filter(Boolean).join('&')
+      source.setTiles([query ? `${base}${base.includes('?') ? '&' : '?'}${query}` : base])
+    })
+
   return {
     setVisibility(next) {
       visibility = next
@@ -549,13 +563,7 @@ export function createMapView(opts: MapViewOptions): MapView {
       }
     },
     refreshCases() {
-      whenReady(() => {
-        const source = map.getSource<VectorTileSource>('cases')
-        const layer = meta.layers.find((l) => l.id === 'cases')
-        if (!source || !layer) return
-        const base = /^[a-z][a-z0-9+.-]*:/i.test(layer.tiles) ? layer.tiles : window.location.origin + layer.tiles
-        source.setTiles([`${base}${base.includes('?') ? '&' : '?'}r=${Date.now()}`])
-      })
+      reloadTiles('cases', true)
     },
     fitDistrict(animate = true, pad = padding) {
       if (!bbox) return
@@ -629,13 +637,14 @@ export function createMapView(opts: MapViewOptions): MapView {
       })
     },
     refreshCollection(id) {
-      whenReady(() => {
-        const source = map.getSource<VectorTileSource>(id)
-        const layer = meta.layers.find((l) => l.id === id)
-        if (!source || !layer) return
-        const base = /^[a-z][a-z0-9+.-]*:/i.test(layer.tiles) ? layer.tiles : window.location.origin + layer.tiles
-        source.setTiles([`${base}${base.includes('?') ? '&' : '?'}r=${Date.now()}`])
-      })
+      reloadTiles(id, true)
+    },
+    setTileFilter(id, params) {
+      const query = params ? new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString() : ''
+      if ((tileFilters.get(id) ?? '') === query) return
+      if (query) tileFilters.set(id, query)
+      else tileFilters.delete(id)
+      reloadTiles(id, false)
     },
     snapshot() {
       // The drawing buffer is only intact within the frame that drew it: read it in 'render'.
