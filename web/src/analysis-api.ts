@@ -2,17 +2,19 @@
 // and history, any-area statistics, ledger statistics (JSON and the XLSX of the same table), key
 // villages, targets and the burn-down.
 //
-// Group keys, figures and target figures come from the server's pure domain modules (one
-// definition); the response envelopes are declared here from docs/api-analysis.md, as the server
-// builds them in its routes; keep them in step.
-import type { MultiPolygon, Polygon } from 'geojson'
-import { GROUP_KEYS, SHARED_FIGURES, type Figures, type GroupKey, type SharedFigure, type Shares } from '../../server/src/domain/statistics.ts'
-import { TARGET_FIGURES, type TargetFigure } from '../../server/src/domain/targets.ts'
+// The response shapes and code lists come from the server's pure domain modules (one definition);
+// only what the client sends is declared here.
+import {
+  ZONE_TYPES, type KeyVillage, type Zone, type ZoneGeometry, type ZoneHistoryEntry, type ZoneTargets, type ZoneType,
+} from '../../server/src/domain/planning-types.ts'
+import {
+  GROUP_KEYS, SHARED_FIGURES, type GroupKey, type LabelledAreaStatistics, type SharedFigure, type StatisticsTable,
+} from '../../server/src/domain/statistics.ts'
+import { TARGET_FIGURES, type Burndown, type BurndownStep, type TargetFigure, type TargetView } from '../../server/src/domain/targets.ts'
 import { ApiError, NetworkError, request, type Problem } from './api.ts'
 
-export type ZoneGeometry = Polygon | MultiPolygon
-export const ZONE_TYPES = ['rectification_area', 'key_village', 'violation_free', 'other'] as const
-export type ZoneType = (typeof ZONE_TYPES)[number]
+export { TARGET_FIGURES, ZONE_TYPES }
+export type { Burndown, KeyVillage, TargetFigure, Zone, ZoneGeometry, ZoneHistoryEntry, ZoneTargets, ZoneType }
 
 // --- statistics --------------------------------------------------------------------------------
 
@@ -23,24 +25,7 @@ export type StatGroupKey = GroupKey
 export const STAT_FIGURES = SHARED_FIGURES
 export type StatFigure = SharedFigure
 
-/** The figures of a statistics row (and of the totals). */
-export interface StatFigures extends Figures {
-  shares: Shares
-}
-
-export interface StatRow extends StatFigures {
-  key: Partial<Record<StatGroupKey, string | null>>
-  label: Partial<Record<StatGroupKey, string>>
-}
-
-export interface Statistics {
-  groupBy: StatGroupKey[]
-  from: string | null
-  to: string | null
-  overlapping: boolean
-  rows: StatRow[]
-  totals: StatFigures
-}
+export type Statistics = StatisticsTable
 
 export interface StatQuery {
   groupBy: readonly StatGroupKey[]
@@ -71,14 +56,7 @@ export function statisticsXlsxUrl(q: StatQuery): string {
   return `/api/statistics?${statisticsQueryString(q, 'xlsx')}`
 }
 
-export interface AreaStatistics {
-  areaM2: number
-  cases: Pick<StatFigures, 'count' | 'landArea' | 'floorArea' | 'demolishedCount' | 'demolishedLandArea' | 'demolishedFloorArea' | 'regreenedArea' | 'closedCount'>
-  parcels: { count: number; clippedAreaM2: number; byLandClass: { landClass: string; label: string; count: number; clippedAreaM2: number }[] }
-  buildings: { count: number; footprintM2: number; clippedFootprintM2: number }
-  detections: { count: number }
-  bufferZones: { id: number; name: string; family: string; class: string; clippedAreaM2: number }[]
-}
+export type AreaStatistics = LabelledAreaStatistics
 
 export async function areaStatistics(geometry: ZoneGeometry, signal?: AbortSignal): Promise<AreaStatistics> {
   const res = await request('POST', '/api/statistics/area', { geometry }, signal)
@@ -86,28 +64,6 @@ export async function areaStatistics(geometry: ZoneGeometry, signal?: AbortSigna
 }
 
 // --- zones ------------------------------------------------------------------------------------
-
-export interface ZoneTargets {
-  demolishedArea?: number | null
-  casesClosed?: number | null
-  regreenedArea?: number | null
-}
-
-export interface Zone {
-  id: number
-  name: string
-  zoneType: ZoneType
-  adminCode: string
-  adminName: string
-  periodStart: string | null
-  periodEnd: string | null
-  responsibleUnit: string | null
-  targets: ZoneTargets
-  areaM2: number
-  version: number
-  updatedAt: string
-  geometry?: ZoneGeometry
-}
 
 export interface VersionedZone {
   data: Zone
@@ -125,15 +81,6 @@ export interface ZoneFields {
 
 /** How a new zone gets its shape: drawn (or read from a file), or the union of villages / parcels. */
 export type ZoneShape = { geometry: ZoneGeometry } | { fromVillages: string[] } | { fromParcels: number[] }
-
-export interface ZoneHistoryEntry {
-  id: number
-  at: string
-  user: string | null
-  action: string
-  before: Partial<Zone> | null
-  after: Partial<Zone> | null
-}
 
 async function versionedZone(res: Response): Promise<VersionedZone> {
   const data = (await res.json()) as Zone
@@ -200,20 +147,6 @@ export async function importZones(file: File, zoneType: ZoneType, nameProperty =
 
 // --- key villages ------------------------------------------------------------------------------
 
-export interface KeyVillage {
-  code: string
-  name: string
-  townCode: string
-  townName: string
-  registeredPopulation: number | null
-  floatingPopulation: number | null
-  caseCount: number
-  areaKm2: number
-  caseDensityPerKm2: number
-  designated: boolean
-  reasons: { code: string; detail: string }[]
-}
-
 export async function listKeyVillages(opts: { densityThreshold?: number; town?: string } = {}, signal?: AbortSignal): Promise<{ densityThreshold: number; items: KeyVillage[] }> {
   const p = new URLSearchParams()
   if (opts.densityThreshold !== undefined) p.set('densityThreshold', String(opts.densityThreshold))
@@ -224,31 +157,7 @@ export async function listKeyVillages(opts: { densityThreshold?: number; town?: 
 
 // --- targets ----------------------------------------------------------------------------------
 
-export { TARGET_FIGURES, type TargetFigure }
-export type TargetValues = Partial<Record<TargetFigure, number | null>>
-
-export interface Milestone {
-  date: string
-  share: number
-  due: boolean
-  required: TargetValues
-  achievedByDate: TargetValues
-  met: boolean | null
-}
-
-export interface TargetItem {
-  adminCode: string
-  name: string
-  level: 'district' | 'town' | 'village'
-  year: number
-  version: number
-  target: TargetValues
-  achieved: TargetValues
-  carriedIn: TargetValues
-  carriedOut: TargetValues
-  progress: TargetValues
-  milestones: Milestone[]
-}
+export type TargetItem = TargetView
 
 export async function listTargets(opts: { year: number; admin?: string }, signal?: AbortSignal): Promise<TargetItem[]> {
   const p = new URLSearchParams({ year: String(opts.year) })
@@ -257,16 +166,7 @@ export async function listTargets(opts: { year: number; admin?: string }, signal
   return ((await res.json()) as { items: TargetItem[] }).items
 }
 
-export interface Burndown {
-  adminCode: string
-  year: number
-  step: 'day' | 'week'
-  target: TargetValues
-  carriedIn: TargetValues
-  series: { date: string; remaining: TargetValues; ideal: TargetValues }[]
-}
-
-export async function getBurndown(opts: { admin: string; year: number; step?: 'day' | 'week' }, signal?: AbortSignal): Promise<Burndown> {
+export async function getBurndown(opts: { admin: string; year: number; step?: BurndownStep }, signal?: AbortSignal): Promise<Burndown> {
   const p = new URLSearchParams({ admin: opts.admin, year: String(opts.year), step: opts.step ?? 'week' })
   const res = await request('GET', `/api/targets/burndown?${p}`, undefined, signal)
   return (await res.json()) as Burndown

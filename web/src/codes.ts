@@ -53,9 +53,8 @@ export const DETECTION_RESULTS = ['violation', 'legal', 'false_change'] as const
 export type DetectionResult = (typeof DETECTION_RESULTS)[number]
 export const CHANGE_TYPES = ['new_building', 'extension', 'land_cleared', 'other'] as const
 
-// Planners' rectification zones (整治区域).
-export const ZONE_TYPES = ['rectification_area', 'key_village', 'violation_free', 'other'] as const
-export type ZoneType = (typeof ZONE_TYPES)[number]
+// Planners' rectification zones (整治区域): the server's list.
+export { ZONE_TYPES, type ZoneType } from '../../server/src/domain/planning-types.ts'
 
 // Buffer zones (四道六边, ring-road bands): the family, and the class within it.
 export const BUFFER_FAMILIES = ['road', 'side', 'ring_band'] as const

@@ -4,16 +4,14 @@
 import { request, uploadFile } from './api.ts'
 import { FALSE_CHANGE_CAUSES } from '../../server/src/domain/detection-lifecycle.ts'
 import {
-  EXPORT_FORMATS,
-  type BatchDashboard, type BatchImagery, type BatchSummary, type DetectionCounts, type DetectionHistoryEntry, type DetectionList,
+  EXPORT_FORMATS, SCREENING_FLAGS,
+  type BatchDashboard, type BatchImagery, type BatchIssuer, type BatchSummary, type DetectionCounts, type DetectionHistoryEntry, type DetectionList,
   type DetectionListRow, type DetectionRecord, type ExportFormat, type ImagerySource,
 } from '../../server/src/domain/detection-types.ts'
 import type { Attachment } from './ledger-api.ts'
 
-export { EXPORT_FORMATS, FALSE_CHANGE_CAUSES }
+export { EXPORT_FORMATS, FALSE_CHANGE_CAUSES, SCREENING_FLAGS }
 export type { BatchDashboard, BatchImagery, BatchSummary, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, ExportFormat, ImagerySource }
-
-export const SCREENING_FLAGS = ['duplicate', 'rebound', 'farmland', 'basic_farmland', 'permitted', 'buffer_zone', 'key_village'] as const
 
 export async function listBatches(signal?: AbortSignal): Promise<BatchSummary[]> {
   const res = await request('GET', '/api/detection-batches', undefined, signal)
@@ -154,7 +152,7 @@ export async function importPreview(id: string, signal?: AbortSignal): Promise<G
 
 export interface NewBatch {
   name: string
-  issuer: 'ministry' | 'province' | 'city' | 'district'
+  issuer: BatchIssuer
   beforeDate: string
   afterDate: string
   deadline?: string

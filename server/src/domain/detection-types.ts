@@ -1,14 +1,20 @@
 // The shapes of the patch (卫片图斑) API, shared by the server and the web client
 // (web/src/patches-api.ts imports them), so the two cannot drift apart. Pure: no I/O.
+import type { HistoryEntry } from './case-types.ts'
 import type { DetectionAction, DetectionResult, DetectionStatus } from './detection-lifecycle.ts'
 
 export type { DetectionAction, DetectionResult, DetectionStatus }
 
 export const BATCH_ISSUERS = ['ministry', 'province', 'city', 'district'] as const
+export type BatchIssuer = (typeof BATCH_ISSUERS)[number]
 export const IMAGERY_TYPES = ['xyz', 'wmts', 'cog'] as const
 export type ImageryType = (typeof IMAGERY_TYPES)[number]
 export const EXPORT_FORMATS = ['geojson', 'gpkg', 'shapefile', 'kml', 'csv', 'xlsx'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+/** Flags a patch list filters on, each derived from the lists in the patch's screening. */
+export const SCREENING_FLAGS = ['duplicate', 'rebound', 'farmland', 'basic_farmland', 'permitted', 'buffer_zone', 'key_village'] as const
+export type ScreeningFlag = (typeof SCREENING_FLAGS)[number]
 
 export const DETECTION_SORT_KEYS = ['patch_no', 'area_m2', 'status', 'admin_code', 'verified_at', 'confidence'] as const
 export type DetectionSortKey = (typeof DETECTION_SORT_KEYS)[number]
@@ -48,7 +54,7 @@ export interface DetectionCounts {
 export interface BatchSummary {
   id: number
   name: string
-  issuer: (typeof BATCH_ISSUERS)[number]
+  issuer: BatchIssuer
   beforeDate: string
   afterDate: string
   deadline: string | null
@@ -133,13 +139,5 @@ export interface DetectionRecord extends DetectionListRow {
   photos: { photos: number; near: number; nearestM: number | null }
 }
 
-export interface DetectionHistoryEntry {
-  id: number
-  at: string
-  user: string | null
-  action: string
-  fromStatus: string | null
-  toStatus: string | null
-  reason: string | null
-  after: unknown
-}
+/** The same trail entry as a case's; the patch history answers without `before`. */
+export type DetectionHistoryEntry = Omit<HistoryEntry, 'before'>

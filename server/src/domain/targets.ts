@@ -77,6 +77,21 @@ export interface MilestoneState extends Milestone {
   met: boolean | null
 }
 
+/** A unit's target of a year as the API answers it: what was achieved, carried, progress, milestones. */
+export interface TargetView {
+  adminCode: string
+  name: string
+  level: 'district' | 'town' | 'village'
+  year: number
+  version: number
+  target: FigureSet<number | null>
+  achieved: FigureSet
+  carriedIn: FigureSet
+  carriedOut: FigureSet
+  progress: FigureSet<number | null>
+  milestones: MilestoneState[]
+}
+
 /**
  * A milestone is met when what was achieved by its date (inclusive) plus what was carried in
  * reaches share × target on every figure that has a target.
@@ -128,6 +143,18 @@ export interface BurndownPoint {
   ideal: FigureSet<number | null>
 }
 
+export type BurndownStep = 'day' | 'week'
+
+/** GET /api/targets/burndown: the remaining work of one target, step by step. */
+export interface Burndown {
+  adminCode: string
+  year: number
+  step: BurndownStep
+  target: FigureSet<number | null>
+  carriedIn: FigureSet
+  series: BurndownPoint[]
+}
+
 const DAY_MS = 86_400_000
 const dayIndex = (date: string) => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS)
 const dateOf = (index: number) => new Date(index * DAY_MS).toISOString().slice(0, 10)
@@ -143,7 +170,7 @@ export function burndown(
   carriedIn: FigureSet,
   daily: ReadonlyMap<string, FigureSet>,
   until: string,
-  step: 'day' | 'week',
+  step: BurndownStep,
 ): BurndownPoint[] {
   const first = dayIndex(`${year}-01-01`)
   const last = dayIndex(`${year}-12-31`)

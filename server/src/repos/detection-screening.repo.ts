@@ -9,13 +9,10 @@
 // One set-based statement per call; overlap areas on the ellipsoid, overlays with a grid size
 // (docs/decisions.md 10).
 import type { Queryable } from '../db/db.ts'
+import type { ScreeningFlag } from '../domain/detection-types.ts'
 
 /** Overlaps smaller than this (m²) are slivers of shared edges, not occupation. */
 export const MIN_OVERLAP_M2 = 1
-
-/** Flags a list filters on, each derived from the lists in the screening. */
-export const SCREENING_FLAGS = ['duplicate', 'rebound', 'farmland', 'basic_farmland', 'permitted', 'buffer_zone', 'key_village'] as const
-export type ScreeningFlag = (typeof SCREENING_FLAGS)[number]
 
 export interface Screening {
   screenedAt: string

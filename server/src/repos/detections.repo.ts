@@ -8,11 +8,10 @@ import {
   type DetectionActionInput, type DetectionResult, type DetectionStatus, type PhotoEvidence,
 } from '../domain/detection-lifecycle.ts'
 import type {
-  Assignment, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, DetectionSortKey,
+  Assignment, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, DetectionSortKey, ScreeningFlag,
 } from '../domain/detection-types.ts'
 import type { Role } from '../domain/roles.ts'
 import { createCase, editCase, getCase } from './cases.repo.ts'
-import type { ScreeningFlag } from './detection-screening.repo.ts'
 
 type Row = Record<string, unknown>
 

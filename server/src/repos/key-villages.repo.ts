@@ -1,27 +1,9 @@
 // 重点村: villages that meet a criterion of seed 000 (DOMAIN.md): floating population above the
 // registered one (倒挂), floating population above 1,000, or many violations for their size.
 import type { Queryable } from '../db/db.ts'
+import type { KeyVillage, KeyVillageReason } from '../domain/planning-types.ts'
 
 export const FLOATING_LIMIT = 1_000
-
-export interface KeyVillageReason {
-  code: 'floating_gt_registered' | 'floating_gt_1000' | 'case_density'
-  detail: string
-}
-
-export interface KeyVillage {
-  code: string
-  name: string
-  townCode: string
-  townName: string
-  registeredPopulation: number | null
-  floatingPopulation: number | null
-  caseCount: number
-  areaKm2: number
-  caseDensityPerKm2: number
-  designated: boolean
-  reasons: KeyVillageReason[]
-}
 
 /**
  * Villages in scope meeting any criterion, each with every reason it meets. Density is every

@@ -1,7 +1,7 @@
 // The ledger's figures straight out of PostGIS: grouped tables and any-area statistics. Every
 // figure is an exact SQL sum of stored cents; domain/statistics.ts does shares and labels.
 import type { Db, Queryable } from '../db/db.ts'
-import { DEMOLITION_DISPOSALS, type Figures, type GroupKey } from '../domain/statistics.ts'
+import { DEMOLITION_DISPOSALS, type AreaStatistics, type Figures, type GroupKey, type GroupKeyValues } from '../domain/statistics.ts'
 import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { checkPolygon, type PolygonLimits } from './zones.repo.ts'
 
@@ -24,7 +24,7 @@ export interface StatisticsFilter {
 }
 
 export interface StatisticsRow {
-  key: Partial<Record<GroupKey, string | number | null>>
+  key: GroupKeyValues
   figures: Figures
 }
 
@@ -171,15 +171,6 @@ export async function keyNames(db: Queryable, kind: 'admin' | 'zone' | 'bufferZo
 // ---- any-area statistics ----
 
 export const AREA_LIMITS: PolygonLimits = { maxAreaM2: 50e6, maxVertices: 5_000 }
-
-export interface AreaStatistics {
-  areaM2: number
-  cases: Pick<Figures, 'count' | 'landArea' | 'floorArea' | 'demolishedCount' | 'demolishedLandArea' | 'demolishedFloorArea' | 'regreenedArea' | 'closedCount'>
-  parcels: { count: number; clippedAreaM2: number; byLandClass: { landClass: string; count: number; clippedAreaM2: number }[] }
-  buildings: { count: number; footprintM2: number; clippedFootprintM2: number }
-  detections: { count: number }
-  bufferZones: { id: number; name: string; family: string; class: string; clippedAreaM2: number }[]
-}
 
 /**
  * Area of `g` inside the drawn area `a.g`, m² on the ellipsoid. A feature wholly inside needs no

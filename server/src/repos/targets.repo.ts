@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../db/db.ts'
 import { DEMOLITION_DISPOSALS } from '../domain/statistics.ts'
 import {
   carryOver, checkMilestones, progress, milestoneState, zeroFigures, TARGET_FIGURES,
-  type CarriedYear, type FigureSet, type Milestone, type MilestoneState,
+  type CarriedYear, type FigureSet, type Milestone, type TargetView,
 } from '../domain/targets.ts'
 
 export class StaleTargetError extends Error {
@@ -15,26 +15,12 @@ export class StaleTargetError extends Error {
 /** If-Match sent for a target that does not exist yet. */
 export class TargetMissingError extends Error {}
 
-export interface TargetView {
-  adminCode: string
-  name: string
-  level: string
-  year: number
-  version: number
-  target: FigureSet<number | null>
-  achieved: FigureSet
-  carriedIn: FigureSet
-  carriedOut: FigureSet
-  progress: FigureSet<number | null>
-  milestones: MilestoneState[]
-}
-
 type Row = Record<string, unknown>
 
 interface StoredTarget {
   adminCode: string
   name: string
-  level: string
+  level: TargetView['level']
   year: number
   version: number
   target: FigureSet<number | null>
@@ -48,7 +34,7 @@ const SELECT_TARGET = `
 const toStored = (r: Row): StoredTarget => ({
   adminCode: r.admin_code as string,
   name: r.name as string,
-  level: r.level as string,
+  level: r.level as TargetView['level'],
   year: r.year as number,
   version: r.version as number,
   target: {

@@ -1,6 +1,7 @@
 // 整治区域: planners' zones, drawn, made from villages or parcels, or read from a file. Every write
 // bumps `version` (the ETag) and appends to zone_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
+import type { Zone, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, ZoneType } from '../domain/planning-types.ts'
 
 /** A drawn polygon the app refuses to store or measure; `status` is the HTTP status to answer with. */
 export class GeometryInputError extends Error {
@@ -90,33 +91,9 @@ export async function checkPolygon(db: Queryable, geometry: unknown, limits: Pol
   return { geojson, ewkb: c.ewkb, areaM2: c.area! }
 }
 
-export const ZONE_TYPES = ['rectification_area', 'key_village', 'violation_free', 'other'] as const
-export type ZoneType = (typeof ZONE_TYPES)[number]
 export const ZONE_LIMITS: PolygonLimits = { maxAreaM2: 500e6, maxVertices: 20_000 }
 /** A zone may stick out of the district by this share of its area (a border drawn by hand), no more. */
 export const MAX_OUTSIDE_SHARE = 0.01
-
-export interface ZoneTargets {
-  demolishedArea?: number
-  casesClosed?: number
-  regreenedArea?: number
-}
-
-export interface Zone {
-  id: number
-  name: string
-  zoneType: ZoneType
-  adminCode: string
-  adminName: string
-  periodStart: string | null
-  periodEnd: string | null
-  responsibleUnit: string | null
-  targets: ZoneTargets
-  areaM2: number
-  version: number
-  updatedAt: string
-  geometry?: unknown
-}
 
 export interface ZoneShape {
   geometry?: unknown
@@ -362,15 +339,6 @@ export async function deleteZone(db: Db, id: number, scope: string, expectedVers
   return true
 }
 
-export interface ZoneHistoryEntry {
-  id: number
-  at: string
-  user: string | null
-  action: string
-  before: unknown
-  after: unknown
-}
-
 /**
  * The trace of a zone, also after it was deleted: scope is checked against the admin unit the
  * zone last had (kept in its history), so a deleted zone's trace stays where it was visible.
@@ -392,6 +360,7 @@ export async function zoneHistory(db: Queryable, id: number, scope: string): Pro
   }
   if (!adminCode?.startsWith(scope)) return null
   return r.rows.map((h) => ({
-    id: h.id as number, at: h.at as string, user: h.username as string | null, action: h.action as string, before: h.before, after: h.after,
+    id: h.id as number, at: h.at as string, user: h.username as string | null, action: h.action as string,
+    before: h.before as ZoneSnapshot | null, after: h.after as ZoneSnapshot | null,
   }))
 }

@@ -6,13 +6,13 @@ import type { Db } from '../db/db.ts'
 import {
   CHANGE_TYPES, DETECTION_ACTIONS, DETECTION_RESULTS, DETECTION_STATUSES, DetectionActionError, FALSE_CHANGE_CAUSES,
 } from '../domain/detection-lifecycle.ts'
-import { DETECTION_SORT_KEYS, type DetectionSortKey } from '../domain/detection-types.ts'
+import { DETECTION_SORT_KEYS, SCREENING_FLAGS, type DetectionSortKey } from '../domain/detection-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { CaseInputError } from '../repos/cases.repo.ts'
-import { screenDetection, SCREENING_FLAGS } from '../repos/detection-screening.repo.ts'
+import { screenDetection } from '../repos/detection-screening.repo.ts'
 import {
   actOnDetection, assignableUsers, DetectionInputError, DetectionStaleError, detectionHistory, getDetection, listDetections, VERIFIER_ROLES,
 } from '../repos/detections.repo.ts'

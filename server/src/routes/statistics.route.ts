@@ -5,18 +5,20 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import type { Db } from '../db/db.ts'
 import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
 import { CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../domain/case-types.ts'
+import type { KeyVillage } from '../domain/planning-types.ts'
 import { READERS } from '../domain/roles.ts'
 import {
   compareKeys, DISPOSAL_LABELS, FIGURE_LABELS, GroupByError, GROUP_KEY_LABELS, LAND_CLASS_LABELS, missingLabel, OVERLAPPING_KEYS, parseGroupBy,
-  rowShares, SHARED_FIGURES, totalShares, type Figures, type GroupKey, type Shares,
+  rowShares, SHARED_FIGURES, totalShares, type AreaStatistics, type Figures, type GroupKey, type GroupKeyValues, type LabelledAreaStatistics,
+  type StatisticsTable,
 } from '../domain/statistics.ts'
 import { principalOf } from '../http/access.ts'
 import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { OWNERSHIP, SOURCES, STATUSES, USES } from '../imports/ledger-template.ts'
 import { activeRuleSetId, bufferZoneExists, getRuleSet } from '../repos/buffer-zones.repo.ts'
-import { keyVillages, type KeyVillage } from '../repos/key-villages.repo.ts'
-import { areaStatistics, keyNames, ledgerStatistics, type AreaStatistics } from '../repos/statistics.repo.ts'
+import { keyVillages } from '../repos/key-villages.repo.ts'
+import { areaStatistics, keyNames, ledgerStatistics } from '../repos/statistics.repo.ts'
 import { GeometryInputError, getZone } from '../repos/zones.repo.ts'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
@@ -47,20 +49,10 @@ const PolygonBody = Type.Object(
   { additionalProperties: false },
 )
 
-export interface StatisticsTable {
-  groupBy: GroupKey[]
-  from: string | null
-  to: string | null
-  ruleSetId: number | null
-  overlapping: boolean
-  rows: ({ key: Partial<Record<GroupKey, string | number | null>>; label: Partial<Record<GroupKey, string>>; shares: Shares } & Figures)[]
-  totals: Figures & { shares: Shares }
-}
-
 const periodLabel = (key: GroupKey, v: string) =>
   key === 'month' ? `${v.slice(0, 4)}年${v.slice(5)}月` : key === 'quarter' ? `${v.slice(0, 4)}年第${v.slice(6)}季度` : `${v}年`
 
-async function labelRows(db: Db, keys: readonly GroupKey[], rows: { key: Partial<Record<GroupKey, string | number | null>> }[]) {
+async function labelRows(db: Db, keys: readonly GroupKey[], rows: { key: GroupKeyValues }[]) {
   const values = (k: GroupKey) => [...new Set(rows.map((r) => r.key[k]).filter((v): v is string | number => v !== null && v !== undefined))]
   const names: Partial<Record<GroupKey, Map<string, string>>> = {}
   for (const k of keys) {
@@ -181,7 +173,7 @@ export function areaProblem(err: unknown): never {
   throw err
 }
 
-export function labelledArea(s: AreaStatistics) {
+export function labelledArea(s: AreaStatistics): LabelledAreaStatistics {
   return { ...s, parcels: { ...s.parcels, byLandClass: s.parcels.byLandClass.map((p) => ({ ...p, label: LAND_CLASS_LABELS[p.landClass] ?? p.landClass })) } }
 }
 

@@ -4,11 +4,11 @@ import ExcelJS from 'exceljs'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
-import { burndown, TargetInputError } from '../domain/targets.ts'
+import { burndown, TargetInputError, type Burndown, type TargetView } from '../domain/targets.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
-  beijingToday, getTarget, putTarget, StaleTargetError, targetDaily, targetHistory, TargetMissingError, targetsOfYear, type TargetView,
+  beijingToday, getTarget, putTarget, StaleTargetError, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
 } from '../repos/targets.repo.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
@@ -96,7 +96,8 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       const found = await targetDaily(db, scope, adminCode, year)
       if (!found) throw notFound(`no target for ${adminCode} in ${year} in your area`)
       const series = burndown(year, found.carried.target, found.carried.carriedIn, found.daily, beijingToday(), step)
-      return { adminCode, year, step, target: found.carried.target, carriedIn: found.carried.carriedIn, series }
+      const body: Burndown = { adminCode, year, step, target: found.carried.target, carriedIn: found.carried.carriedIn, series }
+      return body
     },
   )
 

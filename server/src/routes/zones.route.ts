@@ -1,15 +1,18 @@
-// 整治区域: planners draw zones, make them from villages or parcels, or upload a GeoJSON file;
+// 整治区域: planners draw zones, make them from villages or parcels, or upload a GIS file;
 // every signed-in role reads them within their scope. ETag + If-Match, append-only history.
 import multipart from '@fastify/multipart'
+import { readFeaturesFile, type FileFeature } from '../imports/features-file.ts'
+import { FileRefused } from '../imports/formats/open.ts'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
+import { ZONE_TYPES, type ZoneType } from '../domain/planning-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { areaStatistics } from '../repos/statistics.repo.ts'
 import {
-  createZone, createZones, deleteZone, editZone, GeometryInputError, getZone, listZones, StaleZoneError, ZONE_LIMITS, ZONE_TYPES,
-  ZoneInputError, ZoneInUseError, zoneHistory, type ZoneInput, type ZoneType,
+  createZone, createZones, deleteZone, editZone, GeometryInputError, getZone, listZones, StaleZoneError, ZONE_LIMITS,
+  ZoneInputError, ZoneInUseError, zoneHistory, type ZoneInput,
 } from '../repos/zones.repo.ts'
 import { areaProblem, labelledArea } from './statistics.route.ts'
 
@@ -61,23 +64,12 @@ function zoneProblem(err: unknown): never {
   throw err
 }
 
-/** Zones from a GeoJSON FeatureCollection (or one Feature): names from a property. */
-function zonesFromGeoJson(text: string, zoneType: ZoneType, nameProperty: string): ZoneInput[] {
-  let doc: { type?: string; features?: unknown[] }
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''))
-  } catch {
-    throw badRequest('the file is not JSON; upload a GeoJSON FeatureCollection', { field: 'file' })
-  }
-  const features = doc.type === 'FeatureCollection' ? doc.features : doc.type === 'Feature' ? [doc] : undefined
-  if (!Array.isArray(features)) throw badRequest('the file is not a GeoJSON FeatureCollection or Feature', { field: 'file' })
-  if (features.length === 0) throw badRequest('the file has no features', { field: 'file' })
-  if (features.length > ZONE_FILE_LIMITS.features) throw new HttpProblem(413, 'Content Too Large', `the file has ${features.length} features; at most ${ZONE_FILE_LIMITS.features}`, { field: 'file' })
+/** Zones from an uploaded GIS file's features: names from a property, or 区域1, 区域2, … */
+function zonesFromFeatures(features: FileFeature[], zoneType: ZoneType, nameProperty: string): ZoneInput[] {
   return features.map((f, i) => {
-    const feature = f as { geometry?: unknown; properties?: Record<string, unknown> | null }
-    const raw = feature.properties?.[nameProperty]
+    const raw = f.properties[nameProperty]
     const name = typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, 200) : typeof raw === 'number' ? String(raw) : `区域${i + 1}`
-    return { name, zoneType, geometry: feature.geometry ?? null }
+    return { name, zoneType, geometry: f.geometry }
   })
 }
 
@@ -132,27 +124,38 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       config: { access: { roles: PLANNERS } },
       schema: {
         tags: ['planning'],
-        summary: `Zones from a GeoJSON file (multipart: fields zoneType, nameProperty, then file; ≤ ${ZONE_FILE_LIMITS.bytes / 1024 / 1024} MB, ≤ ${ZONE_FILE_LIMITS.features} features); all or nothing`,
+        summary: `Zones from a GIS file: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ or CSV with WKT (multipart: fields zoneType, nameProperty, crs when the file does not say it, encoding; then file; ≤ ${ZONE_FILE_LIMITS.bytes / 1024 / 1024} MB, ≤ ${ZONE_FILE_LIMITS.features} features); all or nothing`,
       },
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      if (!request.isMultipart()) throw badRequest('send multipart/form-data with a GeoJSON file', { field: 'file' })
+      if (!request.isMultipart()) throw badRequest('send multipart/form-data with a GIS file', { field: 'file' })
       const fields: Record<string, string> = {}
-      let text: string | null = null
+      let file: { bytes: Buffer; name: string } | null = null
       for await (const part of request.parts()) {
         if (part.type === 'file') {
-          const buf = await part.toBuffer()
+          const bytes = await part.toBuffer()
           if (part.file.truncated) throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${ZONE_FILE_LIMITS.bytes / 1024 / 1024} MB`, { field: 'file' })
-          text = buf.toString('utf8')
+          file = { bytes, name: part.filename || 'upload' }
         } else {
           fields[part.fieldname] = String(part.value)
         }
       }
-      if (text === null) throw badRequest('no file in the upload', { field: 'file' })
+      if (file === null) throw badRequest('no file in the upload', { field: 'file' })
       const zoneType = (fields.zoneType ?? 'rectification_area') as ZoneType
       if (!ZONE_TYPES.includes(zoneType)) throw badRequest(`zoneType: ${zoneType} is not one of ${ZONE_TYPES.join(', ')}`, { field: 'zoneType' })
-      const inputs = zonesFromGeoJson(text, zoneType, fields.nameProperty || 'name')
+      let features: FileFeature[]
+      try {
+        ;({ features } = await readFeaturesFile(file.bytes, file.name, {
+          maxFeatures: ZONE_FILE_LIMITS.features,
+          ...(fields.crs ? { crs: fields.crs } : {}),
+          ...(fields.encoding ? { encoding: fields.encoding } : {}),
+        }))
+      } catch (err) {
+        if (err instanceof FileRefused) throw new HttpProblem(err.status, err.status === 413 ? 'Content Too Large' : 'Bad Request', err.message, { field: err.field, code: err.code, detailZh: err.zh })
+        throw err
+      }
+      const inputs = zonesFromFeatures(features, zoneType, fields.nameProperty || 'name')
       try {
         const items = await createZones(db, inputs, user.id, scope)
         return reply.code(201).send({ items })

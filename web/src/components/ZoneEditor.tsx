@@ -54,9 +54,10 @@ function formOf(z: VersionedZone | null): Form {
 function fieldsOf(f: Form): ZoneFields {
   const num = (s: string) => (s.trim() === '' ? null : Number(s))
   const targets: ZoneTargets = {}
-  if (num(f.demolishedArea) !== null) targets.demolishedArea = num(f.demolishedArea)
-  if (num(f.casesClosed) !== null) targets.casesClosed = num(f.casesClosed)
-  if (num(f.regreenedArea) !== null) targets.regreenedArea = num(f.regreenedArea)
+  for (const k of ['demolishedArea', 'casesClosed', 'regreenedArea'] as const) {
+    const v = num(f[k])
+    if (v !== null) targets[k] = v
+  }
   return {
     name: f.name.trim(),
     zoneType: f.zoneType,
