@@ -2,6 +2,7 @@
 // after deletion, scope, statistics inside a zone, and drawings the app refuses.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { writeCsvWkt, writeKml, writeShapefileZip } from '../../server/src/imports/formats/writers.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -126,6 +127,45 @@ test('zones from a GeoJSON file: one per feature, all or nothing', async () => {
   assert.deepEqual(ok.json().items.map((z: { name: string; zoneType: string }) => [z.name, z.zoneType]), [['甲', 'violation_free'], ['乙', 'violation_free']])
   assert.equal(await zoneCount(), before + 2)
   assert.equal((await upload('not json')).statusCode, 400)
+})
+
+test('zones from a zipped Shapefile in Gauss-Krüger and from KML land where the GeoJSON ones do; a file without its CRS asks for it', async () => {
+  const shapes = [
+    { type: 'Feature' as const, properties: { 名称: '东片' }, geometry: square(village.lon, village.lat, 0.002) },
+    { type: 'Feature' as const, properties: { 名称: '西片' }, geometry: square(village.lon + 0.004, village.lat, 0.001) },
+  ]
+  const upload = (name: string, bytes: Buffer, extra: Record<string, string> = {}) => {
+    const boundary = '----zonefile'
+    const head = Object.entries({ zoneType: 'rectification_area', nameProperty: '名称', ...extra })
+      .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')
+    const payload = Buffer.concat([
+      Buffer.from(`${head}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ])
+    return t.app.inject({ method: 'POST', url: '/api/zones/import', payload, headers: { cookie: planner, 'content-type': `multipart/form-data; boundary=${boundary}` } })
+  }
+  const expected = await t.db.query<{ area: number }>(
+    `SELECT round(ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(g), 4326)::geography)::numeric, 2)::float8 AS area FROM unnest($1::text[]) g`,
+    [shapes.map((f) => JSON.stringify(f.geometry))],
+  )
+  const areas = expected.rows.map((r) => r.area)
+  for (const [name, bytes, extra] of [
+    ['片区.zip', await writeShapefileZip(shapes, { layerName: '片区', crs: 'EPSG:4548' }), {}],
+    ['片区.kml', await writeKml(shapes, { layerName: '片区' }), {}],
+    ['片区.csv', await writeCsvWkt(shapes, { layerName: '片区', crs: 'EPSG:4548' }), { crs: 'EPSG:4548' }],
+  ] as const) {
+    const res = await upload(name, bytes, extra)
+    assert.equal(res.statusCode, 201, `${name}: ${res.body}`)
+    const items = res.json().items as { name: string; areaM2: number }[]
+    assert.deepEqual(items.map((z) => z.name), ['东片', '西片'], name)
+    items.forEach((z, i) => assert.ok(Math.abs(z.areaM2 - areas[i]!) < 0.5, `${name} ${z.name}: ${z.areaM2} m², drawn ${areas[i]} m²`))
+  }
+  const before = await zoneCount()
+  const noCrs = await upload('片区.csv', await writeCsvWkt(shapes, { layerName: '片区', crs: 'EPSG:4548' }))
+  assert.equal(noCrs.statusCode, 400)
+  assert.equal(noCrs.json().field, 'crs')
+  assert.equal(await zoneCount(), before, 'nothing saved')
 })
 
 test('bad drawings and bad fields are refused and nothing is saved', async () => {
