@@ -527,7 +527,7 @@ test('an oversized file and a zip bomb are refused before they are read', async 
   assert.equal(res.json().code, 'file_too_large')
   assert.match(res.json().detail, /larger than the 20 MB limit/)
 
-  // 160 MB of zeros in a 160 KB "worksheet": the check counts while inflating and stops at the budget
+  // 160 MB of zeros in a 160 KB "worksheet": refused from the declared sizes before anything is inflated
   const deflated = await new Promise<Buffer>((resolve, reject) => {
     const z = createDeflateRaw({ level: 9 })
     const out: Buffer[] = []
