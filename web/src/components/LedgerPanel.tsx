@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react'
 import { ApiError, search, type SearchHit } from '../api.ts'
 import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from '../codes.ts'
 import { fmtArea, fmtDate } from '../format.ts'
+import { useNarrow } from '../hooks/use-narrow.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import {
   CASE_FLAGS, ledgerViewString, listCases, OVERDUE_KINDS, parseLedgerView,
@@ -27,17 +28,6 @@ export interface LedgerPanelProps {
   /** Cases were imported: the map shows them too. */
   onImported(): void
   onSessionLost(): void
-}
-
-function useNarrow(query = '(max-width: 760px)'): boolean {
-  const [narrow, setNarrow] = useState(() => window.matchMedia(query).matches)
-  useEffect(() => {
-    const mq = window.matchMedia(query)
-    const on = () => setNarrow(mq.matches)
-    mq.addEventListener('change', on)
-    return () => mq.removeEventListener('change', on)
-  }, [query])
-  return narrow
 }
 
 export function StatusPill({ status }: { status: string }) {

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { ApiError } from '../api.ts'
 import { fmtArea } from '../format.ts'
+import { useNarrow } from '../hooks/use-narrow.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import type { MessageKey } from '../i18n/messages.ts'
 import { listPatches, SCREENING_FLAGS, type BatchSummary, type DetectionList, type DetectionListRow, type PatchFilter } from '../patches-api.ts'
@@ -49,17 +50,6 @@ export interface PatchesPanelProps {
   onImport(): void
   onItems?(items: readonly DetectionListRow[]): void
   onSessionLost(): void
-}
-
-function useNarrow(query = '(max-width: 760px)'): boolean {
-  const [narrow, setNarrow] = useState(() => window.matchMedia(query).matches)
-  useEffect(() => {
-    const mq = window.matchMedia(query)
-    const on = () => setNarrow(mq.matches)
-    mq.addEventListener('change', on)
-    return () => mq.removeEventListener('change', on)
-  }, [query])
-  return narrow
 }
 
 export function PatchesPanel({ batches, batchId, onBatch, selectedId, refreshKey, canImport, onSelect, onOpen, onDashboard, onImport, onItems, onSessionLost }: PatchesPanelProps) {
