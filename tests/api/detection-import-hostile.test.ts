@@ -209,7 +209,9 @@ test('self-intersecting, unclosed and empty polygons are reported with the reaso
 
   const partial = await t.app.inject({ method: 'POST', url: `/api/detection-imports/${imp.id}/commit`, headers: { cookie }, payload: { batch: batch('坏图斑'), onlyValid: true } })
   assert.equal(partial.statusCode, 201, partial.body)
-  assert.deepEqual({ imported: partial.json().imported, skipped: partial.json().skipped }, { imported: 2, skipped: 2 })
+  assert.deepEqual({ imported: partial.json().imported, skipped: partial.json().skipped, screened: partial.json().screened }, { imported: 2, skipped: 2, screened: 2 })
+  const screened = await t.db.query("SELECT count(*)::int AS n FROM detections WHERE batch_id = $1 AND screening ? 'screenedAt'", [partial.json().batchId])
+  assert.equal(screened.rows[0]!.n, 2)
   const stored = await t.db.query<{ patch_no: string; valid: boolean; type: string; area: number }>(
     'SELECT patch_no, ST_IsValid(geom) AS valid, GeometryType(geom) AS type, area_m2 AS area FROM detections WHERE batch_id = $1 ORDER BY patch_no',
     [partial.json().batchId],

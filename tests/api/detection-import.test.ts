@@ -57,8 +57,8 @@ test('every format and CRS imports the same 1,000 patches: geometry within 0.1 m
       payload: { batch: { name: `2026年第3季度卫片 ${++batchNo}`, issuer: 'ministry', beforeDate: '2026-03-15', afterDate: '2026-09-20' } },
     })
     assert.equal(commit.statusCode, 201, `${c.name}: ${commit.body.slice(0, 500)}`)
-    const { batchId, imported, skipped } = commit.json()
-    assert.deepEqual({ imported, skipped }, { imported: 1000, skipped: 0 }, c.name)
+    const { batchId, imported, skipped, screened } = commit.json()
+    assert.deepEqual({ imported, skipped, screened }, { imported: 1000, skipped: 0, screened: 1000 }, c.name)
 
     const cmp = await t.db.query<{ n: number; worst_m: number; missing: number }>(
       `SELECT count(*)::int AS n,

@@ -143,19 +143,25 @@ export async function checkValidity(db: Queryable, id: string): Promise<void> {
   )
 }
 
+const PLACE_SLICE = 20_000
+
 /**
  * The admin code of the smallest admin unit holding each feature's point on surface (as cases do);
  * none → outside_area; outside the uploader's scope → outside_scope.
  */
 export async function placeFeatures(db: Queryable, id: string, scope: string): Promise<void> {
-  await db.query(
-    `UPDATE detection_import_features f SET admin_code = (
-       SELECT a.code FROM admin_units a
-       WHERE ST_Intersects(a.geom, ST_PointOnSurface(coalesce(f.repaired, f.geom)))
-       ORDER BY length(a.code) DESC, a.code LIMIT 1)
-     WHERE f.import_id = $1 AND f.geom IS NOT NULL AND (f.geom_problem IS NULL OR f.repairable)`,
-    [id],
-  )
+  const max = await db.query<{ n: number | null }>('SELECT max(feature_no) AS n FROM detection_import_features WHERE import_id = $1', [id])
+  // in slices, so no one statement on a large file outlasts the server's statement timeout
+  for (let from = 1; from <= (max.rows[0]?.n ?? 0); from += PLACE_SLICE) {
+    await db.query(
+      `UPDATE detection_import_features f SET admin_code = (
+         SELECT a.code FROM admin_units a
+         WHERE ST_Intersects(a.geom, ST_PointOnSurface(coalesce(f.repaired, f.geom)))
+         ORDER BY length(a.code) DESC, a.code LIMIT 1)
+       WHERE f.import_id = $1 AND f.feature_no >= $2 AND f.feature_no < $3 AND f.geom IS NOT NULL AND (f.geom_problem IS NULL OR f.repairable)`,
+      [id, from, from + PLACE_SLICE],
+    )
+  }
   await db.query(
     `UPDATE detection_import_features SET geom_problem = 'outside_area', repairable = false,
        geom_message = '图斑不在本系统的任何行政区划内'

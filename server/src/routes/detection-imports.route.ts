@@ -291,16 +291,24 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
           code: 'import_has_problems', problems: current.problems, problemCount: current.problemCount,
         })
       }
+      let result
       try {
-        const result = await commitImport(db, imp, { ...batch, deadline: batch.deadline ?? null }, onlyValid, async (tx, batchId) => {
-          await screenBatch(tx, batchId)
-        })
-        removeUpload(imp.file_path)
-        return reply.code(201).send(result)
+        result = await commitImport(db, imp, { ...batch, deadline: batch.deadline ?? null }, onlyValid)
       } catch (err) {
         if (err instanceof BatchNameTaken) throw conflict(`a batch named ${batch.name} exists already`, 'batch_name_taken', { field: 'batch' })
         throw err
       }
+      removeUpload(imp.file_path)
+      // Screening runs after the commit, not inside it: on a large batch it can outlast the
+      // statement timeout, and the patches must not be lost for that. Unscreened patches keep
+      // screening = {} and can be screened again.
+      let screened: number | null = null
+      try {
+        screened = (await screenBatch(db, result.batchId)).screened
+      } catch (err) {
+        request.log.warn({ err, batchId: result.batchId }, 'screening the imported batch failed')
+      }
+      return reply.code(201).send({ ...result, screened })
     },
   )
 
