@@ -5,7 +5,7 @@
 // The response shapes and code lists come from the server's pure domain modules (one definition);
 // only what the client sends is declared here.
 import {
-  ZONE_TYPES, type KeyVillage, type Zone, type ZoneGeometry, type ZoneHistoryEntry, type ZoneTargets, type ZoneType,
+  ZONE_TYPES, type KeyVillage, type Zone, type ZoneFields, type ZoneGeometry, type ZoneHistoryEntry, type ZoneTargets, type ZoneType,
 } from '../../server/src/domain/planning-types.ts'
 import {
   GROUP_KEYS, SHARED_FIGURES, type GroupKey, type LabelledAreaStatistics, type SharedFigure, type StatisticsTable,
@@ -14,7 +14,7 @@ import { TARGET_FIGURES, type Burndown, type BurndownStep, type TargetFigure, ty
 import { ApiError, NetworkError, request, type Problem } from './api.ts'
 
 export { TARGET_FIGURES, ZONE_TYPES }
-export type { Burndown, KeyVillage, TargetFigure, Zone, ZoneGeometry, ZoneHistoryEntry, ZoneTargets, ZoneType }
+export type { Burndown, KeyVillage, TargetFigure, Zone, ZoneFields, ZoneGeometry, ZoneHistoryEntry, ZoneTargets, ZoneType }
 
 // --- statistics --------------------------------------------------------------------------------
 
@@ -68,15 +68,6 @@ export async function areaStatistics(geometry: ZoneGeometry, signal?: AbortSigna
 export interface VersionedZone {
   data: Zone
   etag: string
-}
-
-export interface ZoneFields {
-  name: string
-  zoneType: ZoneType
-  periodStart?: string | null
-  periodEnd?: string | null
-  responsibleUnit?: string | null
-  targets?: ZoneTargets
 }
 
 /** How a new zone gets its shape: drawn (or read from a file), or the union of villages / parcels. */

@@ -32,6 +32,16 @@ export interface Zone {
   geometry?: ZoneGeometry
 }
 
+/** A zone's own fields as a client sends them (its shape comes separately). */
+export interface ZoneFields {
+  name: string
+  zoneType: ZoneType
+  periodStart?: string | null
+  periodEnd?: string | null
+  responsibleUnit?: string | null
+  targets?: ZoneTargets
+}
+
 /**
  * A zone as zone_history stores it: the table's columns under their SQL names (zone_type, area_m2,
  * …), only the changed ones in an edit, plus how a new zone was made (fromVillages, fromFile, …).

@@ -1,7 +1,7 @@
 // 整治区域: planners' zones, drawn, made from villages or parcels, or read from a file. Every write
 // bumps `version` (the ETag) and appends to zone_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
-import type { Zone, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, ZoneType } from '../domain/planning-types.ts'
+import type { Zone, ZoneFields, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, ZoneType } from '../domain/planning-types.ts'
 
 /** A drawn polygon the app refuses to store or measure; `status` is the HTTP status to answer with. */
 export class GeometryInputError extends Error {
@@ -101,14 +101,7 @@ export interface ZoneShape {
   fromParcels?: number[]
 }
 
-export interface ZoneInput extends ZoneShape {
-  name: string
-  zoneType: ZoneType
-  periodStart?: string | null
-  periodEnd?: string | null
-  responsibleUnit?: string | null
-  targets?: ZoneTargets
-}
+export interface ZoneInput extends ZoneShape, ZoneFields {}
 
 type Row = Record<string, unknown>
 
