@@ -2,6 +2,7 @@
 // after deletion, scope, statistics inside a zone, and drawings the app refuses.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import type { Feature, Polygon } from 'geojson'
 import { writeCsvWkt, writeKml, writeShapefileZip } from '../../server/src/imports/formats/writers.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
@@ -130,9 +131,9 @@ test('zones from a GeoJSON file: one per feature, all or nothing', async () => {
 })
 
 test('zones from a zipped Shapefile in Gauss-Krüger and from KML land where the GeoJSON ones do; a file without its CRS asks for it', async () => {
-  const shapes = [
-    { type: 'Feature' as const, properties: { 名称: '东片' }, geometry: square(village.lon, village.lat, 0.002) },
-    { type: 'Feature' as const, properties: { 名称: '西片' }, geometry: square(village.lon + 0.004, village.lat, 0.001) },
+  const shapes: Feature<Polygon>[] = [
+    { type: 'Feature', properties: { 名称: '东片' }, geometry: square(village.lon, village.lat, 0.002) as Polygon },
+    { type: 'Feature', properties: { 名称: '西片' }, geometry: square(village.lon + 0.004, village.lat, 0.001) as Polygon },
   ]
   const upload = (name: string, bytes: Buffer, extra: Record<string, string> = {}) => {
     const boundary = '----zonefile'
