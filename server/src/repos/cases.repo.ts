@@ -3,6 +3,7 @@
 import type { Db, Queryable } from '../db/db.ts'
 import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { overdueSql } from './case-clocks.sql.ts'
+import { statusTrail } from './status-trail.repo.ts'
 import {
   CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS,
   type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type HistoryEntry, type Party,
@@ -283,23 +284,8 @@ const hideParties = (v: unknown) =>
 
 /** withParties false: personal data in before/after values is replaced by 'hidden'. */
 export async function caseHistory(db: Queryable, id: number, withParties = false): Promise<HistoryEntry[]> {
-  const r = await db.query<Row>(
-    `SELECT h.id, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, u.username, h.action,
-            h.from_status, h.to_status, h.reason, h.before, h.after
-     FROM case_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.case_id = $1 ORDER BY h.at, h.id`,
-    [id],
-  )
-  return r.rows.map((row) => ({
-    id: row.id as number,
-    at: row.at as string,
-    user: row.username as string | null,
-    action: row.action as string,
-    fromStatus: row.from_status as string | null,
-    toStatus: row.to_status as string | null,
-    reason: row.reason as string | null,
-    before: withParties ? row.before : hideParties(row.before),
-    after: withParties ? row.after : hideParties(row.after),
-  }))
+  const trail = await statusTrail(db, 'case', id)
+  return withParties ? trail : trail.map((e) => ({ ...e, before: hideParties(e.before), after: hideParties(e.after) }))
 }
 
 // ---- the ledger table: filters, sort, paging and totals ----

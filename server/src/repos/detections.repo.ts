@@ -12,6 +12,7 @@ import type {
 } from '../domain/detection-types.ts'
 import type { Role } from '../domain/roles.ts'
 import { createCase, editCase, getCase } from './cases.repo.ts'
+import { statusTrail } from './status-trail.repo.ts'
 
 type Row = Record<string, unknown>
 
@@ -343,21 +344,7 @@ export async function actOnDetection(
 }
 
 export async function detectionHistory(db: Queryable, id: number): Promise<DetectionHistoryEntry[]> {
-  const r = await db.query<Row>(
-    `SELECT h.id, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, u.username, h.action, h.from_status, h.to_status, h.reason, h.after
-     FROM detection_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.detection_id = $1 ORDER BY h.at, h.id`,
-    [id],
-  )
-  return r.rows.map((h) => ({
-    id: h.id as number,
-    at: h.at as string,
-    user: h.username as string | null,
-    action: h.action as string,
-    fromStatus: h.from_status as string | null,
-    toStatus: h.to_status as string | null,
-    reason: h.reason as string | null,
-    after: h.after,
-  }))
+  return (await statusTrail(db, 'detection', id)).map(({ before: _before, ...entry }) => entry)
 }
 
 /** Whether the patch exists in the caller's scope (for routes that only need the check). */
