@@ -1,7 +1,7 @@
 // Bad input to the patch import: each refused or reported clearly, nothing half-imported, nothing
 // written outside the temporary folder, and no CRS ever assumed.
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -345,4 +345,18 @@ test('a batch name already taken answers 409 and writes nothing', async () => {
   const badDates = await t.app.inject({ method: 'POST', url: `/api/detection-imports/${b.json().id}/commit`, headers: { cookie }, payload: { batch: { ...batch('日期'), afterDate: '2026-01-01' } } })
   assert.equal(badDates.statusCode, 400)
   assert.equal(badDates.json().field, 'batch')
+})
+
+test('a re-read after the upload is gone (server restart) answers 409 and changes nothing', async () => {
+  const res = await upload('g.geojson', await writeGeoJson(patches.slice(40, 42), { layerName: 'g' }))
+  const id = res.json().id
+  const row = await t.db.query<{ file_path: string }>('SELECT file_path FROM detection_imports WHERE id = $1', [id])
+  rmSync(row.rows[0]!.file_path)
+  const again = await t.app.inject({ method: 'PATCH', url: `/api/detection-imports/${id}`, headers: { cookie }, payload: { crs: 'EPSG:4490' } })
+  assert.equal(again.statusCode, 409)
+  assert.equal(again.json().code, 'upload_gone')
+  const after = await t.app.inject({ method: 'GET', url: `/api/detection-imports/${id}`, headers: { cookie } })
+  assert.deepEqual([after.json().state, after.json().crs.code], ['staged', 'EPSG:4326'])
+  const commit = await t.app.inject({ method: 'POST', url: `/api/detection-imports/${id}/commit`, headers: { cookie }, payload: { batch: batch('文件已删') } })
+  assert.equal(commit.statusCode, 201, commit.body)
 })

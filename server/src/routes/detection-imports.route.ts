@@ -1,6 +1,6 @@
 // Patch (卫片图斑) imports: upload → staged with a per-feature report → (re-stage) → commit or discard.
 // See docs/api-patches.md, section Import.
-import { createWriteStream, mkdtempSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -73,8 +73,13 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
 
   // Reading in the background, per import id; the app waits for them when it closes.
   const jobs = new Map<string, Promise<unknown>>()
+  // Uploads are spooled under one temp folder of this app instance, removed when it closes: a staged
+  // import can still be committed after a restart (commit reads staging, not the file); only
+  // re-reading it (new CRS or encoding) then asks for the file again.
+  const spool = mkdtempSync(join(tmpdir(), 'chaiwei-imports-'))
   app.addHook('onClose', async () => {
     await Promise.allSettled([...jobs.values()])
+    rmSync(spool, { recursive: true, force: true })
   })
 
   const run = (imp: ImportRow, background: boolean) => {
@@ -121,7 +126,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       const { user, scope } = principalOf(request)
       if (!request.isMultipart()) throw badRequest('send multipart/form-data with the patch file in a field named file', { field: 'file' })
       await removeExpired()
-      const dir = mkdtempSync(join(tmpdir(), 'chaiwei-import-'))
+      const dir = mkdtempSync(join(spool, 'upload-'))
       const filePath = join(dir, 'upload')
       let fileName: string | undefined
       let bytes = 0
@@ -232,6 +237,9 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       if (imp.state === 'reading' || jobs.has(imp.id)) throw conflict('the file is still being read; wait until it is staged', 'reading')
       if (imp.state === 'committed') throw conflict('the import was committed already', 'committed')
       const body = request.body
+      if ((body.crs !== undefined || body.encoding !== undefined) && (!imp.file_path || !existsSync(imp.file_path))) {
+        throw conflict('the uploaded file is gone (the server restarted); upload it again', 'upload_gone')
+      }
       let reread = false
       if (body.crs !== undefined) {
         const parsed = parseCrs(body.crs)
@@ -260,7 +268,6 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       }
       if (body.repair !== undefined) await updateImport(db, imp.id, { repair: body.repair })
       if (reread) {
-        if (!imp.file_path) throw conflict('the uploaded file is gone; upload it again', 'upload_gone')
         await updateImport(db, imp.id, { state: 'reading' })
         const background = imp.byte_size > PATCH_IMPORT_LIMITS.backgroundBytes
         await run(imp, background)
