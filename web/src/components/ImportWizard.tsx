@@ -23,6 +23,11 @@ export interface ImportWizardProps {
 
 export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardProps) {
   const { t } = useI18n()
+  const crsOptions = CRS_CHOICES.map((c) => (
+    <option key={c} value={c}>
+      {t(`imp.crs.${c}` as MessageKey)}
+    </option>
+  ))
   const [file, setFile] = useState<File | null>(null)
   const [crs, setCrs] = useState('')
   const [encoding, setEncoding] = useState('')
@@ -134,11 +139,7 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
             <span>{t('imp.crs')}</span>
             <select value={crs} onChange={(e) => setCrs(e.target.value)} data-testid="import-crs">
               <option value="">{t('imp.crsFromFile')}</option>
-              {CRS_CHOICES.map((c) => (
-                <option key={c} value={c}>
-                  {t(`imp.crs.${c}` as MessageKey)}
-                </option>
-              ))}
+              {crsOptions}
             </select>
           </label>
           <label className="form-row">
@@ -178,11 +179,7 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
             <span>{t('imp.crs')}</span>
             <select defaultValue="" onChange={(e) => e.target.value && void restage({ crs: e.target.value })} data-testid="import-needs-crs-select">
               <option value="">{t('patch.choose')}</option>
-              {CRS_CHOICES.map((c) => (
-                <option key={c} value={c}>
-                  {t(`imp.crs.${c}` as MessageKey)}
-                </option>
-              ))}
+              {crsOptions}
             </select>
           </label>
         </div>

@@ -4,12 +4,13 @@
 // said so).
 import { useEffect, useRef, useState } from 'react'
 import { ApiError } from '../api.ts'
-import { createZone, updateZone, ZONE_TYPES, type VersionedZone, type ZoneFields, type ZoneShape, type ZoneTargets, type ZoneType } from '../analysis-api.ts'
+import { createZone, updateZone, type VersionedZone, type ZoneFields, type ZoneShape, type ZoneTargets, type ZoneType } from '../analysis-api.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import type { FeatureRef } from '../map/groups.ts'
 import type { MapView } from '../map/map-view.ts'
 import { PlanningDrawTools, type Drawing } from './PlanningDraw.tsx'
 import { PlanningStats } from './PlanningStats.tsx'
+import { ZoneTypeOptions } from './ZoneTypeOptions.tsx'
 
 type ShapeMode = 'draw' | 'villages' | 'parcels'
 const VILLAGE_CODE = /^\d{12}$/
@@ -69,7 +70,7 @@ function fieldsOf(f: Form): ZoneFields {
 }
 
 export function ZoneEditor({ zone, drawing, mapView, setClickHandler, onSaved, onCancel, onSessionLost }: ZoneEditorProps) {
-  const { t, label } = useI18n()
+  const { t } = useI18n()
   const [form, setForm] = useState<Form>(() => formOf(zone))
   const [mode, setMode] = useState<ShapeMode>('draw')
   const [picked, setPicked] = useState<string[]>([])
@@ -206,11 +207,7 @@ export function ZoneEditor({ zone, drawing, mapView, setClickHandler, onSaved, o
         <label>
           {t('plan.zone.type')}
           <select value={form.zoneType} onChange={(e) => set('zoneType', e.target.value as ZoneType)} data-testid="zone-type">
-            {ZONE_TYPES.map((z) => (
-              <option key={z} value={z}>
-                {label('zoneType', z)}
-              </option>
-            ))}
+            <ZoneTypeOptions />
           </select>
         </label>
         <div className="plan-form-row">

@@ -2,9 +2,10 @@
 // feature, all or nothing; the server reads the file: docs/api-analysis.md).
 import { useRef, useState } from 'react'
 import { ApiError } from '../api.ts'
-import { importZones, ZONE_TYPES, type Zone, type ZoneType } from '../analysis-api.ts'
+import { importZones, type Zone, type ZoneType } from '../analysis-api.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { fmtNumber } from './PlanningDraw.tsx'
+import { ZoneTypeOptions } from './ZoneTypeOptions.tsx'
 
 export interface ZoneListProps {
   zones: readonly Zone[] | null
@@ -55,11 +56,7 @@ export function ZoneList({ zones, error, canEdit, selectedId, onOpen, onNew, onI
             <label>
               {t('plan.zone.type')}
               <select value={importType} onChange={(e) => setImportType(e.target.value as ZoneType)}>
-                {ZONE_TYPES.map((z) => (
-                  <option key={z} value={z}>
-                    {label('zoneType', z)}
-                  </option>
-                ))}
+                <ZoneTypeOptions />
               </select>
             </label>
             <input
