@@ -303,8 +303,9 @@ export async function editZone(db: Db, id: number, scope: string, expectedVersio
     const changed = Object.keys(after).filter((k) => k !== 'version' && JSON.stringify(after[k]) !== JSON.stringify(before[k]))
     await tx.query(`INSERT INTO zone_history (zone_id, user_id, action, before, after) VALUES ($1, $2, 'edit', $3, $4)`, [
       id, userId,
-      JSON.stringify(Object.fromEntries(changed.map((k) => [k, before[k]]))),
-      JSON.stringify(Object.fromEntries(changed.map((k) => [k, after[k]]))),
+      // the changed fields, and which version each side was
+      JSON.stringify({ ...Object.fromEntries(changed.map((k) => [k, before[k]])), version: before.version }),
+      JSON.stringify({ ...Object.fromEntries(changed.map((k) => [k, after[k]])), version: after.version }),
     ])
     return { done: true }
   })

@@ -135,12 +135,18 @@ export function ZoneDetail({ zone, canEdit, onEdit, onDeleted, onZoomTo, onSessi
   )
 }
 
-const SHOWN_FIELDS = ['name', 'zoneType', 'periodStart', 'periodEnd', 'responsibleUnit', 'targets', 'geometry', 'areaM2'] as const
+/** The fields a history entry names when they changed: the label key, and the snapshot's column. */
+const SHOWN_FIELDS = {
+  name: 'name', zoneType: 'zone_type', periodStart: 'period_start', periodEnd: 'period_end',
+  responsibleUnit: 'responsible_unit', targets: 'targets', geometry: 'geometry', areaM2: 'area_m2',
+} as const
 
 function changedKeys(h: ZoneHistoryEntry): string[] {
-  const b = (h.before ?? {}) as Record<string, unknown>
-  const a = (h.after ?? {}) as Record<string, unknown>
-  return SHOWN_FIELDS.filter((k) => k in a && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+  const b = h.before ?? {}
+  const a = h.after ?? {}
+  return Object.entries(SHOWN_FIELDS)
+    .filter(([, column]) => column in a && JSON.stringify(a[column]) !== JSON.stringify(b[column]))
+    .map(([key]) => key)
 }
 
 /** A statistics table: one row per group, the totals last (as the workbook has them). */
