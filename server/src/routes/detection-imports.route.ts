@@ -22,6 +22,9 @@ import {
 } from '../repos/detection-imports.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
 
+/** Batches up to this size are screened before the commit answers (a few seconds); larger ones after. */
+const SCREEN_INLINE_MAX = 5_000
+
 /** Who loads patch batches: the planners' office and administrators. */
 const IMPORTERS: readonly Role[] = ['admin', 'planner']
 const MAPPING_WARNINGS = new Set(['patch_no_generated', 'change_type_unmapped'])
@@ -306,16 +309,23 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
         throw err
       }
       removeUpload(imp.file_path)
-      // Screening runs after the commit, not inside it: on a large batch it can outlast the
-      // statement timeout, and the patches must not be lost for that. Unscreened patches keep
-      // screening = {} and can be screened again.
+      // Screening runs after the commit, not inside it, in slices: the patches are kept whatever
+      // happens to it. A large batch is screened in the background (the answer says so); patches
+      // not reached keep screening = {} and can be screened again.
+      const screen = () => screenBatch(db, result.batchId).then((r) => r.screened)
+      if (result.imported > SCREEN_INLINE_MAX) {
+        void screen()
+          .then((n) => request.log.info({ batchId: result.batchId, screened: n }, 'imported batch screened'))
+          .catch((err: unknown) => request.log.warn({ err, batchId: result.batchId }, 'screening the imported batch failed'))
+        return reply.code(201).send({ ...result, screened: null, screening: 'running' })
+      }
       let screened: number | null = null
       try {
-        screened = (await screenBatch(db, result.batchId)).screened
+        screened = await screen()
       } catch (err) {
         request.log.warn({ err, batchId: result.batchId }, 'screening the imported batch failed')
       }
-      return reply.code(201).send({ ...result, screened })
+      return reply.code(201).send({ ...result, screened, screening: screened === null ? 'failed' : 'done' })
     },
   )
 
