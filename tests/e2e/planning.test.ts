@@ -359,3 +359,31 @@ test('snapping pulls a click next to a village corner onto the corner', { timeou
     await context.close()
   }
 })
+
+test('zones from a file: a CSV in Gauss-Krüger with the CRS chosen lands in the list, named from the file', { timeout: TEST_TIMEOUT }, async () => {
+  const { context, page, pageErrors } = await open(browser, `${server.url}/#view=planning`, VIEWPORT)
+  await logIn(page, server.login)
+  await waitForMapIdle(page)
+  try {
+    const village = (await apiGet<{ features: { geometry: { type: string; coordinates: number[][][] | number[][][][] } }[] }>(
+      context, `${server.url}/ogc/collections/admin-units/items?level=village&limit=1&crs=${encodeURIComponent('http://www.opengis.net/def/crs/EPSG/0/4548')}`,
+    )).features[0]!
+    // a 200 m square at the village's first vertex, written in EPSG:4548 metres (northing first there;
+    // a CSV's WKT is x = easting, y = northing)
+    const ring = (village.geometry.type === 'MultiPolygon' ? (village.geometry.coordinates as number[][][][])[0]![0]! : (village.geometry.coordinates as number[][][])[0]!)
+    const [n0, e0] = ring[0]! as [number, number]
+    const sq = [[e0, n0], [e0 + 200, n0], [e0 + 200, n0 + 200], [e0, n0 + 200], [e0, n0]].map((p) => p.join(' ')).join(', ')
+    const csv = `name,WKT\r\n文件导入片区,"POLYGON((${sq}))"\r\n`
+    await page.locator('.plan-import > summary').click()
+    await page.getByTestId('zone-import-crs').selectOption('EPSG:4548')
+    await page.getByTestId('zone-import-file').setInputFiles({ name: '片区.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') })
+    const item = page.locator('[data-testid="zone-item"]', { hasText: '文件导入片区' })
+    await item.waitFor({ timeout: MAP_TIMEOUT })
+    const zones = await apiGet<{ items: { name: string; areaM2: number }[] }>(context, `${server.url}/api/zones`)
+    const made = zones.items.find((z) => z.name === '文件导入片区')!
+    assert.ok(Math.abs(made.areaM2 - 40_000) < 40, `a 200 m square in Gauss-Krüger is 40,000 m² on the ground: ${made.areaM2}`)
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    await context.close()
+  }
+})

@@ -11,7 +11,7 @@ import {
   GROUP_KEYS, SHARED_FIGURES, type GroupKey, type LabelledAreaStatistics, type SharedFigure, type StatisticsTable,
 } from '../../server/src/domain/statistics.ts'
 import { TARGET_FIGURES, type Burndown, type BurndownStep, type TargetFigure, type TargetView } from '../../server/src/domain/targets.ts'
-import { ApiError, NetworkError, request, type Problem } from './api.ts'
+import { request, uploadFile } from './api.ts'
 
 export { TARGET_FIGURES, ZONE_TYPES }
 export type { Burndown, KeyVillage, TargetFigure, Zone, ZoneFields, ZoneGeometry, ZoneHistoryEntry, ZoneTargets, ZoneType }
@@ -112,28 +112,12 @@ export async function zoneStatistics(id: number, signal?: AbortSignal): Promise<
   return (await res.json()) as AreaStatistics
 }
 
-/** One zone per feature of a GeoJSON file, all or nothing (the server reads the file). */
-export async function importZones(file: File, zoneType: ZoneType, nameProperty = 'name'): Promise<Zone[]> {
-  const form = new FormData()
-  form.append('zoneType', zoneType)
-  form.append('nameProperty', nameProperty)
-  form.append('file', file, file.name)
-  let res: Response
-  try {
-    res = await fetch('/api/zones/import', { method: 'POST', body: form, credentials: 'same-origin', headers: { Accept: 'application/json, application/problem+json' } })
-  } catch (e) {
-    throw new NetworkError(e)
-  }
-  if (!res.ok) {
-    let problem: Problem | null = null
-    try {
-      problem = (await res.json()) as Problem
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(res.status, problem, `${res.status} ${res.statusText}`)
-  }
-  return ((await res.json()) as { items: Zone[] }).items
+/** One zone per feature of a GIS file (GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT),
+ *  all or nothing; `crs` only when the file does not say its own (the server asks: 400 field crs). */
+export async function importZones(file: File, zoneType: ZoneType, opts: { crs?: string; nameProperty?: string } = {}): Promise<Zone[]> {
+  const fields: Record<string, string> = { zoneType, nameProperty: opts.nameProperty ?? 'name' }
+  if (opts.crs) fields.crs = opts.crs
+  return (await uploadFile<{ items: Zone[] }>('/api/zones/import', fields, file)).items
 }
 
 // --- key villages ------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ import type { MessageKey } from '../i18n/messages.ts'
 import { createPreviewMap, type PreviewMapView } from '../map/imagery.ts'
 import { commitImport, discardImport, getImport, importPreview, startImport, updateImport, type DetectionImport, type NewBatch } from '../patches-api.ts'
 import { CaseFormFooter, useCaseForm } from './case-form.tsx'
+import { CrsOptions } from './CrsOptions.tsx'
 
-const CRS_CHOICES = ['EPSG:4490', 'EPSG:4326', 'EPSG:4527', 'EPSG:4548', 'GCJ-02'] as const
 const MAPPING_KEYS = ['patchNo', 'beforeDate', 'afterDate', 'changeType', 'area', 'confidence'] as const
 const ISSUERS = ['ministry', 'province', 'city', 'district'] as const
 
@@ -23,11 +23,7 @@ export interface ImportWizardProps {
 
 export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardProps) {
   const { t } = useI18n()
-  const crsOptions = CRS_CHOICES.map((c) => (
-    <option key={c} value={c}>
-      {t(`imp.crs.${c}` as MessageKey)}
-    </option>
-  ))
+  const crsOptions = <CrsOptions />
   const [file, setFile] = useState<File | null>(null)
   const [crs, setCrs] = useState('')
   const [encoding, setEncoding] = useState('')

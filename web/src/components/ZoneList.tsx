@@ -1,10 +1,11 @@
-// The zones in the user's scope, newest first, and the import of a GeoJSON file (one zone per
+// The zones in the user's scope, newest first, and the import of a GIS file (one zone per
 // feature, all or nothing; the server reads the file: docs/api-analysis.md).
 import { useRef, useState } from 'react'
 import { ApiError } from '../api.ts'
 import { importZones, type Zone, type ZoneType } from '../analysis-api.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { fmtNumber } from './PlanningDraw.tsx'
+import { CrsOptions } from './CrsOptions.tsx'
 import { ZoneTypeOptions } from './ZoneTypeOptions.tsx'
 
 export interface ZoneListProps {
@@ -22,6 +23,8 @@ export function ZoneList({ zones, error, canEdit, selectedId, onOpen, onNew, onI
   const { t, label } = useI18n()
   const file = useRef<HTMLInputElement>(null)
   const [importType, setImportType] = useState<ZoneType>('rectification_area')
+  /** '' = the file says its CRS (GeoJSON, .prj, GeoPackage, KML); else the user's choice. */
+  const [importCrs, setImportCrs] = useState('')
   const [importing, setImporting] = useState(false)
   const [importError, setImportError] = useState<string | null>(null)
   const [importDone, setImportDone] = useState<number | null>(null)
@@ -31,7 +34,7 @@ export function ZoneList({ zones, error, canEdit, selectedId, onOpen, onNew, onI
     setImportError(null)
     setImportDone(null)
     try {
-      const made = await importZones(f, importType)
+      const made = await importZones(f, importType, importCrs ? { crs: importCrs } : {})
       setImportDone(made.length)
       onImported(made)
     } catch (e) {
@@ -59,10 +62,17 @@ export function ZoneList({ zones, error, canEdit, selectedId, onOpen, onNew, onI
                 <ZoneTypeOptions />
               </select>
             </label>
+            <label>
+              {t('plan.import.crs')}
+              <select value={importCrs} onChange={(e) => setImportCrs(e.target.value)} data-testid="zone-import-crs">
+                <option value="">{t('plan.import.crsFromFile')}</option>
+                <CrsOptions />
+              </select>
+            </label>
             <input
               ref={file}
               type="file"
-              accept=".geojson,.json,application/geo+json,application/json"
+              accept=".geojson,.json,.zip,.gpkg,.kml,.kmz,.csv,application/geo+json,application/json,application/zip"
               disabled={importing}
               onChange={(e) => {
                 const f = e.target.files?.[0]
