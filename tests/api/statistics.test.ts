@@ -242,6 +242,22 @@ test('any area: whole cases that touch it, parcels, buildings and buffer zones c
   assert.ok(Math.abs(a.buildings.clippedFootprintM2 - h.bclip) < 0.01)
   assert.ok(a.buildings.clippedFootprintM2 < a.buildings.footprintM2)
   assert.deepEqual(a.bufferZones, []) // no rule set in this database
+
+  // the same figures as a workbook, for the report
+  const xlsx = await t.app.inject({ method: 'POST', url: '/api/statistics/area?format=xlsx', headers: { cookie: analyst }, payload: { geometry: area } })
+  assert.equal(xlsx.statusCode, 200)
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(xlsx.rawPayload as unknown as ExcelJS.Buffer)
+  const cells = new Map<string, unknown[]>()
+  wb.worksheets[0]!.eachRow((row) => {
+    const v = (row.values as unknown[]).slice(1)
+    if (typeof v[0] === 'string') cells.set(v[0], v.slice(1))
+  })
+  assert.equal(cells.get('范围面积（㎡）')![0], a.areaM2)
+  assert.equal(cells.get('违建数（处）')![0], 3)
+  assert.equal(cells.get('拆除占地面积（㎡）')![0], 350.5)
+  assert.deepEqual(cells.get('耕地'), [1, farmland.clippedAreaM2])
+  assert.deepEqual(cells.get('合计'), [2, a.parcels.clippedAreaM2])
 })
 
 test('any area: self-intersecting, empty, not a polygon, too large or too detailed is refused', async () => {

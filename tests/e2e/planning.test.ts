@@ -360,7 +360,7 @@ test('snapping pulls a click next to a village corner onto the corner', { timeou
   }
 })
 
-test('zones from a file: a CSV in Gauss-Krüger with the CRS chosen lands in the list, named from the file', { timeout: TEST_TIMEOUT }, async () => {
+test('zones from a file: a CSV in Gauss-Krüger with the CRS chosen lands in the list, named from the file; its figures export to Excel as the API gives them', { timeout: TEST_TIMEOUT }, async () => {
   const { context, page, pageErrors } = await open(browser, `${server.url}/#view=planning`, VIEWPORT)
   await logIn(page, server.login)
   await waitForMapIdle(page)
@@ -382,6 +382,20 @@ test('zones from a file: a CSV in Gauss-Krüger with the CRS chosen lands in the
     const zones = await apiGet<{ items: { name: string; areaM2: number }[] }>(context, `${server.url}/api/zones`)
     const made = zones.items.find((z) => z.name === '文件导入片区')!
     assert.ok(Math.abs(made.areaM2 - 40_000) < 40, `a 200 m square in Gauss-Krüger is 40,000 m² on the ground: ${made.areaM2}`)
+    // its page: the figures inside it, exported to Excel as the API gives them
+    await item.click()
+    await page.locator('[data-testid="area-stats"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('area-stats-xlsx').click()])
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.readFile((await download.path())!)
+    const rows = new Map<string, unknown>()
+    wb.worksheets[0]!.eachRow((row) => {
+      const v = (row.values as unknown[]).slice(1)
+      if (typeof v[0] === 'string') rows.set(v[0], v[1])
+    })
+    const api = await apiGet<{ areaM2: number; cases: { count: number } }>(context, `${server.url}/api/zones/${(zones.items as unknown as { id: number; name: string }[]).find((z) => z.name === '文件导入片区')!.id}/statistics`)
+    assert.equal(rows.get('范围面积（㎡）'), api.areaM2)
+    assert.equal(rows.get('违建数（处）'), api.cases.count)
     assert.deepEqual(pageErrors, [])
   } finally {
     await context.close()

@@ -63,6 +63,14 @@ export async function areaStatistics(geometry: ZoneGeometry, signal?: AbortSigna
   return (await res.json()) as AreaStatistics
 }
 
+/** The figures inside a drawn area as a workbook (the same POST, format=xlsx). */
+export async function areaStatisticsXlsx(geometry: ZoneGeometry): Promise<Blob> {
+  return (await request('POST', '/api/statistics/area?format=xlsx', { geometry })).blob()
+}
+
+/** The figures inside a zone as a workbook: a plain link. */
+export const zoneStatisticsXlsxUrl = (id: number) => `/api/zones/${id}/statistics?format=xlsx`
+
 // --- zones ------------------------------------------------------------------------------------
 
 export interface VersionedZone {

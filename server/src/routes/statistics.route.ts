@@ -1,6 +1,7 @@
 // Statistics of the ledger (grouped tables, JSON or XLSX), any-area statistics, and key villages.
 // Every signed-in role reads, within their scope.
 import ExcelJS from 'exceljs'
+import type { FastifyReply } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
@@ -166,6 +167,49 @@ export async function keyVillagesXlsx(items: readonly KeyVillage[], threshold: n
   return Buffer.from(await wb.xlsx.writeBuffer())
 }
 
+/** The figures inside an area (a drawing or a zone) as a workbook: one sheet, a section per kind. */
+export async function areaStatisticsXlsx(s: LabelledAreaStatistics, title: string): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook()
+  wb.creator = 'chaiwei'
+  const ws = wb.addWorksheet('范围内统计')
+  ws.addRow([title]).font = { bold: true, size: 13 }
+  ws.addRow(['范围面积（㎡）', s.areaM2])
+  const section = (name: string, header: string[]) => {
+    ws.addRow([])
+    ws.addRow([name]).font = { bold: true }
+    ws.addRow(header).font = { bold: true }
+  }
+  section('违法建设（与范围相交的整处计入）', ['指标', '数值'])
+  for (const [f, v] of Object.entries(s.cases)) ws.addRow([FIGURE_LABELS[f as keyof Figures], v])
+  section('宗地（按地类，面积裁剪到范围内）', ['地类', '宗地数', '范围内面积（㎡）'])
+  for (const p of s.parcels.byLandClass) ws.addRow([p.label, p.count, p.clippedAreaM2])
+  ws.addRow(['合计', s.parcels.count, s.parcels.clippedAreaM2]).font = { bold: true }
+  section('建筑', ['建筑数', '基底面积（㎡）', '范围内基底面积（㎡）'])
+  ws.addRow([s.buildings.count, s.buildings.footprintM2, s.buildings.clippedFootprintM2])
+  section('缓冲区（面积裁剪到范围内）', ['缓冲区', '范围内面积（㎡）'])
+  for (const b of s.bufferZones) ws.addRow([b.name, b.clippedAreaM2])
+  section('卫片图斑', ['图斑数'])
+  ws.addRow([s.detections.count])
+  ws.getColumn(1).width = 34
+  for (const c of [2, 3]) {
+    ws.getColumn(c).width = 18
+    ws.getColumn(c).numFmt = '#,##0.00'
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer())
+}
+
+/** Sends area statistics as JSON, or as a workbook with format=xlsx. */
+export async function sendAreaStatistics(reply: FastifyReply, s: AreaStatistics, format: 'json' | 'xlsx' | undefined, title: string) {
+  const labelled = labelledArea(s)
+  if (format !== 'xlsx') return reply.send(labelled)
+  return reply
+    .header('content-disposition', `attachment; filename="area-statistics.xlsx"; filename*=UTF-8''${encodeURIComponent(`${title}.xlsx`)}`)
+    .type(XLSX_TYPE)
+    .send(await areaStatisticsXlsx(labelled, title))
+}
+
+export const AreaFormatQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])) }, { additionalProperties: false })
+
 export function areaProblem(err: unknown): never {
   if (err instanceof GeometryInputError) {
     throw new HttpProblem(err.status, err.status === 413 ? 'Content Too Large' : 'Unprocessable Content', err.message, { field: err.field, ...err.extra })
@@ -204,15 +248,17 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
     '/api/statistics/area',
     {
       config: { access: { roles: READERS } },
-      schema: { tags: ['analysis'], summary: 'Figures inside any drawn polygon (≤ 50 km², ≤ 5,000 vertices)', body: PolygonBody },
+      schema: { tags: ['analysis'], summary: 'Figures inside any drawn polygon (≤ 50 km², ≤ 5,000 vertices); format=xlsx for a workbook', body: PolygonBody, querystring: AreaFormatQuery },
     },
-    async (request) => {
+    async (request, reply) => {
       const { scope } = principalOf(request)
+      let s: AreaStatistics
       try {
-        return labelledArea(await areaStatistics(db, request.body.geometry, scope))
+        s = await areaStatistics(db, request.body.geometry, scope)
       } catch (err) {
         areaProblem(err)
       }
+      return sendAreaStatistics(reply, s, request.query.format, '绘制范围内统计')
     },
   )
 

@@ -14,7 +14,7 @@ import {
   createZone, createZones, deleteZone, editZone, GeometryInputError, getZone, listZones, StaleZoneError, ZONE_LIMITS,
   ZoneInputError, ZoneInUseError, zoneHistory, type ZoneInput,
 } from '../repos/zones.repo.ts'
-import { areaProblem, labelledArea } from './statistics.route.ts'
+import { areaProblem, AreaFormatQuery, sendAreaStatistics } from './statistics.route.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 export const ZONE_FILE_LIMITS = { bytes: 5 * 1024 * 1024, features: 200 }
@@ -220,16 +220,18 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/api/zones/:id/statistics',
-    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'The area statistics inside the zone', params: IdParams } },
-    async (request) => {
+    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'The area statistics inside the zone; format=xlsx for a workbook', params: IdParams, querystring: AreaFormatQuery } },
+    async (request, reply) => {
       const { scope } = principalOf(request)
       const z = await getZone(db, request.params.id, scope)
       if (!z) throw notFound(`no zone ${request.params.id}`)
+      let s
       try {
-        return labelledArea(await areaStatistics(db, z.geometry, scope, ZONE_LIMITS))
+        s = await areaStatistics(db, z.geometry, scope, ZONE_LIMITS)
       } catch (err) {
         areaProblem(err)
       }
+      return sendAreaStatistics(reply, s, request.query.format, `${z.name}范围内统计`)
     },
   )
 }

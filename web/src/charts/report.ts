@@ -3,6 +3,7 @@
 // PNG is that canvas; PDF puts it on A4 pages with jsPDF (loaded only when asked for), cut at page
 // height. Text is drawn on the canvas with the local CJK fonts, so the PDF needs no embedded font.
 import { CHART_FONT } from './echarts.ts'
+import { saveBlob } from '../download.ts'
 
 export interface ReportImage {
   title: string
@@ -91,21 +92,11 @@ export async function composeReport(spec: ReportSpec): Promise<HTMLCanvasElement
   return canvas
 }
 
-export function download(href: string, fileName: string): void {
-  const a = document.createElement('a')
-  a.href = href
-  a.download = fileName
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-}
 
 export async function reportPng(spec: ReportSpec, fileName: string): Promise<void> {
   const canvas = await composeReport(spec)
   const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'))
-  const url = URL.createObjectURL(blob)
-  download(url, fileName)
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  saveBlob(blob, fileName)
 }
 
 /** A4 portrait, 10 mm margins; the report cut into page-high slices. */

@@ -3,7 +3,8 @@
 // (GET /api/zones/{id}/statistics).
 import { useEffect, useState } from 'react'
 import { ApiError } from '../api.ts'
-import { areaStatistics, zoneStatistics, type AreaStatistics, type ZoneGeometry } from '../analysis-api.ts'
+import { areaStatistics, areaStatisticsXlsx, zoneStatistics, zoneStatisticsXlsxUrl, type AreaStatistics, type ZoneGeometry } from '../analysis-api.ts'
+import { saveBlob } from '../download.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { AreaFigure, fmtNumber } from './PlanningDraw.tsx'
 
@@ -107,6 +108,26 @@ export function PlanningStats(props: Source & { onSessionLost(): void }) {
               {fmtNumber(stats.parcels.count, 0)} · {fmtNumber(stats.parcels.clippedAreaM2)} {t('plan.unit.m2')}
             </dd>
           </dl>
+          <p className="plan-export">
+            {zoneId !== null ? (
+              <a href={zoneStatisticsXlsxUrl(zoneId)} download data-testid="area-stats-xlsx">
+                {t('plan.stats.xlsx')}
+              </a>
+            ) : (
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => {
+                  areaStatisticsXlsx(JSON.parse(key) as ZoneGeometry)
+                    .then((blob) => saveBlob(blob, `${t('plan.stats.xlsxName')}.xlsx`))
+                    .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+                }}
+                data-testid="area-stats-xlsx"
+              >
+                {t('plan.stats.xlsx')}
+              </button>
+            )}
+          </p>
           {stats.parcels.byLandClass.length > 0 && (
             <table className="plan-table" data-testid="stats-land-classes">
               <caption>{t('plan.stats.byLandClass')}</caption>
