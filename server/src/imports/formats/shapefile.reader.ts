@@ -35,6 +35,17 @@ function dbfHeader(path: string): { records: number; headerLength: number; ldid:
   }
 }
 
+/** dBase date fields (type D, "YYYYMMDD") come from the reader as Dates at local midnight: give them
+ *  back as the calendar dates they are, so no time zone can move them to another day. */
+function dbaseDates(properties: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(properties)) {
+    if (v instanceof Date) {
+      properties[k] = Number.isNaN(v.getTime()) ? null : `${v.getFullYear()}-${String(v.getMonth() + 1).padStart(2, '0')}-${String(v.getDate()).padStart(2, '0')}`
+    }
+  }
+  return properties
+}
+
 export async function openShapefile(entries: ExtractedEntry[], opts: ReadOptions): Promise<OpenedLayer> {
   const shps = entries.filter((e) => ext(e.name) === 'shp')
   if (shps.length === 0) throw new FileRefused('zip_no_layer', '压缩包中没有 .shp 文件', 'the zip holds no .shp file')
@@ -107,7 +118,7 @@ export async function openShapefile(entries: ExtractedEntry[], opts: ReadOptions
           throw new FileRefused('bad_shapefile', `Shapefile 读取出错：${(err as Error).message}`, `the Shapefile broke off while reading: ${(err as Error).message}`)
         }
         if (r.done) return
-        yield { properties: r.value.properties ?? {}, geometry: r.value.geometry ?? null }
+        yield { properties: dbaseDates(r.value.properties ?? {}), geometry: r.value.geometry ?? null }
       }
     },
     close() {
