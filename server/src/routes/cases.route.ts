@@ -4,6 +4,7 @@ import type { Db } from '../db/db.ts'
 import { CASE_ACTIONS, DEMOLITION_KINDS, REUSES, TransitionError } from '../domain/case-lifecycle.ts'
 import { PERSONAL_DATA_ROLES, READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { caseSelectionOf, CaseSelectionFields } from '../http/case-selection.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
@@ -13,16 +14,6 @@ import {
 
 /** Who records cases and moves them on: the field teams and the planners' office. */
 const CASE_WRITERS: readonly Role[] = ['admin', 'planner', 'field']
-
-const etagOf = (version: number) => `"v${version}"`
-
-/** The version an If-Match header names; 428 without one, 412 for one we never issue. */
-function expectedVersion(header: string | undefined): number {
-  if (!header) throw new HttpProblem(428, 'Precondition Required', 'send If-Match with the ETag of the case you read, so a concurrent change is not overwritten')
-  const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
-  if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this case; reload it`)
-  return Number(m[1])
-}
 
 const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
@@ -159,7 +150,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      const version = expectedVersion(request.headers['if-match'])
+      const version = ifMatchVersion(request.headers['if-match'], 'case')
       try {
         const c = await transitionCase(db, request.params.id, scope, version, request.body, user.id)
         if (!c) throw notFound(`no case ${request.params.id}`)
@@ -177,7 +168,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Edit attributes; needs If-Match; traced with before and after', params: CaseParams, body: EditBody } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      const version = expectedVersion(request.headers['if-match'])
+      const version = ifMatchVersion(request.headers['if-match'], 'case')
       try {
         const c = await editCase(db, request.params.id, scope, version, request.body, user.id)
         if (!c) throw notFound(`no case ${request.params.id}`)

@@ -9,11 +9,12 @@ import type { Db } from '../db/db.ts'
 import { EXPORT_FORMATS, IMAGERY_TYPES, type BatchDashboard, type ExportFormat } from '../domain/detection-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { writeCsvWkt, writeGeoJson, writeGeoPackage, writeKml, writeShapefileZip } from '../imports/formats/writers.ts'
 import { batchDashboard, batchExportRows, BatchInputError, editBatch, getBatch, listBatches, type ExportRow } from '../repos/detection-batches.repo.ts'
+import { screenBatch } from '../repos/detection-screening.repo.ts'
 import { DetectionStaleError } from '../repos/detections.repo.ts'
-import { etagOf, ifMatchVersion } from './detections.route.ts'
 
 const BATCH_EDITORS: readonly Role[] = ['admin', 'planner']
 const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) })
@@ -160,6 +161,22 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       const b = await getBatch(db, request.params.id, principalOf(request).scope)
       if (!b) throw notFound(`no batch ${request.params.id}`)
       return reply.header('etag', etagOf(b.version)).send(b)
+    },
+  )
+
+  app.post(
+    '/api/detection-batches/:id/screen',
+    {
+      config: { access: { roles: BATCH_EDITORS } },
+      schema: { tags: ['patches'], summary: 'Screen every patch of the batch again (after cases, parcels or buffer zones changed); 202, runs in the background in slices', params: Params },
+    },
+    async (request, reply) => {
+      const b = await getBatch(db, request.params.id, principalOf(request).scope)
+      if (!b) throw notFound(`no batch ${request.params.id}`)
+      void screenBatch(db, b.id)
+        .then((r) => request.log.info({ batchId: b.id, screened: r.screened }, 'batch screened again'))
+        .catch((err: unknown) => request.log.warn({ err, batchId: b.id }, 'screening the batch again failed'))
+      return reply.code(202).send({ batchId: b.id, screening: 'running' })
     },
   )
 

@@ -9,6 +9,7 @@ import {
 import { DETECTION_SORT_KEYS, SCREENING_FLAGS, type DetectionSortKey } from '../domain/detection-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { CaseInputError } from '../repos/cases.repo.ts'
@@ -19,16 +20,6 @@ import {
 
 /** Withdrawing a recorded result is the office's call, not the field team's. */
 const REOPENERS: readonly Role[] = ['admin', 'planner']
-
-export const etagOf = (version: number) => `"v${version}"`
-
-/** The version an If-Match header names; 428 without one, 412 for one we never issue. */
-export function ifMatchVersion(header: string | undefined, what: string): number {
-  if (!header) throw new HttpProblem(428, 'Precondition Required', `send If-Match with the ETag of the ${what} you read, so a concurrent change is not overwritten`)
-  const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
-  if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this ${what}; reload it`)
-  return Number(m[1])
-}
 
 const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 

@@ -6,6 +6,7 @@ import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { burndown, TargetInputError, type Burndown, type TargetView } from '../domain/targets.ts'
 import { principalOf } from '../http/access.ts'
+import { etagOf, etagVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
   beijingToday, getTarget, putTarget, StaleTargetError, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
@@ -14,7 +15,6 @@ import {
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
 const Year = Type.Integer({ minimum: 2000, maximum: 2100 })
-const etagOf = (version: number) => `"v${version}"`
 
 const TargetParams = Type.Object({ adminCode: Type.String({ pattern: ADMIN }), year: Year })
 
@@ -123,12 +123,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       const { adminCode, year } = request.params
       if (!adminCode.startsWith(scope)) throw notFound(`no admin unit ${adminCode} in your area`)
       const header = request.headers['if-match']
-      let version: number | undefined
-      if (header) {
-        const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
-        if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this target; reload it`)
-        version = Number(m[1])
-      }
+      const version = header ? etagVersion(header, 'target') : undefined
       let outcome
       try {
         outcome = await putTarget(db, adminCode, year, request.body, version, user.id)

@@ -8,6 +8,7 @@ import type { Db } from '../db/db.ts'
 import { ZONE_TYPES, type ZoneType } from '../domain/planning-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { areaStatistics } from '../repos/statistics.repo.ts'
 import {
@@ -18,15 +19,6 @@ import { areaProblem, AreaFormatQuery, sendAreaStatistics } from './statistics.r
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 export const ZONE_FILE_LIMITS = { bytes: 5 * 1024 * 1024, features: 200 }
-
-const etagOf = (version: number) => `"v${version}"`
-
-function expectedVersion(header: string | undefined): number {
-  if (!header) throw new HttpProblem(428, 'Precondition Required', 'send If-Match with the ETag of the zone you read, so a concurrent change is not overwritten')
-  const m = /^(?:W\/)?"v(\d+)"$/.exec(header.trim())
-  if (!m) throw new HttpProblem(412, 'Precondition Failed', `If-Match ${header} is not an ETag of this zone; reload it`)
-  return Number(m[1])
-}
 
 const Targets = Type.Object(
   {
@@ -181,7 +173,7 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     { config: { access: { roles: PLANNERS } }, schema: { tags: ['planning'], summary: 'Edit or redraw a zone; needs If-Match', params: IdParams, body: PatchZoneBody } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      const version = expectedVersion(request.headers['if-match'])
+      const version = ifMatchVersion(request.headers['if-match'], 'zone')
       try {
         const z = await editZone(db, request.params.id, scope, version, request.body, user.id)
         if (!z) throw notFound(`no zone ${request.params.id}`)
@@ -197,7 +189,7 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     { config: { access: { roles: PLANNERS } }, schema: { tags: ['planning'], summary: 'Delete a zone; needs If-Match; its history stays', params: IdParams } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      const version = expectedVersion(request.headers['if-match'])
+      const version = ifMatchVersion(request.headers['if-match'], 'zone')
       try {
         if (!(await deleteZone(db, request.params.id, scope, version, user.id))) throw notFound(`no zone ${request.params.id}`)
         return reply.code(204).send()
