@@ -1,7 +1,6 @@
 // Detection batches: the list with counts, one batch (ETag), edits of name / deadline / imagery
 // (If-Match), the dashboard per town and village, and the export of the results in the format the
 // batch came in (or XLSX).
-import { PassThrough } from 'node:stream'
 import ExcelJS from 'exceljs'
 import type { Feature } from 'geojson'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -95,18 +94,13 @@ async function writeXlsx(rows: ExportRow[], dash: BatchDashboard): Promise<Buffe
   const stats = wb.addWorksheet('统计')
   stats.columns = [{ header: '镇街', key: 'name', width: 16 }, ...COUNT_COLUMNS.map(([key, header]) => ({ header, key, width: 11 }))]
   stats.getRow(1).font = { bold: true }
-  const pct = (v: number | null) => (v === null ? null : v)
   for (const t of [...dash.towns, { ...dash.totals, name: '合计', code: '' }]) {
-    const row = stats.addRow({ ...t, verificationRate: pct(t.verificationRate), falseChangeRate: pct(t.falseChangeRate) })
+    const row = stats.addRow(t)
     if (t.code === '') row.font = { bold: true }
   }
   stats.getColumn('verificationRate').numFmt = '0.0%'
   stats.getColumn('falseChangeRate').numFmt = '0.0%'
-  const out = new PassThrough()
-  const chunks: Buffer[] = []
-  out.on('data', (c: Buffer) => chunks.push(c))
-  await wb.xlsx.write(out)
-  return Buffer.concat(chunks)
+  return Buffer.from(await wb.xlsx.writeBuffer())
 }
 
 const FORMAT_FILES: Record<ExportFormat, { ext: string; type: string }> = {
