@@ -155,3 +155,20 @@ test('the sample imagery shows a new building after and not before', async () =>
   assert.ok(diff > 40, `after ${at(a)} vs before ${at(b)}`)
   assert.equal((await get(`/api/imagery/sample/1/after/9/421/193.png`)).statusCode, 204)
 })
+
+test('a batch is screened again on request: 202, every patch gets a fresh screening; viewers may not', async () => {
+  await t.db.query(`UPDATE detections SET screening = '{}' WHERE batch_id = 1`)
+  const total = (await one<{ n: number }>('SELECT count(*)::int AS n FROM detections WHERE batch_id = 1')).n
+  const res = await t.app.inject({ method: 'POST', url: '/api/detection-batches/1/screen', headers: { cookie: planner } })
+  assert.equal(res.statusCode, 202, res.body)
+  assert.deepEqual(res.json(), { batchId: 1, screening: 'running' })
+  let screened = 0
+  for (let i = 0; i < 100 && screened < total; i++) {
+    await new Promise((r) => setTimeout(r, 200))
+    screened = (await one<{ n: number }>("SELECT count(*)::int AS n FROM detections WHERE batch_id = 1 AND screening ? 'screenedAt'")).n
+  }
+  assert.equal(screened, total, 'every patch of the batch screened')
+  const viewer = await t.signIn('viewer')
+  assert.equal((await t.app.inject({ method: 'POST', url: '/api/detection-batches/1/screen', headers: { cookie: viewer } })).statusCode, 403)
+  assert.equal((await t.app.inject({ method: 'POST', url: '/api/detection-batches/999/screen', headers: { cookie: planner } })).statusCode, 404)
+})

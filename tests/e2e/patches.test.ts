@@ -100,6 +100,18 @@ test('import a batch in the wizard, verify a patch as a violation with a site ph
   await page.waitForFunction(() => document.querySelector('[data-testid="kpi-violation"] b')?.textContent === '1', undefined, { timeout: MAP_TIMEOUT })
   assert.match((await page.getByTestId('kpi-verificationRate').textContent()) ?? '', /33\.3%/)
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/patches-dashboard.png` })
+  // 重新筛查: the batch's screening runs again (the new case now overlaps its own patch)
+  const firstPatch = (await apiGet<{ items: { id: number }[] }>(context, `${server.url}/api/detections?batch=${batch.id}&limit=1`)).items[0]!.id
+  const stampBefore = await apiGet<{ screening: { screenedAt?: string } }>(context, `${server.url}/api/detections/${firstPatch}`)
+  await page.getByTestId('rescreen').click()
+  await page.locator('[data-testid="rescreen"][data-state="sent"]').waitFor()
+  for (let i = 0; i < 50; i++) {
+    const now = await apiGet<{ screening: { screenedAt?: string } }>(context, `${server.url}/api/detections/${firstPatch}`)
+    if (now.screening.screenedAt !== stampBefore.screening.screenedAt) break
+    await page.waitForTimeout(200)
+  }
+  const after = await apiGet<{ screening: { screenedAt?: string } }>(context, `${server.url}/api/detections/${firstPatch}`)
+  assert.notEqual(after.screening.screenedAt, stampBefore.screening.screenedAt, 'screened again')
   // The batch's imagery set in the dashboard (If-Match behind the scenes) shows on its patches.
   await page.getByTestId('batch-settings').click()
   await page.getByTestId('batch-before-url').fill('/api/imagery/sample/1/before/{z}/{x}/{y}.png')

@@ -18,6 +18,11 @@ export async function listBatches(signal?: AbortSignal): Promise<BatchSummary[]>
   return ((await res.json()) as { batches: BatchSummary[] }).batches
 }
 
+/** Screens every patch of the batch again, in the background (after cases or parcels changed). */
+export async function rescreenBatch(batchId: number): Promise<void> {
+  await request('POST', `/api/detection-batches/${batchId}/screen`)
+}
+
 export async function getDashboard(batchId: number, signal?: AbortSignal): Promise<BatchDashboard> {
   const res = await request('GET', `/api/detection-batches/${batchId}/dashboard`, undefined, signal)
   return (await res.json()) as BatchDashboard

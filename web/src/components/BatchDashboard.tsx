@@ -6,7 +6,7 @@ import { ApiError } from '../api.ts'
 import { fmtArea } from '../format.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import type { MessageKey } from '../i18n/messages.ts'
-import { EXPORT_FORMATS, exportUrl, getDashboard, type BatchDashboard as Dashboard, type DetectionCounts } from '../patches-api.ts'
+import { EXPORT_FORMATS, exportUrl, getDashboard, rescreenBatch, type BatchDashboard as Dashboard, type DetectionCounts } from '../patches-api.ts'
 import { BatchSettings } from './BatchSettings.tsx'
 import { detectionResultColors, detectionStatusColors, overdueColor } from '../theme/colors.ts'
 
@@ -59,6 +59,29 @@ function Cells({ c }: { c: DetectionCounts }) {
 }
 
 const COLS: MessageKey[] = ['pdash.total', 'pdash.violation', 'pdash.legal', 'pdash.falseChange', 'pdash.open', 'pdash.verificationRate', 'pdash.overdue', 'pdash.falseChangeRate', 'pdash.bar']
+
+/** 重新筛查: the screening is a snapshot of what was known; after new cases or parcels, run it again. */
+function RescreenButton({ batchId, onSessionLost }: { batchId: number; onSessionLost(): void }) {
+  const { t } = useI18n()
+  const [state, setState] = useState<'idle' | 'sent' | 'error'>('idle')
+  return (
+    <button
+      type="button"
+      className="button"
+      disabled={state === 'sent'}
+      title={t('pdash.rescreenHint')}
+      onClick={() => {
+        rescreenBatch(batchId)
+          .then(() => setState('sent'))
+          .catch((e: unknown) => (e instanceof ApiError && e.status === 401 ? onSessionLost() : setState('error')))
+      }}
+      data-testid="rescreen"
+      data-state={state}
+    >
+      {state === 'sent' ? t('pdash.rescreenSent') : state === 'error' ? t('pdash.rescreenFailed') : t('pdash.rescreen')}
+    </button>
+  )
+}
 
 export function BatchDashboard({ batchId, refreshKey, canEdit, onBatchChanged, onBack, onFilterAdmin, onSessionLost }: BatchDashboardProps) {
   const { t } = useI18n()
@@ -123,6 +146,7 @@ export function BatchDashboard({ batchId, refreshKey, canEdit, onBatchChanged, o
         />
       )}
       <div className="exports">
+        {canEdit && <RescreenButton batchId={b.id} onSessionLost={onSessionLost} />}
         <a className="button primary" href={exportUrl(b.id)} download data-testid="export-source">
           {t('pdash.exportSource', { format: (b.sourceFormat ?? 'geojson').toUpperCase() })}
         </a>
