@@ -12,6 +12,7 @@ import {
 export { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS }
 export type { CaseList, CaseListRow, CaseRecord, HistoryEntry }
 import { allowedActions, overdue, planTransition, type CaseStatus, type TransitionInput } from '../domain/case-lifecycle.ts'
+import { StaleVersionError } from './stale-version.ts'
 
 export class CaseInputError extends Error {
   constructor(
@@ -19,12 +20,6 @@ export class CaseInputError extends Error {
     readonly field: string,
   ) {
     super(message)
-  }
-}
-/** The case changed since the caller read it (If-Match does not match). */
-export class StaleVersionError extends Error {
-  constructor(readonly current: number) {
-    super(`the case was changed by someone else (now version ${current}); reload it and try again`)
   }
 }
 
@@ -273,7 +268,7 @@ export async function transitionCase(
       `INSERT INTO case_history (case_id, user_id, action, reason, after) VALUES ($1, $2, 'refused:stale_version', $3, $4)`,
       [id, userId, `expected version ${expectedVersion}, found ${outcome.version}`, JSON.stringify(input)],
     )
-    throw new StaleVersionError(outcome.version)
+    throw new StaleVersionError('case', outcome.version)
   }
   return getCase(db, id, scope, now, true)
 }
@@ -452,7 +447,7 @@ export async function editCase(db: Db, id: number, scope: string, expectedVersio
     return { kind: 'done' as const }
   })
   if (outcome === null) return null
-  if (outcome.kind === 'stale') throw new StaleVersionError(outcome.version)
+  if (outcome.kind === 'stale') throw new StaleVersionError('case', outcome.version)
   return getCase(db, id, scope, now, true)
 }
 

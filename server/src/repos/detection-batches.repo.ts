@@ -4,7 +4,8 @@
 import type { Db, Queryable } from '../db/db.ts'
 import { beijingToday } from '../domain/detection-lifecycle.ts'
 import type { BatchDashboard, BatchImagery, BatchSummary, DashboardRow } from '../domain/detection-types.ts'
-import { countsSelect, DetectionStaleError, toCounts } from './detections.repo.ts'
+import { countsSelect, toCounts } from './detections.repo.ts'
+import { StaleVersionError } from './stale-version.ts'
 
 type Row = Record<string, unknown>
 
@@ -119,7 +120,7 @@ export async function editBatch(db: Db, id: number, scope: string, expectedVersi
     await db.query(`INSERT INTO detection_history (batch_id, user_id, action, reason, after) VALUES ($1, $2, 'refused:stale_version', $3, $4)`, [
       id, userId, `expected version ${expectedVersion}, found ${outcome.version}`, JSON.stringify(edit),
     ])
-    throw new DetectionStaleError(outcome.version)
+    throw new StaleVersionError('batch', outcome.version)
   }
   return getBatch(db, id, scope)
 }

@@ -13,6 +13,7 @@ import type {
 import type { Role } from '../domain/roles.ts'
 import { createCase, editCase, getCase } from './cases.repo.ts'
 import { statusTrail } from './status-trail.repo.ts'
+import { StaleVersionError } from './stale-version.ts'
 
 type Row = Record<string, unknown>
 
@@ -25,11 +26,6 @@ export class DetectionInputError extends Error {
     readonly field: string,
   ) {
     super(message)
-  }
-}
-export class DetectionStaleError extends Error {
-  constructor(readonly current: number) {
-    super(`the patch was changed by someone else (now version ${current}); reload it and try again`)
   }
 }
 
@@ -338,7 +334,7 @@ export async function actOnDetection(
       `INSERT INTO detection_history (detection_id, user_id, action, reason, after) VALUES ($1, $2, 'refused:stale_version', $3, $4)`,
       [id, user.id, `expected version ${expectedVersion}, found ${outcome.version}`, JSON.stringify(input)],
     )
-    throw new DetectionStaleError(outcome.version)
+    throw new StaleVersionError('patch', outcome.version)
   }
   return getDetection(db, id, user.scope, photoMaxM, now)
 }

@@ -6,12 +6,8 @@ import {
   carryOver, checkMilestones, progress, milestoneState, zeroFigures, TARGET_FIGURES,
   type CarriedYear, type FigureSet, type Milestone, type TargetView,
 } from '../domain/targets.ts'
+import { StaleVersionError } from './stale-version.ts'
 
-export class StaleTargetError extends Error {
-  constructor(readonly current: number) {
-    super(`the target was changed by someone else (now version ${current}); reload it and try again`)
-  }
-}
 /** If-Match sent for a target that does not exist yet. */
 export class TargetMissingError extends Error {}
 
@@ -153,7 +149,7 @@ export interface TargetInput {
 }
 
 /**
- * Creates (expectedVersion undefined; refused if it exists → StaleTargetError(current)) or replaces
+ * Creates (expectedVersion undefined; refused if it exists → StaleVersionError(current)) or replaces
  * (expectedVersion must match) a target. Appends to target_history either way.
  * Returns 'created' | 'replaced', or null when the admin unit does not exist.
  */
@@ -179,7 +175,7 @@ export async function putTarget(
       ])
       return 'created'
     }
-    if (expectedVersion !== existing.version) throw new StaleTargetError(existing.version as number)
+    if (expectedVersion !== existing.version) throw new StaleVersionError('target', existing.version as number)
     await tx.query(
       `UPDATE targets SET demolished_area_m2 = $3, cases_closed = $4, regreened_area_m2 = $5, milestones = $6, version = version + 1
        WHERE admin_code = $1 AND year = $2`,

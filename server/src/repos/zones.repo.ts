@@ -2,6 +2,7 @@
 // bumps `version` (the ETag) and appends to zone_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
 import type { Zone, ZoneFields, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, ZoneType } from '../domain/planning-types.ts'
+import { StaleVersionError } from './stale-version.ts'
 
 /** A drawn polygon the app refuses to store or measure; `status` is the HTTP status to answer with. */
 export class GeometryInputError extends Error {
@@ -21,12 +22,6 @@ export class ZoneInputError extends Error {
     readonly field: string,
   ) {
     super(message)
-  }
-}
-
-export class StaleZoneError extends Error {
-  constructor(readonly current: number) {
-    super(`the zone was changed by someone else (now version ${current}); reload it and try again`)
   }
 }
 
@@ -310,7 +305,7 @@ export async function editZone(db: Db, id: number, scope: string, expectedVersio
     return { done: true }
   })
   if (outcome === null) return null
-  if ('stale' in outcome) throw new StaleZoneError(outcome.stale!)
+  if ('stale' in outcome) throw new StaleVersionError('zone', outcome.stale!)
   return getZone(db, id, scope)
 }
 
@@ -329,7 +324,7 @@ export async function deleteZone(db: Db, id: number, scope: string, expectedVers
     return { done: true }
   })
   if (outcome === null) return false
-  if ('stale' in outcome) throw new StaleZoneError(outcome.stale!)
+  if ('stale' in outcome) throw new StaleVersionError('zone', outcome.stale!)
   return true
 }
 

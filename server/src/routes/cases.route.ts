@@ -9,8 +9,9 @@ import { caseSelectionOf, CaseSelectionFields } from '../http/case-selection.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
   CASE_FLAGS, CASE_SORTS, CASE_SOURCES, CASE_USES, CaseInputError, caseHistory, createCase, editCase, getCase, listCases, OWNERSHIPS,
-  reinspectCase, StaleVersionError, transitionCase, type CaseSort,
+  reinspectCase, transitionCase, type CaseSort,
 } from '../repos/cases.repo.ts'
+import { StaleVersionError } from '../repos/stale-version.ts'
 
 /** Who records cases and moves them on: the field teams and the planners' office. */
 const CASE_WRITERS: readonly Role[] = ['admin', 'planner', 'field']

@@ -13,7 +13,7 @@ import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { writeCsvWkt, writeGeoJson, writeGeoPackage, writeKml, writeShapefileZip } from '../imports/formats/writers.ts'
 import { batchDashboard, batchExportRows, BatchInputError, editBatch, getBatch, listBatches, type ExportRow } from '../repos/detection-batches.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
-import { DetectionStaleError } from '../repos/detections.repo.ts'
+import { StaleVersionError } from '../repos/stale-version.ts'
 
 const BATCH_EDITORS: readonly Role[] = ['admin', 'planner']
 const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) })
@@ -188,7 +188,7 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
         return reply.header('etag', etagOf(b.version)).send(b)
       } catch (err) {
         if (err instanceof BatchInputError) throw badRequest(err.message, { field: err.field })
-        if (err instanceof DetectionStaleError) throw new HttpProblem(412, 'Precondition Failed', err.message.replace('patch', 'batch'), { currentVersion: err.current })
+        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
         throw err
       }
     },

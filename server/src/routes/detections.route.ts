@@ -14,8 +14,9 @@ import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { CaseInputError } from '../repos/cases.repo.ts'
 import { screenDetection } from '../repos/detection-screening.repo.ts'
+import { StaleVersionError } from '../repos/stale-version.ts'
 import {
-  actOnDetection, assignableUsers, DetectionInputError, DetectionStaleError, detectionHistory, getDetection, listDetections, VERIFIER_ROLES,
+  actOnDetection, assignableUsers, DetectionInputError, detectionHistory, getDetection, listDetections, VERIFIER_ROLES,
 } from '../repos/detections.repo.ts'
 
 /** Withdrawing a recorded result is the office's call, not the field team's. */
@@ -141,7 +142,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
       } catch (err) {
         if (err instanceof DetectionActionError || err instanceof DetectionInputError) throw badRequest(err.message, { field: err.field })
         if (err instanceof CaseInputError) throw badRequest(`the case could not be opened: ${err.message}`, { field: 'newCase' })
-        if (err instanceof DetectionStaleError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
         throw err
       }
     },

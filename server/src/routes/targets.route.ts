@@ -9,8 +9,9 @@ import { principalOf } from '../http/access.ts'
 import { etagOf, etagVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
-  beijingToday, getTarget, putTarget, StaleTargetError, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
+  beijingToday, getTarget, putTarget, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
 } from '../repos/targets.repo.ts'
+import { StaleVersionError } from '../repos/stale-version.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
@@ -130,7 +131,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       } catch (err) {
         if (err instanceof TargetInputError) throw badRequest(err.message, { field: err.field })
         if (err instanceof TargetMissingError) throw new HttpProblem(412, 'Precondition Failed', err.message)
-        if (err instanceof StaleTargetError) {
+        if (err instanceof StaleVersionError) {
           if (version === undefined) {
             throw new HttpProblem(428, 'Precondition Required', `a target for ${adminCode} in ${year} exists; send If-Match with its ETag to replace it`, { currentVersion: err.current })
           }

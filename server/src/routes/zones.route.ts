@@ -12,9 +12,10 @@ import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { areaStatistics } from '../repos/statistics.repo.ts'
 import {
-  createZone, createZones, deleteZone, editZone, GeometryInputError, getZone, listZones, StaleZoneError, ZONE_LIMITS,
+  createZone, createZones, deleteZone, editZone, GeometryInputError, getZone, listZones, ZONE_LIMITS,
   ZoneInputError, ZoneInUseError, zoneHistory, type ZoneInput,
 } from '../repos/zones.repo.ts'
+import { StaleVersionError } from '../repos/stale-version.ts'
 import { areaProblem, AreaFormatQuery, sendAreaStatistics } from './statistics.route.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
@@ -50,7 +51,7 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
 function zoneProblem(err: unknown): never {
   if (err instanceof ZoneInputError) throw badRequest(err.message, { field: err.field })
-  if (err instanceof StaleZoneError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+  if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
   if (err instanceof ZoneInUseError) throw new HttpProblem(409, 'Conflict', err.message)
   if (err instanceof GeometryInputError) areaProblem(err)
   throw err
