@@ -6,7 +6,7 @@ import { Transform } from 'node:stream'
 import { parse } from 'csv-parse'
 import type { Geometry } from 'geojson'
 import wkx from 'wkx'
-import { encodingLabel, FileRefused, type OpenedLayer, type ReadOptions, type RawFeature } from './reader.ts'
+import { decoderFor, encodingLabel, FileRefused, type OpenedLayer, type ReadOptions, type RawFeature } from './reader.ts'
 
 const GEOMETRY_COLUMNS = ['wkt', 'geometry', 'geom', 'the_geom', 'shape', 'wkt_geom', '几何', '图形', '空间信息']
 
@@ -22,7 +22,7 @@ async function isUtf8(path: string): Promise<boolean> {
 }
 
 function decoding(label: 'UTF-8' | 'GBK'): Transform {
-  const decoder = new TextDecoder(label === 'GBK' ? 'gb18030' : 'utf-8')
+  const decoder = decoderFor(label)
   return new Transform({
     readableObjectMode: true,
     transform(chunk: Buffer, _enc, done) {

@@ -8,7 +8,7 @@ import { DOMParser } from '@xmldom/xmldom'
 import type { Geometry } from 'geojson'
 import { SaxesParser } from 'saxes'
 import { crsOfEpsg } from './crs.ts'
-import { encodingLabel, FileRefused, type OpenedLayer, type RawFeature } from './reader.ts'
+import { decoderFor, encodingLabel, FileRefused, type OpenedLayer, type RawFeature } from './reader.ts'
 
 // Style members togeojson adds; they describe drawing, not the patch.
 const STYLE_KEYS = new Set(['styleUrl', 'styleHash', 'styleMap', 'fill', 'fill-opacity', 'stroke', 'stroke-opacity', 'stroke-width', 'icon', 'icon-opacity', 'icon-scale', 'icon-color', 'icon-offset', 'icon-offset-units', 'label-color', 'label-opacity', 'label-scale', 'visibility'])
@@ -47,7 +47,7 @@ interface Scan {
  */
 async function* scan(path: string, encoding: 'UTF-8' | 'GBK', info: Scan, onBytes?: (n: number) => void): AsyncGenerator<string> {
   const parser = new SaxesParser({ xmlns: false, position: true })
-  const decoder = new TextDecoder(encoding === 'GBK' ? 'gb18030' : 'utf-8')
+  const decoder = decoderFor(encoding)
   let buffer = ''
   let base = 0 // stream position of buffer[0]
   let start = -1 // buffer index of the open placemark's '<'

@@ -6,7 +6,7 @@ import { basename } from 'node:path'
 import type { Geometry } from 'geojson'
 import * as shapefile from 'shapefile'
 import { crsFromWkt } from './crs.ts'
-import { encodingLabel, FileRefused, type FileWarning, type OpenedLayer, type ReadOptions, type RawFeature } from './reader.ts'
+import { decoderFor, encodingLabel, FileRefused, type FileWarning, type OpenedLayer, type ReadOptions, type RawFeature } from './reader.ts'
 import type { ExtractedEntry } from './zip-safety.ts'
 
 const stem = (name: string) => name.replace(/\.[^./\\]*$/, '').toLowerCase()
@@ -91,7 +91,7 @@ export async function openShapefile(entries: ExtractedEntry[], opts: ReadOptions
   {
     // field names from the .dbf header, decoded like the values
     const buf = readFileSync(dbf.path).subarray(32, head.headerLength - 1)
-    const decoder = new TextDecoder(encoding === 'GBK' ? 'gb18030' : 'utf-8')
+    const decoder = decoderFor(encoding)
     for (let o = 0; o + 32 <= buf.length; o += 32) {
       const raw = buf.subarray(o, o + 11)
       const end = raw.indexOf(0)
