@@ -8,7 +8,7 @@ import {
   ZONE_TYPES, type KeyVillage, type Zone, type ZoneFields, type ZoneGeometry, type ZoneHistoryEntry, type ZoneTargets, type ZoneType,
 } from '../../server/src/domain/planning-types.ts'
 import {
-  GROUP_KEYS, SHARED_FIGURES, type GroupKey, type LabelledAreaStatistics, type SharedFigure, type StatisticsTable,
+  SHARED_FIGURES, type GroupKey, type LabelledAreaStatistics, type SharedFigure, type StatisticsTable,
 } from '../../server/src/domain/statistics.ts'
 import { TARGET_FIGURES, type Burndown, type BurndownStep, type TargetFigure, type TargetView } from '../../server/src/domain/targets.ts'
 import { request, uploadFile } from './api.ts'
@@ -18,7 +18,6 @@ export type { Burndown, KeyVillage, TargetFigure, Zone, ZoneFields, ZoneGeometry
 
 // --- statistics --------------------------------------------------------------------------------
 
-export const STAT_GROUP_KEYS = GROUP_KEYS
 export type StatGroupKey = GroupKey
 
 /** The figures a table, the charts and the choropleth offer (those with a share column). */

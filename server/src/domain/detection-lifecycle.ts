@@ -23,9 +23,6 @@ export const CHANGE_TYPES = ['new_building', 'extension', 'land_cleared', 'other
 
 export type DetectionAction = 'assign' | 'verify' | 'reopen'
 
-/** The default of CHAIWEI_VERIFY_PHOTO_MAX_M: a site photo must be taken this close to the patch. */
-export const DEFAULT_VERIFY_PHOTO_MAX_M = 100
-
 const RULES: Record<DetectionAction, { from: readonly DetectionStatus[]; to: DetectionStatus }> = {
   assign: { from: ['pending', 'assigned'], to: 'assigned' },
   verify: { from: ['pending', 'assigned'], to: 'verified' },

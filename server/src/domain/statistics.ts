@@ -171,9 +171,6 @@ export const LAND_CLASS_LABELS: Readonly<Record<string, string>> = {
   farmland: '耕地', basic_farmland: '基本农田', homestead: '宅基地', collective_construction: '集体建设用地',
   state_construction: '国有建设用地', forest: '林地', garden: '园地', water: '水域', road: '道路', other: '其他',
 }
-export const ZONE_TYPE_LABELS: Readonly<Record<string, string>> = {
-  rectification_area: '整治片区', key_village: '重点村', violation_free: '无违建创建区', other: '其他',
-}
 export const GROUP_KEY_LABELS: Readonly<Record<GroupKey, string>> = {
   district: '区', town: '镇街', village: '村社区', zone: '整治区域', bufferZone: '缓冲区', use: '用途', ownership: '权属',
   source: '发现方式', disposal: '处置方式', status: '状态', month: '月份', quarter: '季度', year: '年度',

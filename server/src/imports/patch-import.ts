@@ -10,7 +10,7 @@ import {
   samplePoints, unmappedChangeTypes, updateImport, type ChangeTypePatterns, type ImportRow, type MappingFields,
   type StagedFeature,
 } from '../repos/detection-imports.repo.ts'
-import { fromLonLat, inChina, parseCrs, toLonLat, GCJ02, type Crs } from './formats/crs.ts'
+import { inChina, parseCrs, toLonLat, GCJ02, type Crs } from './formats/crs.ts'
 import { eachPosition, emptyBounds, extendBounds, isEmptyBounds, transformGeometry, type Bounds } from './formats/geometry.ts'
 import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './formats/open.ts'
 import type { FileWarning } from './formats/reader.ts'
@@ -324,15 +324,7 @@ export async function importView(db: Db, imp: ImportRow) {
   }
 }
 
-export type ImportView = Awaited<ReturnType<typeof importView>>
-
 /** Removes an upload's temp folder (the folder was made for it alone). */
 export function removeUpload(filePath: string | null): void {
   if (filePath) rmSync(dirname(filePath), { recursive: true, force: true })
-}
-
-/** Features (lon/lat) into the CRS a file is written back in, for exports of results. */
-export function toSourceCrs(code: string | null): ((x: number, y: number) => [number, number]) | null {
-  const crs = code ? parseCrs(code) : null
-  return crs ? fromLonLat(crs) : null
 }
