@@ -5,8 +5,8 @@ import { Type } from '@fastify/type-provider-typebox'
 import { CASE_FLAGS } from '../domain/case-types.ts'
 import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
 import { CASE_SOURCES, CASE_USES, type CaseSelection } from '../repos/cases.repo.ts'
+import { checkAdminInScope } from './admin-param.ts'
 import { listParam } from './list-param.ts'
-import { notFound } from './problem.ts'
 
 const dayOrTime = (edge: string) =>
   Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description: `a date (${edge} of that day in Beijing) or a date-time` }))
@@ -36,7 +36,7 @@ export interface CaseSelectionQuery {
 
 /** The selection a query names, inside the caller's scope; a unit outside it is 404, as everywhere. */
 export function caseSelectionOf(q: CaseSelectionQuery, scope: string): CaseSelection {
-  if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
+  checkAdminInScope(q.admin, scope)
   return {
     scope,
     ...(q.admin ? { admin: q.admin } : {}),

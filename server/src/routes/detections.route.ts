@@ -9,6 +9,7 @@ import {
 import { DETECTION_SORT_KEYS, SCREENING_FLAGS, type DetectionSortKey } from '../domain/detection-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { checkAdminInScope } from '../http/admin-param.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
@@ -81,7 +82,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
       const { user, scope } = principalOf(request)
       const sortKey = (q.sort ?? 'patch_no').replace(/^-/, '')
       if (!(DETECTION_SORT_KEYS as readonly string[]).includes(sortKey)) throw badRequest(`sort: ${sortKey} is not one of ${DETECTION_SORT_KEYS.join(', ')}`, { field: 'sort' })
-      if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
+      checkAdminInScope(q.admin, scope)
       let bbox: [number, number, number, number] | undefined
       if (q.bbox) {
         const b = q.bbox.split(',').map(Number)

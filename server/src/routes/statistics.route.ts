@@ -14,6 +14,7 @@ import {
   type StatisticsTable,
 } from '../domain/statistics.ts'
 import { principalOf } from '../http/access.ts'
+import { checkAdminInScope } from '../http/admin-param.ts'
 import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { OWNERSHIP, SOURCES, STATUSES, USES } from '../imports/ledger-template.ts'
@@ -79,7 +80,7 @@ async function statisticsTable(db: Db, scope: string, q: Static<typeof Statistic
     throw err
   }
   if (q.from && q.to && q.from > q.to) throw badRequest(`from ${q.from} is after to ${q.to}`, { field: 'to' })
-  if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
+  checkAdminInScope(q.admin, scope)
   if (q.zone !== undefined && !(await getZone(db, q.zone, scope, false))) throw notFound(`no zone ${q.zone} in your area`)
   if (q.bufferZone !== undefined && !(await bufferZoneExists(db, q.bufferZone))) throw notFound(`no buffer zone ${q.bufferZone}`)
   let ruleSetId: number | null = null
@@ -283,7 +284,7 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
       const { scope } = principalOf(request)
       const threshold = request.query.densityThreshold ?? 5
       const town = request.query.town
-      if (town && !town.startsWith(scope) && !scope.startsWith(town)) throw notFound(`no town ${town} in your area`)
+      checkAdminInScope(town, scope, 'town')
       const items = await keyVillages(db, scope, threshold, town)
       if (request.query.format !== 'xlsx') return { densityThreshold: threshold, items }
       return reply

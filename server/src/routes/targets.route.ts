@@ -6,6 +6,7 @@ import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { burndown, TargetInputError, type Burndown, type TargetView } from '../domain/targets.ts'
 import { principalOf } from '../http/access.ts'
+import { checkAdminInScope } from '../http/admin-param.ts'
 import { etagOf, etagVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
@@ -65,7 +66,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     async (request, reply) => {
       const { scope } = principalOf(request)
       const { year, admin } = request.query
-      if (admin && !admin.startsWith(scope) && !scope.startsWith(admin)) throw notFound(`no admin unit ${admin} in your area`)
+      checkAdminInScope(admin, scope)
       const items = await targetsOfYear(db, scope, year, admin)
       if (items.length === 0) throw notFound(`no targets for ${year}${admin ? ` under ${admin}` : ''} in your area`)
       if (request.query.format !== 'xlsx') return { year, items }

@@ -8,6 +8,7 @@ import type { Db } from '../db/db.ts'
 import { ZONE_TYPES, type ZoneType } from '../domain/planning-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { checkAdminInScope } from '../http/admin-param.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { areaStatistics } from '../repos/statistics.repo.ts'
@@ -89,7 +90,7 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request) => {
       const { scope } = principalOf(request)
       const q = request.query
-      if (q.admin && !q.admin.startsWith(scope) && !scope.startsWith(q.admin)) throw notFound(`no admin unit ${q.admin} in your area`)
+      checkAdminInScope(q.admin, scope)
       return { items: await listZones(db, scope, { ...(q.type ? { type: q.type } : {}), ...(q.admin ? { admin: q.admin } : {}), withGeometry: q.geometry ?? true }) }
     },
   )
