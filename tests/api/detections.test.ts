@@ -227,6 +227,8 @@ test('a village user sees only the village: other patches are 404, lists and cou
   const elsewhere = (await t.db.query<{ id: number }>(`SELECT id FROM detections WHERE admin_code <> $1 ORDER BY id LIMIT 1`, [p.adminCode])).rows[0]!.id
   assert.equal((await get(`/api/detections/${elsewhere}`, villager)).statusCode, 404)
   assert.equal((await get(`/api/detections/${elsewhere}/attachments`, villager)).statusCode, 404)
+  assert.equal((await get(`/api/detections/${elsewhere}/history`, villager)).statusCode, 404)
+  assert.equal((await t.app.inject({ method: 'POST', url: `/api/detections/${elsewhere}/screen`, headers: { cookie: villager } })).statusCode, 404)
   assert.equal((await act(elsewhere, { action: 'verify', result: 'legal', permitRef: 'x', noPhotoReason: 'x' }, '"v1"', villager)).statusCode, 404)
   const viewer = await t.signIn('viewer')
   assert.equal((await act(p.id, { action: 'verify', result: 'legal', permitRef: 'x' }, p.etag, viewer)).statusCode, 403)

@@ -17,7 +17,7 @@ import { CaseInputError } from '../repos/cases.repo.ts'
 import { screenDetection } from '../repos/detection-screening.repo.ts'
 import { StaleVersionError } from '../repos/stale-version.ts'
 import {
-  actOnDetection, assignableUsers, DetectionInputError, detectionHistory, getDetection, listDetections, VERIFIER_ROLES,
+  actOnDetection, assignableUsers, DetectionInputError, detectionHistory, detectionInScope, getDetection, listDetections, VERIFIER_ROLES,
 } from '../repos/detections.repo.ts'
 
 /** Withdrawing a recorded result is the office's call, not the field team's. */
@@ -154,10 +154,9 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
     { config: { access: { roles: VERIFIER_ROLES } }, schema: { tags: ['patches'], summary: 'Screen the patch again against current cases, parcels, permits and zones', params: Params } },
     async (request) => {
       const { scope } = principalOf(request)
-      const d = await getDetection(db, request.params.id, scope, maxM)
-      if (!d) throw notFound(`no patch ${request.params.id}`)
-      await screenDetection(db, d.id)
-      return (await getDetection(db, d.id, scope, maxM))!.screening
+      if (!(await detectionInScope(db, request.params.id, scope))) throw notFound(`no patch ${request.params.id}`)
+      await screenDetection(db, request.params.id)
+      return (await getDetection(db, request.params.id, scope, maxM))!.screening
     },
   )
 
@@ -165,9 +164,8 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
     '/api/detections/:id/history',
     { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Every change to the patch, oldest first (全程留痕)', params: Params } },
     async (request) => {
-      const d = await getDetection(db, request.params.id, principalOf(request).scope, maxM)
-      if (!d) throw notFound(`no patch ${request.params.id}`)
-      return { history: await detectionHistory(db, d.id) }
+      if (!(await detectionInScope(db, request.params.id, principalOf(request).scope))) throw notFound(`no patch ${request.params.id}`)
+      return { history: await detectionHistory(db, request.params.id) }
     },
   )
 
