@@ -77,7 +77,13 @@ export class BatchInputError extends Error {
 /** Edits a batch's name, deadline or imagery if the caller saw the current version; traced. */
 export async function editBatch(db: Db, id: number, scope: string, expectedVersion: number, edit: BatchEdit, userId: number): Promise<BatchSummary | null> {
   const outcome = await db.transaction(async (tx) => {
-    const r = await tx.query<Row>(`SELECT id, name, deadline, before_date, after_date, imagery, version FROM detection_batches WHERE id = $1 FOR UPDATE`, [id])
+    // The batch is the caller's when it has patches in their scope (as getBatch reads it).
+    const r = await tx.query<Row>(
+      `SELECT id, name, deadline, before_date, after_date, imagery, version FROM detection_batches b
+       WHERE id = $1 AND (length($2) = 6 OR EXISTS (SELECT 1 FROM detections d WHERE d.batch_id = b.id AND d.admin_code LIKE $2 || '%'))
+       FOR UPDATE`,
+      [id, scope],
+    )
     const row = r.rows[0]
     if (!row) return null
     if (row.version !== expectedVersion) return { kind: 'stale' as const, version: row.version as number }
