@@ -205,3 +205,15 @@ test('buffer-zone tiles say which zones belong to the active rule set', async ()
   for (const f of features) assert.equal(f.active, active.includes(f.id as number), `zone ${f.id}`)
   assert.ok(features.some((f) => f.active === false), 'the earlier test made a second set: its zones are in the tile, marked inactive')
 })
+
+test('rule sets apply to the whole district: a town planner reads them but cannot add or activate one', async () => {
+  const town = await t.signIn('planner', '110111001')
+  const before = (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM buffer_rule_sets')).rows[0]!.n
+  const made = await post('/api/buffer-rule-sets', { name: '镇街自定', rules: { roads: { national: 30 } } }, town)
+  assert.equal(made.statusCode, 403, made.body)
+  assert.match(made.json().detail, /whole district/)
+  const active = (await t.db.query<{ id: number }>('SELECT id FROM buffer_rule_sets WHERE active')).rows[0]!.id
+  assert.equal((await post(`/api/buffer-rule-sets/${active}/activate`, {}, town)).statusCode, 403)
+  assert.equal((await t.app.inject({ url: '/api/buffer-rule-sets', headers: { cookie: town } })).statusCode, 200)
+  assert.equal((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM buffer_rule_sets')).rows[0]!.n, before, 'nothing saved')
+})

@@ -172,3 +172,13 @@ test('a batch is screened again on request: 202, every patch gets a fresh screen
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/detection-batches/1/screen', headers: { cookie: viewer } })).statusCode, 403)
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/detection-batches/999/screen', headers: { cookie: planner } })).statusCode, 404)
 })
+
+test('a batch with patches beyond a planner\'s area is not theirs to edit: 403, nothing changes', async () => {
+  const village = (await one<{ code: string }>('SELECT admin_code AS code FROM detections WHERE batch_id = 1 ORDER BY id LIMIT 1')).code
+  const local = await t.signIn('planner', village)
+  const b = await get('/api/detection-batches/1', local)
+  assert.equal(b.statusCode, 200, 'they see the batch, for their patches')
+  const res = await t.app.inject({ method: 'PATCH', url: '/api/detection-batches/1', headers: { cookie: local, 'if-match': b.headers.etag as string }, payload: { deadline: '2027-06-30' } })
+  assert.equal(res.statusCode, 403, res.body)
+  assert.equal((await get('/api/detection-batches/1')).json().deadline, b.json().deadline)
+})

@@ -75,6 +75,13 @@ export class BatchInputError extends Error {
 }
 
 /** Edits a batch's name, deadline or imagery if the caller saw the current version; traced. */
+/** Whether every patch of the batch lies in the scope (a batch is one document: whoever edits
+ *  its name, deadline or imagery edits it for every patch in it). */
+export async function batchWithinScope(db: Queryable, id: number, scope: string): Promise<boolean> {
+  const r = await db.query<{ ok: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM detections WHERE batch_id = $1 AND admin_code NOT LIKE $2 || '%') AS ok`, [id, scope])
+  return r.rows[0]!.ok
+}
+
 export async function editBatch(db: Db, id: number, scope: string, expectedVersion: number, edit: BatchEdit, userId: number): Promise<BatchSummary | null> {
   const outcome = await db.transaction(async (tx) => {
     // The batch is the caller's when it has patches in their scope (as getBatch reads it).

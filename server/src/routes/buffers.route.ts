@@ -5,6 +5,7 @@ import type { Db } from '../db/db.ts'
 import { checkRules, ROAD_CLASSES, RuleInputError, SIDE_KINDS } from '../domain/buffer-rules.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { requireDistrictScope } from '../http/admin-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
   activateRuleSet, activeRuleSetId, createRuleSet, getRuleSet, listBufferZones, listRuleSets, membershipsOf, missingRings, type MemberKind,
@@ -45,7 +46,8 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       schema: { tags: ['analysis'], summary: 'A new rule set version; its zones are computed at once; activate: true makes it the active one', body: RuleSetBody },
     },
     async (request, reply) => {
-      const { user } = principalOf(request)
+      const { user, scope } = principalOf(request)
+      requireDistrictScope(scope, 'buffer rule sets')
       let stored
       try {
         stored = checkRules({ roads: request.body.rules.roads ?? {}, sides: request.body.rules.sides ?? {}, ringBands: request.body.rules.ringBands ?? [] })
@@ -70,6 +72,7 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       schema: { tags: ['analysis'], summary: 'Make a rule set the active one (its zones are recomputed from today’s reference data)', params: IdParams },
     },
     async (request) => {
+      requireDistrictScope(principalOf(request).scope, 'buffer rule sets')
       if (!(await activateRuleSet(db, request.params.id))) throw notFound(`no buffer rule set ${request.params.id}`)
       return getRuleSet(db, request.params.id)
     },

@@ -9,9 +9,9 @@ import { EXPORT_FORMATS, IMAGERY_TYPES, type BatchDashboard, type ExportFormat }
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
-import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { badRequest, forbidden, HttpProblem, notFound } from '../http/problem.ts'
 import { writeCsvWkt, writeGeoJson, writeGeoPackage, writeKml, writeShapefileZip } from '../imports/formats/writers.ts'
-import { batchDashboard, batchExportRows, BatchInputError, editBatch, getBatch, listBatches, type ExportRow } from '../repos/detection-batches.repo.ts'
+import { batchDashboard, batchWithinScope, batchExportRows, BatchInputError, editBatch, getBatch, listBatches, type ExportRow } from '../repos/detection-batches.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
 import { StaleVersionError } from '../repos/stale-version.ts'
 
@@ -180,6 +180,7 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       if (!(await getBatch(db, request.params.id, scope))) throw notFound(`no batch ${request.params.id}`)
+      if (!(await batchWithinScope(db, request.params.id, scope))) throw forbidden('the batch has patches outside your area; a user whose area holds the whole batch edits it')
       if (request.body.imagery) checkImagery(request.body.imagery)
       const version = ifMatchVersion(request.headers['if-match'], 'batch')
       try {
