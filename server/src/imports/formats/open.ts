@@ -53,16 +53,7 @@ export async function openLayer(path: string, fileName: string, opts: ReadOption
         const kmls = extracted.entries.filter((e) => e.name.toLowerCase().endsWith('.kml'))
         layer = await openKml((kmls.find((e) => basename(e.name).toLowerCase() === 'doc.kml') ?? kmls[0]!).path, layerName)
       } else throw new FileRefused('zip_no_layer', '压缩包中没有 Shapefile（.shp/.dbf）或 KML', 'the zip holds no Shapefile (.shp/.dbf) or KML')
-      let done = false
-      return {
-        layer,
-        dispose() {
-          if (done) return
-          done = true
-          layer.close()
-          extracted.remove()
-        },
-      }
+      return opened(layer, () => extracted.remove())
     } catch (err) {
       extracted.remove()
       throw err
@@ -76,6 +67,11 @@ export async function openLayer(path: string, fileName: string, opts: ReadOption
     throw new FileRefused('unknown_format', 'Shapefile 请打包成 zip 上传（含 .shp、.shx、.dbf、.prj，最好还有 .cpg）', 'upload a Shapefile as one zip holding .shp, .shx, .dbf and .prj (and .cpg)')
   } else if (/\.(csv|txt)$/i.test(fileName) || /[,;\t]/.test(text.split('\n')[0] ?? '')) layer = await openCsv(path, layerName, opts)
   else throw new FileRefused('unknown_format', '无法识别文件格式（支持 GeoJSON、Shapefile zip、GeoPackage、KML/KMZ、含 WKT 的 CSV）', 'unknown file format; send GeoJSON, a zipped Shapefile, GeoPackage, KML/KMZ or CSV with WKT')
+  return opened(layer)
+}
+
+/** The layer with a dispose that closes it and then removes what it was read from, once. */
+function opened(layer: OpenedLayer, cleanup: () => void = () => {}): Opened {
   let done = false
   return {
     layer,
@@ -83,6 +79,7 @@ export async function openLayer(path: string, fileName: string, opts: ReadOption
       if (done) return
       done = true
       layer.close()
+      cleanup()
     },
   }
 }
