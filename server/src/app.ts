@@ -12,6 +12,7 @@ import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import { registerAccess } from './http/access.ts'
 import { registerProblemHandlers, sendProblem } from './http/problem.ts'
+import { registerSecurity } from './http/security.ts'
 import { attachmentRoutes } from './routes/attachments.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
 import { caseRoutes } from './routes/cases.route.ts'
@@ -51,6 +52,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
 
   registerProblemHandlers(app)
   await app.register(cookie)
+  await registerSecurity(app)
   registerAccess(app, db)
 
   await app.register(swagger, {

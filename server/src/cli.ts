@@ -10,10 +10,10 @@ import { ConfigError, loadConfig } from './config.ts'
 import { DbStartupError } from './db/db.ts'
 import { migrate, MigrationError } from './db/migrate.ts'
 import { openDb } from './db/open.ts'
-import { generatePassword, MIN_PASSWORD_LENGTH } from './domain/passwords.ts'
+import { generatePassword } from './domain/passwords.ts'
 import { isAdminCode, isRole, ROLES } from './domain/roles.ts'
 import { adminUnitExists, getDistrict } from './repos/admin-units.repo.ts'
-import { createUser, DuplicateUserError } from './repos/users.repo.ts'
+import { createUser, DuplicateUserError, WeakPasswordError } from './repos/users.repo.ts'
 import { seedSample } from './boot.ts'
 
 class UsageError extends Error {}
@@ -56,7 +56,6 @@ async function run(argv: string[]) {
       if (!isAdminCode(scope)) throw new UsageError(`--scope ${scope} is not an admin-unit code of 6, 9 or 12 digits`)
       if ((await getDistrict(db)) && !(await adminUnitExists(db, scope))) throw new UsageError(`--scope ${scope}: no such admin unit`)
       const password = values['password-stdin'] ? (await text(process.stdin)).replace(/\r?\n$/, '') : generatePassword()
-      if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`)
       const user = await createUser(db, {
         username: values.username,
         password,
@@ -73,7 +72,7 @@ async function run(argv: string[]) {
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {
-  const known = [UsageError, ConfigError, DbStartupError, MigrationError, DuplicateUserError].some((E) => err instanceof E)
+  const known = [UsageError, ConfigError, DbStartupError, MigrationError, DuplicateUserError, WeakPasswordError].some((E) => err instanceof E)
   process.stderr.write(`chaiwei: ${(err as Error).message}\n`)
   if (!known) process.stderr.write(`${(err as Error).stack ?? ''}\n`)
   process.exit(1)

@@ -54,6 +54,10 @@ export async function open(browser: Browser, url: string, viewport = { width: 12
     if (!u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin) foreign.push(u)
   })
   page.on('pageerror', (e) => pageErrors.push(e.message))
+  // a script, worker, style or image the Content-Security-Policy blocked is a page error too
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text())
+  })
   await page.goto(url)
   return { context, page, foreign, pageErrors }
 }

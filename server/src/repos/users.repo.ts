@@ -1,7 +1,7 @@
 // Users and their sessions. Session tokens are random; only their SHA-256 is stored.
 import { createHash, randomBytes } from 'node:crypto'
 import type { Queryable } from '../db/db.ts'
-import { hashPassword, verifyPassword } from '../domain/passwords.ts'
+import { hashPassword, passwordProblem, verifyPassword } from '../domain/passwords.ts'
 import type { Role } from '../domain/roles.ts'
 
 export interface User {
@@ -30,6 +30,16 @@ const toUser = (r: UserRow): User => ({
 
 export class DuplicateUserError extends Error {}
 
+/** A password the policy refuses (domain/passwords.ts passwordProblem). */
+export class WeakPasswordError extends Error {
+  constructor(readonly zh: string, en: string) {
+    super(en)
+  }
+}
+
+/** Consecutive failed sign-ins that lock an account, and for how long. */
+export const SIGN_IN_LOCKOUT = { failures: 5, minutes: 15 } as const
+
 export interface NewUser {
   username: string
   password: string
@@ -39,6 +49,8 @@ export interface NewUser {
 }
 
 export async function createUser(db: Queryable, u: NewUser): Promise<User> {
+  const weak = passwordProblem(u.password, u.username)
+  if (weak) throw new WeakPasswordError(weak.zh, weak.en)
   const hash = await hashPassword(u.password)
   try {
     const r = await db.query<UserRow>(
@@ -59,16 +71,36 @@ export async function countUsers(db: Queryable): Promise<number> {
   return r.rows[0]!.n
 }
 
-/** The user when the password matches an enabled account, else null (one answer for both cases). */
-export async function authenticate(db: Queryable, username: string, password: string): Promise<User | null> {
-  const r = await db.query<UserRow & { password_hash: string }>(
-    `SELECT id, username, display_name, role, scope_code, password_hash
+export type SignIn = { user: User } | { locked: Date } | null
+
+/**
+ * The user when the password matches an enabled, unlocked account; `locked` while the account is
+ * locked; else null (one answer for a wrong password and an unknown user). SIGN_IN_LOCKOUT.failures
+ * wrong passwords in a row lock the account for SIGN_IN_LOCKOUT.minutes; a right one resets the count.
+ */
+export async function authenticate(db: Queryable, username: string, password: string): Promise<SignIn> {
+  const r = await db.query<UserRow & { password_hash: string; locked_until: Date | null }>(
+    `SELECT id, username, display_name, role, scope_code, password_hash,
+            CASE WHEN locked_until > now() THEN locked_until END AS locked_until
      FROM users WHERE lower(username) = lower($1) AND NOT disabled`,
     [username],
   )
   const row = r.rows[0]
   if (!row) return null
-  return (await verifyPassword(password, row.password_hash)) ? toUser(row) : null
+  if (row.locked_until) return { locked: new Date(row.locked_until) }
+  if (await verifyPassword(password, row.password_hash)) {
+    await db.query('UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1 AND failed_sign_ins > 0', [row.id])
+    return { user: toUser(row) }
+  }
+  const failed = await db.query<{ locked_until: Date | null }>(
+    // a lock that has run out starts the count again
+    `UPDATE users u SET failed_sign_ins = c.n, locked_until = CASE WHEN c.n >= $2 THEN now() + make_interval(mins => $3) END
+     FROM (SELECT CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_sign_ins + 1 END AS n FROM users WHERE id = $1) c
+     WHERE u.id = $1 RETURNING u.locked_until`,
+    [row.id, SIGN_IN_LOCKOUT.failures, SIGN_IN_LOCKOUT.minutes],
+  )
+  const locked = failed.rows[0]?.locked_until
+  return locked ? { locked: new Date(locked) } : null
 }
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex')
