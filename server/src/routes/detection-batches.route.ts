@@ -158,15 +158,22 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
     },
   )
 
+  /** A batch is a district-wide setting of all its patches: only a user whose area holds every one edits or re-screens it (decision 43). */
+  const requireWholeBatch = async (id: number, scope: string) => {
+    if (!(await batchWithinScope(db, id, scope))) throw forbidden('the batch has patches outside your area; a user whose area holds the whole batch edits it')
+  }
+
   app.post(
     '/api/detection-batches/:id/screen',
     {
       config: { access: { roles: BATCH_EDITORS } },
-      schema: { tags: ['patches'], summary: 'Screen every patch of the batch again (after cases, parcels or buffer zones changed); 202, runs in the background in slices', params: Params },
+      schema: { tags: ['patches'], summary: 'Screen every patch of the batch again (after cases, parcels or buffer zones changed); 202, runs in the background in slices; 403 for a user whose area does not hold the whole batch', params: Params },
     },
     async (request, reply) => {
-      const b = await getBatch(db, request.params.id, principalOf(request).scope)
+      const { scope } = principalOf(request)
+      const b = await getBatch(db, request.params.id, scope)
       if (!b) throw notFound(`no batch ${request.params.id}`)
+      await requireWholeBatch(b.id, scope)
       void screenBatch(db, b.id)
         .then((r) => request.log.info({ batchId: b.id, screened: r.screened }, 'batch screened again'))
         .catch((err: unknown) => request.log.warn({ err, batchId: b.id }, 'screening the batch again failed'))
@@ -180,7 +187,7 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       if (!(await getBatch(db, request.params.id, scope))) throw notFound(`no batch ${request.params.id}`)
-      if (!(await batchWithinScope(db, request.params.id, scope))) throw forbidden('the batch has patches outside your area; a user whose area holds the whole batch edits it')
+      await requireWholeBatch(request.params.id, scope)
       if (request.body.imagery) checkImagery(request.body.imagery)
       const version = ifMatchVersion(request.headers['if-match'], 'batch')
       try {
