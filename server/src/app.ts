@@ -21,6 +21,7 @@ import { detectionImportRoutes } from './routes/detection-imports.route.ts'
 import { detectionRoutes } from './routes/detections.route.ts'
 import { imageryRoutes } from './routes/imagery.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
+import { layerImportRoutes } from './routes/layer-imports.route.ts'
 import { ledgerIoRoutes } from './routes/ledger-io.route.ts'
 import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
@@ -81,6 +82,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(detectionRoutes, { db, config })
   await app.register(detectionImportRoutes, { db, config })
   await app.register(detectionBatchRoutes, { db })
+  await app.register(layerImportRoutes, { db, config })
   await app.register(imageryRoutes, { db })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))

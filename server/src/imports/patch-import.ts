@@ -3,17 +3,18 @@
 // placement, map the attributes, and report — nothing reaches the patch tables before commit.
 import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { Geometry, Position } from 'geojson'
 import type { Db } from '../db/db.ts'
+import { guessFields } from '../domain/field-guess.ts'
 import {
   checkValidity, clearStaged, deriveAttributes, getImport, insertStaged, listProblems, placeFeatures, referenceMatches,
   samplePoints, unmappedChangeTypes, updateImport, type ChangeTypePatterns, type ImportRow, type MappingFields,
   type StagedFeature,
 } from '../repos/detection-imports.repo.ts'
-import { inChina, parseCrs, toLonLat, GCJ02, type Crs } from './formats/crs.ts'
-import { eachPosition, emptyBounds, extendBounds, isEmptyBounds, transformGeometry, type Bounds } from './formats/geometry.ts'
+import { parseCrs, toLonLat, GCJ02, type Crs, type PointTransform } from './formats/crs.ts'
+import { emptyBounds, extendBounds, isEmptyBounds, type Bounds } from './formats/geometry.ts'
 import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './formats/open.ts'
 import type { FileWarning } from './formats/reader.ts'
+import { checkFeatureShape, type ShapeCheck, type ShapeRules } from './formats/shape.ts'
 
 export const PATCH_IMPORT_LIMITS = {
   features: 500_000,
@@ -45,24 +46,7 @@ const MAPPING_GUESSES: Record<MappingKey, string[]> = {
 }
 
 export function guessMapping(fields: string[]): Mapping {
-  const out = {} as Mapping
-  const lower = fields.map((f) => f.trim().toLowerCase())
-  const used = new Set<number>()
-  for (const key of MAPPING_KEYS) {
-    const i = MAPPING_GUESSES[key].map((g) => lower.indexOf(g)).find((x) => x >= 0 && !used.has(x))
-    out[key] = i === undefined ? null : fields[i]!
-    if (i !== undefined) used.add(i)
-  }
-  // dBase cuts field names at 10 bytes: 图斑编号 in UTF-8 arrives as 图斑编
-  for (const key of MAPPING_KEYS) {
-    if (out[key] !== null) continue
-    const i = lower.findIndex((f, x) => !used.has(x) && Buffer.byteLength(f, 'utf8') >= 8 && MAPPING_GUESSES[key].some((g) => g.startsWith(f)))
-    if (i >= 0) {
-      out[key] = fields[i]!
-      used.add(i)
-    }
-  }
-  return out
+  return guessFields(MAPPING_KEYS, MAPPING_GUESSES, fields)
 }
 
 // PostgreSQL regular expressions (case-insensitive) from change-type text to our keys, tried in order.
@@ -75,74 +59,12 @@ export const CHANGE_TYPES: ChangeTypePatterns = {
 
 // ---- shapes, checked before anything is staged ----
 
-interface ShapeCheck {
-  problem: string | null
-  message: string | null
-  /** lon/lat geometry when stageable */
-  geometry: Geometry | null
-}
-
-function countPositions(g: Geometry): number {
-  let n = 0
-  eachPosition(g, () => {
-    n++
-  })
-  return n
-}
-
-function ringProblem(ring: Position[]): { code: string; message: string } | null {
-  if (!Array.isArray(ring) || ring.length === 0) return { code: 'empty_geometry', message: '面的边界是空的' }
-  for (const p of ring) {
-    if (!Array.isArray(p) || p.length < 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) return { code: 'invalid_geometry', message: '坐标不是有效数字' }
-  }
-  const first = ring[0]!
-  const last = ring[ring.length - 1]!
-  if (ring.length < 4) return { code: 'too_few_points', message: `边界只有 ${ring.length} 个点，面至少需要 4 个（首尾相同）` }
-  if (first[0] !== last[0] || first[1] !== last[1]) return { code: 'unclosed_ring', message: `边界未闭合：起点 (${first[0]}, ${first[1]}) 与终点 (${last[0]}, ${last[1]}) 不同` }
-  return null
-}
+const PATCH_SHAPE: ShapeRules = { family: 'polygon', verticesPerFeature: PATCH_IMPORT_LIMITS.verticesPerFeature, wrongTypeCode: 'not_polygon', noun: '图斑' }
 
 /** Points/lines/unclosed/empty shapes are refused here (PostGIS could not even build them). */
-export function checkShape(raw: RawFeature, toLonLatFn: (x: number, y: number) => [number, number]): ShapeCheck {
-  if (raw.error) return { problem: raw.error.code, message: raw.error.message, geometry: null }
-  const g = raw.geometry
-  if (!g) return { problem: 'no_geometry', message: '要素没有几何', geometry: null }
-  if (g.type !== 'Polygon' && g.type !== 'MultiPolygon') {
-    return { problem: 'not_polygon', message: `几何类型为 ${g.type}，图斑须为面（Polygon/MultiPolygon）`, geometry: null }
-  }
-  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates
-  if (!Array.isArray(polygons) || polygons.length === 0 || polygons.every((p) => !Array.isArray(p) || p.length === 0)) {
-    return { problem: 'empty_geometry', message: '面是空的（没有坐标）', geometry: null }
-  }
-  for (const rings of polygons) {
-    if (!Array.isArray(rings) || rings.length === 0) return { problem: 'empty_geometry', message: '多面中有空的部分', geometry: null }
-    for (const ring of rings) {
-      const p = ringProblem(ring)
-      if (p) return { problem: p.code, message: p.message, geometry: null }
-    }
-  }
-  if (countPositions(g) > PATCH_IMPORT_LIMITS.verticesPerFeature) {
-    return { problem: 'too_many_vertices', message: `顶点超过 ${PATCH_IMPORT_LIMITS.verticesPerFeature} 个`, geometry: null }
-  }
-  const ll = transformGeometry(g, toLonLatFn)
-  let outside = false
-  let swappedInside = true
-  const visit = (coords: Position[][][]) => {
-    for (const rings of coords) for (const ring of rings) for (const p of ring) {
-      if (!inChina(p[0]!, p[1]!)) outside = true
-      if (!inChina(p[1]!, p[0]!)) swappedInside = false
-    }
-  }
-  visit(ll.type === 'Polygon' ? [ll.coordinates] : (ll as { coordinates: Position[][][] }).coordinates)
-  if (outside) {
-    const first = (ll.type === 'Polygon' ? ll.coordinates[0]![0] : (ll as { coordinates: Position[][][] }).coordinates[0]![0]![0])!
-    if (swappedInside) return { problem: 'axes_swapped', message: `坐标 (${first[0]}, ${first[1]}) 像是经纬度颠倒（纬度在前）`, geometry: null }
-    return { problem: 'outside_china', message: `坐标 (${round(first[0]!)}, ${round(first[1]!)}) 不在中国境内，请检查坐标系`, geometry: null }
-  }
-  return { problem: null, message: null, geometry: ll }
+export function checkShape(raw: RawFeature, toLonLatFn: PointTransform): ShapeCheck {
+  return checkFeatureShape(raw, toLonLatFn, PATCH_SHAPE)
 }
-
-const round = (v: number) => Math.round(v * 1e6) / 1e6
 
 // ---- reading and staging ----
 
@@ -241,7 +163,8 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
   }
 }
 
-function estimateTotal(done: number, bytesRead: number, bytes: number): number | null {
+/** A feature count extrapolated from the bytes read so far, for progress when the file does not say. */
+export function estimateTotal(done: number, bytesRead: number, bytes: number): number | null {
   if (bytesRead <= 0 || done === 0 || bytes <= 0) return null
   return Math.max(done, Math.round((done * bytes) / bytesRead))
 }

@@ -3,7 +3,7 @@
 //   * open cases it overlaps (by 1 m² or more, or a point case inside it): a possible duplicate of a known violation;
 //   * closed cases (accepted or closed) it overlaps: a possible rebound (反弹);
 //   * parcels by land class, with the overlap in m²: farmland (耕地) and basic farmland (基本农田) occupation;
-//   * buildings with a planning permit it overlaps: possibly legal;
+//   * buildings with a planning permit and permit polygons (规划许可, 用地批准) it overlaps: possibly legal;
 //   * buffer zones of the active rule set (四道六边, ring bands) and key villages it lies in;
 //   * its own area in m² (on the ellipsoid).
 // One set-based statement per call; overlap areas on the ellipsoid, overlays with a grid size
@@ -23,6 +23,7 @@ export interface Screening {
   farmlandM2: number
   basicFarmlandM2: number
   permittedBuildings: { id: number; permitNo: string; overlapM2: number }[]
+  permits: { id: number; permitNo: string; kind: string | null; overlapM2: number }[]
   bufferZones: { id: number; family: string; class: string; name: string }[]
   keyVillages: { code: string; name: string }[]
   flags: ScreeningFlag[]
@@ -54,6 +55,10 @@ function screeningSql(which: string): string {
        FROM (SELECT b.id, b.permit_no, ${overlap('b.geom', 'd.geom')} AS m2 FROM buildings b
              WHERE b.permit_no IS NOT NULL AND b.geom && d.geom AND ST_Intersects(b.geom, d.geom)) b
        WHERE b.m2 >= ${MIN_OVERLAP_M2}) AS permitted,
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'permitNo', p.permit_no, 'kind', p.kind, 'overlapM2', p.m2) ORDER BY p.id), '[]')
+       FROM (SELECT p.id, p.permit_no, p.kind, ${overlap('p.geom', 'd.geom')} AS m2 FROM permits p
+             WHERE p.geom && d.geom AND ST_Intersects(p.geom, d.geom)) p
+       WHERE p.m2 >= ${MIN_OVERLAP_M2}) AS permits,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', z.id, 'family', z.family, 'class', z.class, 'name', z.name) ORDER BY z.family, z.class, z.id), '[]')
        FROM buffer_zones z JOIN buffer_rule_sets r ON r.id = z.rule_set_id AND r.active
        WHERE z.geom && d.geom AND ST_Intersects(z.geom, d.geom)) AS buffer_zones,
@@ -69,13 +74,13 @@ function screeningSql(which: string): string {
       'landClasses', s.land_classes,
       'farmlandM2', coalesce((SELECT sum((e->>'overlapM2')::numeric) FROM jsonb_array_elements(s.land_classes) e WHERE e->>'landClass' = 'farmland'), 0),
       'basicFarmlandM2', coalesce((SELECT sum((e->>'overlapM2')::numeric) FROM jsonb_array_elements(s.land_classes) e WHERE e->>'landClass' = 'basic_farmland'), 0),
-      'permittedBuildings', s.permitted, 'bufferZones', s.buffer_zones, 'keyVillages', s.key_villages,
+      'permittedBuildings', s.permitted, 'permits', s.permits, 'bufferZones', s.buffer_zones, 'keyVillages', s.key_villages,
       'flags', to_jsonb(array_remove(ARRAY[
         CASE WHEN jsonb_array_length(s.open_cases) > 0 THEN 'duplicate' END,
         CASE WHEN jsonb_array_length(s.closed_cases) > 0 THEN 'rebound' END,
         CASE WHEN s.land_classes @> '[{"landClass": "farmland"}]' THEN 'farmland' END,
         CASE WHEN s.land_classes @> '[{"landClass": "basic_farmland"}]' THEN 'basic_farmland' END,
-        CASE WHEN jsonb_array_length(s.permitted) > 0 THEN 'permitted' END,
+        CASE WHEN jsonb_array_length(s.permitted) > 0 OR jsonb_array_length(s.permits) > 0 THEN 'permitted' END,
         CASE WHEN jsonb_array_length(s.buffer_zones) > 0 THEN 'buffer_zone' END,
         CASE WHEN jsonb_array_length(s.key_villages) > 0 THEN 'key_village' END
       ], NULL))) AS screening

@@ -14,6 +14,8 @@ export { FileRefused } from './reader.ts'
 export type { OpenedLayer, RawFeature, ReadOptions, SourceFormat } from './reader.ts'
 
 const ZIPPED = new Set(['shp', 'shx', 'dbf', 'prj', 'cpg', 'kml'])
+/** An entry of a zipped Esri File Geodatabase: a file inside a *.gdb folder, or its tables. */
+const FILE_GDB = /(^|[\\/])[^\\/]+\.gdb[\\/]|\.gdbtable$|\.gdbtablx$/i
 
 function head(path: string, n: number): Buffer {
   const fd = openSync(path, 'r')
@@ -39,8 +41,12 @@ export async function openLayer(path: string, fileName: string, opts: ReadOption
   if (start.length === 0) throw new FileRefused('unknown_format', '文件是空的', 'the file is empty')
   if (looksLikeZip(start)) {
     let extracted
+    let fileGdb = false
     try {
-      extracted = await extractZip(path, (n) => ZIPPED.has((/\.([^./\\]*)$/.exec(n)?.[1] ?? '').toLowerCase()), zipCaps)
+      extracted = await extractZip(path, (n) => {
+        if (FILE_GDB.test(n)) fileGdb = true
+        return ZIPPED.has((/\.([^./\\]*)$/.exec(n)?.[1] ?? '').toLowerCase())
+      }, zipCaps)
     } catch (err) {
       if (err instanceof ZipRefused) throw new FileRefused(err.code, err.zh, err.message)
       throw err
@@ -52,6 +58,12 @@ export async function openLayer(path: string, fileName: string, opts: ReadOption
       else if (names.some((n) => n.endsWith('.kml'))) {
         const kmls = extracted.entries.filter((e) => e.name.toLowerCase().endsWith('.kml'))
         layer = await openKml((kmls.find((e) => basename(e.name).toLowerCase() === 'doc.kml') ?? kmls[0]!).path, layerName)
+      } else if (fileGdb) {
+        throw new FileRefused(
+          'filegdb_unsupported',
+          '这是 Esri 文件地理数据库（FileGDB，*.gdb 文件夹），本系统不能直接读取。请先转换：用 GDAL 执行 ogr2ogr -f GPKG out.gpkg in.gdb 得到 GeoPackage，或在 ArcGIS/QGIS 中导出为 Shapefile，再上传',
+          'this is an Esri File Geodatabase (a *.gdb folder), which cannot be read here; convert it first with ogr2ogr -f GPKG out.gpkg in.gdb, or export a Shapefile from ArcGIS or QGIS, and upload that',
+        )
       } else throw new FileRefused('zip_no_layer', '压缩包中没有 Shapefile（.shp/.dbf）或 KML', 'the zip holds no Shapefile (.shp/.dbf) or KML')
       return opened(layer, () => extracted.remove())
     } catch (err) {

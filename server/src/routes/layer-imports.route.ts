@@ -1,0 +1,435 @@
+// Reference-layer onboarding (docs/api-onboarding.md): upload → read in the background → staged
+// with problems → (CRS, encoding, mapping) → commit in the background → committed; cancel at any
+// time. History of loads, mapping presets, and what the district still lacks.
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import multipart from '@fastify/multipart'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../config.ts'
+import type { Db } from '../db/db.ts'
+import { isLayerKey, LAYER_KEYS, LAYERS, mappingError, type LayerKey, type LayerMapping } from '../domain/reference-layers.ts'
+import { READERS, type Role } from '../domain/roles.ts'
+import { principalOf } from '../http/access.ts'
+import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { parseCrs, SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
+import { encodingLabel, type FileRefused } from '../imports/formats/reader.ts'
+import {
+  Cancelled, checkStaged, commitLayerImport, LAYER_IMPORT_LIMITS, layerImportView, readLayerImport, reloadLayerImport, type Progress,
+} from '../imports/layer-import.ts'
+import { removeUpload } from '../imports/patch-import.ts'
+import {
+  AdminUnitsReferenced, caseCounts, clearLayerStaged, createLayerImport, districtOf, expiredLayerImports, getLayerImport, lastLoads,
+  layerCount, listLayerProblems, listLoads, listPresets, ParcelsAssigned, previewLayerFeatures, referencedAdminUnits, savePreset,
+  updateLayerImport, type LayerImportRow,
+} from '../repos/layer-imports.repo.ts'
+
+/** Who loads reference layers: administrators only. */
+const LOADERS: readonly Role[] = ['admin']
+
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+const LayerEnum = Type.Union(LAYER_KEYS.map((k) => Type.Literal(k)))
+const MappingSchema = Type.Record(
+  Type.String({ maxLength: 60 }),
+  Type.Union([Type.String({ maxLength: 200 }), Type.Object({ value: Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]) }, { additionalProperties: false }), Type.Null()]),
+)
+const PatchBody = Type.Object(
+  {
+    crs: Type.Optional(Type.String({ maxLength: 100, description: `one of ${SUPPORTED_CRS_TEXT}` })),
+    encoding: Type.Optional(Type.String({ maxLength: 20, description: 'UTF-8 | GBK' })),
+    mapping: Type.Optional(MappingSchema),
+  },
+  { additionalProperties: false },
+)
+const CommitBody = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('replace'), Type.Literal('append')]),
+    onlyValid: Type.Optional(Type.Boolean()),
+    presetName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+)
+const PresetBody = Type.Object({ layer: LayerEnum, name: Type.String({ minLength: 1, maxLength: 100 }), mapping: MappingSchema }, { additionalProperties: false })
+const LayerQuery = Type.Object({ layer: Type.Optional(LayerEnum), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false })
+const FeaturesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LAYER_IMPORT_LIMITS.previewFeatures })) }, { additionalProperties: false })
+
+function cleanFileName(raw: string | undefined): string {
+  const base = (raw ?? '').replace(/^.*[\\/]/, '').replace(/\p{Cc}/gu, '').trim()
+  return base.slice(0, 200) || 'upload'
+}
+
+const conflict = (detail: string, code: string, extra: Record<string, unknown> = {}) => new HttpProblem(409, 'Conflict', detail, { code, ...extra })
+const bad = (en: string, zh: string, extra: Record<string, unknown> = {}) => badRequest(en, { detailZh: zh, ...extra })
+
+/** Roads, waters and reference areas are the whole district's: only a district-level admin replaces them (decision 43). */
+function assertMayLoad(layer: LayerKey, scope: string) {
+  if (!LAYERS[layer].scoped && scope.length > 6) {
+    throw new HttpProblem(403, 'Forbidden', `${LAYERS[layer].en} belong to the whole district; only a district-level administrator loads them`, {
+      code: 'district_scope_required', detailZh: `${LAYERS[layer].zh}属于全区，只有区级管理员可以导入`,
+    })
+  }
+}
+
+interface Job {
+  promise: Promise<unknown>
+  controller: AbortController
+  progress: Progress | null
+}
+
+export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> = async (app, { db, config }) => {
+  await app.register(multipart, { limits: { fileSize: config.importMaxBytes, files: 1, fields: 4, fieldSize: 200, parts: 5, headerPairs: 50 } })
+
+  const jobs = new Map<string, Job>()
+  const spool = mkdtempSync(join(tmpdir(), 'chaiwei-layer-imports-'))
+  app.addHook('onClose', async () => {
+    for (const j of jobs.values()) j.controller.abort()
+    await Promise.allSettled([...jobs.values()].map((j) => j.promise))
+    rmSync(spool, { recursive: true, force: true })
+  })
+
+  /** Runs work for an import in the background, one job per import at a time. */
+  const start = (id: string, work: (job: Job) => Promise<unknown>) => {
+    const job: Job = { promise: Promise.resolve(), controller: new AbortController(), progress: null }
+    job.promise = work(job)
+      .catch((err: unknown) => app.log.error({ err, importId: id }, 'layer import job failed'))
+      .finally(() => jobs.delete(id))
+    jobs.set(id, job)
+    return job
+  }
+  const control = (job: Job) => ({ signal: job.controller.signal, progress: (p: Progress) => { job.progress = p } })
+
+  /** Reads (or re-reads) the file; resolves once the file was recognised or refused. */
+  const read = (imp: LayerImportRow): Promise<FileRefused | null> =>
+    new Promise((resolve) => {
+      start(imp.id, (job) => readLayerImport(db, imp, control(job), resolve).finally(() => resolve(null)))
+    })
+
+  const load = async (id: string, userId: number): Promise<LayerImportRow> => {
+    const imp = await getLayerImport(db, id, userId)
+    if (!imp) throw notFound(`no layer import ${id} of yours`)
+    if ((imp.state === 'reading' || imp.state === 'committing') && !jobs.has(id) && Date.now() - Date.parse(imp.updated_at) > 10 * 60_000) {
+      await updateLayerImport(db, id, { state: 'failed', phase: null, error: { code: 'interrupted', message: '处理被中断（服务重启），请重新上传', messageEn: 'interrupted (the server restarted); upload again' } })
+      return (await getLayerImport(db, id, userId))!
+    }
+    return imp
+  }
+  const view = async (id: string, userId: number) => layerImportView(db, await reloadLayerImport(db, id, userId), jobs.get(id)?.progress ?? undefined)
+
+  const removeExpired = async () => {
+    for (const old of await expiredLayerImports(db, LAYER_IMPORT_LIMITS.expiryHours)) {
+      if (jobs.has(old.id)) continue
+      removeUpload(old.file_path)
+      await clearLayerStaged(db, old.id)
+      await updateLayerImport(db, old.id, { state: 'cancelled', file_path: null })
+    }
+  }
+
+  app.post(
+    '/api/layer-imports',
+    {
+      config: { access: { roles: LOADERS } },
+      schema: {
+        tags: ['onboarding'],
+        summary: 'Upload a reference layer (admin units, parcels, buildings, roads, ring roads, waters, reference areas, permits) into staging',
+        description: `multipart/form-data: layer (${LAYER_KEYS.join(' | ')}), optional crs (${SUPPORTED_CRS_TEXT}) and encoding (UTF-8 | GBK), then file (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV with WKT). 202 while reading in the background (poll GET). See docs/api-onboarding.md.`,
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      if (!request.isMultipart()) throw bad('send multipart/form-data with the layer and the file', '请以 multipart/form-data 上传图层和文件', { field: 'file' })
+      await removeExpired()
+      const dir = mkdtempSync(join(spool, 'upload-'))
+      const filePath = join(dir, 'upload')
+      let fileName: string | undefined
+      let bytes = 0
+      let layer: LayerKey | null = null
+      let crs: string | null = null
+      let encoding: string | null = null
+      try {
+        try {
+          for await (const part of request.parts()) {
+            if (part.type === 'file') {
+              if (part.fieldname !== 'file' || fileName !== undefined) {
+                part.file.resume()
+                throw bad(`send one file, in the field named file (got ${part.fieldname})`, '请只上传一个文件，字段名为 file', { field: 'file' })
+              }
+              fileName = cleanFileName(part.filename)
+              await pipeline(part.file, createWriteStream(filePath, { flags: 'wx' }))
+              if (part.file.truncated) {
+                throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, {
+                  code: 'file_too_large', field: 'file', detailZh: `文件超过上限 ${Math.round(config.importMaxBytes / 1024 / 1024)} MB`,
+                })
+              }
+              bytes = part.file.bytesRead
+            } else if (part.fieldname === 'layer') {
+              const value = String(part.value).trim()
+              if (!isLayerKey(value)) throw bad(`layer ${value} is unknown; use one of ${LAYER_KEYS.join(', ')}`, `图层“${value}”无法识别`, { field: 'layer', code: 'unknown_layer' })
+              layer = value
+            } else if (part.fieldname === 'crs') {
+              const value = String(part.value).trim()
+              if (value !== '') {
+                const parsed = parseCrs(value)
+                if (!parsed) throw bad(`crs ${value} is not supported; use ${SUPPORTED_CRS_TEXT}`, `不支持坐标系 ${value}`, { field: 'crs', code: 'crs_unsupported' })
+                crs = parsed.code
+              }
+            } else if (part.fieldname === 'encoding') {
+              const value = String(part.value).trim()
+              if (value !== '') {
+                const label = encodingLabel(value)
+                if (!label) throw bad(`encoding ${value} is not supported; use UTF-8 or GBK`, `不支持编码 ${value}，请用 UTF-8 或 GBK`, { field: 'encoding', code: 'encoding_unsupported' })
+                encoding = label
+              }
+            } else {
+              throw bad(`unknown form field ${part.fieldname}; send layer, file, and optionally crs and encoding`, `未知字段 ${part.fieldname}`, { field: part.fieldname })
+            }
+          }
+        } catch (err) {
+          const code = (err as { code?: string }).code
+          if (code === 'FST_REQ_FILE_TOO_LARGE') {
+            throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, { code: 'file_too_large', field: 'file' })
+          }
+          if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+            throw bad('send one file, in the field named file, with layer and optionally crs and encoding', '请只上传一个文件，并注明图层', { field: 'file' })
+          }
+          throw err
+        }
+        if (layer === null) throw bad(`no layer: say which layer the file is (${LAYER_KEYS.join(', ')})`, '请注明图层（layer）', { field: 'layer', code: 'layer_required' })
+        if (fileName === undefined) throw bad('no file: send the layer in a form field named file', '没有文件：请在 file 字段上传', { field: 'file' })
+        assertMayLoad(layer, scope)
+      } catch (err) {
+        removeUpload(filePath)
+        throw err
+      }
+      const id = randomUUID()
+      await createLayerImport(db, { id, userId: user.id, scope, layer, fileName, filePath, byteSize: bytes, userCrs: crs, userEncoding: encoding })
+      const refused = await read((await getLayerImport(db, id, user.id))!)
+      if (refused) {
+        // refused outright (not a GIS file, FileGDB, unsafe zip …): nothing is kept, the answer says why
+        await jobs.get(id)?.promise
+        removeUpload(filePath)
+        await updateLayerImport(db, id, { state: 'failed', file_path: null })
+        if (refused.status >= 500) throw new HttpProblem(500, 'Internal Server Error', 'reading the file failed; the server log has the cause')
+        throw new HttpProblem(400, 'Bad Request', refused.message, { code: refused.code, detailZh: refused.zh, field: 'file' })
+      }
+      return reply.code(202).send(await view(id, user.id))
+    },
+  )
+
+  app.get(
+    '/api/layer-imports/:id',
+    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'A layer import: state, progress, fields, mapping, problems, result', params: IdParams } },
+    async (request) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      return layerImportView(db, imp, jobs.get(imp.id)?.progress ?? undefined)
+    },
+  )
+
+  app.get(
+    '/api/layer-imports/:id/features',
+    {
+      config: { access: { roles: LOADERS } },
+      schema: { tags: ['onboarding'], summary: `Staged features for the preview map (lon/lat, simplified, at most ${LAYER_IMPORT_LIMITS.previewFeatures})`, params: IdParams, querystring: FeaturesQuery },
+    },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (imp.state !== 'staged') throw conflict(`the import is ${imp.state}; features can be previewed once it is staged`, 'not_staged')
+      const rows = await previewLayerFeatures(db, imp.id, request.query.limit ?? LAYER_IMPORT_LIMITS.previewFeatures)
+      const body = `{"type":"FeatureCollection","features":[${rows
+        .map((r) => `{"type":"Feature","properties":${JSON.stringify({ featureNo: r.featureNo, problem: r.problem })},"geometry":${r.geometry}}`)
+        .join(',')}]}`
+      return reply.type('application/geo+json').header('cache-control', 'private, no-store').send(body)
+    },
+  )
+
+  app.patch(
+    '/api/layer-imports/:id',
+    {
+      config: { access: { roles: LOADERS } },
+      schema: { tags: ['onboarding'], summary: 'Choose the CRS or encoding (re-reads the file, 202) or the field mapping (re-checks, 200)', params: IdParams, body: PatchBody },
+    },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (jobs.has(imp.id) || imp.state === 'reading' || imp.state === 'committing') throw conflict(`the import is ${imp.state}; wait until it is staged`, 'busy')
+      if (imp.state !== 'staged' && imp.state !== 'needs_crs') throw conflict(`the import is ${imp.state}`, imp.state)
+      const body = request.body
+      let reread = false
+      if (body.crs !== undefined || body.encoding !== undefined) {
+        if (!imp.file_path || !existsSync(imp.file_path)) throw conflict('the uploaded file is gone (the server restarted); upload it again', 'upload_gone')
+        if (body.crs !== undefined) {
+          const parsed = parseCrs(body.crs)
+          if (!parsed) throw bad(`crs ${body.crs} is not supported; use ${SUPPORTED_CRS_TEXT}`, `不支持坐标系 ${body.crs}`, { field: 'crs', code: 'crs_unsupported' })
+          await updateLayerImport(db, imp.id, { user_crs: parsed.code })
+        }
+        if (body.encoding !== undefined) {
+          const label = encodingLabel(body.encoding)
+          if (!label) throw bad(`encoding ${body.encoding} is not supported; use UTF-8 or GBK`, `不支持编码 ${body.encoding}`, { field: 'encoding', code: 'encoding_unsupported' })
+          await updateLayerImport(db, imp.id, { user_encoding: label })
+        }
+        reread = true
+      }
+      if (body.mapping !== undefined) {
+        const merged: LayerMapping = { ...imp.mapping, ...(body.mapping as LayerMapping) }
+        const err = mappingError(imp.layer, body.mapping as LayerMapping, imp.fields.map((f) => f.name))
+        if (err) throw bad(err, '字段对应有误：' + err, { field: 'mapping', code: 'bad_mapping' })
+        await updateLayerImport(db, imp.id, { mapping: merged })
+        if (!reread && imp.state === 'staged') {
+          const next = { ...imp, mapping: merged }
+          const recheck = async (job: Job) => {
+            await updateLayerImport(db, imp.id, { state: 'reading', phase: 'checking' })
+            try {
+              const warnings = await checkStaged(db, next, control(job))
+              const kept = imp.warnings.filter((w) => w.code !== 'mapping_incomplete')
+              await updateLayerImport(db, imp.id, { state: 'staged', phase: null, warnings: [...kept, ...warnings] })
+            } catch (e) {
+              await clearLayerStaged(db, imp.id).catch(() => {})
+              await updateLayerImport(db, imp.id, e instanceof Cancelled ? { state: 'cancelled', phase: null } : { state: 'failed', phase: null, error: { code: 'check_failed', message: '检查失败，请联系管理员', messageEn: 'checking failed; see the server log' } })
+              if (!(e instanceof Cancelled)) throw e
+            }
+          }
+          const job = start(imp.id, recheck)
+          if (imp.feature_count <= LAYER_IMPORT_LIMITS.inlineRecheck) {
+            await job.promise
+            return view(imp.id, user.id)
+          }
+          return reply.code(202).send(await view(imp.id, user.id))
+        }
+      }
+      if (reread) {
+        await updateLayerImport(db, imp.id, { state: 'reading', phase: 'reading' })
+        await read((await getLayerImport(db, imp.id, user.id))!)
+        return reply.code(202).send(await view(imp.id, user.id))
+      }
+      return view(imp.id, user.id)
+    },
+  )
+
+  app.post(
+    '/api/layer-imports/:id/commit',
+    {
+      config: { access: { roles: LOADERS } },
+      schema: { tags: ['onboarding'], summary: 'Write the staged layer (replace or append), all-or-nothing, in the background', params: IdParams, body: CommitBody },
+    },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (jobs.has(imp.id) || imp.state !== 'staged') throw conflict(`the import is ${imp.state}; only a staged import can be committed`, 'not_staged')
+      assertMayLoad(imp.layer, imp.scope_code)
+      const { mode, onlyValid = false, presetName } = request.body
+      const p = await listLayerProblems(db, imp.id, mode, LAYER_IMPORT_LIMITS.problemsListed)
+      if (p.valid === 0) {
+        throw bad('no feature of the file can be written', '文件中没有可以写入的要素', { code: 'nothing_to_import', problems: p.problems, problemCount: p.count, problemCounts: p.counts })
+      }
+      if (!onlyValid && p.count > 0) {
+        throw bad(`${p.count} features have problems; fix the file or the mapping, or commit with onlyValid`, `${p.count} 个要素有问题：请修正文件或字段对应，或选择只导入无问题的要素`, {
+          code: 'import_has_problems', problems: p.problems, problemCount: p.count, problemCounts: p.counts,
+        })
+      }
+      if (imp.layer === 'admin_units' && mode === 'replace') {
+        const { referenced } = await referencedAdminUnits(db, imp.id, imp.scope_code)
+        if (referenced.length > 0) {
+          throw conflict(`replace would remove admin units that rows still reference: ${referenced.slice(0, 50).join(', ')}`, 'admin_units_referenced', {
+            units: referenced, detailZh: `替换会删除仍被地块、建筑、案件或图斑引用的行政区划：${referenced.slice(0, 50).join('、')}`,
+          })
+        }
+      }
+      if (presetName) await savePreset(db, { layer: imp.layer, name: presetName, mapping: imp.mapping, userId: user.id })
+      await updateLayerImport(db, imp.id, { state: 'committing', phase: 'writing', progress_done: 0, progress_total: imp.feature_count })
+      start(imp.id, async (job) => {
+        try {
+          await commitLayerImport(db, imp, { mode, onlyValid }, control(job))
+          removeUpload(imp.file_path)
+        } catch (err) {
+          if (err instanceof Cancelled) return // the DELETE that cancelled it cleans up
+          const error = err instanceof AdminUnitsReferenced
+            ? { code: 'admin_units_referenced', message: `仍被引用的行政区划不能删除：${err.codes.join('、')}`, messageEn: err.message, units: err.codes }
+            : err instanceof ParcelsAssigned
+              ? { code: 'parcels_assigned', message: `${err.count} 项任务指派指向将被替换的地块，请先处理这些指派`, messageEn: err.message }
+              : dbRefusal(err)
+          if (error.code === 'commit_failed') request.log.error({ err, importId: imp.id }, 'layer commit failed')
+          await clearLayerStaged(db, imp.id).catch(() => {})
+          await updateLayerImport(db, imp.id, { state: 'failed', phase: null, error })
+        }
+      })
+      return reply.code(202).send(await view(imp.id, user.id))
+    },
+  )
+
+  app.delete(
+    '/api/layer-imports/:id',
+    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'Cancel: stop a read or a commit (rolled back), remove staging and the upload', params: IdParams } },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const imp = await load(request.params.id, user.id)
+      if (imp.state === 'committed') throw conflict('the import was committed already; load the layer again to change it', 'committed')
+      const job = jobs.get(imp.id)
+      if (job) {
+        job.controller.abort()
+        await job.promise
+      }
+      removeUpload(imp.file_path)
+      await clearLayerStaged(db, imp.id)
+      const now = await getLayerImport(db, imp.id, user.id)
+      if (now && now.state !== 'committed') await updateLayerImport(db, imp.id, { state: 'cancelled', phase: null, file_path: null })
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/api/layer-loads',
+    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'History of committed loads, newest first (append-only)', querystring: LayerQuery } },
+    async (request) => ({ loads: await listLoads(db, principalOf(request).scope, (request.query.layer as LayerKey | undefined) ?? null, request.query.limit ?? 200) }),
+  )
+
+  app.get(
+    '/api/layer-mapping-presets',
+    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'Named field mappings', querystring: LayerQuery } },
+    async (request) => ({ presets: await listPresets(db, (request.query.layer as LayerKey | undefined) ?? null) }),
+  )
+
+  app.post(
+    '/api/layer-mapping-presets',
+    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'Save a named field mapping (same name: replaced)', body: PresetBody } },
+    async (request, reply) => {
+      const { user } = principalOf(request)
+      const { name, mapping } = request.body
+      const layer = request.body.layer as LayerKey
+      const targets = new Set(LAYERS[layer].fields.map((f) => f.key))
+      const unknown = Object.keys(mapping).filter((k) => !targets.has(k))
+      if (unknown.length > 0) throw bad(`mapping: ${LAYERS[layer].en} have no target ${unknown.join(', ')}`, `字段对应中有未知的目标：${unknown.join('、')}`, { field: 'mapping' })
+      return reply.code(201).send(await savePreset(db, { layer, name, mapping: mapping as LayerMapping, userId: user.id }))
+    },
+  )
+
+  app.get(
+    '/api/onboarding/status',
+    { config: { access: { roles: READERS } }, schema: { tags: ['onboarding'], summary: 'What the district has loaded and what it still lacks' } },
+    async (request) => {
+      const last = await lastLoads(db, principalOf(request).scope)
+      const layers = []
+      for (const layer of LAYER_KEYS) layers.push({ layer, count: await layerCount(db, layer), lastLoad: last.get(layer) ?? null })
+      const cases = await caseCounts(db)
+      return {
+        district: await districtOf(db),
+        layers,
+        missing: layers.filter((l) => l.count === 0).map((l) => l.layer),
+        cases: cases.cases,
+        casesPendingLocation: cases.pendingLocation,
+      }
+    },
+  )
+}
+
+/** A constraint the database refused the write with, as a sentence (no SQL); anything else is a 500-class failure. */
+function dbRefusal(err: unknown): { code: string; message: string; messageEn: string } {
+  const e = err as { code?: string; constraint?: string }
+  if (typeof e.code === 'string' && e.code.startsWith('23')) {
+    return { code: 'write_refused', message: `数据库拒绝写入（约束 ${e.constraint ?? e.code}），未写入任何数据`, messageEn: `the database refused the write (constraint ${e.constraint ?? e.code}); nothing was written` }
+  }
+  return { code: 'commit_failed', message: '写入失败，未写入任何数据，请联系管理员', messageEn: 'the commit failed and was rolled back; see the server log' }
+}
