@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { openGeoPackage } from '../../server/src/imports/formats/gpkg.reader.ts'
 import type { Db } from '../../server/src/db/db.ts'
 import { parseCsv } from '../../server/src/imports/ledger-import.ts'
-import { neutralise, unneutralise } from '../../server/src/imports/ledger-template.ts'
+import { IMPORT_LIMITS, neutralise, unneutralise } from '../../server/src/imports/ledger-template.ts'
 import { BACKEND } from '../helpers/db.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
@@ -521,13 +521,14 @@ test('a file that is not a spreadsheet is refused with a message a person can ac
 })
 
 test('an oversized file and a zip bomb are refused before they are read', async () => {
-  const big = Buffer.alloc(21 * 1024 * 1024, 0x41)
+  const big = Buffer.alloc(IMPORT_LIMITS.fileBytes + 1024 * 1024, 0x41)
   const res = await upload(t, planner, 'big.csv', big)
   assert.equal(res.statusCode, 413)
   assert.equal(res.json().code, 'file_too_large')
-  assert.match(res.json().detail, /larger than the 20 MB limit/)
+  assert.match(res.json().detail, new RegExp(`larger than the ${IMPORT_LIMITS.fileBytes / 1024 / 1024} MB limit`))
 
-  // 160 MB of zeros in a 160 KB "worksheet": refused from the declared sizes before anything is inflated
+  // 160 MB of zeros in a 160 KB "worksheet" that declares more than the cap: refused from the
+  // declared sizes before anything is inflated
   const deflated = await new Promise<Buffer>((resolve, reject) => {
     const z = createDeflateRaw({ level: 9 })
     const out: Buffer[] = []
@@ -536,7 +537,7 @@ test('an oversized file and a zip bomb are refused before they are read', async 
     for (let i = 0; i < 160; i++) z.write(mb)
     z.end()
   })
-  const bomb = zipOf([{ name: 'xl/workbook.xml', data: Buffer.from('<workbook/>'), usize: 11, method: 0 }, { name: 'xl/worksheets/sheet1.xml', data: deflated, usize: 160 * 1024 * 1024, method: 8 }])
+  const bomb = zipOf([{ name: 'xl/workbook.xml', data: Buffer.from('<workbook/>'), usize: 11, method: 0 }, { name: 'xl/worksheets/sheet1.xml', data: deflated, usize: IMPORT_LIMITS.unzippedBytes + 1024 * 1024, method: 8 }])
   const boom = await upload(t, planner, 'bomb.xlsx', bomb)
   assert.equal(boom.statusCode, 413, boom.body)
   assert.equal(boom.json().code, 'unzipped_too_large')
@@ -581,7 +582,7 @@ function zipOf(entries: { name: string; data: Buffer; usize: number; method: num
 
 test('template rows with only a 序号, blank rows and 合计 rows are not data', async () => {
   const v = villages[80]!
-  const csv = ['序号,用途,发现来源,发现时间,经度,纬度,状态', `1,居住,巡查,2026-01-05,${v.lon},${v.lat},已拆除`, '2,,,,,,', ',,,,,,', '3,,,,,,销账', '合计,,,,,,'].join('\r\n')
+  const csv = ['序号,用途,发现来源,发现时间,经度,纬度,状态,待定位', `1,居住,巡查,2026-01-05,${v.lon},${v.lat},排查认定,否`, '2,,,,,,,', ',,,,,,,', '3,,,,,,,是', '合计,,,,,,,'].join('\r\n')
   const res = await upload(t, planner, 'template-rows.csv', Buffer.from(csv))
   assert.equal(res.statusCode, 200, res.body)
   assert.deepEqual([res.json().imported, res.json().rows, res.json().problems], [1, 1, []])
@@ -598,7 +599,7 @@ test('a header row missing a required column fails the whole file, naming the co
   }
   const noGeom = await upload(t, planner, 'no-geom.csv', Buffer.from('用途,发现来源,发现时间,位置\n居住,巡查,2026-01-01,某处\n'))
   assert.equal(noGeom.statusCode, 400)
-  assert.match(noGeom.json().problems[0].messageEn, /give both 经度 \(lon\) and 纬度 \(lat\), or a WKT column/)
+  assert.match(noGeom.json().problems[0].messageEn, /give 经度 \(lon\) and 纬度 \(lat\), a WKT column, or 所在村 \(village/)
 })
 
 test('formula-looking text imports as text and is exported neutralised, in CSV and XLSX', async () => {

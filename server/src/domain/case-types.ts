@@ -54,6 +54,8 @@ export interface CaseRecord {
   regreenedAreaM2: number | null
   reopenedFrom: number | null
   geometry: { type: string; coordinates: unknown }
+  /** 待定位: placed at a point on its village (no coordinates yet); not drawn on the map until located. */
+  locationPending: boolean
   allowedActions: CaseAction[]
   overdue: Overdue
   /** Present only for roles that may see personal data. */
@@ -75,6 +77,7 @@ export interface CaseListRow {
   floorAreaM2: number | null
   overdue: Overdue
   version: number
+  locationPending: boolean
 }
 
 /** Sums over a whole selection; recorded areas win over computed ones. */
@@ -84,6 +87,8 @@ export interface CaseTotals {
   demolishedLandAreaM2: number
   demolishedFloorAreaM2: number
   regreenedAreaM2: number
+  /** Cases of the selection placed at their village until located (待定位). */
+  locationPending: number
 }
 
 export interface CaseList {

@@ -20,6 +20,7 @@ export const CaseSelectionFields = {
   overdue: Type.Optional(Type.Enum(['deadline', 'reach', 'removal', 'any'])),
   foundFrom: dayOrTime('from the start'),
   foundTo: dayOrTime('through the end'),
+  locationPending: Type.Optional(Type.Boolean({ description: 'true: only cases placed at their village until located (待定位), for the field teams; false: only located ones' })),
 }
 
 export interface CaseSelectionQuery {
@@ -31,6 +32,7 @@ export interface CaseSelectionQuery {
   overdue?: CaseSelection['overdue'] | undefined
   foundFrom?: string | undefined
   foundTo?: string | undefined
+  locationPending?: boolean | undefined
 }
 
 
@@ -47,6 +49,7 @@ export function caseSelectionOf(q: CaseSelectionQuery, scope: string): CaseSelec
     ...(q.overdue ? { overdue: q.overdue } : {}),
     ...(q.foundFrom ? { foundFrom: q.foundFrom } : {}),
     ...(q.foundTo ? { foundTo: q.foundTo } : {}),
+    ...(q.locationPending !== undefined ? { locationPending: q.locationPending } : {}),
   }
 }
 

@@ -6,15 +6,18 @@ import ExcelJS from 'exceljs'
 import type { Feature, Geometry } from 'geojson'
 import wkx from 'wkx'
 import type { Queryable } from '../db/db.ts'
+import type { Disposal, Reuse } from '../domain/case-lifecycle.ts'
 import { caseSelectionWhere, type CaseSelection } from '../repos/cases.repo.ts'
 import {
   beijingCellDate,
   beijingText,
   COLUMNS,
+  DISPOSAL_LABELS,
   EXPORT_MAX_ROWS,
   neutralise,
   NO,
   OWNERSHIP,
+  REUSE_LABELS,
   SOURCES,
   STATUSES,
   TOTALS_LABEL,
@@ -49,14 +52,33 @@ export interface LedgerRow {
   /** Epoch milliseconds. */
   foundAt: number
   status: CaseStatusKey
+  disposal: Disposal | null
+  disposalReason: string | null
+  /** Epoch milliseconds, or null. */
+  notifiedAt: number | null
+  orderIssuedAt: number | null
+  /** YYYY-MM-DD. */
+  deadline: string | null
+  disposedAt: number | null
+  acceptedAt: number | null
+  closedAt: number | null
+  demolishedLandAreaM2: number | null
+  demolishedFloorAreaM2: number | null
+  reuse: Reuse | null
+  regreenedAreaM2: number | null
   newConstruction: boolean
   flags: string[]
+  /** 待定位: placed at its village until located; its lon/lat are not written (it reads back pending). */
+  locationPending: boolean
   /** The point, or a point on the surface of a polygon (for finding the site). */
   lon: number
   lat: number
   /** Polygons only: the whole geometry, full precision. */
   wkt: string | null
 }
+
+/** Progress dates read back as epoch milliseconds. */
+const MS_COLUMNS = ['notified_at', 'order_issued_at', 'disposed_at', 'accepted_at', 'closed_at'] as const
 
 export class ExportTooLargeError extends Error {
   constructor(readonly max: number) {
@@ -75,6 +97,9 @@ export async function selectLedger(db: Queryable, selection: CaseSelection, maxR
             c.ownership, c.building_form, c.floors, c.land_area_recorded_m2, c.floor_area_recorded_m2,
             c.land_area_computed_m2, c.floor_area_computed_m2, c.source,
             (extract(epoch FROM c.found_at) * 1000)::float8 AS found_ms, c.status, c.new_construction, c.flags,
+            c.disposal, c.disposal_reason, c.deadline::text AS deadline, c.demolished_land_area_m2, c.demolished_floor_area_m2,
+            c.reuse, c.regreened_area_m2, c.location_pending,
+            ${MS_COLUMNS.map((k) => `(extract(epoch FROM c.${k}) * 1000)::float8 AS ${k}_ms`).join(', ')},
             ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat,
             CASE WHEN GeometryType(c.geom) <> 'POINT' THEN ST_AsText(c.geom) END AS wkt
      FROM cases c
@@ -105,13 +130,28 @@ export async function selectLedger(db: Queryable, selection: CaseSelection, maxR
     source: x.source as CaseSource,
     foundAt: Math.round(x.found_ms as number),
     status: x.status as CaseStatusKey,
+    disposal: x.disposal as Disposal | null,
+    disposalReason: x.disposal_reason as string | null,
+    notifiedAt: msOf(x.notified_at_ms),
+    orderIssuedAt: msOf(x.order_issued_at_ms),
+    deadline: x.deadline as string | null,
+    disposedAt: msOf(x.disposed_at_ms),
+    acceptedAt: msOf(x.accepted_at_ms),
+    closedAt: msOf(x.closed_at_ms),
+    demolishedLandAreaM2: x.demolished_land_area_m2 as number | null,
+    demolishedFloorAreaM2: x.demolished_floor_area_m2 as number | null,
+    reuse: x.reuse as Reuse | null,
+    regreenedAreaM2: x.regreened_area_m2 as number | null,
     newConstruction: x.new_construction as boolean,
     flags: x.flags as string[],
+    locationPending: x.location_pending as boolean,
     lon: x.lon as number,
     lat: x.lat as number,
     wkt: x.wkt as string | null,
   }))
 }
+
+const msOf = (v: unknown) => (v === null || v === undefined ? null : Math.round(v as number))
 
 export interface Unit {
   code: string
@@ -143,6 +183,7 @@ type Target = 'cell' | 'text' | 'gis'
 
 function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, target: Target): Value {
   const text = (v: string | null) => (v === null || target === 'gis' ? v : neutralise(v))
+  const time = (ms: number | null) => (ms === null ? null : target === 'cell' ? beijingCellDate(ms) : beijingText(ms))
   if (k.startsWith('flag:')) return yesNo(r.flags.includes(k.slice(5)), lang)
   switch (k) {
     case 'seq':
@@ -177,12 +218,39 @@ function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, target: Ta
       return target === 'cell' ? beijingCellDate(r.foundAt) : beijingText(r.foundAt)
     case 'status':
       return label(STATUSES, r.status, lang)
+    case 'disposal':
+      return label(DISPOSAL_LABELS, r.disposal, lang)
+    case 'notified_at':
+      return time(r.notifiedAt)
+    case 'order_issued_at':
+      return time(r.orderIssuedAt)
+    case 'deadline':
+      return r.deadline
+    case 'disposed_at':
+      return time(r.disposedAt)
+    case 'demolished_land_area_m2':
+      return r.demolishedLandAreaM2
+    case 'demolished_floor_area_m2':
+      return r.demolishedFloorAreaM2
+    case 'regreened_area_m2':
+      return r.regreenedAreaM2
+    case 'reuse':
+      return label(REUSE_LABELS, r.reuse, lang)
+    case 'accepted_at':
+      return time(r.acceptedAt)
+    case 'closed_at':
+      return time(r.closedAt)
+    case 'disposal_reason':
+      // a deferral's reason; for a regularised case the permit it names (recorded as "permit …")
+      return r.disposal === 'deferral' ? text(r.disposalReason) : r.disposal === 'regularisation' ? text(r.disposalReason?.replace(/^permit /, '') ?? null) : null
+    case 'location_pending':
+      return yesNo(r.locationPending, lang)
     case 'new_construction':
       return yesNo(r.newConstruction, lang)
     case 'lon':
-      return r.lon
+      return r.locationPending ? null : r.lon
     case 'lat':
-      return r.lat
+      return r.locationPending ? null : r.lat
     case 'wkt':
       return r.wkt
     default:
@@ -190,10 +258,14 @@ function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, target: Ta
   }
 }
 
-const SUMMED: readonly ColumnKey[] = ['land_area_recorded_m2', 'floor_area_recorded_m2', 'land_area_computed_m2', 'floor_area_computed_m2']
+const SUMMED: readonly ColumnKey[] = [
+  'land_area_recorded_m2', 'floor_area_recorded_m2', 'land_area_computed_m2', 'floor_area_computed_m2',
+  'demolished_land_area_m2', 'demolished_floor_area_m2', 'regreened_area_m2',
+]
+const TIMES: readonly ColumnKey[] = ['found_at', 'notified_at', 'order_issued_at', 'disposed_at', 'accepted_at', 'closed_at']
 const round2 = (x: number) => Math.round(x * 100) / 100
 
-/** 合计: the count in the case-number column, and the four area sums (recorded and computed). */
+/** 合计: the count in the case-number column, and the area sums (recorded, computed, demolished, re-greened). */
 function totalsOf(rows: readonly LedgerRow[], lang: Lang): Value[] {
   const sums: Record<string, number> = {}
   for (const r of rows) {
@@ -242,7 +314,10 @@ export function ledgerFeatures(rows: readonly LedgerRow[], lang: Lang): Feature[
 
 // ---- XLSX ----
 
-const WIDTHS: Partial<Record<ColumnKey, number>> = { case_no: 24, town: 12, village: 12, location_text: 30, building_form: 14, found_at: 20, wkt: 60, lon: 14, lat: 14 }
+const WIDTHS: Partial<Record<ColumnKey, number>> = {
+  case_no: 24, town: 12, village: 12, location_text: 30, building_form: 14, found_at: 20, wkt: 60, lon: 14, lat: 14,
+  notified_at: 20, order_issued_at: 20, disposed_at: 20, accepted_at: 20, closed_at: 20, deadline: 12, disposal_reason: 24,
+}
 
 /** Sheet names: 31 characters, none of []:*?/\, unique in the workbook. */
 function sheetName(unit: Unit, used: Set<string>): string {
@@ -257,7 +332,7 @@ function addLedgerSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, unit: Unit, rows
   const ws = wb.addWorksheet(sheetName(unit, used), { views: [{ state: 'frozen', ySplit: 2 }] })
   ws.columns = COLUMNS.map((c) => ({
     width: WIDTHS[c.key] ?? Math.max(8, header(c, lang).length * 2 + 2),
-    ...(c.key === 'found_at' ? { style: { numFmt: 'yyyy-mm-dd hh:mm:ss' } } : SUMMED.includes(c.key) ? { style: { numFmt: '0.00' } } : {}),
+    ...(TIMES.includes(c.key) ? { style: { numFmt: 'yyyy-mm-dd hh:mm:ss' } } : SUMMED.includes(c.key) ? { style: { numFmt: '0.00' } } : {}),
   }))
   const title = lang === 'zh'
     ? `${districtName}${unit.townName ?? ''}${unit.name} 违法建设台账（一村一台账）  导出日期：${today}`
@@ -313,8 +388,8 @@ export async function templateXlsx(): Promise<Buffer> {
   const help = wb.addWorksheet('填写说明')
   help.getColumn(1).width = 120
   const lines = [
-    '违法建设台账导入模板：每行一处违建。必填：用途、发现来源、发现时间，以及位置（经度+纬度，或 WKT）。',
-    'One row per case. Required: 用途 use, 发现来源 source, 发现时间 found_at, and the location (经度 lon + 纬度 lat, or WKT).',
+    '违法建设台账导入模板：每行一处违建。必填：用途、发现来源、发现时间，以及位置（经度+纬度、WKT，或所在村）。',
+    'One row per case. Required: 用途 use, 发现来源 source, 发现时间 found_at, and the location (经度 lon + 纬度 lat, WKT, or the village).',
     '台账编号：可空，空则按“村代码-年份-序号”自动编号；已有编号不得与台账重复。',
     '所在村 / 所在镇街：可空，空则按位置确定；填写时须与位置一致（名称或代码均可）。',
     `用途：${USES.accepted}`,
@@ -324,7 +399,12 @@ export async function templateXlsx(): Promise<Buffer> {
     '发现时间：北京时间，如 2024-05-01 或 2024-05-01 08:30，不得晚于今天。',
     '高墙大院、大杂院、开墙打洞、三层及以上出租、占用耕地、党员公职人员参与、新生违建：填“是”或“否”（空为否）。',
     '经度、纬度：CGCS2000 十进制度（如 116.1432、39.7368），不接受投影坐标（米）。WKT：POINT / POLYGON / MULTIPOLYGON，经纬度。',
-    '序号、状态、计算面积列仅供阅读，导入时忽略；“合计”行导入时跳过。',
+    `状态（整治状态）：${STATUSES.accepted}；空为排查认定。处置方式：${DISPOSAL_LABELS.accepted}。再利用方式：${REUSE_LABELS.accepted}。`,
+    '进度须与办案流程一致：已拆除/验收/销账须填处置方式和拆除时间（拆除的还须填拆除占地、建筑面积）；验收须填验收时间；销账须填销账时间；' +
+      '日期须依次不早于：发现 ≤ 告知 ≤ 限期拆除决定 ≤ 拆除 ≤ 验收 ≤ 销账；整改期限须有限期拆除决定时间；暂缓须填暂缓原因；复绿面积随“建绿/添景”填写。',
+    'Progress columns carry an existing ledger over as it stands; they are checked against the case lifecycle.',
+    '没有经纬度的案件：填写所在村（重名时加所在镇街），先放在村里“待定位”，在地图上定位后显示。',
+    '序号、待定位、计算面积列仅供阅读，导入时忽略；“合计”行导入时跳过。',
   ]
   for (const l of lines) help.addRow([l])
   return Buffer.from(await wb.xlsx.writeBuffer())

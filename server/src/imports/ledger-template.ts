@@ -2,7 +2,7 @@
 // English aliases accepted. This file is the ONE place that names the columns and the value
 // dictionaries; the importer reads with it and the exporter writes with it, so a file the app
 // exports reads back unchanged.
-import { CASE_STATUSES, type CaseStatus } from '../domain/case-lifecycle.ts'
+import { CASE_STATUSES, DISPOSALS, REUSES, type CaseStatus, type Disposal, type Reuse } from '../domain/case-lifecycle.ts'
 import { BEIJING_OFFSET_MS, CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../repos/cases.repo.ts'
 
 export type CaseUse = (typeof CASE_USES)[number]
@@ -28,6 +28,19 @@ export type ColumnKey =
   | 'source'
   | 'found_at'
   | 'status'
+  | 'disposal'
+  | 'notified_at'
+  | 'order_issued_at'
+  | 'deadline'
+  | 'disposed_at'
+  | 'demolished_land_area_m2'
+  | 'demolished_floor_area_m2'
+  | 'regreened_area_m2'
+  | 'reuse'
+  | 'accepted_at'
+  | 'closed_at'
+  | 'disposal_reason'
+  | 'location_pending'
   | 'new_construction'
   | `flag:${CaseFlag}`
   | 'lon'
@@ -64,7 +77,20 @@ export const COLUMNS: readonly ColumnDef[] = [
   { key: 'floor_area_computed_m2', zh: '建筑面积计算值（㎡）', en: 'floor_area_computed_m2', aliases: [], exportOnly: true },
   { key: 'source', zh: '发现来源', en: 'source', aliases: ['来源', '发现方式', '线索来源'] },
   { key: 'found_at', zh: '发现时间', en: 'found_at', aliases: ['发现日期', '排查时间', '认定时间', 'found', 'found_date'] },
-  { key: 'status', zh: '状态', en: 'status', aliases: ['整治状态', '处置状态', '进度'], exportOnly: true },
+  // progress (整治进度): an existing ledger carries its cases over where they stand (checkMigratedState)
+  { key: 'status', zh: '状态', en: 'status', aliases: ['整治状态', '处置状态', '进度'] },
+  { key: 'disposal', zh: '处置方式', en: 'disposal', aliases: ['拆除方式', '处置类型'] },
+  { key: 'notified_at', zh: '告知时间', en: 'notified_at', aliases: ['宣传告知时间', '告知日期'] },
+  { key: 'order_issued_at', zh: '限期拆除决定时间', en: 'order_issued_at', aliases: ['下达时间', '限拆决定时间', '决定下达时间', '限期拆除决定日期'] },
+  { key: 'deadline', zh: '整改期限', en: 'deadline', aliases: ['限期', '拆除期限', '限期日期'] },
+  { key: 'disposed_at', zh: '拆除时间', en: 'disposed_at', aliases: ['处置时间', '拆除日期', '处置日期'] },
+  { key: 'demolished_land_area_m2', zh: '拆除占地面积（㎡）', en: 'demolished_land_area_m2', aliases: ['拆除占地面积'] },
+  { key: 'demolished_floor_area_m2', zh: '拆除建筑面积（㎡）', en: 'demolished_floor_area_m2', aliases: ['拆除建筑面积', '拆除面积'] },
+  { key: 'regreened_area_m2', zh: '复绿面积（㎡）', en: 'regreened_area_m2', aliases: ['复绿面积', '覆绿面积', '覆绿增绿面积', '增绿面积'] },
+  { key: 'reuse', zh: '再利用方式', en: 'reuse', aliases: ['利用方式', '拆后利用', '拆后利用方式'] },
+  { key: 'accepted_at', zh: '验收时间', en: 'accepted_at', aliases: ['验收日期'] },
+  { key: 'closed_at', zh: '销账时间', en: 'closed_at', aliases: ['销号时间', '销账日期'] },
+  { key: 'disposal_reason', zh: '暂缓原因', en: 'disposal_reason', aliases: ['处置说明', '暂缓理由'] },
   { key: 'new_construction', zh: '新生违建', en: 'new_construction', aliases: ['是否新生违建'] },
   flagColumn('walled_compound', '高墙大院'),
   flagColumn('crowded_courtyard', '大杂院'),
@@ -75,12 +101,15 @@ export const COLUMNS: readonly ColumnDef[] = [
   { key: 'lon', zh: '经度', en: 'lon', aliases: ['lng', 'longitude'] },
   { key: 'lat', zh: '纬度', en: 'lat', aliases: ['latitude'] },
   { key: 'wkt', zh: 'WKT', en: 'wkt', aliases: ['几何', '图形', 'geometry', 'geom', '范围wkt'] },
+  // 是 for a case placed at its village until a field team locates it; on import, a row without
+  // coordinates is placed so again, so the column is only for people to read
+  { key: 'location_pending', zh: '待定位', en: 'location_pending', aliases: [], exportOnly: true },
 ]
 
 export const COLUMN_BY_KEY: ReadonlyMap<ColumnKey, ColumnDef> = new Map(COLUMNS.map((c) => [c.key, c]))
 export const col = (key: ColumnKey): ColumnDef => COLUMN_BY_KEY.get(key)!
 
-/** Columns a file must have; the geometry (lon + lat, or WKT) is checked on its own. */
+/** Columns a file must have; the location (lon + lat, WKT, or the village) is checked on its own. */
 export const REQUIRED_COLUMNS: readonly ColumnKey[] = ['use', 'source', 'found_at']
 
 /**
@@ -164,17 +193,36 @@ export const SOURCES = dictionary<CaseSource>(CASE_SOURCES, {
 export { CASE_STATUSES }
 export type CaseStatusKey = CaseStatus
 
-/** Written on export only (a ledger shows progress); an import always opens cases as identified. */
+/** Progress: an import carries a case over where the ledger says it stands (empty is 排查认定). */
 export const STATUSES = dictionary<CaseStatusKey>(CASE_STATUSES, {
-  identified: ['排查认定'],
-  notified: ['宣传告知'],
-  order_issued: ['限期拆除决定'],
-  demolished: ['已拆除'],
-  confiscated: ['没收'],
-  regularised: ['补办手续'],
-  deferred: ['暂缓'],
-  accepted: ['验收'],
-  closed: ['销账'],
+  identified: ['排查认定', '已认定', '已排查', '待处置', '未拆除'],
+  notified: ['宣传告知', '已告知', '告知'],
+  order_issued: ['限期拆除决定', '已下达限期拆除决定', '已下达', '限期拆除'],
+  demolished: ['已拆除', '拆除', '已拆'],
+  confiscated: ['没收', '已没收'],
+  regularised: ['补办手续', '已补办手续', '已补办'],
+  deferred: ['暂缓', '暂缓拆除', '已暂缓'],
+  accepted: ['验收', '已验收'],
+  closed: ['销账', '已销账', '销号', '已销号'],
+})
+
+export const DISPOSAL_LABELS = dictionary<Disposal>(DISPOSALS, {
+  self_demolition: ['自拆', '自行拆除', '自拆自改'],
+  assisted_demolition: ['助拆', '协助拆除'],
+  enforced_demolition: ['强拆', '强制拆除', '依法强拆'],
+  confiscation: ['没收'],
+  regularisation: ['补办手续', '补办'],
+  deferral: ['暂缓', '暂缓拆除'],
+})
+
+export const REUSE_LABELS = dictionary<Reuse>(REUSES, {
+  road: ['拆违还路', '还路', '道路'],
+  greening: ['建绿', '拆违建绿', '绿化', '复绿', '覆绿'],
+  landscape: ['添景', '拆违添景', '景观'],
+  parking: ['停车', '停车场', '建停车场'],
+  market: ['市场', '便民市场', '建市场'],
+  farmland: ['复垦', '恢复种植条件', '恢复种植', '复耕'],
+  other: ['其他', '其它'],
 })
 
 export const YES = { zh: '是', en: 'yes' } as const
@@ -229,18 +277,24 @@ export function isTotalsLabel(text: string): boolean {
 
 /** Limits the importer enforces; the route states them in its description. */
 export const IMPORT_LIMITS = {
-  /** Upload size. */
-  fileBytes: 20 * 1024 * 1024,
+  /** Upload size; the upload is spooled to a temp file, never held in memory. */
+  fileBytes: 100 * 1024 * 1024,
+  /** Files up to this size are answered when imported (200); larger ones run in the background (202 + poll). */
+  syncBytes: 4 * 1024 * 1024,
   /** Data rows, all sheets together. */
-  rows: 50_000,
+  rows: 500_000,
+  /** Rows read, checked, located in PostGIS and staged at a time: memory is bounded by this, not the file. */
+  chunkRows: 5_000,
   /** Sum of the uncompressed sizes of an XLSX's parts (a zip bomb stops here). */
-  unzippedBytes: 150 * 1024 * 1024,
+  unzippedBytes: 1024 * 1024 * 1024,
   /** Parts in an XLSX zip. */
   zipEntries: 2_000,
   /** Vertices of one WKT geometry. */
   vertices: 10_000,
-  /** Wall-clock time for reading, validating and writing one file. */
+  /** Wall-clock time for reading, validating and writing one file: this much, plus secondsPer1000Rows. */
   seconds: 120,
+  /** More time for a bigger file, per thousand data rows read (200,000 rows: 120 + 400 s). */
+  secondsPer1000Rows: 2,
   /** Problems listed in a report; problemCount gives the total. */
   problems: 10_000,
   /** Imports running at once in one server process. */

@@ -65,21 +65,27 @@ interface Zip {
   has(name: string): boolean
   /** A part's bytes as they inflate; nothing is held beyond the current chunk. */
   bytes(name: string): AsyncGenerator<Uint8Array>
+  /** Bytes inflated so far, and the sum the parts declare. */
+  progress(): { inflated: number; declared: number }
   close(): void
 }
 
-async function openZip(buf: Buffer, caps: XlsxCaps): Promise<Zip> {
+/** A workbook in memory, or the path of one on disk (an upload spooled to a temp file: read in place). */
+export type XlsxSource = Buffer | string
+
+async function openZip(src: XlsxSource, caps: XlsxCaps): Promise<Zip> {
   let zip: yauzl.ZipFile
   try {
     // decodeStrings off: names are matched, never used as paths, and a leading '/' is tolerated
-    zip = await yauzl.fromBufferPromise(buf, { decodeStrings: false, validateEntrySizes: true })
+    const options = { decodeStrings: false, validateEntrySizes: true }
+    zip = typeof src === 'string' ? await yauzl.openPromise(src, { ...options, autoClose: false }) : await yauzl.fromBufferPromise(src, options)
   } catch (err) {
     throw damaged((err as Error).message)
   }
   const entries = new Map<string, yauzl.Entry>()
+  let declared = 0
   try {
     if (zip.entryCount > caps.zipEntries) throw damaged(`${zip.entryCount} parts`)
-    let declared = 0
     for await (const entry of zip.eachEntry()) {
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false).replace(/^\//, '')
       if (entry.isEncrypted()) throw damaged('encrypted')
@@ -115,6 +121,7 @@ async function openZip(buf: Buffer, caps: XlsxCaps): Promise<Zip> {
         stream?.destroy()
       }
     },
+    progress: () => ({ inflated, declared }),
     close: () => zip.close(),
   }
 }
@@ -395,6 +402,8 @@ export interface Xlsx {
   /** In the workbook's order; sheets whose part is missing are left out. */
   sheets: XlsxSheet[]
   date1904: boolean
+  /** How far reading has got, 0–1, by bytes inflated against the sizes the parts declare. */
+  progress(): number
   close(): void
 }
 
@@ -402,8 +411,8 @@ export interface Xlsx {
  * Opens an XLSX: checks the zip, reads workbook.xml (sheet names and order, the 1904 flag), its
  * relationships, shared strings and date styles. Rows are read when a sheet's rows() is iterated.
  */
-export async function openXlsx(buf: Buffer, caps: XlsxCaps): Promise<Xlsx> {
-  const zip = await openZip(buf, caps)
+export async function openXlsx(src: XlsxSource, caps: XlsxCaps): Promise<Xlsx> {
+  const zip = await openZip(src, caps)
   try {
     if (!zip.has('xl/workbook.xml')) throw new XlsxRefused(400, 'not_a_workbook', '压缩包不是 Excel 工作簿', 'a zip archive that is not an Excel workbook')
     let date1904 = false
@@ -439,7 +448,11 @@ export async function openXlsx(buf: Buffer, caps: XlsxCaps): Promise<Xlsx> {
       if (!zip.has(part)) continue
       sheets.push({ name: s.name ?? `Sheet${sheets.length + 1}`, part, rows: () => readSheetRows(zip.bytes(part), ctx, part) })
     }
-    return { sheets, date1904, close: () => zip.close() }
+    const progress = () => {
+      const p = zip.progress()
+      return p.declared > 0 ? Math.min(1, p.inflated / p.declared) : 0
+    }
+    return { sheets, date1904, progress, close: () => zip.close() }
   } catch (err) {
     zip.close()
     throw err

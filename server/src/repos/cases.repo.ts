@@ -54,7 +54,7 @@ const SELECT_CASE = `
          ${ts('order_issued_at')} AS order_issued_at, c.deadline, c.disposal, c.disposal_reason,
          ${ts('disposed_at')} AS disposed_at, ${ts('accepted_at')} AS accepted_at, ${ts('closed_at')} AS closed_at,
          c.demolished_land_area_m2, c.demolished_floor_area_m2, c.reuse, c.regreened_area_m2, c.reopened_from,
-         ST_AsGeoJSON(c.geom, 8) AS geometry, c.parties
+         ST_AsGeoJSON(c.geom, 8) AS geometry, c.location_pending, c.parties
   FROM cases c JOIN admin_units a ON a.code = c.admin_code`
 
 type Row = Record<string, unknown>
@@ -96,6 +96,7 @@ function toRecord(r: Row, now: Date, withParties: boolean): CaseRecord {
     regreenedAreaM2: r.regreened_area_m2 as number | null,
     reopenedFrom: r.reopened_from as number | null,
     geometry: JSON.parse(r.geometry as string),
+    locationPending: r.location_pending as boolean,
   }
   return {
     ...rec,
@@ -301,6 +302,8 @@ export interface CaseSelection {
   /** a date (the whole day in Beijing) or a date-time */
   foundFrom?: string
   foundTo?: string
+  /** 待定位 only (true) or located only (false). */
+  locationPending?: boolean
 }
 
 export interface CaseFilter extends CaseSelection {
@@ -334,6 +337,7 @@ export function caseSelectionWhere(f: CaseSelection, params: unknown[], now: Dat
   if (f.foundFrom) where.push(`c.found_at >= ${add(beijingDayBound(f.foundFrom, 'start'))}::timestamptz`)
   if (f.foundTo) where.push(`c.found_at ${isDay(f.foundTo) ? '<' : '<='} ${add(beijingDayBound(f.foundTo, 'end'))}::timestamptz`)
   if (f.overdue) where.push(overdueSql('c.', `${add(now.toISOString())}::timestamptz`)[f.overdue])
+  if (f.locationPending !== undefined) where.push(f.locationPending ? 'c.location_pending' : 'NOT c.location_pending')
   return where.join(' AND ')
 }
 
@@ -341,12 +345,12 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
   const params: unknown[] = []
   const add = (v: unknown) => `$${params.push(v)}`
   const w = caseSelectionWhere(f, params, now)
-  const totals = await db.query<{ n: number; land: number; floor: number; dl: number; df: number; rg: number }>(
+  const totals = await db.query<{ n: number; land: number; floor: number; dl: number; df: number; rg: number; pending: number }>(
     `SELECT count(*) AS n,
             coalesce(sum(${caseLandAreaSql('c.')}), 0) AS land,
             coalesce(sum(${caseFloorAreaSql('c.')}), 0) AS floor,
             coalesce(sum(c.demolished_land_area_m2), 0) AS dl, coalesce(sum(c.demolished_floor_area_m2), 0) AS df,
-            coalesce(sum(c.regreened_area_m2), 0) AS rg
+            coalesce(sum(c.regreened_area_m2), 0) AS rg, count(*) FILTER (WHERE c.location_pending) AS pending
      FROM cases c WHERE ${w}`,
     params,
   )
@@ -363,7 +367,7 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
     if (located) offset = Math.floor(at.rows[0]!.n / f.limit) * f.limit
   }
   const rows = await db.query<Row>(
-    `SELECT c.id, c.case_no, c.admin_code, a.name AS admin_name, c.status, c.use, c.source, c.flags, c.new_construction, c.version,
+    `SELECT c.id, c.case_no, c.admin_code, a.name AS admin_name, c.status, c.use, c.source, c.flags, c.new_construction, c.version, c.location_pending,
             ${ts('found_at')} AS found_at, ${ts('reached_at')} AS reached_at, c.deadline,
             ${caseLandAreaSql('c.')} AS land, ${caseFloorAreaSql('c.')} AS floor
      FROM cases c JOIN admin_units a ON a.code = c.admin_code
@@ -373,7 +377,7 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
   const t = totals.rows[0]!
   return {
     total: t.n,
-    totals: { landAreaM2: t.land, floorAreaM2: t.floor, demolishedLandAreaM2: t.dl, demolishedFloorAreaM2: t.df, regreenedAreaM2: t.rg },
+    totals: { landAreaM2: t.land, floorAreaM2: t.floor, demolishedLandAreaM2: t.dl, demolishedFloorAreaM2: t.df, regreenedAreaM2: t.rg, locationPending: t.pending },
     offset,
     ...(located === undefined ? {} : { located }),
     items: rows.rows.map((r) => ({
@@ -390,6 +394,7 @@ export async function listCases(db: Queryable, f: CaseFilter, now = new Date()):
       landAreaM2: r.land as number | null,
       floorAreaM2: r.floor as number | null,
       version: r.version as number,
+      locationPending: r.location_pending as boolean,
       overdue: overdue(
         { status: r.status as CaseStatus, newConstruction: r.new_construction as boolean, foundAt: r.found_at as string, reachedAt: r.reached_at as string | null, deadline: r.deadline as string | null },
         now,
@@ -414,11 +419,20 @@ export const EDITABLE = {
   reachedAt: 'reached_at',
   parties: 'parties',
 } as const
-export type CaseEdit = Partial<Record<keyof typeof EDITABLE, unknown>> & { reason?: string }
+export type CaseEdit = Partial<Record<keyof typeof EDITABLE, unknown>> & {
+  reason?: string
+  /** The site's new geometry: it must lie in the case's village; a 待定位 case is located by it. */
+  geometry?: { type: string; coordinates: unknown }
+}
 
 export async function editCase(db: Db, id: number, scope: string, expectedVersion: number, edit: CaseEdit, userId: number, now = new Date()): Promise<CaseRecord | null> {
-  const fields = (Object.keys(edit) as (keyof CaseEdit)[]).filter((k) => k !== 'reason') as (keyof typeof EDITABLE)[]
-  if (fields.length === 0) throw new CaseInputError('nothing to change', 'body')
+  const fields = (Object.keys(edit) as (keyof CaseEdit)[]).filter((k) => k !== 'reason' && k !== 'geometry') as (keyof typeof EDITABLE)[]
+  if (fields.length === 0 && edit.geometry === undefined) throw new CaseInputError('nothing to change', 'body')
+  let geojson: string | null = null
+  if (edit.geometry !== undefined) {
+    geojson = JSON.stringify(edit.geometry)
+    await checkGeometry(db, geojson)
+  }
   if (edit.reachedAt !== undefined) {
     const t = Date.parse(String(edit.reachedAt))
     if (Number.isNaN(t) || t > now.getTime() + 5 * 60_000) throw new CaseInputError(`reachedAt ${String(edit.reachedAt)} is not a past date-time`, 'reachedAt')
@@ -426,23 +440,46 @@ export async function editCase(db: Db, id: number, scope: string, expectedVersio
   const outcome = await db.transaction(async (tx) => {
     const cols = fields.map((f) => EDITABLE[f])
     const r = await tx.query<Row>(
-      `SELECT version, ${ts('found_at')} AS found_at, ${cols.map((c) => `c.${c}`).join(', ')} FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`,
+      `SELECT version, admin_code, location_pending, ST_AsGeoJSON(geom, 8) AS geometry, ${ts('found_at')} AS found_at${cols.map((c) => `, c.${c}`).join('')}
+       FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`,
       [id, scope],
     )
     const row = r.rows[0]
     if (!row) return null
     if (row.version !== expectedVersion) return { kind: 'stale' as const, version: row.version as number }
+    if (geojson !== null) {
+      const village = await villageOf(tx, geojson)
+      if (village !== row.admin_code) {
+        throw new CaseInputError(
+          village ? `the geometry lies in village ${village}, not in the case's village ${String(row.admin_code)}` : 'the geometry lies outside the district',
+          'geometry',
+        )
+      }
+    }
     if (edit.reachedAt !== undefined && Date.parse(String(edit.reachedAt)) < Date.parse(row.found_at as string)) {
       throw new CaseInputError(`reachedAt ${String(edit.reachedAt)} is before the case was found (${String(row.found_at)})`, 'reachedAt')
     }
-    const before = Object.fromEntries(cols.map((c) => [c, row[c]]))
-    const after = Object.fromEntries(fields.map((f) => [EDITABLE[f], edit[f] ?? null]))
-    await tx.query(
-      `UPDATE cases SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`,
-      [id, ...fields.map((f) => (f === 'parties' ? JSON.stringify(edit.parties ?? []) : (edit[f] ?? null)))],
-    )
+    const before: Record<string, unknown> = Object.fromEntries(cols.map((c) => [c, row[c]]))
+    const after: Record<string, unknown> = Object.fromEntries(fields.map((f) => [EDITABLE[f], edit[f] ?? null]))
+    const values: unknown[] = fields.map((f) => (f === 'parties' ? JSON.stringify(edit.parties ?? []) : (edit[f] ?? null)))
+    const sets = cols.map((c, i) => `${c} = $${i + 2}`)
+    let reason = edit.reason ?? null
+    if (geojson !== null) {
+      // Setting the geometry locates a 待定位 case: it is drawn on the map from now on.
+      values.push(geojson)
+      sets.push(`geom = ST_SetSRID(ST_GeomFromGeoJSON($${values.length + 1}), 4326)`, 'location_pending = false')
+      before.geometry = JSON.parse(row.geometry as string)
+      before.location_pending = row.location_pending
+      after.geometry = edit.geometry
+      after.location_pending = false
+      const what = row.location_pending
+        ? '几何：由待定位（村内占位点）定位到地图上的位置 / geometry: located on the map (was pending at its village)'
+        : '几何：位置已修改 / geometry changed'
+      reason = reason ? `${what}；${reason}` : what
+    }
+    await tx.query(`UPDATE cases SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`, [id, ...values])
     await tx.query(`INSERT INTO case_history (case_id, user_id, action, reason, before, after) VALUES ($1, $2, 'edit', $3, $4, $5)`, [
-      id, userId, edit.reason ?? null, JSON.stringify(before), JSON.stringify(after),
+      id, userId, reason, JSON.stringify(before), JSON.stringify(after),
     ])
     return { kind: 'done' as const }
   })

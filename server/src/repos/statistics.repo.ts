@@ -89,17 +89,18 @@ function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: stri
   for (const [col, values] of [['status', f.status], ['use', f.use], ['source', f.source], ['ownership', f.ownership], ['disposal', f.disposal]] as const) {
     if (values?.length) where.push(`c.${col} = ANY(${add(values)}::text[])`)
   }
-  if (f.zone !== undefined) where.push(`EXISTS (SELECT 1 FROM zones z WHERE z.id = ${add(f.zone)} AND ST_Intersects(z.geom, c.geom))`)
+  // Zones and buffer zones are spatial: a case placed at its village until located (待定位) is in none.
+  if (f.zone !== undefined) where.push(`NOT c.location_pending AND EXISTS (SELECT 1 FROM zones z WHERE z.id = ${add(f.zone)} AND ST_Intersects(z.geom, c.geom))`)
   if (f.bufferZone !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM buffer_zone_parts p WHERE p.buffer_zone_id = ${add(f.bufferZone)} AND ST_Intersects(p.geom, c.geom))`)
+    where.push(`NOT c.location_pending AND EXISTS (SELECT 1 FROM buffer_zone_parts p WHERE p.buffer_zone_id = ${add(f.bufferZone)} AND ST_Intersects(p.geom, c.geom))`)
   }
   const joins: string[] = []
   if (keys.includes('zone')) {
-    joins.push(`LEFT JOIN LATERAL (SELECT z.id AS zone_id FROM zones z WHERE z.admin_code LIKE $1 || '%' AND ST_Intersects(z.geom, c.geom)) zm ON true`)
+    joins.push(`LEFT JOIN LATERAL (SELECT z.id AS zone_id FROM zones z WHERE z.admin_code LIKE $1 || '%' AND NOT c.location_pending AND ST_Intersects(z.geom, c.geom)) zm ON true`)
   }
   if (keys.includes('bufferZone')) {
     joins.push(`LEFT JOIN LATERAL (SELECT DISTINCT p.buffer_zone_id FROM buffer_zone_parts p
-                                   WHERE p.rule_set_id = ${add(f.ruleSetId ?? null)} AND ST_Intersects(p.geom, c.geom)) bm ON true`)
+                                   WHERE p.rule_set_id = ${add(f.ruleSetId ?? null)} AND NOT c.location_pending AND ST_Intersects(p.geom, c.geom)) bm ON true`)
   }
   const caseKeys = keys.map((k, i) => (CASE_KEYS[k] ? `, ${CASE_KEYS[k]} AS k${i}` : '')).join('')
   const groupKeys = keys.map((k, i) => (PERIOD_FORMATS[k] ? `to_char(${local('at')}, '${PERIOD_FORMATS[k]}')` : `k${i}`))
@@ -204,7 +205,7 @@ export async function areaStatistics(db: Db, geometry: unknown, scope: string, l
                  coalesce(sum(c.demolished_floor_area_m2) FILTER (WHERE c.disposal = ANY($3::text[])), 0) AS demolished_floor_area,
                  coalesce(sum(c.regreened_area_m2) FILTER (WHERE c.disposal = ANY($3::text[])), 0) AS regreened_area,
                  count(*) FILTER (WHERE c.closed_at IS NOT NULL) AS closed_count
-          FROM cases c, a WHERE c.admin_code LIKE $2 || '%' AND ST_Intersects(c.geom, a.g)) x) AS cases,
+          FROM cases c, a WHERE c.admin_code LIKE $2 || '%' AND NOT c.location_pending AND ST_Intersects(c.geom, a.g)) x) AS cases,
        (SELECT coalesce(json_agg(x ORDER BY x.land_class), '[]')::text FROM (
           SELECT p.land_class, count(*) AS count, round(sum(${clipped('p.geom')})::numeric, 2) AS m2
           FROM parcels p, a WHERE p.admin_code LIKE $2 || '%' AND ST_Intersects(p.geom, a.g) GROUP BY p.land_class) x) AS parcels,

@@ -93,6 +93,11 @@ const EditBody = Type.Object(
     newConstruction: Type.Optional(Type.Boolean()),
     reachedAt: Type.Optional(Type.String({ format: 'date-time', description: 'first arrival on site: stops the 1-hour clock' })),
     parties: Type.Optional(Parties),
+    geometry: Type.Optional(
+      Type.Object({ type: Type.String(), coordinates: Type.Any() }, {
+        description: 'GeoJSON Point, Polygon or MultiPolygon in lon/lat, in the case\'s village: moves the site; locates a 待定位 case (clears locationPending)',
+      }),
+    ),
     reason: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -1,5 +1,11 @@
 // The ledger in the template staff already use: import an XLSX/CSV ledger, export one sheet per
 // village (一村一台账), a CSV, GeoJSON or GeoPackage of any selection, and download the empty template.
+import { createWriteStream } from 'node:fs'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { randomUUID } from 'node:crypto'
 import multipart from '@fastify/multipart'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
@@ -8,7 +14,7 @@ import { READERS, type Role } from '../domain/roles.ts'
 import { ExportTooLargeError, ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedger, templateXlsx, villagesFor, type Lang } from '../imports/ledger-export.ts'
 import { parseCrs } from '../imports/formats/crs.ts'
 import { writeGeoJson, writeGeoPackage } from '../imports/formats/writers.ts'
-import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, LedgerFileError, type ImportMode } from '../imports/ledger-import.ts'
+import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, LedgerFileError, newProgress, type ImportMode, type ImportProgress, type ImportResult } from '../imports/ledger-import.ts'
 import { IMPORT_LIMITS } from '../imports/ledger-template.ts'
 import { principalOf } from '../http/access.ts'
 import { caseSelectionOf, CaseSelectionFields, type CaseSelectionQuery } from '../http/case-selection.ts'
@@ -28,13 +34,22 @@ Columns (Chinese headers, English aliases accepted): 台账编号 case_no (gener
 所在村 village (name or code; derived from the geometry when empty), 位置, 用途 (required), 权属类别, 建筑形式, 层数 (1–50),
 占地面积/建筑面积 (m², > 0, land ≤ 1 km²), 发现来源 (required), 发现时间 (required, Beijing time, not in the future), 新生违建 and
 the flag columns 高墙大院/大杂院/开墙打洞/三层及以上出租/占用耕地/党员公职人员参与 (是/否), and the location: 经度/纬度 or WKT.
-CRS read: ${IMPORT_CRS}; projected metres and swapped axes are refused. 序号, 状态 and computed-area columns and 合计 rows are ignored.
+A row without coordinates is placed at a point on the village it names (所在村, with 所在镇街 where the name repeats) and flagged
+待定位 (locationPending): counted in statistics by unit, use and status, not drawn on the map until located.
+Progress (an existing ledger carried over): 状态/整治状态, 处置方式/拆除方式 (自拆/助拆/强拆/没收/补办手续/暂缓), 告知时间,
+限期拆除决定时间, 整改期限, 拆除时间/处置时间, 拆除占地面积, 拆除建筑面积, 再利用方式, 复绿面积, 验收时间, 销账时间, 暂缓原因; checked
+against the case lifecycle (a demolished case needs its disposal, date and demolished areas; dates in order; …).
+CRS read: ${IMPORT_CRS}; projected metres and swapped axes are refused. 序号, 待定位 and computed-area columns and 合计 rows are ignored.
 Every sheet whose first 10 rows hold a header row is read.
 
-Limits: ${IMPORT_LIMITS.fileBytes / MB} MB per file, ${IMPORT_LIMITS.rows.toLocaleString('en')} data rows, ${IMPORT_LIMITS.unzippedBytes / MB} MB unzipped
-and ${IMPORT_LIMITS.zipEntries} parts per XLSX, ${IMPORT_LIMITS.vertices.toLocaleString('en')} vertices per WKT, ${IMPORT_LIMITS.seconds} s per file,
-${IMPORT_LIMITS.concurrent} imports at a time per server (503 beyond), ${IMPORT_LIMITS.problems.toLocaleString('en')} problems listed (problemCount gives all).
-All writes are one transaction. Answer: {imported, rows, problems: [{sheet?, row, column, field, message (zh), messageEn}], problemCount, …};
+Files up to ${IMPORT_LIMITS.syncBytes / MB} MB are answered when done (200). Larger ones run in the background: 202 with
+{id, state: "running", progress} and Location /api/ledger/imports/{id}; poll that until state is "done" (result) or "failed" (error).
+
+Limits: ${IMPORT_LIMITS.fileBytes / MB} MB per file (spooled to disk), ${IMPORT_LIMITS.rows.toLocaleString('en')} data rows, ${IMPORT_LIMITS.unzippedBytes / MB} MB unzipped
+and ${IMPORT_LIMITS.zipEntries} parts per XLSX, ${IMPORT_LIMITS.vertices.toLocaleString('en')} vertices per WKT, ${IMPORT_LIMITS.seconds} s per file plus
+${IMPORT_LIMITS.secondsPer1000Rows} s per thousand rows, ${IMPORT_LIMITS.concurrent} imports at a time per server (503 beyond),
+${IMPORT_LIMITS.problems.toLocaleString('en')} problems listed (problemCount gives all).
+All writes are one transaction. Answer: {imported, rows, locationPending, problems: [{sheet?, row, column, field, message (zh), messageEn}], problemCount, …};
 a refused file is problem+json with the same fields (400; 413 for the size limits; 409 if a case number was taken meanwhile).`
 
 const ImportQuery = Type.Object({ mode: Type.Optional(Type.Enum(IMPORT_MODES)) }, { additionalProperties: false })
@@ -75,6 +90,32 @@ function attachment(reply: FastifyReply, fallback: string, name: string) {
     .header('cache-control', 'private, no-store')
 }
 
+/** An import running (or finished) in the background, polled by the user who started it. */
+interface Job {
+  id: string
+  userId: number
+  file: string
+  progress: ImportProgress
+  state: 'running' | 'done' | 'failed'
+  result?: ImportResult
+  /** The problem+json body a refused file gets. */
+  error?: Record<string, unknown>
+}
+
+/** Finished jobs are kept this long for their poller. */
+const JOB_KEEP_MS = 60 * 60 * 1000
+
+const jobView = (j: Job) => ({
+  id: j.id,
+  file: j.file,
+  state: j.state,
+  progress: j.progress,
+  ...(j.result ? { result: j.result } : {}),
+  ...(j.error ? { error: j.error } : {}),
+})
+
+const ImportParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
 function problemOf(err: LedgerFileError): HttpProblem {
   const title = err.status === 413 ? 'Content Too Large' : err.status === 409 ? 'Conflict' : 'Bad Request'
   return new HttpProblem(err.status, title, err.en, {
@@ -102,6 +143,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
     limits: { fileSize: IMPORT_LIMITS.fileBytes, files: 1, fields: 4, fieldSize: 200, parts: 5, headerPairs: 50 },
   })
   let running = 0
+  const jobs = new Map<string, Job>()
 
   app.post(
     '/api/ledger/import',
@@ -109,25 +151,32 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       config: { access: { roles: LEDGER_IMPORTERS } },
       schema: { tags: ['ledger'], summary: 'Import a ledger (台账) from XLSX or CSV', description: IMPORT_DESCRIPTION, consumes: ['multipart/form-data'], querystring: ImportQuery },
     },
-    async (request) => {
+    async (request, reply) => {
       const { user, scope } = principalOf(request)
       if (!request.isMultipart()) throw badRequest('send multipart/form-data with the ledger in a field named file (and optionally mode)')
       if (running >= IMPORT_LIMITS.concurrent) {
         throw new HttpProblem(503, 'Service Unavailable', `${IMPORT_LIMITS.concurrent} imports are running; try again in a minute`, { code: 'busy' })
       }
       running++
+      let background = false
+      const dir = await mkdtemp(join(tmpdir(), 'chaiwei-upload-'))
+      const path = join(dir, 'upload')
+      const cleanUp = () => rm(dir, { recursive: true, force: true })
       try {
-        let buffer: Buffer | undefined
+        let received = false
         let fileName: string | undefined
         let mode: ImportMode | undefined = request.query.mode
         try {
           for await (const part of request.parts()) {
             if (part.type === 'file') {
-              if (part.fieldname !== 'file' || buffer) {
+              if (part.fieldname !== 'file' || received) {
                 part.file.resume()
                 throw badRequest(`send one file, in the field named file (got ${part.fieldname})`)
               }
-              buffer = await part.toBuffer()
+              // spooled to disk as it arrives: a 100 MB upload is never held in memory
+              await pipeline(part.file, createWriteStream(path))
+              if (part.file.truncated) throw problemOf(fileTooLarge(IMPORT_LIMITS))
+              received = true
               fileName = cleanFileName(part.filename)
             } else if (part.fieldname === 'mode') {
               const value = String(part.value)
@@ -144,16 +193,67 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
           if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw badRequest('send one file, in the field named file, and optionally mode')
           throw err
         }
-        if (!buffer) throw badRequest('no file: send the ledger in a form field named file')
+        if (!received) throw badRequest('no file: send the ledger in a form field named file')
+        const req = { file: { path }, fileName: fileName!, mode: mode ?? 'all_or_nothing', userId: user.id, scope }
+        const size = (await stat(path)).size
+        if (size > IMPORT_LIMITS.syncBytes) {
+          // a big file: answered at once, imported in the background, polled for progress
+          const job: Job = { id: randomUUID(), userId: user.id, file: fileName!, progress: newProgress(), state: 'running' }
+          jobs.set(job.id, job)
+          background = true
+          void importLedger(db, req, job.progress)
+            .then((result) => {
+              job.state = 'done'
+              job.result = result
+            })
+            .catch((err: unknown) => {
+              job.state = 'failed'
+              if (err instanceof LedgerFileError) {
+                const p = problemOf(err)
+                job.error = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, ...p.extra }
+              }
+              else {
+                request.log.error({ err }, 'ledger import failed')
+                job.error = { status: 500, title: 'Internal Server Error', detail: 'the import failed; nothing was written', code: 'internal' }
+              }
+            })
+            .finally(() => {
+              running--
+              void cleanUp()
+              setTimeout(() => jobs.delete(job.id), JOB_KEEP_MS).unref()
+            })
+          return reply.code(202).header('location', `/api/ledger/imports/${job.id}`).send(jobView(job))
+        }
         try {
-          return await importLedger(db, { buffer, fileName: fileName!, mode: mode ?? 'all_or_nothing', userId: user.id, scope })
+          return await importLedger(db, req)
         } catch (err) {
           if (err instanceof LedgerFileError) throw problemOf(err)
           throw err
         }
       } finally {
-        running--
+        if (!background) {
+          running--
+          await cleanUp()
+        }
       }
+    },
+  )
+
+  app.get(
+    '/api/ledger/imports/:id',
+    {
+      config: { access: { roles: LEDGER_IMPORTERS } },
+      schema: {
+        tags: ['ledger'],
+        summary: 'A ledger import running in the background: its progress, then its result or error',
+        description: 'state: running (progress.phase reading|writing, progress.fraction 0–1, rowsRead, rowsValid, rowsWritten, problemCount), done (result: as the 200 answer of POST /api/ledger/import) or failed (error: the problem+json a refused file gets). Only the user who started it sees it; kept an hour after it ends.',
+        params: ImportParams,
+      },
+    },
+    async (request) => {
+      const job = jobs.get(request.params.id)
+      if (!job || job.userId !== principalOf(request).user.id) throw notFound(`no ledger import ${request.params.id}`)
+      return jobView(job)
     },
   )
 

@@ -195,6 +195,7 @@ export class ItemsSource {
     const { layer } = this
     const parts: string[] = []
     parts.push(layer.scopeColumn ? `${layer.scopeColumn} LIKE ${params.add(q.scope)} || '%'` : 'TRUE')
+    if (layer.publishedWhere) parts.push(`(${layer.publishedWhere})`)
     if (q.bbox) {
       const env = envelopeIn(params, q.bbox, q.bboxCrs)
       parts.push(`geom && ${env} AND ST_Intersects(geom, ${env})`)

@@ -47,6 +47,12 @@ export interface LayerSource {
    * or null for public reference geography (roads, rivers) that every user sees whole.
    */
   scopeColumn: string | null
+  /**
+   * SQL condition (fixed here, never from a request) a row must meet to be published in tiles and
+   * items at all: the cases layer leaves out cases placed at their village until located (待定位),
+   * whose point is a placeholder, not the site.
+   */
+  publishedWhere?: string
 }
 
 const CASE_STATUS = ['identified', 'notified', 'order_issued', 'demolished', 'confiscated', 'regularised', 'deferred', 'accepted', 'closed'] as const
@@ -143,6 +149,7 @@ export const LAYERS: readonly LayerSource[] = [
       p('reopened_from', 'integer', '反弹自案件'), synthetic,
     ],
     temporal: 'found_at', scopeColumn: 'admin_code',
+    publishedWhere: 'NOT location_pending',
   },
   {
     id: 'detections', title: '卫片图斑', description: 'Satellite-change patches and their verification',

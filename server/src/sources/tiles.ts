@@ -47,7 +47,7 @@ const filterNames = (layer: LayerSource) => Object.keys(layer.tileFilters ?? {})
 /** SQL for one layer, built once. $1..$3 = z, x, y; $4 = scope code; then the filters (NULL: any). */
 function tileSql(layer: LayerSource): { features: string; aggregated: string | null } {
   const filters = filterNames(layer).map((name, i) => `AND ($${5 + i}::bigint IS NULL OR ${layer.tileFilters![name]} = $${5 + i})`).join(' ')
-  const scope = `${layer.scopeColumn ? `AND ${layer.scopeColumn} LIKE $4 || '%'` : 'AND $4::text IS NOT NULL'} ${filters}`
+  const scope = `${layer.scopeColumn ? `AND ${layer.scopeColumn} LIKE $4 || '%'` : 'AND $4::text IS NOT NULL'} ${filters}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
   const props = [
     ...layer.tileColumns.map((c) => `'${c}', ${c}`),
     ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `'${name}', (${sql})`),
