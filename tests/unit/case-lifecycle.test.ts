@@ -1,6 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { allowedActions, overdue, planTransition, TransitionError, type CaseState, type TransitionInput } from '../../server/src/domain/case-lifecycle.ts'
+import {
+  allowedActions, checkMigratedState, isMigrationIssue, overdue, planTransition, TransitionError,
+  type CaseState, type MigratedState, type TransitionInput,
+} from '../../server/src/domain/case-lifecycle.ts'
 
 const NOW = new Date('2026-06-10T12:00:00Z')
 const found: CaseState = { status: 'identified', foundAt: '2026-06-01T08:00:00Z', orderIssuedAt: null, deadline: null, disposedAt: null, landAreaM2: 120 }
@@ -95,4 +98,54 @@ test('clocks: 1 hour to reach and 3 days to remove new construction; order deadl
   assert.deepEqual(overdue({ ...fresh, newConstruction: false, foundAt: '2026-01-01T00:00:00Z' }, NOW), { reach: false, removal: false, deadline: false })
   assert.equal(overdue({ ...fresh, newConstruction: false, status: 'order_issued', deadline: '2026-06-09' }, NOW).deadline, true)
   assert.equal(overdue({ ...fresh, newConstruction: false, status: 'order_issued', deadline: '2026-06-10' }, NOW).deadline, false)
+})
+
+// ---- checkMigratedState: a case carried over from a ledger, where it stands ----
+
+const migrated = (s: Partial<MigratedState>): MigratedState => ({ status: 'identified', foundAt: found.foundAt, ...s })
+const demolishedRow: Partial<MigratedState> = {
+  status: 'closed', orderIssuedAt: at('03T09:00:00Z'), deadline: '2026-06-08', disposal: 'enforced_demolition', disposedAt: at('07T09:00:00Z'),
+  demolishedLandAreaM2: 120, demolishedFloorAreaM2: 240, reuse: 'greening', regreenedAreaM2: 100, acceptedAt: at('08T09:00:00Z'), closedAt: at('09T09:00:00Z'),
+}
+const issueOf = (s: Partial<MigratedState>) => {
+  const r = checkMigratedState(migrated(s), NOW)
+  return isMigrationIssue(r) ? [r.field, r.zh] : null
+}
+
+test('a migrated closed case replays order → demolish → accept → close and is written with every column those steps write', () => {
+  const plan = checkMigratedState(migrated(demolishedRow), NOW)
+  assert.ok(!isMigrationIssue(plan), JSON.stringify(plan))
+  assert.deepEqual(plan.actions, ['issue_order', 'demolish', 'accept', 'close'])
+  assert.deepEqual(plan.changes, {
+    status: 'closed', order_issued_at: at('03T09:00:00Z'), deadline: '2026-06-08', disposal: 'enforced_demolition', disposed_at: at('07T09:00:00Z'),
+    demolished_land_area_m2: 120, demolished_floor_area_m2: 240, reuse: 'greening', regreened_area_m2: 100, accepted_at: at('08T09:00:00Z'), closed_at: at('09T09:00:00Z'),
+  })
+  const regularised = checkMigratedState(migrated({ status: 'closed', disposal: 'regularisation', disposedAt: at('04T09:00:00Z'), disposalReason: '乡村建设规划许可证 2026-17', closedAt: at('05T09:00:00Z') }), NOW)
+  assert.ok(!isMigrationIssue(regularised))
+  assert.deepEqual(regularised.actions, ['regularise', 'close'])
+  assert.equal(regularised.changes.disposal_reason, 'permit 乡村建设规划许可证 2026-17')
+  const deferred = checkMigratedState(migrated({ status: 'deferred', disposal: 'deferral', disposalReason: '重点工程临时用房' }), NOW)
+  assert.ok(!isMigrationIssue(deferred))
+  assert.deepEqual([deferred.changes.status, deferred.changes.disposal, deferred.changes.disposal_reason], ['deferred', 'deferral', '重点工程临时用房'])
+  assert.deepEqual(checkMigratedState(migrated({}), NOW), { changes: { status: 'identified' }, actions: [] })
+})
+
+test('a migrated case that breaks the lifecycle is refused naming the field, in Chinese', () => {
+  const { disposal: _d, ...noDisposal } = demolishedRow
+  assert.deepEqual(issueOf({ ...noDisposal, status: 'demolished', acceptedAt: null, closedAt: null }), ['disposal', '状态为已拆除，须填写处置方式'])
+  assert.deepEqual(issueOf({ ...demolishedRow, disposedAt: null }), ['disposedAt', '状态为销账，须填写拆除（处置）时间'])
+  assert.deepEqual(issueOf({ ...demolishedRow, closedAt: null }), ['closedAt', '状态为销账，须填写销账时间'])
+  assert.deepEqual(issueOf({ ...demolishedRow, acceptedAt: at('06T09:00:00Z') }), ['acceptedAt', '验收时间早于拆除（处置）时间'])
+  assert.deepEqual(issueOf({ ...demolishedRow, disposedAt: at('02T09:00:00Z') }), ['disposedAt', '拆除（处置）时间早于限期拆除决定时间'])
+  assert.deepEqual(issueOf({ ...demolishedRow, orderIssuedAt: '2026-05-30T09:00:00Z' }), ['orderIssuedAt', '限期拆除决定时间早于发现时间'])
+  assert.deepEqual(issueOf({ ...demolishedRow, orderIssuedAt: null }), ['deadline', '填写了整改期限，但没有限期拆除决定时间'])
+  assert.deepEqual(issueOf({ status: 'regularised', disposal: 'self_demolition', disposedAt: at('04T09:00:00Z') }), ['disposal', '状态“补办手续”与处置方式不符'])
+  assert.deepEqual(issueOf({ status: 'deferred', disposal: 'deferral' }), ['disposalReason', '状态为暂缓，须填写暂缓原因'])
+  assert.deepEqual(issueOf({ ...demolishedRow, demolishedLandAreaM2: 2_000_000 })?.[0], 'demolishedLandAreaM2')
+  assert.deepEqual(issueOf({ ...demolishedRow, regreenedAreaM2: 500 }), ['regreenedAreaM2', '“拆除”不符合办案流程：复绿面积 500 ㎡ 大于拆除占地面积 120 ㎡'])
+  // the state machine's own rule: enforced demolition needs an order first
+  assert.deepEqual(issueOf({ ...demolishedRow, orderIssuedAt: null, deadline: null }), ['disposal', '“拆除”不符合办案流程：强拆须先下达限期拆除决定'])
+  // a value the status never records is a slip
+  assert.deepEqual(issueOf({ status: 'identified', disposedAt: at('04T09:00:00Z') }), ['disposedAt', '状态为排查认定的案件不填写此项'])
+  assert.deepEqual(issueOf({ ...demolishedRow, closedAt: '2026-07-01T00:00:00Z' }), ['closedAt', '“销账”不符合办案流程：“销账”时间在未来'])
 })
