@@ -83,8 +83,8 @@ describe('web app', { timeout: TEST_TIMEOUT }, () => {
         body: JSON.stringify({ username: server.login.username, password: 'not the password' }),
       })
       assert.equal(res.status, 401)
-      const { detail } = (await res.json()) as { detail?: string }
-      assert.ok(detail, 'the server gives a detail for a wrong password')
+      const { detailZh } = (await res.json()) as { detailZh?: string }
+      assert.ok(detailZh, 'the server gives a Chinese detail for a wrong password')
 
       // Slow the answer down to see the button disabled while the request is in flight.
       await page.route('**/api/auth/login', async (route) => {
@@ -95,7 +95,7 @@ describe('web app', { timeout: TEST_TIMEOUT }, () => {
       assert.equal(await page.getByTestId('login-submit').isDisabled(), true, 'submit is disabled while signing in')
       const error = page.getByTestId('login-error')
       await error.waitFor()
-      assert.equal((await error.textContent())?.trim(), detail)
+      assert.equal((await error.textContent())?.trim(), detailZh, 'the Chinese page shows the Chinese sentence')
       assert.equal(await page.getByTestId('login-submit').isDisabled(), false, 'submit is enabled again after a failure')
       assert.equal(await page.getByTestId('map').count(), 0, 'no map without a session')
       assert.deepEqual(pageErrors, [])

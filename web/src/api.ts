@@ -48,6 +48,8 @@ export interface Problem {
   /** The request field the problem is about (400s of the ledger API). */
   field?: string
   code?: string
+  /** The same sentence in Chinese, where the server gives one. */
+  detailZh?: string
 }
 
 export class ApiError extends Error {

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts'
 import type { Db } from '../db/db.ts'
 import { READERS, ROLES } from '../domain/roles.ts'
 import { principalOf, SESSION_COOKIE } from '../http/access.ts'
-import { HttpProblem, unauthorized } from '../http/problem.ts'
+import { HttpProblem } from '../http/problem.ts'
 import { authenticate, closeSession, openSession, SIGN_IN_LOCKOUT } from '../repos/users.repo.ts'
 
 export const UserSchema = Type.Object({
@@ -59,7 +59,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> =
       }
       if (!outcome) {
         request.log.warn({ user: request.body.username }, 'sign-in failed')
-        throw unauthorized('wrong username or password', 'bad_credentials')
+        throw new HttpProblem(401, 'Unauthorized', 'wrong username or password', { code: 'bad_credentials', detailZh: '用户名或密码错误' })
       }
       const { user } = outcome
       // a session that came with the request (another account's, or a fixed one) ends here

@@ -4,7 +4,7 @@ import { useI18n } from '../i18n/i18n.tsx'
 import { LanguageSwitch } from './LanguageSwitch.tsx'
 
 export function LoginScreen({ onLoggedIn }: { onLoggedIn(user: User): void }) {
-  const { t } = useI18n()
+  const { t, lang } = useI18n()
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [submitting, setSubmitting] = useState(false)
@@ -19,8 +19,9 @@ export function LoginScreen({ onLoggedIn }: { onLoggedIn(user: User): void }) {
       const user = await login(username.trim(), password)
       onLoggedIn(user)
     } catch (err) {
-      // The server's own `detail` (e.g. wrong password) is shown as it is.
-      setError(err instanceof ApiError ? err.message || t('login.failed') : t('login.network'))
+      // The server's own sentence (wrong password, locked account, too many attempts), in Chinese when it has one.
+      const zh = err instanceof ApiError && lang === 'zh-CN' ? err.problem?.detailZh : undefined
+      setError(err instanceof ApiError ? zh || err.message || t('login.failed') : t('login.network'))
       setSubmitting(false)
     }
   }
