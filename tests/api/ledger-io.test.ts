@@ -233,6 +233,9 @@ interface Compared {
   new_construction: boolean
   found_ms: number
   geom: string
+  status: string
+  location_pending: boolean
+  [progress: string]: unknown
 }
 
 async function ledgerRows(db: Db, village: string): Promise<Compared[]> {
@@ -240,7 +243,9 @@ async function ledgerRows(db: Db, village: string): Promise<Compared[]> {
     await db.query<Compared>(
       `SELECT case_no, admin_code, location_text, use, ownership, building_form, floors, land_area_recorded_m2 AS land,
               floor_area_recorded_m2 AS floor, land_area_computed_m2 AS land_c, source, array(SELECT unnest(flags) ORDER BY 1) AS flags, new_construction,
-              (extract(epoch FROM found_at) * 1000)::float8 AS found_ms, ST_AsGeoJSON(geom) AS geom
+              (extract(epoch FROM found_at) * 1000)::float8 AS found_ms, ST_AsGeoJSON(geom) AS geom,
+              status, disposal, disposal_reason, deadline::text AS deadline, demolished_land_area_m2, demolished_floor_area_m2, reuse, regreened_area_m2,
+              location_pending, ${['notified_at', 'order_issued_at', 'disposed_at', 'accepted_at', 'closed_at'].map((k) => `(extract(epoch FROM ${k}) * 1000)::float8 AS ${k}`).join(', ')}
        FROM cases WHERE admin_code = $1 ORDER BY case_no`,
       [village],
     )
@@ -283,6 +288,12 @@ test('a village exported from one ledger imports into another to identical rows'
   )).admin_code
   // a formula-looking text travels too, neutralised on the way out and restored on the way in
   await t.db.query(`UPDATE cases SET building_form = '=HYPERLINK("http://x")' WHERE id = (SELECT min(id) FROM cases WHERE admin_code = $1)`, [v])
+  // and a case still waiting to be located (待定位), at a point on its village
+  await t.db.query(
+    `UPDATE cases SET location_pending = true, geom = (SELECT ST_PointOnSurface(geom) FROM admin_units WHERE code = $1)
+     WHERE id = (SELECT max(id) FROM cases WHERE admin_code = $1)`,
+    [v],
+  )
   const viewer = await t.signIn('viewer')
   const res = await t.app.inject({ url: `/api/ledger/export.xlsx?village=${v}`, headers: { cookie: viewer } })
   assert.equal(res.statusCode, 200, res.body)
@@ -290,6 +301,9 @@ test('a village exported from one ledger imports into another to identical rows'
   assert.match(String(res.headers['content-disposition']), /attachment; filename="ledger-\d{12}\.xlsx"; filename\*=UTF-8''/)
   const source = await ledgerRows(t.db, v)
   assert.ok(source.length >= 3, `village ${v} has ${source.length} cases`)
+  // the sample village's cases stand at several steps of their lifecycle: progress travels too
+  assert.ok(new Set(source.map((r) => r.status)).size >= 3, `statuses ${source.map((r) => r.status).join()}`)
+  assert.ok(source.some((r) => r.location_pending))
 
   const wb = await readXlsx(res.rawPayload)
   assert.equal(wb.worksheets.length, 1)

@@ -366,7 +366,8 @@ export function checkMigratedState(s: MigratedState, now: Date): MigratedPlan | 
           ...(given(s.reuse) ? { reuse: s.reuse! } : {}), ...(given(s.regreenedAreaM2) ? { regreenedAreaM2: s.regreenedAreaM2! } : {}),
         })
       } else if (action === 'regularise') {
-        steps.push({ action, at: s.disposedAt!, permitRef: s.disposalReason ?? '见迁移台账 / see the migrated ledger' })
+        // the step needs a permit; a ledger that names none leaves the reason empty (below)
+        steps.push({ action, at: s.disposedAt!, permitRef: s.disposalReason ?? 'unnamed' })
       } else {
         steps.push({ action, at: s.disposedAt! })
       }
@@ -408,6 +409,7 @@ export function checkMigratedState(s: MigratedState, now: Date): MigratedPlan | 
       disposedAt: (changes.disposed_at as string | undefined) ?? state.disposedAt,
     }
   }
+  if (changes.disposal === 'regularisation' && !given(s.disposalReason)) changes.disposal_reason = null
   if (changes.status !== s.status) return issue('status', `status ${s.status} cannot be reached from what the row gives`, `状态“${STATUS_ZH[s.status]}”与所填进度不符`)
   // A value the case's steps never record (a disposal date on an identified case …) is a slip, not data to drop.
   for (const [field, column] of Object.entries(MIGRATED_COLUMNS) as [Exclude<MigratedField, 'status' | 'foundAt'>, string][]) {
