@@ -183,9 +183,7 @@ export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobContr
       job.progress({ phase: 'checking', done: Math.min(from + LAYER_IMPORT_LIMITS.checkSlice - 1, max), total: max })
     }
     const remembered = await lastMapping(db, imp.layer)
-    const mapping = hasMapping(imp.mapping) && mappingFits(imp.layer, imp.mapping, names)
-      ? imp.mapping
-      : remembered && mappingFits(imp.layer, remembered, names) && Object.values(remembered).some((v) => v !== null) ? remembered : guessLayerMapping(imp.layer, names)
+    const mapping = hasMapping(imp.mapping) && mappingFits(imp.layer, imp.mapping, names) ? imp.mapping : chooseMapping(imp.layer, names, remembered)
     const mappingWarnings = await checkStaged(db, { ...imp, mapping }, job)
     await updateLayerImport(db, imp.id, { state: 'staged', phase: null, progress_done: featureNo, progress_total: featureNo, mapping, warnings: [...warnings, ...mappingWarnings] })
   } catch (err) {
@@ -208,6 +206,17 @@ export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobContr
 }
 
 const hasMapping = (m: LayerMapping | null | undefined): m is LayerMapping => !!m && Object.keys(m).length > 0
+
+/** The guess, with what the last committed mapping of the layer chose wherever that fits this file. */
+function chooseMapping(layer: LayerKey, fields: string[], remembered: LayerMapping | null): LayerMapping {
+  const out = guessLayerMapping(layer, fields)
+  if (!remembered) return out
+  for (const [k, v] of Object.entries(remembered)) {
+    if (!(k in out) || v === null) continue
+    if (typeof v === 'object' || fields.includes(v)) out[k] = v
+  }
+  return out
+}
 
 /**
  * Parses every staged feature's attributes through the mapping (a slice at a time), places the

@@ -322,13 +322,13 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
       assertMayLoad(imp.layer, imp.scope_code)
       const { mode, onlyValid = false, presetName } = request.body
       const p = await listLayerProblems(db, imp.id, mode, LAYER_IMPORT_LIMITS.problemsListed)
-      if (p.valid === 0) {
-        throw bad('no feature of the file can be written', '文件中没有可以写入的要素', { code: 'nothing_to_import', problems: p.problems, problemCount: p.count, problemCounts: p.counts })
-      }
       if (!onlyValid && p.count > 0) {
         throw bad(`${p.count} features have problems; fix the file or the mapping, or commit with onlyValid`, `${p.count} 个要素有问题：请修正文件或字段对应，或选择只导入无问题的要素`, {
           code: 'import_has_problems', problems: p.problems, problemCount: p.count, problemCounts: p.counts,
         })
+      }
+      if (p.valid === 0) {
+        throw bad('no feature of the file can be written', '文件中没有可以写入的要素', { code: 'nothing_to_import', problems: p.problems, problemCount: p.count, problemCounts: p.counts })
       }
       if (imp.layer === 'admin_units' && mode === 'replace') {
         const { referenced } = await referencedAdminUnits(db, imp.id, imp.scope_code)
