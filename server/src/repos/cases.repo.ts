@@ -12,7 +12,7 @@ import {
 export { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS }
 export type { CaseList, CaseListRow, CaseRecord, HistoryEntry }
 import { allowedActions, overdue, planTransition, type CaseStatus, type TransitionInput } from '../domain/case-lifecycle.ts'
-import { StaleVersionError } from './stale-version.ts'
+import { refuseStaleWrite } from './stale-version.ts'
 
 export class CaseInputError extends Error {
   constructor(
@@ -263,14 +263,7 @@ export async function transitionCase(
     return { kind: 'done' as const }
   })
   if (outcome === null) return null
-  if (outcome.kind === 'stale') {
-    // Recorded outside the rolled-back work: a refused write is part of the trace too.
-    await db.query(
-      `INSERT INTO case_history (case_id, user_id, action, reason, after) VALUES ($1, $2, 'refused:stale_version', $3, $4)`,
-      [id, userId, `expected version ${expectedVersion}, found ${outcome.version}`, JSON.stringify(input)],
-    )
-    throw new StaleVersionError('case', outcome.version)
-  }
+  if (outcome.kind === 'stale') await refuseStaleWrite(db, 'case', { table: 'case_history', key: { case_id: id } }, userId, expectedVersion, outcome.version, input)
   return getCase(db, id, scope, now, true)
 }
 
@@ -484,7 +477,7 @@ export async function editCase(db: Db, id: number, scope: string, expectedVersio
     return { kind: 'done' as const }
   })
   if (outcome === null) return null
-  if (outcome.kind === 'stale') throw new StaleVersionError('case', outcome.version)
+  if (outcome.kind === 'stale') await refuseStaleWrite(db, 'case', { table: 'case_history', key: { case_id: id } }, userId, expectedVersion, outcome.version, edit)
   return getCase(db, id, scope, now, true)
 }
 

@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../db/db.ts'
 import { beijingToday } from '../domain/detection-lifecycle.ts'
 import type { BatchDashboard, BatchImagery, BatchSummary, DashboardRow } from '../domain/detection-types.ts'
 import { countsSelect, toCounts } from './detections.repo.ts'
-import { StaleVersionError } from './stale-version.ts'
+import { refuseStaleWrite } from './stale-version.ts'
 
 type Row = Record<string, unknown>
 
@@ -129,12 +129,7 @@ export async function editBatch(db: Db, id: number, scope: string, expectedVersi
     return { kind: 'done' as const }
   })
   if (outcome === null) return null
-  if (outcome.kind === 'stale') {
-    await db.query(`INSERT INTO detection_history (batch_id, user_id, action, reason, after) VALUES ($1, $2, 'refused:stale_version', $3, $4)`, [
-      id, userId, `expected version ${expectedVersion}, found ${outcome.version}`, JSON.stringify(edit),
-    ])
-    throw new StaleVersionError('batch', outcome.version)
-  }
+  if (outcome.kind === 'stale') await refuseStaleWrite(db, 'batch', { table: 'detection_history', key: { batch_id: id } }, userId, expectedVersion, outcome.version, edit)
   return getBatch(db, id, scope)
 }
 

@@ -13,7 +13,7 @@ import type {
 import type { Role } from '../domain/roles.ts'
 import { createCase, editCase, getCase } from './cases.repo.ts'
 import { statusTrail } from './status-trail.repo.ts'
-import { StaleVersionError } from './stale-version.ts'
+import { refuseStaleWrite } from './stale-version.ts'
 
 type Row = Record<string, unknown>
 
@@ -329,13 +329,7 @@ export async function actOnDetection(
     return { kind: 'done' as const }
   })
   if (outcome === null) return null
-  if (outcome.kind === 'stale') {
-    await db.query(
-      `INSERT INTO detection_history (detection_id, user_id, action, reason, after) VALUES ($1, $2, 'refused:stale_version', $3, $4)`,
-      [id, user.id, `expected version ${expectedVersion}, found ${outcome.version}`, JSON.stringify(input)],
-    )
-    throw new StaleVersionError('patch', outcome.version)
-  }
+  if (outcome.kind === 'stale') await refuseStaleWrite(db, 'patch', { table: 'detection_history', key: { detection_id: id } }, user.id, expectedVersion, outcome.version, input)
   return getDetection(db, id, user.scope, photoMaxM, now)
 }
 

@@ -6,7 +6,7 @@ import {
   carryOver, checkMilestones, progress, milestoneState, zeroFigures, TARGET_FIGURES,
   type CarriedYear, type FigureSet, type Milestone, type TargetView,
 } from '../domain/targets.ts'
-import { StaleVersionError } from './stale-version.ts'
+import { refuseStaleWrite } from './stale-version.ts'
 
 /** If-Match sent for a target that does not exist yet. */
 export class TargetMissingError extends Error {}
@@ -157,7 +157,7 @@ export async function putTarget(
   db: Db, adminCode: string, year: number, input: TargetInput, expectedVersion: number | undefined, userId: number,
 ): Promise<'created' | 'replaced' | null> {
   const milestones = checkMilestones(year, input.milestones ?? [])
-  return db.transaction(async (tx) => {
+  const outcome = await db.transaction(async (tx) => {
     const unit = await tx.query('SELECT 1 FROM admin_units WHERE code = $1', [adminCode])
     if (unit.rowCount === 0) return null
     const r = await tx.query<Row>(`SELECT * FROM targets WHERE admin_code = $1 AND year = $2 FOR UPDATE`, [adminCode, year])
@@ -175,7 +175,7 @@ export async function putTarget(
       ])
       return 'created'
     }
-    if (expectedVersion !== existing.version) throw new StaleVersionError('target', existing.version as number)
+    if (expectedVersion !== existing.version) return { stale: existing.version as number }
     await tx.query(
       `UPDATE targets SET demolished_area_m2 = $3, cases_closed = $4, regreened_area_m2 = $5, milestones = $6, version = version + 1
        WHERE admin_code = $1 AND year = $2`,
@@ -187,6 +187,11 @@ export async function putTarget(
     ])
     return 'replaced'
   })
+  if (outcome !== null && typeof outcome === 'object') {
+    // creating over an existing target names no version at all
+    return refuseStaleWrite(db, 'target', { table: 'target_history', key: { admin_code: adminCode, year } }, userId, expectedVersion ?? 0, outcome.stale, input)
+  }
+  return outcome
 }
 
 export async function targetHistory(db: Queryable, adminCode: string, year: number) {

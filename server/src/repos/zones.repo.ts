@@ -2,7 +2,7 @@
 // bumps `version` (the ETag) and appends to zone_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
 import type { Zone, ZoneFields, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, ZoneType } from '../domain/planning-types.ts'
-import { StaleVersionError } from './stale-version.ts'
+import { refuseStaleWrite } from './stale-version.ts'
 
 /** A drawn polygon the app refuses to store or measure; `status` is the HTTP status to answer with. */
 export class GeometryInputError extends Error {
@@ -305,7 +305,7 @@ export async function editZone(db: Db, id: number, scope: string, expectedVersio
     return { done: true }
   })
   if (outcome === null) return null
-  if ('stale' in outcome) throw new StaleVersionError('zone', outcome.stale!)
+  if ('stale' in outcome) await refuseStaleWrite(db, 'zone', { table: 'zone_history', key: { zone_id: id } }, userId, expectedVersion, outcome.stale!, patch)
   return getZone(db, id, scope)
 }
 
@@ -324,7 +324,7 @@ export async function deleteZone(db: Db, id: number, scope: string, expectedVers
     return { done: true }
   })
   if (outcome === null) return false
-  if ('stale' in outcome) throw new StaleVersionError('zone', outcome.stale!)
+  if ('stale' in outcome) await refuseStaleWrite(db, 'zone', { table: 'zone_history', key: { zone_id: id } }, userId, expectedVersion, outcome.stale!, { delete: true })
   return true
 }
 

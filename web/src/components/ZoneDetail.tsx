@@ -14,6 +14,7 @@ import {
 } from '../analysis-api.ts'
 import { fmtDate, fmtDateTime } from '../format.ts'
 import { useI18n } from '../i18n/i18n.tsx'
+import type { MessageKey } from '../i18n/messages.ts'
 import { AreaFigure, fmtNumber } from './PlanningDraw.tsx'
 import { PlanningStats } from './PlanningStats.tsx'
 
@@ -121,7 +122,7 @@ export function ZoneDetail({ zone, canEdit, onEdit, onDeleted, onZoomTo, onSessi
         {(history ?? []).map((h) => (
           <li key={h.id} data-testid="zone-history-entry" data-action={h.action}>
             <span className="tl-head">
-              {t(h.action === 'create' ? 'plan.history.create' : h.action === 'delete' ? 'plan.history.delete' : 'plan.history.edit')}
+              {t(HISTORY_LABELS[h.action] ?? 'plan.history.edit')}
               {h.after?.version !== undefined ? ` v${h.after.version}` : ''}
             </span>
             <span className="tl-meta">
@@ -133,6 +134,10 @@ export function ZoneDetail({ zone, canEdit, onEdit, onDeleted, onZoomTo, onSessi
       </ol>
     </section>
   )
+}
+
+const HISTORY_LABELS: Record<string, MessageKey> = {
+  create: 'plan.history.create', edit: 'plan.history.edit', delete: 'plan.history.delete', 'refused:stale_version': 'history.refused',
 }
 
 /** The fields a history entry names when they changed: the label key, and the snapshot's column. */
