@@ -1,7 +1,7 @@
 // The ledger (台账) part of the API client: the case table, one case with its ETag, lifecycle
 // transitions and edits with If-Match, the history, and photo uploads (XMLHttpRequest, for the
 // progress bar). See docs/api.md "The ledger".
-import { request, uploadFile } from './api.ts'
+import { ApiError, request, uploadFile, type Problem } from './api.ts'
 import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from './codes.ts'
 // The response shapes and code lists come from the server's domain module: one definition.
 import {
@@ -26,6 +26,8 @@ export interface CaseFilter {
   overdue?: OverdueKind | ''
   foundFrom?: string
   foundTo?: string
+  /** 待定位 only: cases placed at their village until located (the field teams' list). */
+  locationPending?: boolean
 }
 
 export interface CaseQuery extends CaseFilter {
@@ -84,14 +86,60 @@ export interface ImportProblem {
 export interface LedgerImportResult {
   imported: number
   rows: number
+  /** Of the imported rows: placed at their village without coordinates (待定位). */
+  locationPending: number
   problems: ImportProblem[]
   problemCount: number
   mode: ImportMode
 }
 
-/** Uploads a ledger file; a refused file rejects with ApiError whose problem holds the same fields. */
-export function importLedgerFile(file: File, mode: ImportMode, onProgress?: (fraction: number) => void): Promise<LedgerImportResult> {
-  return uploadFile<LedgerImportResult>('/api/ledger/import', { mode }, file, onProgress ? { onProgress } : {})
+/** How far a background import has got (GET /api/ledger/imports/{id}). */
+export interface ImportProgress {
+  phase: 'reading' | 'writing' | 'done' | 'failed'
+  fraction: number
+  rowsRead: number
+  rowsValid: number
+  rowsWritten: number
+  problemCount: number
+}
+
+interface ImportJob {
+  id: string
+  state: 'running' | 'done' | 'failed'
+  progress: ImportProgress
+  result?: LedgerImportResult
+  error?: Problem
+}
+
+export interface ImportCallbacks {
+  /** The upload: bytes sent, 0–1. */
+  onUpload?(fraction: number): void
+  /** A large file, imported in the background: its progress, polled. */
+  onServer?(progress: ImportProgress): void
+}
+
+/** Seconds between two polls of a background import. */
+const POLL_MS = 1000
+
+/**
+ * Uploads a ledger file. A small file is answered when imported; a large one (202) is polled until
+ * it is done. A refused file rejects with ApiError whose problem holds the same fields.
+ */
+export async function importLedgerFile(file: File, mode: ImportMode, cb: ImportCallbacks = {}, signal?: AbortSignal): Promise<LedgerImportResult> {
+  const first = await uploadFile<LedgerImportResult | ImportJob>('/api/ledger/import', { mode }, file, cb.onUpload ? { onProgress: cb.onUpload } : {})
+  if (!('state' in first)) return first
+  let job = first
+  while (job.state === 'running') {
+    cb.onServer?.(job.progress)
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    if (signal?.aborted) throw new DOMException('aborted', 'AbortError')
+    job = (await (await request('GET', `/api/ledger/imports/${job.id}`, undefined, signal)).json()) as ImportJob
+  }
+  if (job.state === 'failed' || !job.result) {
+    const problem = job.error ?? null
+    throw new ApiError(problem?.status ?? 500, problem, problem?.detail ?? 'the import failed')
+  }
+  return job.result
 }
 
 /** The table's view as a query string in the API's own words (no limit: that is the page size). */
@@ -118,6 +166,7 @@ export function parseLedgerView(qs: string): LedgerView {
     const d = p.get(k) ?? ''
     if (/^\d{4}-\d{2}-\d{2}/.test(d)) filter[k] = d
   }
+  if (p.get('locationPending') === 'true') filter.locationPending = true
   const sort = p.get('sort') ?? DEFAULT_SORT
   const offset = Number(p.get('offset') ?? 0)
   return {
@@ -137,6 +186,7 @@ export function caseQueryString(q: CaseQuery): string {
   if (q.overdue) p.set('overdue', q.overdue)
   if (q.foundFrom) p.set('foundFrom', q.foundFrom)
   if (q.foundTo) p.set('foundTo', q.foundTo)
+  if (q.locationPending) p.set('locationPending', 'true')
   p.set('sort', q.sort)
   p.set('limit', String(q.limit))
   p.set('offset', String(q.offset))

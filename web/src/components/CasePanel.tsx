@@ -9,6 +9,7 @@ import type { MessageKey } from '../i18n/messages.ts'
 import {
   attachmentUrl,
   caseHistory,
+  editCase,
   getCase,
   listAttachments,
   uploadAttachment,
@@ -31,6 +32,9 @@ export interface CasePanelProps {
   onZoomTo(bbox: Bbox): void
   /** Opens another case in the page (a rebound found by 回头看). */
   onOpenCase?(id: number): void
+  /** The next click on the main map as lon/lat (null: cancelled), to place a 待定位 case. */
+  onPickPoint?(): Promise<[number, number] | null>
+  onCancelPick?(): void
   onSessionLost(): void
 }
 
@@ -200,7 +204,66 @@ function Photos({ caseId, stage, onUploaded }: { caseId: number; stage: string; 
   )
 }
 
-export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onOpenCase, onSessionLost }: CasePanelProps) {
+/**
+ * 待定位: a case carried over from a ledger without coordinates sits at a point on its village until
+ * someone places it: a click on the map, saved with If-Match; the case then appears on the map.
+ */
+function LocatePending({ c, onPickPoint, onCancelPick, onDone, onReload }: {
+  c: VersionedCase
+  onPickPoint(): Promise<[number, number] | null>
+  onCancelPick?(): void
+  onDone(next: VersionedCase): void
+  onReload(): void
+}) {
+  const { t } = useI18n()
+  const [state, setState] = useState<'idle' | 'picking' | 'saving'>('idle')
+  const [error, setError] = useState<string | null>(null)
+  const cancel = useRef(onCancelPick)
+  useEffect(() => {
+    cancel.current = onCancelPick
+  })
+  useEffect(() => () => cancel.current?.(), [])
+  const place = async () => {
+    setError(null)
+    setState('picking')
+    const point = await onPickPoint()
+    if (!point) return setState('idle')
+    setState('saving')
+    try {
+      onDone(await editCase(c.data.id, c.etag, { geometry: { type: 'Point', coordinates: point } }))
+    } catch (e) {
+      setState('idle')
+      if (e instanceof ApiError && e.status === 412) {
+        setError(t('case.locate.stale'))
+        onReload()
+      } else setError(e instanceof Error ? e.message : String(e))
+    }
+  }
+  return (
+    <div className="notice-inline" role="status" data-testid="case-pending" data-state={state}>
+      <p>{t('case.locate.pending')}</p>
+      {state === 'picking' ? (
+        <p>
+          <b data-testid="case-locate-hint">{t('case.locate.hint')}</b>{' '}
+          <button type="button" className="link-button" onClick={() => onCancelPick?.()} data-testid="case-locate-cancel">
+            {t('case.locate.cancel')}
+          </button>
+        </p>
+      ) : (
+        <button type="button" className="primary" disabled={state === 'saving'} onClick={() => void place()} data-testid="case-locate">
+          {t('case.locate.button')}
+        </button>
+      )}
+      {error && (
+        <p className="form-error" role="alert" data-testid="case-locate-error">
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onOpenCase, onPickPoint, onCancelPick, onSessionLost }: CasePanelProps) {
   const { t, label } = useI18n()
   const [c, setC] = useState<VersionedCase | null>(null)
   const [history, setHistory] = useState<HistoryEntry[]>([])
@@ -306,7 +369,7 @@ export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onOpenCas
         </button>
         {bbox && (
           <button type="button" className="link-button" onClick={() => onZoomTo(bbox)} data-testid="case-zoom">
-            {t('case.zoomTo')}
+            {d.locationPending ? t('case.zoomToVillage') : t('case.zoomTo')}
           </button>
         )}
       </div>
@@ -316,6 +379,9 @@ export function CasePanel({ caseId, meta, onBack, onChanged, onZoomTo, onOpenCas
         <small className="version">{t('case.version', { v: d.version })}</small>
       </h2>
 
+      {d.locationPending && onPickPoint && (
+        <LocatePending key={c.etag} c={c} onPickPoint={onPickPoint} onCancelPick={onCancelPick} onDone={(next) => afterStep(next, t('case.locate.done'))} onReload={() => void load()} />
+      )}
       <div className="case-grid">
         <div>
           <h3>{t('case.actions')}</h3>

@@ -6,7 +6,7 @@ import { ApiError } from '../api.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import {
   exportUrl, importLedgerFile, TEMPLATE_URL, villageBooksUrl,
-  type CaseFilter, type ExportFormat, type ImportMode, type ImportProblem, type LedgerImportResult,
+  type CaseFilter, type ExportFormat, type ImportMode, type ImportProblem, type ImportProgress, type LedgerImportResult,
 } from '../ledger-api.ts'
 
 const FORMATS: readonly ExportFormat[] = ['csv', 'geojson', 'gpkg']
@@ -48,6 +48,8 @@ export function LedgerExportMenu({ filter, total }: { filter: CaseFilter; total:
 type ImportState =
   | { kind: 'idle' }
   | { kind: 'uploading'; fraction: number }
+  /** A large file being read, checked and written on the server (polled). */
+  | { kind: 'importing'; progress: ImportProgress }
   | { kind: 'done'; result: LedgerImportResult }
   | { kind: 'refused'; message: string; problems: ImportProblem[]; problemCount: number; rows: number | null }
 
@@ -63,7 +65,10 @@ export function LedgerImportDialog({ onClose, onImported }: { onClose(): void; o
     setMode(chosen)
     setState({ kind: 'uploading', fraction: 0 })
     try {
-      const result = await importLedgerFile(file, chosen, (fraction) => setState({ kind: 'uploading', fraction }))
+      const result = await importLedgerFile(file, chosen, {
+        onUpload: (fraction) => setState({ kind: 'uploading', fraction }),
+        onServer: (progress) => setState({ kind: 'importing', progress }),
+      })
       setState({ kind: 'done', result })
       if (result.imported > 0) onImported()
     } catch (e) {
@@ -129,9 +134,28 @@ export function LedgerImportDialog({ onClose, onImported }: { onClose(): void; o
           <small>{state.fraction < 1 ? t('ledgerIo.uploading') : t('ledgerIo.checking')}</small>
         </div>
       )}
+      {state.kind === 'importing' && (
+        <div
+          className="progress"
+          role="progressbar"
+          aria-valuenow={Math.round(state.progress.fraction * 100)}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          data-testid="import-progress"
+          data-phase={state.progress.phase}
+        >
+          <span style={{ width: `${Math.round(state.progress.fraction * 100)}%` }} />
+          <small>
+            {state.progress.phase === 'writing'
+              ? t('ledgerIo.writing', { n: state.progress.rowsWritten, of: state.progress.rowsValid })
+              : t('ledgerIo.reading', { n: state.progress.rowsRead, problems: state.progress.problemCount })}
+          </small>
+        </div>
+      )}
       {state.kind === 'done' && (
         <p className="io-ok" role="status" data-testid="import-result" data-imported={state.result.imported}>
           {t('ledgerIo.imported', { n: state.result.imported, rows: state.result.rows })}
+          {state.result.locationPending > 0 && ` ${t('ledgerIo.pending', { n: state.result.locationPending })}`}
           {state.result.problemCount > 0 && ` ${t('ledgerIo.skipped', { n: state.result.problemCount })}`}
         </p>
       )}
@@ -173,7 +197,7 @@ export function LedgerImportDialog({ onClose, onImported }: { onClose(): void; o
             {t('ledgerIo.importValidOnly')}
           </button>
         )}
-        <button type="button" className="primary" disabled={!file || state.kind === 'uploading'} onClick={() => void submit(mode)} data-testid="import-submit">
+        <button type="button" className="primary" disabled={!file || state.kind === 'uploading' || state.kind === 'importing'} onClick={() => void submit(mode)} data-testid="import-submit">
           {t('ledgerIo.importSubmit')}
         </button>
         <button type="button" onClick={() => dialog.current?.close()} data-testid="import-close">

@@ -57,6 +57,16 @@ export function OverdueBadges({ overdue }: { overdue: CaseRow['overdue'] }) {
 
 const SORTABLE: Record<string, string> = { caseNo: 'case_no', village: 'admin_code', status: 'status', found: 'found_at', deadline: 'deadline' }
 
+/** 待定位: placed at its village, not yet on the map. */
+function PendingBadge() {
+  const { t } = useI18n()
+  return (
+    <span className="pending-badge" data-testid="pending-badge">
+      {t('ledger.pendingBadge')}
+    </span>
+  )
+}
+
 /** The admin-unit filter: a code, or a name looked up with /api/search (towns and villages). */
 function AdminFilter({ value, onChange }: { value: string; onChange(code: string): void }) {
   const { t } = useI18n()
@@ -295,7 +305,20 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, canImpor
           <span>{t('ledger.foundTo')}</span>
           <input type="date" value={filter.foundTo ?? ''} onChange={(e) => update({ foundTo: e.target.value })} data-testid="filter-found-to" />
         </label>
-        <button type="button" className="link-button" onClick={() => update({ admin: undefined, status: undefined, use: undefined, source: undefined, flags: undefined, overdue: undefined, foundFrom: undefined, foundTo: undefined })} data-testid="filter-reset">
+        {(filter.locationPending || (data?.totals.locationPending ?? 0) > 0) && (
+          <button
+            type="button"
+            className={`chip${filter.locationPending ? ' on' : ''}`}
+            aria-pressed={Boolean(filter.locationPending)}
+            title={t('ledger.pendingChipTitle')}
+            onClick={() => update({ locationPending: filter.locationPending ? undefined : true })}
+            data-testid="filter-pending"
+            data-count={data?.totals.locationPending ?? 0}
+          >
+            {t('ledger.pendingChip', { n: data?.totals.locationPending ?? 0 })}
+          </button>
+        )}
+        <button type="button" className="link-button" onClick={() => update({ admin: undefined, status: undefined, use: undefined, source: undefined, flags: undefined, overdue: undefined, foundFrom: undefined, foundTo: undefined, locationPending: undefined })} data-testid="filter-reset">
           {t('ledger.reset')}
         </button>
       </FiltersFold>
@@ -321,6 +344,7 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, canImpor
               <li key={r.id} {...rowProps(r)}>
                 <div className="card-head">
                   <b>{r.caseNo}</b>
+                  {r.locationPending && <PendingBadge />}
                   <StatusPill status={r.status} />
                 </div>
                 <div className="card-line">
@@ -358,7 +382,10 @@ export function LedgerPanel({ selectedId, refreshKey, onSelect, onOpen, canImpor
             <tbody>
               {items.map((r) => (
                 <tr key={r.id} {...rowProps(r)}>
-                  <td className="case-no">{r.caseNo}</td>
+                  <td className="case-no">
+                    {r.caseNo}
+                    {r.locationPending && <PendingBadge />}
+                  </td>
                   <td>{r.adminName}</td>
                   <td>
                     <StatusPill status={r.status} />

@@ -321,6 +321,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
                 mapView.current?.fitBounds(b, { maxZoom: FLY_MAX_ZOOM })
               }}
               onOpenCase={openCase}
+              onPickPoint={() => mapView.current?.pickPoint() ?? Promise.resolve(null)}
+              onCancelPick={() => mapView.current?.cancelPick()}
               onSessionLost={onSessionLost}
             />
           )}

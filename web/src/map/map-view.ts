@@ -123,6 +123,12 @@ export interface MapView {
   setTileFilter(id: string, params: Readonly<Record<string, number>> | null): void
   /** The map as drawn now, as a PNG data URL (the printable report). */
   snapshot(): Promise<string>
+  /**
+   * The next click on the map as lon/lat (a crosshair cursor until then), for placing a point such
+   * as a 待定位 case; null when cancelled (Escape, cancelPick, or another pick started).
+   */
+  pickPoint(): Promise<[number, number] | null>
+  cancelPick(): void
 }
 
 const ADMIN_SOURCE = 'admin-units'
@@ -367,6 +373,18 @@ export function createMapView(opts: MapViewOptions): MapView {
 
   /** The drawing tool on (draw.ts through startDrawing), 'none' when not drawing. */
   let drawingTool: DrawTool = 'none'
+  /** A point being picked (pickPoint): the next click is its. */
+  let picking: ((p: [number, number] | null) => void) | null = null
+  const endPick = (p: [number, number] | null) => {
+    const done = picking
+    picking = null
+    map.getCanvas().style.cursor = ''
+    window.removeEventListener('keydown', onPickKey)
+    done?.(p)
+  }
+  const onPickKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') endPick(null)
+  }
 
   // --- hover: feature-state on the feature under the mouse ----------------------------------
   let hovered: { source: string; id: string | number } | null = null
@@ -385,8 +403,8 @@ export function createMapView(opts: MapViewOptions): MapView {
   const onFrame = () => {
     frame = 0
     if (destroyed || !pending) return
-    if (drawingTool !== 'none') {
-      // terra-draw owns the cursor while drawing; still report where the mouse is.
+    if (drawingTool !== 'none' || picking) {
+      // terra-draw (or a point being picked) owns the cursor; still report where the mouse is.
       opts.onPointer?.([pending.lng, pending.lat])
       pending = null
       return
@@ -413,6 +431,7 @@ export function createMapView(opts: MapViewOptions): MapView {
 
   // --- click: inspect, or zoom into an aggregated cell -----------------------------------------
   map.on('click', (e) => {
+    if (picking) return endPick([e.lngLat.lng, e.lngLat.lat])
     // While a drawing tool is on, clicks are the drawing's (no inspecting, no zooming into cells).
     if (drawingTool !== 'none') return
     const f = pick(e.point)
@@ -653,7 +672,19 @@ export function createMapView(opts: MapViewOptions): MapView {
         map.triggerRepaint()
       })
     },
+    pickPoint() {
+      endPick(null)
+      return new Promise<[number, number] | null>((resolve) => {
+        picking = resolve
+        map.getCanvas().style.cursor = 'crosshair'
+        window.addEventListener('keydown', onPickKey)
+      })
+    },
+    cancelPick() {
+      endPick(null)
+    },
     destroy() {
+      endPick(null)
       destroyed = true
       if (labelTimer !== undefined) clearTimeout(labelTimer)
       if (frame) cancelAnimationFrame(frame)
