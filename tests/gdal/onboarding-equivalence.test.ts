@@ -254,30 +254,32 @@ async function copyRuleSet(b: TestApp, cookie: string) {
   await api(b, cookie, 'POST', '/api/buffer-rule-sets', { name: active.name, rules: active.rules, activate: true }, [201])
 }
 
-/** A's ledger, exported per town as the staff's XLSX and imported into B. */
+/** A's ledger, exported per town as the staff's XLSX (一村一台账, progress columns included) and imported into B whole. */
 async function copyLedger(b: TestApp, cookie: string) {
-  const towns = (await a.db.query<{ code: string }>(`SELECT code FROM admin_units WHERE level = 'town' ORDER BY code`)).rows
+  // towns with cases: a town without any exports its villages' empty sheets, which are no ledger to import
+  const towns = (await a.db.query<{ code: string }>(`SELECT DISTINCT left(admin_code, 9) AS code FROM cases ORDER BY 1`)).rows
   let imported = 0
+  const refused: string[] = []
   for (const { code } of towns) {
-    const xlsx = await api(a, aCookie, 'GET', `/api/ledger/export.xlsx?town=${code}`, undefined, [200, 404])
-    if (xlsx.statusCode === 404) continue
+    const xlsx = await api(a, aCookie, 'GET', `/api/ledger/export.xlsx?town=${code}`)
     const { payload, headers } = multipartBody({}, { name: `${code}.xlsx`, bytes: xlsx.rawPayload })
     const res = await b.app.inject({ method: 'POST', url: '/api/ledger/import', payload, headers: { ...headers, cookie } })
-    assert.equal(res.statusCode, 200, `ledger of town ${code}: ${res.body.slice(0, 800)}`)
-    imported += res.json().imported as number
+    if (res.statusCode === 200) imported += res.json().imported as number
+    else {
+      const p = res.json()
+      refused.push(`town ${code}: ${res.statusCode} ${p.detail} ${JSON.stringify((p.problems ?? []).slice(0, 3).map((x: View) => `${x.sheet} row ${x.row} ${x.column}: ${x.messageEn}`))}`)
+    }
   }
-  return imported
+  return { imported, refused }
 }
 
-/** Loads everything into b: layers in dependency order, the rule set once ring roads exist, then the ledger. */
+/** Loads every layer into b in dependency order, the rule set once ring roads exist (its ring band needs them). */
 async function onboard(b: TestApp, cookie: string, uploads: Upload[], expect: { format: string; crs: string; encoding?: string }) {
   const views: View[] = []
   for (const up of uploads) {
     views.push(await load(b, cookie, up, expect))
     if (up.layer === 'ring_roads') await copyRuleSet(b, cookie)
   }
-  const cases = (await a.db.query<{ n: number }>('SELECT count(*)::int AS n FROM cases')).rows[0]!.n
-  assert.equal(await copyLedger(b, cookie), cases, 'every case of A imported')
   return views
 }
 
@@ -403,18 +405,40 @@ async function tileFeatures(t: TestApp, cookie: string, layer: string, z: number
   })
 }
 
-/** Tile units two vertices may differ by: B's coordinates went through Gauss-Krüger and back, so a vertex may round the other way. */
-const TILE_UNITS = 1
+/**
+ * How far (tile units, 4096 a tile) B's outline may lie from A's. B's coordinates went through
+ * Gauss-Krüger and back, so a vertex may round the other way (1 unit); below zoom 15 tiles are
+ * simplified by about a quarter pixel (4 units, architecture.md), and a vertex that lies right at
+ * that tolerance may be kept in one and dropped in the other.
+ */
+const tileTolerance = (z: number) => (z >= 15 ? 1 : 5)
 
-const sameShape = (p: number[][][], q: number[][][]) =>
-  p.length === q.length && p.every((ring, i) => ring.length === q[i]!.length && ring.every(([x, y], j) => Math.abs(x! - q[i]![j]![0]!) <= TILE_UNITS && Math.abs(y! - q[i]![j]![1]!) <= TILE_UNITS))
+type Pt = number[]
+function toSegment(p: Pt, a: Pt, b: Pt): number {
+  const [dx, dy] = [b[0]! - a[0]!, b[1]! - a[1]!]
+  const len2 = dx * dx + dy * dy
+  const k = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p[0]! - a[0]!) * dx + (p[1]! - a[1]!) * dy) / len2))
+  return Math.hypot(p[0]! - (a[0]! + k * dx), p[1]! - (a[1]! + k * dy))
+}
+/** The largest distance from a vertex of r to the line through s's vertices (a point's distance for one vertex). */
+function farthest(r: Pt[], s: Pt[]): number {
+  let worst = 0
+  for (const p of r) {
+    let best = s.length === 1 ? Math.hypot(p[0]! - s[0]![0]!, p[1]! - s[0]![1]!) : Infinity
+    for (let i = 1; i < s.length && best > 0; i++) best = Math.min(best, toSegment(p, s[i - 1]!, s[i]!))
+    worst = Math.max(worst, best)
+  }
+  return worst
+}
+const sameShape = (p: Pt[][], q: Pt[][], tol: number) =>
+  p.length === q.length && p.every((ring, i) => farthest(ring, q[i]!) <= tol && farthest(q[i]!, ring) <= tol)
 
-/** Every feature of A's tile has one in B's with the same properties and shape, and none is left over. */
-function assertSameTile(what: string, fa: TileFeature[], fb: TileFeature[]) {
+/** Every feature of A's tile has one in B's with the same properties and outline, and none is left over. */
+function assertSameTile(what: string, z: number, fa: TileFeature[], fb: TileFeature[]) {
   assert.equal(fb.length, fa.length, `${what}: ${fb.length} features in B, ${fa.length} in A`)
   const left = [...fb]
   for (const f of fa) {
-    const i = left.findIndex((g) => g.props === f.props && sameShape(g.geometry, f.geometry))
+    const i = left.findIndex((g) => g.props === f.props && sameShape(g.geometry, f.geometry, tileTolerance(z)))
     assert.ok(i >= 0, `${what}: no feature in B like A's ${f.props} at ${JSON.stringify(f.geometry[0]?.slice(0, 3))}`)
     left.splice(i, 1)
   }
@@ -443,6 +467,7 @@ for (const format of FORMATS) {
     let b: TestApp
     let bCookie: string
     let loaded = false
+    let ledger = false
     before(async () => {
       b = await testApp('schema')
       bCookie = await b.signIn('admin', '110111')
@@ -450,7 +475,7 @@ for (const format of FORMATS) {
     after(() => b?.close())
     const needsLoad = () => assert.ok(loaded, 'the load into B failed (see the first test)')
 
-    test('an empty database takes every layer through the API: uploaded, read, the 三调 fields guessed, committed as replace; then the ledger from A’s XLSX', async () => {
+    test('an empty database takes every layer through the API: uploaded, read, the 三调 fields guessed, committed as replace', async () => {
       const status0 = (await api(b, bCookie, 'GET', '/api/onboarding/status')).json()
       assert.equal(status0.district, null, 'B starts without a district')
       const views = await onboard(b, bCookie, format.uploads(), format.expect)
@@ -460,6 +485,15 @@ for (const format of FORMATS) {
       assert.deepEqual(status.district, { code: '110111', name: '房山区' })
       await copyRowsOfA(b)
       loaded = true
+    })
+
+    test('the ledger: A’s own XLSX export, town by town, imports into B whole', async () => {
+      needsLoad()
+      const cases = (await a.db.query<{ n: number }>('SELECT count(*)::int AS n FROM cases')).rows[0]!.n
+      const { imported, refused } = await copyLedger(b, bCookie)
+      assert.deepEqual(refused, [], 'every town’s workbook imports')
+      assert.equal(imported, cases, 'every case of A imported')
+      ledger = true
     })
 
     for (const layer of COMPARED_LAYERS) {
@@ -489,7 +523,7 @@ for (const format of FORMATS) {
         for (const layer of TILE_LAYERS) {
           const what = `${layer} ${at.z}/${at.y}/${at.x}`
           const [fa, fb] = [await tileFeatures(a, aCookie, layer, at.z, at.x, at.y), await tileFeatures(b, bCookie, layer, at.z, at.x, at.y)]
-          assertSameTile(what, fa, fb)
+          assertSameTile(what, at.z, fa, fb)
           compared += fa.length
         }
       }
@@ -497,7 +531,7 @@ for (const format of FORMATS) {
     })
 
     test('statistics by town and by status: the same counts, demolished land and floor area, re-greened area', async () => {
-      needsLoad()
+      assert.ok(ledger, 'the ledger did not import (see the test before)')
       for (const groupBy of ['town', 'status']) {
         const [sa, sb] = [await statistics(a, aCookie, groupBy), await statistics(b, bCookie, groupBy)]
         assert.deepEqual([...sb.keys()].sort(), [...sa.keys()].sort(), groupBy)
