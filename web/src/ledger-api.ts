@@ -6,7 +6,7 @@ import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from './codes.ts'
 // The response shapes and code lists come from the server's domain module: one definition.
 import {
   CASE_FLAGS, CASE_SORT_KEYS,
-  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type CaseTotals, type HistoryEntry, type Overdue,
+  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type CaseTotals, type HistoryEntry, type LedgerImportProgress, type Overdue,
 } from '../../server/src/domain/case-types.ts'
 
 export { CASE_FLAGS, CASE_SORT_KEYS }
@@ -94,14 +94,7 @@ export interface LedgerImportResult {
 }
 
 /** How far a background import has got (GET /api/ledger/imports/{id}). */
-export interface ImportProgress {
-  phase: 'reading' | 'writing' | 'done' | 'failed'
-  fraction: number
-  rowsRead: number
-  rowsValid: number
-  rowsWritten: number
-  problemCount: number
-}
+export type ImportProgress = LedgerImportProgress
 
 interface ImportJob {
   id: string

@@ -113,3 +113,14 @@ export interface HistoryEntry {
   before: unknown
   after: unknown
 }
+
+/** How far a ledger import has got (GET /api/ledger/imports/{id}), updated as it runs. */
+export interface LedgerImportProgress {
+  phase: 'reading' | 'writing' | 'done' | 'failed'
+  /** 0–1: reading and checking by bytes read, writing by rows written. */
+  fraction: number
+  rowsRead: number
+  rowsValid: number
+  rowsWritten: number
+  problemCount: number
+}

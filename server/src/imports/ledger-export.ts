@@ -181,10 +181,25 @@ const yesNo = (v: boolean, lang: Lang) => (v ? YES[lang] : NO[lang])
  *  spreadsheet would run as a formula is neutralised, except in GIS files where nothing runs it. */
 type Target = 'cell' | 'text' | 'gis'
 
+/** Columns written as the row holds them: numbers, and the deadline (a YYYY-MM-DD date). */
+const PLAIN: Partial<Record<ColumnKey, 'floors' | 'landAreaRecordedM2' | 'floorAreaRecordedM2' | 'landAreaComputedM2' | 'floorAreaComputedM2' | 'deadline' | 'demolishedLandAreaM2' | 'demolishedFloorAreaM2' | 'regreenedAreaM2'>> = {
+  floors: 'floors', land_area_recorded_m2: 'landAreaRecordedM2', floor_area_recorded_m2: 'floorAreaRecordedM2',
+  land_area_computed_m2: 'landAreaComputedM2', floor_area_computed_m2: 'floorAreaComputedM2', deadline: 'deadline',
+  demolished_land_area_m2: 'demolishedLandAreaM2', demolished_floor_area_m2: 'demolishedFloorAreaM2', regreened_area_m2: 'regreenedAreaM2',
+}
+/** Progress dates: a date cell in XLSX, Beijing time as text elsewhere. */
+const TIMED: Partial<Record<ColumnKey, 'notifiedAt' | 'orderIssuedAt' | 'disposedAt' | 'acceptedAt' | 'closedAt'>> = {
+  notified_at: 'notifiedAt', order_issued_at: 'orderIssuedAt', disposed_at: 'disposedAt', accepted_at: 'acceptedAt', closed_at: 'closedAt',
+}
+
 function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, target: Target): Value {
   const text = (v: string | null) => (v === null || target === 'gis' ? v : neutralise(v))
   const time = (ms: number | null) => (ms === null ? null : target === 'cell' ? beijingCellDate(ms) : beijingText(ms))
   if (k.startsWith('flag:')) return yesNo(r.flags.includes(k.slice(5)), lang)
+  const plain = PLAIN[k]
+  if (plain) return r[plain]
+  const timed = TIMED[k]
+  if (timed) return time(r[timed])
   switch (k) {
     case 'seq':
       return seq
@@ -202,16 +217,6 @@ function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, target: Ta
       return label(OWNERSHIP, r.ownership, lang)
     case 'building_form':
       return text(r.buildingForm)
-    case 'floors':
-      return r.floors
-    case 'land_area_recorded_m2':
-      return r.landAreaRecordedM2
-    case 'floor_area_recorded_m2':
-      return r.floorAreaRecordedM2
-    case 'land_area_computed_m2':
-      return r.landAreaComputedM2
-    case 'floor_area_computed_m2':
-      return r.floorAreaComputedM2
     case 'source':
       return label(SOURCES, r.source, lang)
     case 'found_at':
@@ -220,26 +225,8 @@ function valueOf(k: ColumnKey, r: LedgerRow, seq: number, lang: Lang, target: Ta
       return label(STATUSES, r.status, lang)
     case 'disposal':
       return label(DISPOSAL_LABELS, r.disposal, lang)
-    case 'notified_at':
-      return time(r.notifiedAt)
-    case 'order_issued_at':
-      return time(r.orderIssuedAt)
-    case 'deadline':
-      return r.deadline
-    case 'disposed_at':
-      return time(r.disposedAt)
-    case 'demolished_land_area_m2':
-      return r.demolishedLandAreaM2
-    case 'demolished_floor_area_m2':
-      return r.demolishedFloorAreaM2
-    case 'regreened_area_m2':
-      return r.regreenedAreaM2
     case 'reuse':
       return label(REUSE_LABELS, r.reuse, lang)
-    case 'accepted_at':
-      return time(r.acceptedAt)
-    case 'closed_at':
-      return time(r.closedAt)
     case 'disposal_reason':
       // a deferral's reason; for a regularised case the permit it names (recorded as "permit …")
       return r.disposal === 'deferral' ? text(r.disposalReason) : r.disposal === 'regularisation' ? text(r.disposalReason?.replace(/^permit /, '') ?? null) : null

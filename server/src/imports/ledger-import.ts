@@ -23,6 +23,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import wkx from 'wkx'
 import type { Db, Queryable } from '../db/db.ts'
+import type { LedgerImportProgress } from '../domain/case-types.ts'
 import { checkMigratedState, isMigrationIssue, STATUS_ZH, type CaseStatus, type Disposal, type MigratedField, type MigratedState, type Reuse } from '../domain/case-lifecycle.ts'
 import { CASE_NO_LOCK, caseNoPrefix, formatCaseNo } from '../repos/cases.repo.ts'
 import {
@@ -975,15 +976,7 @@ export interface SheetSummary {
 }
 
 /** How far an import has got, updated as it runs (a background import is polled for it). */
-export interface ImportProgress {
-  phase: 'reading' | 'writing' | 'done' | 'failed'
-  /** 0–1: reading and checking by bytes read, writing by rows written. */
-  fraction: number
-  rowsRead: number
-  rowsValid: number
-  rowsWritten: number
-  problemCount: number
-}
+export type ImportProgress = LedgerImportProgress
 
 export const newProgress = (): ImportProgress => ({ phase: 'reading', fraction: 0, rowsRead: 0, rowsValid: 0, rowsWritten: 0, problemCount: 0 })
 
