@@ -114,3 +114,35 @@ test('cases imported without coordinates are listed as 待定位 and one is plac
     await context.close()
   }
 })
+
+test('a large ledger imports in the background while the dialog shows its progress', { timeout: TEST_TIMEOUT }, async () => {
+  const { context, page, pageErrors } = await open(browser, `${server.url}/#view=ledger`)
+  try {
+    await logIn(page, server.login)
+    await page.locator('[data-testid="ledger"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+    const village = (await apiGet<{ features: { id: string }[] }>(context, `${server.url}/ogc/collections/admin-units/items?level=village&limit=1`)).features[0]!
+    const before = (await apiGet<ListBody>(context, `${server.url}/api/cases?limit=1`)).total
+    // past the 4 MB a request is answered within: 30,000 rows with long addresses
+    const n = 30_000
+    const lines = ['所在村,位置,用途,发现来源,发现时间,占地面积（㎡）']
+    for (let i = 0; i < n; i++) lines.push(`${village.id},批量迁移台账第${i}号院东侧沿河路北约五十米处的彩钢板房及附属院墙,居住,巡查,2024-05-01 09:00,${20 + (i % 80)}`)
+    const file = Buffer.from(`\uFEFF${lines.join('\r\n')}`, 'utf8')
+    assert.ok(file.length > 4 * 1024 * 1024, `${file.length} bytes`)
+
+    await page.getByTestId('ledger-import-open').click()
+    await page.getByTestId('ledger-import').waitFor()
+    await page.getByTestId('import-file').setInputFiles({ name: '批量台账.csv', mimeType: 'text/csv', buffer: file })
+    await page.getByTestId('import-submit').click()
+    await page.getByTestId('import-progress').waitFor({ timeout: MAP_TIMEOUT })
+    const bar = page.getByTestId('import-progress')
+    assert.equal(await bar.getAttribute('role'), 'progressbar')
+    assert.match((await bar.textContent()) ?? '', /正在(读取|写入)/)
+    assert.equal(await page.getByTestId('import-submit').isDisabled(), true, 'one import at a time')
+    await page.locator('[data-testid="ledger-import"][data-state="done"]').waitFor({ timeout: TEST_TIMEOUT - 30_000 })
+    assert.equal(await page.getByTestId('import-result').getAttribute('data-imported'), String(n))
+    assert.equal((await apiGet<ListBody>(context, `${server.url}/api/cases?limit=1`)).total, before + n)
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    await context.close()
+  }
+})
