@@ -1222,6 +1222,7 @@ export async function checkLedger(db: Queryable, source: LedgerSource, scope: st
       const header = findHeader(sheet, top)
       if (!header) {
         ignoredSheets.push(sheet.name)
+        await it.return?.(undefined) // the rest of the sheet is not read
         continue
       }
       headers.set(sheet.name, header)
