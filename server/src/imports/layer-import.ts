@@ -11,13 +11,14 @@ import {
   activeBufferZoneCount, batchIds, linkedBuildings, checkLayerKeys, checkLayerValidity, clearLayerStaged, getLayerImport, insertLayerStaged,
   lastMapping, liftStatementTimeout, listLayerProblems, listPresets, maxFeatureNo, placeLayerSlice, recomputeActiveBufferZones,
   recordLoad, relinkBuildings, resetPlacement, stagedProperties, storeAttrs, tileLogEntriesSince, tileLogSeq, updateLayerImport,
-  writeLayer, type CommitResult, type Derived, type FieldInfo, type LayerImportRow, type LayerStagedFeature, type LoadMode, type Phase,
+  writeLayer, type CommitResult, type Derived, type FieldInfo, type LayerImportRow, type LoadMode, type Phase,
 } from '../repos/layer-imports.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
+import type { StagedFeature } from '../repos/staging.ts'
 import { parseCrs, toLonLat, type Crs } from './formats/crs.ts'
 import { emptyBounds, extendBounds, isEmptyBounds, type Bounds } from './formats/geometry.ts'
 import { FileRefused, openLayer, type OpenedLayer } from './formats/open.ts'
-import type { FileWarning } from './formats/reader.ts'
+import { checkReadCaps, type FileWarning } from './formats/reader.ts'
 import { checkFeatureShape, familyAccepts, type ShapeRules } from './formats/shape.ts'
 import { estimateTotal } from './patch-import.ts'
 
@@ -138,7 +139,7 @@ export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobContr
     const bounds: Bounds = emptyBounds()
     const samples = new FieldSamples(layer.fields)
     const geometryTypes = new Set<string>()
-    let batch: LayerStagedFeature[] = []
+    let batch: StagedFeature[] = []
     let featureNo = 0
     let bytesRead = 0
     const flush = async () => {
@@ -149,12 +150,7 @@ export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobContr
     }
     for await (const raw of layer.features((n) => { bytesRead = n })) {
       featureNo++
-      if (featureNo > LAYER_IMPORT_LIMITS.features) {
-        throw new FileRefused('too_many_features', `文件超过 ${LAYER_IMPORT_LIMITS.features} 个要素，请分批导入`, `the file holds more than ${LAYER_IMPORT_LIMITS.features} features; split it`)
-      }
-      if ((Date.now() - started) / 1000 > LAYER_IMPORT_LIMITS.seconds) {
-        throw new FileRefused('too_slow', `读取超过 ${LAYER_IMPORT_LIMITS.seconds / 60} 分钟，已停止`, `reading took more than ${LAYER_IMPORT_LIMITS.seconds / 60} minutes; stopped`)
-      }
+      checkReadCaps(featureNo, started, LAYER_IMPORT_LIMITS)
       for (const [k, v] of Object.entries(raw.properties)) samples.add(k, v)
       if (raw.geometry && geometryTypes.size < 10) geometryTypes.add(raw.geometry.type)
       const shape = checkFeatureShape(raw, toLL, rules)

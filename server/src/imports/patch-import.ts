@@ -13,7 +13,7 @@ import {
 import { parseCrs, toLonLat, GCJ02, type Crs, type PointTransform } from './formats/crs.ts'
 import { emptyBounds, extendBounds, isEmptyBounds, type Bounds } from './formats/geometry.ts'
 import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './formats/open.ts'
-import type { FileWarning } from './formats/reader.ts'
+import { checkReadCaps, type FileWarning } from './formats/reader.ts'
 import { checkFeatureShape, type ShapeCheck, type ShapeRules } from './formats/shape.ts'
 
 export const PATCH_IMPORT_LIMITS = {
@@ -115,12 +115,7 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
     }
     for await (const raw of layer.features((n) => { bytesRead = n })) {
       featureNo++
-      if (featureNo > PATCH_IMPORT_LIMITS.features) {
-        throw new FileRefused('too_many_features', `文件超过 ${PATCH_IMPORT_LIMITS.features} 个要素，请分批导入`, `the file holds more than ${PATCH_IMPORT_LIMITS.features} features; split it`)
-      }
-      if ((Date.now() - started) / 1000 > PATCH_IMPORT_LIMITS.seconds) {
-        throw new FileRefused('too_slow', `读取超过 ${PATCH_IMPORT_LIMITS.seconds / 60} 分钟，已停止`, `reading took more than ${PATCH_IMPORT_LIMITS.seconds / 60} minutes; stopped`)
-      }
+      checkReadCaps(featureNo, started, PATCH_IMPORT_LIMITS)
       for (const k of Object.keys(raw.properties)) fields.add(k)
       if (raw.geometry) geometryTypes.add(raw.geometry.type)
       const shape = checkShape(raw, toLL)

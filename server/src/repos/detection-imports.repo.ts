@@ -2,6 +2,8 @@
 // checks (validity, repair and its area change, placement in an admin unit), the attribute
 // mapping, and the commit into detection_batches/detections in one transaction.
 import type { Db, Queryable } from '../db/db.ts'
+import { setColumns } from './set-columns.ts'
+import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
 
 export type ImportState = 'reading' | 'staged' | 'needs_crs' | 'failed' | 'committed'
 
@@ -54,14 +56,7 @@ export async function createImport(
 }
 
 export async function updateImport(db: Queryable, id: string, patch: ImportPatch): Promise<void> {
-  const sets: string[] = []
-  const params: unknown[] = [id]
-  for (const key of SETTABLE) {
-    if (!(key in patch)) continue
-    const value = patch[key]
-    params.push(JSON_COLUMNS.has(key) && value !== null && value !== undefined ? JSON.stringify(value) : value)
-    sets.push(`${key} = $${params.length}${JSON_COLUMNS.has(key) ? '::jsonb' : ''}`)
-  }
+  const { sets, params } = setColumns(patch, SETTABLE, JSON_COLUMNS, [id])
   if (sets.length === 0) return
   await db.query(`UPDATE detection_imports SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params)
 }
@@ -92,34 +87,14 @@ export async function expiredImports(db: Queryable, hours: number): Promise<{ id
 }
 
 export async function clearStaged(db: Queryable, id: string): Promise<void> {
-  await db.query('DELETE FROM detection_import_features WHERE import_id = $1', [id])
+  await clearStagedFeatures(db, 'detection_import_features', id)
 }
 
-export interface StagedFeature {
-  featureNo: number
-  properties: Record<string, unknown>
-  /** GeoJSON text in lon/lat, or null when the feature cannot be staged as a shape. */
-  geometry: string | null
-  problem: string | null
-  message: string | null
-}
+export type { StagedFeature }
 
-/** One multi-row insert for a batch of features (unnest of parallel arrays). */
+/** One multi-row insert for a batch of features. */
 export async function insertStaged(db: Queryable, id: string, features: StagedFeature[]): Promise<void> {
-  if (features.length === 0) return
-  await db.query(
-    `INSERT INTO detection_import_features (import_id, feature_no, properties, geom, geom_problem, geom_message)
-     SELECT $1, n, p::jsonb, CASE WHEN g IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(g), 4326) END, pr, pm
-     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(n, p, g, pr, pm)`,
-    [
-      id,
-      features.map((f) => f.featureNo),
-      features.map((f) => JSON.stringify(f.properties)),
-      features.map((f) => f.geometry),
-      features.map((f) => f.problem),
-      features.map((f) => f.message),
-    ],
-  )
+  await insertStagedFeatures(db, 'detection_import_features', id, features)
 }
 
 /**

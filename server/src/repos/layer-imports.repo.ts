@@ -4,6 +4,8 @@
 // transaction, set-based (INSERT … SELECT from staging) in slices. Nothing here holds a layer in
 // memory: every statement works on a slice of feature numbers or on the whole table in SQL.
 import type { Db, Queryable } from '../db/db.ts'
+import { setColumns } from './set-columns.ts'
+import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
 import { LAYERS, type Attrs, type LayerKey, type LayerMapping } from '../domain/reference-layers.ts'
 import type { FileWarning } from '../imports/formats/reader.ts'
 
@@ -85,14 +87,7 @@ export async function createLayerImport(
 }
 
 export async function updateLayerImport(db: Queryable, id: string, patch: LayerImportPatch): Promise<void> {
-  const sets: string[] = []
-  const params: unknown[] = [id]
-  for (const key of SETTABLE) {
-    if (!(key in patch)) continue
-    const value = patch[key]
-    params.push(JSON_COLUMNS.has(key) && value !== null && value !== undefined ? JSON.stringify(value) : value)
-    sets.push(`${key} = $${params.length}${JSON_COLUMNS.has(key) ? '::jsonb' : ''}`)
-  }
+  const { sets, params } = setColumns(patch, SETTABLE, JSON_COLUMNS, [id])
   if (sets.length === 0) return
   await db.query(`UPDATE layer_imports SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params)
 }
@@ -113,27 +108,11 @@ export async function expiredLayerImports(db: Queryable, hours: number): Promise
 }
 
 export async function clearLayerStaged(db: Queryable, id: string): Promise<void> {
-  await db.query('DELETE FROM layer_import_features WHERE import_id = $1', [id])
+  await clearStagedFeatures(db, 'layer_import_features', id)
 }
 
-export interface LayerStagedFeature {
-  featureNo: number
-  properties: Record<string, unknown>
-  /** GeoJSON text in lon/lat, or null when the feature cannot be staged as a shape */
-  geometry: string | null
-  problem: string | null
-  message: string | null
-}
-
-export async function insertLayerStaged(db: Queryable, id: string, features: LayerStagedFeature[]): Promise<void> {
-  if (features.length === 0) return
-  await db.query(
-    `INSERT INTO layer_import_features (import_id, feature_no, properties, geom, problem, message)
-     SELECT $1, n, p::jsonb, CASE WHEN g IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(g), 4326) END, pr, pm
-     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(n, p, g, pr, pm)`,
-    [id, features.map((f) => f.featureNo), features.map((f) => JSON.stringify(f.properties)), features.map((f) => f.geometry),
-      features.map((f) => f.problem), features.map((f) => f.message)],
-  )
+export async function insertLayerStaged(db: Queryable, id: string, features: StagedFeature[]): Promise<void> {
+  await insertStagedFeatures(db, 'layer_import_features', id, features)
 }
 
 /** Features numbers run 1..max; statements over a large file take slices of them. */
@@ -654,19 +633,22 @@ export async function savePreset(db: Queryable, p: { layer: LayerKey; name: stri
   return r.rows[0]!
 }
 
+// What a user of a scope counts: scoped layers by admin code ($1), district-wide geography whole;
+// an admin unit counts when it lies in the scope or holds it (the district and town above a village).
 const COUNT_SQL: Record<LayerKey, string> = {
-  admin_units: 'SELECT count(*)::int AS n FROM admin_units',
-  parcels: 'SELECT count(*)::int AS n FROM parcels',
-  buildings: 'SELECT count(*)::int AS n FROM buildings',
+  admin_units: 'SELECT count(*)::int AS n FROM admin_units WHERE starts_with(code, $1) OR starts_with($1, code)',
+  parcels: 'SELECT count(*)::int AS n FROM parcels WHERE starts_with(admin_code, $1)',
+  buildings: 'SELECT count(*)::int AS n FROM buildings WHERE starts_with(admin_code, $1)',
+  permits: 'SELECT count(*)::int AS n FROM permits WHERE starts_with(admin_code, $1)',
   roads: 'SELECT count(*)::int AS n FROM roads WHERE ring_no IS NULL',
   ring_roads: 'SELECT count(*)::int AS n FROM roads WHERE ring_no IS NOT NULL',
   waters: 'SELECT count(*)::int AS n FROM waters',
   reference_areas: 'SELECT count(*)::int AS n FROM reference_areas',
-  permits: 'SELECT count(*)::int AS n FROM permits',
 }
 
-export async function layerCount(db: Queryable, layer: LayerKey): Promise<number> {
-  return (await db.query<{ n: number }>(COUNT_SQL[layer])).rows[0]!.n
+export async function layerCount(db: Queryable, layer: LayerKey, scope: string): Promise<number> {
+  const sql = COUNT_SQL[layer]
+  return (await db.query<{ n: number }>(sql, sql.includes('$1') ? [scope] : [])).rows[0]!.n
 }
 
 export async function districtOf(db: Queryable): Promise<{ code: string; name: string } | null> {
@@ -674,13 +656,11 @@ export async function districtOf(db: Queryable): Promise<{ code: string; name: s
   return r.rows[0] ?? null
 }
 
-/** Cases, and those waiting for a location (migration 009's cases.location_pending, when it exists). */
-export async function caseCounts(db: Queryable): Promise<{ cases: number; pendingLocation: number }> {
-  const total = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM cases')).rows[0]!.n
-  const has = await db.query(
-    `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'cases' AND column_name = 'location_pending'`,
+/** Cases inside the scope, and those of them waiting for a location (待定位). */
+export async function caseCounts(db: Queryable, scope: string): Promise<{ cases: number; pendingLocation: number }> {
+  const r = await db.query<{ cases: number; pending: number }>(
+    'SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE starts_with(admin_code, $1)',
+    [scope],
   )
-  if (has.rowCount === 0) return { cases: total, pendingLocation: 0 }
-  const p = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM cases WHERE location_pending')
-  return { cases: total, pendingLocation: p.rows[0]!.n }
+  return { cases: r.rows[0]!.cases, pendingLocation: r.rows[0]!.pending }
 }

@@ -1,19 +1,18 @@
 // Patch (卫片图斑) imports: upload → staged with a per-feature report → (re-stage) → commit or discard.
 // See docs/api-patches.md, section Import.
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import multipart from '@fastify/multipart'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/db.ts'
 import type { Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { crsParam, encodingParam, spoolUpload } from '../http/gis-upload.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import { parseCrs, SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
-import { encodingLabel } from '../imports/formats/reader.ts'
+import { SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
 import {
   applyMapping, importView, MAPPING_KEYS, PATCH_IMPORT_LIMITS, removeUpload, stageImport, type Mapping,
 } from '../imports/patch-import.ts'
@@ -60,11 +59,6 @@ const CommitBody = Type.Object(
   },
   { additionalProperties: false },
 )
-
-function cleanFileName(raw: string | undefined): string {
-  const base = (raw ?? '').replace(/^.*[\\/]/, '').replace(/\p{Cc}/gu, '').trim()
-  return base.slice(0, 200) || 'upload'
-}
 
 function conflict(detail: string, code: string, extra: Record<string, unknown> = {}) {
   return new HttpProblem(409, 'Conflict', detail, { code, ...extra })
@@ -127,59 +121,13 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      if (!request.isMultipart()) throw badRequest('send multipart/form-data with the patch file in a field named file', { field: 'file' })
       await removeExpired()
-      const dir = mkdtempSync(join(spool, 'upload-'))
-      const filePath = join(dir, 'upload')
-      let fileName: string | undefined
-      let bytes = 0
-      let crs: string | null = null
-      let encoding: string | null = null
+      const { fileName, filePath, bytes, fields } = await spoolUpload(request, spool, { maxBytes: config.importMaxBytes, fields: ['crs', 'encoding'] })
+      let crs: string | null
+      let encoding: string | null
       try {
-        try {
-          for await (const part of request.parts()) {
-            if (part.type === 'file') {
-              if (part.fieldname !== 'file' || fileName !== undefined) {
-                part.file.resume()
-                throw badRequest(`send one file, in the field named file (got ${part.fieldname})`, { field: 'file' })
-              }
-              fileName = cleanFileName(part.filename)
-              await pipeline(part.file, createWriteStream(filePath, { flags: 'wx' }))
-              if (part.file.truncated) {
-                throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, {
-                  code: 'file_too_large', field: 'file', detailZh: `文件超过上限 ${Math.round(config.importMaxBytes / 1024 / 1024)} MB`,
-                })
-              }
-              bytes = part.file.bytesRead
-            } else if (part.fieldname === 'crs') {
-              const value = String(part.value).trim()
-              if (value !== '') {
-                const parsed = parseCrs(value)
-                if (!parsed) throw badRequest(`crs ${value} is not supported; use ${SUPPORTED_CRS_TEXT}`, { field: 'crs', code: 'crs_unsupported' })
-                crs = parsed.code
-              }
-            } else if (part.fieldname === 'encoding') {
-              const value = String(part.value).trim()
-              if (value !== '') {
-                const label = encodingLabel(value)
-                if (!label) throw badRequest(`encoding ${value} is not supported; use UTF-8 or GBK`, { field: 'encoding', code: 'encoding_unsupported' })
-                encoding = label
-              }
-            } else {
-              throw badRequest(`unknown form field ${part.fieldname}; send file, and optionally crs and encoding`, { field: part.fieldname })
-            }
-          }
-        } catch (err) {
-          const code = (err as { code?: string }).code
-          if (code === 'FST_REQ_FILE_TOO_LARGE') {
-            throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, { code: 'file_too_large', field: 'file' })
-          }
-          if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-            throw badRequest('send one file, in the field named file, and optionally crs and encoding', { field: 'file' })
-          }
-          throw err
-        }
-        if (fileName === undefined) throw badRequest('no file: send the patches in a form field named file', { field: 'file' })
+        crs = crsParam(fields.crs)
+        encoding = encodingParam(fields.encoding)
       } catch (err) {
         removeUpload(filePath)
         throw err
@@ -245,15 +193,11 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       }
       let reread = false
       if (body.crs !== undefined) {
-        const parsed = parseCrs(body.crs)
-        if (!parsed) throw badRequest(`crs ${body.crs} is not supported; use ${SUPPORTED_CRS_TEXT}`, { field: 'crs', code: 'crs_unsupported' })
-        await updateImport(db, imp.id, { user_crs: parsed.code })
+        await updateImport(db, imp.id, { user_crs: crsParam(body.crs) ?? imp.user_crs })
         reread = true
       }
       if (body.encoding !== undefined) {
-        const label = encodingLabel(body.encoding)
-        if (!label) throw badRequest(`encoding ${body.encoding} is not supported; use UTF-8 or GBK`, { field: 'encoding', code: 'encoding_unsupported' })
-        await updateImport(db, imp.id, { user_encoding: label })
+        await updateImport(db, imp.id, { user_encoding: encodingParam(body.encoding) ?? imp.user_encoding })
         reread = true
       }
       if (body.mapping !== undefined) {

@@ -1,11 +1,10 @@
 // Reference-layer onboarding (docs/api-onboarding.md): upload → read in the background → staged
 // with problems → (CRS, encoding, mapping) → commit in the background → committed; cancel at any
 // time. History of loads, mapping presets, and what the district still lacks.
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import multipart from '@fastify/multipart'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../config.ts'
@@ -13,9 +12,10 @@ import type { Db } from '../db/db.ts'
 import { isLayerKey, LAYER_KEYS, LAYERS, mappingError, type LayerKey, type LayerMapping } from '../domain/reference-layers.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { crsParam, encodingParam, spoolUpload } from '../http/gis-upload.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import { parseCrs, SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
-import { encodingLabel, type FileRefused } from '../imports/formats/reader.ts'
+import { SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
+import type { FileRefused } from '../imports/formats/reader.ts'
 import {
   Cancelled, checkStaged, commitLayerImport, LAYER_IMPORT_LIMITS, layerImportView, readLayerImport, reloadLayerImport, type Progress,
 } from '../imports/layer-import.ts'
@@ -54,11 +54,6 @@ const CommitBody = Type.Object(
 const PresetBody = Type.Object({ layer: LayerEnum, name: Type.String({ minLength: 1, maxLength: 100 }), mapping: MappingSchema }, { additionalProperties: false })
 const LayerQuery = Type.Object({ layer: Type.Optional(LayerEnum), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false })
 const FeaturesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LAYER_IMPORT_LIMITS.previewFeatures })) }, { additionalProperties: false })
-
-function cleanFileName(raw: string | undefined): string {
-  const base = (raw ?? '').replace(/^.*[\\/]/, '').replace(/\p{Cc}/gu, '').trim()
-  return base.slice(0, 200) || 'upload'
-}
 
 const conflict = (detail: string, code: string, extra: Record<string, unknown> = {}) => new HttpProblem(409, 'Conflict', detail, { code, ...extra })
 const bad = (en: string, zh: string, extra: Record<string, unknown> = {}) => badRequest(en, { detailZh: zh, ...extra })
@@ -139,65 +134,17 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      if (!request.isMultipart()) throw bad('send multipart/form-data with the layer and the file', '请以 multipart/form-data 上传图层和文件', { field: 'file' })
       await removeExpired()
-      const dir = mkdtempSync(join(spool, 'upload-'))
-      const filePath = join(dir, 'upload')
-      let fileName: string | undefined
-      let bytes = 0
-      let layer: LayerKey | null = null
-      let crs: string | null = null
-      let encoding: string | null = null
+      const { fileName, filePath, bytes, fields } = await spoolUpload(request, spool, { maxBytes: config.importMaxBytes, fields: ['layer', 'crs', 'encoding'] })
+      let layer: LayerKey
+      let crs: string | null
+      let encoding: string | null
       try {
-        try {
-          for await (const part of request.parts()) {
-            if (part.type === 'file') {
-              if (part.fieldname !== 'file' || fileName !== undefined) {
-                part.file.resume()
-                throw bad(`send one file, in the field named file (got ${part.fieldname})`, '请只上传一个文件，字段名为 file', { field: 'file' })
-              }
-              fileName = cleanFileName(part.filename)
-              await pipeline(part.file, createWriteStream(filePath, { flags: 'wx' }))
-              if (part.file.truncated) {
-                throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, {
-                  code: 'file_too_large', field: 'file', detailZh: `文件超过上限 ${Math.round(config.importMaxBytes / 1024 / 1024)} MB`,
-                })
-              }
-              bytes = part.file.bytesRead
-            } else if (part.fieldname === 'layer') {
-              const value = String(part.value).trim()
-              if (!isLayerKey(value)) throw bad(`layer ${value} is unknown; use one of ${LAYER_KEYS.join(', ')}`, `图层“${value}”无法识别`, { field: 'layer', code: 'unknown_layer' })
-              layer = value
-            } else if (part.fieldname === 'crs') {
-              const value = String(part.value).trim()
-              if (value !== '') {
-                const parsed = parseCrs(value)
-                if (!parsed) throw bad(`crs ${value} is not supported; use ${SUPPORTED_CRS_TEXT}`, `不支持坐标系 ${value}`, { field: 'crs', code: 'crs_unsupported' })
-                crs = parsed.code
-              }
-            } else if (part.fieldname === 'encoding') {
-              const value = String(part.value).trim()
-              if (value !== '') {
-                const label = encodingLabel(value)
-                if (!label) throw bad(`encoding ${value} is not supported; use UTF-8 or GBK`, `不支持编码 ${value}，请用 UTF-8 或 GBK`, { field: 'encoding', code: 'encoding_unsupported' })
-                encoding = label
-              }
-            } else {
-              throw bad(`unknown form field ${part.fieldname}; send layer, file, and optionally crs and encoding`, `未知字段 ${part.fieldname}`, { field: part.fieldname })
-            }
-          }
-        } catch (err) {
-          const code = (err as { code?: string }).code
-          if (code === 'FST_REQ_FILE_TOO_LARGE') {
-            throw new HttpProblem(413, 'Content Too Large', `the file is larger than ${config.importMaxBytes} bytes (CHAIWEI_IMPORT_MAX_BYTES)`, { code: 'file_too_large', field: 'file' })
-          }
-          if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-            throw bad('send one file, in the field named file, with layer and optionally crs and encoding', '请只上传一个文件，并注明图层', { field: 'file' })
-          }
-          throw err
-        }
-        if (layer === null) throw bad(`no layer: say which layer the file is (${LAYER_KEYS.join(', ')})`, '请注明图层（layer）', { field: 'layer', code: 'layer_required' })
-        if (fileName === undefined) throw bad('no file: send the layer in a form field named file', '没有文件：请在 file 字段上传', { field: 'file' })
+        if (!fields.layer) throw bad(`no layer: say which layer the file is (${LAYER_KEYS.join(', ')})`, '请注明图层（layer）', { field: 'layer', code: 'layer_required' })
+        if (!isLayerKey(fields.layer)) throw bad(`layer ${fields.layer} is unknown; use one of ${LAYER_KEYS.join(', ')}`, `图层“${fields.layer}”无法识别`, { field: 'layer', code: 'unknown_layer' })
+        layer = fields.layer
+        crs = crsParam(fields.crs)
+        encoding = encodingParam(fields.encoding)
         assertMayLoad(layer, scope)
       } catch (err) {
         removeUpload(filePath)
@@ -261,16 +208,8 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
       let reread = false
       if (body.crs !== undefined || body.encoding !== undefined) {
         if (!imp.file_path || !existsSync(imp.file_path)) throw conflict('the uploaded file is gone (the server restarted); upload it again', 'upload_gone')
-        if (body.crs !== undefined) {
-          const parsed = parseCrs(body.crs)
-          if (!parsed) throw bad(`crs ${body.crs} is not supported; use ${SUPPORTED_CRS_TEXT}`, `不支持坐标系 ${body.crs}`, { field: 'crs', code: 'crs_unsupported' })
-          await updateLayerImport(db, imp.id, { user_crs: parsed.code })
-        }
-        if (body.encoding !== undefined) {
-          const label = encodingLabel(body.encoding)
-          if (!label) throw bad(`encoding ${body.encoding} is not supported; use UTF-8 or GBK`, `不支持编码 ${body.encoding}`, { field: 'encoding', code: 'encoding_unsupported' })
-          await updateLayerImport(db, imp.id, { user_encoding: label })
-        }
+        if (body.crs !== undefined) await updateLayerImport(db, imp.id, { user_crs: crsParam(body.crs) ?? imp.user_crs })
+        if (body.encoding !== undefined) await updateLayerImport(db, imp.id, { user_encoding: encodingParam(body.encoding) ?? imp.user_encoding })
         reread = true
       }
       if (body.mapping !== undefined) {
@@ -410,10 +349,11 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
     '/api/onboarding/status',
     { config: { access: { roles: READERS } }, schema: { tags: ['onboarding'], summary: 'What the district has loaded and what it still lacks' } },
     async (request) => {
-      const last = await lastLoads(db, principalOf(request).scope)
+      const { scope } = principalOf(request)
+      const last = await lastLoads(db, scope)
       const layers = []
-      for (const layer of LAYER_KEYS) layers.push({ layer, count: await layerCount(db, layer), lastLoad: last.get(layer) ?? null })
-      const cases = await caseCounts(db)
+      for (const layer of LAYER_KEYS) layers.push({ layer, count: await layerCount(db, layer, scope), lastLoad: last.get(layer) ?? null })
+      const cases = await caseCounts(db, scope)
       return {
         district: await districtOf(db),
         layers,

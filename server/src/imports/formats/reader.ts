@@ -67,3 +67,13 @@ export function encodingLabel(raw: string): 'UTF-8' | 'GBK' | null {
 export function decoderFor(encoding: 'UTF-8' | 'GBK'): TextDecoder {
   return new TextDecoder(encoding === 'GBK' ? 'gb18030' : 'utf-8')
 }
+
+/** Stops a read that passed its caps: more features than `caps.features`, or longer than `caps.seconds`. */
+export function checkReadCaps(featureNo: number, startedMs: number, caps: { features: number; seconds: number }): void {
+  if (featureNo > caps.features) {
+    throw new FileRefused('too_many_features', `文件超过 ${caps.features} 个要素，请分批导入`, `the file holds more than ${caps.features} features; split it`)
+  }
+  if ((Date.now() - startedMs) / 1000 > caps.seconds) {
+    throw new FileRefused('too_slow', `读取超过 ${caps.seconds / 60} 分钟，已停止`, `reading took more than ${caps.seconds / 60} minutes; stopped`)
+  }
+}
