@@ -167,6 +167,8 @@ test('roads, waters, reference areas and a ring road: classes from route codes, 
   assert.deepEqual((await t.db.query<{ k: string; t: string }>('SELECT kind AS k, GeometryType(geom) AS t FROM waters ORDER BY id')).rows.map((r) => [r.k, r.t]), [
     ['river', 'MULTILINESTRING'], ['reservoir', 'MULTIPOLYGON'],
   ])
+  assert.equal(waters.result!.inserted, 2)
+  assert.ok(waters.result!.derived.some((d) => d.what === 'buffer_zones'), 'a water layer recomputes the buffer zones')
   const areas = await c.load('reference_areas', '居民区.geojson', geojson([feature({ MC: '长阳小区', LX: '居民区' }, rect(116.12, 39.77, 116.13, 39.78))]))
   assert.equal(areas.result!.inserted, 1)
   const zones = areas.result!.derived.find((d) => d.what === 'buffer_zones')!

@@ -25,12 +25,16 @@ interface Call {
   expect: 'own' | 'read' | 'refused' | 'any4xx'
   /** The answer may name the admin unit a place sent with the request lies in (public geography, no row). */
   namesPlace?: boolean
+  /** What else the answer must show (e.g. counts confined to the home village). */
+  check?: (body: unknown) => void
 }
 type Probe = (c: Ctx) => Call[]
 
 interface Ctx {
   home: { code: string; town: string; lon: number; lat: number; caseId: number; caseNo: string; detectionId: number }
-  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string }
+  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string }
+  /** Cases in the home village, and those of them waiting for a location. */
+  homeCases: { cases: number; pending: number }
   /** The foreign records' current versions: a write sends the right If-Match, so only scope can refuse it. */
   versions: { case: number; detection: number; zone: number; batch: number }
   batchId: number
@@ -104,14 +108,24 @@ before(async () => {
   const imp = await t.app.inject({ method: 'POST', url: '/api/detection-imports', payload: up.payload, headers: { ...up.headers, cookie: district } })
   assert.equal(imp.statusCode, 201, imp.body)
 
+  const layerUp = multipartBody({ layer: 'buildings' }, { name: 'far-buildings.geojson', bytes: Buffer.from(JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { 层数: 2 }, geometry: square(farPlace.lon, farPlace.lat, 0.0001) }] })) })
+  const layerImp = await t.app.inject({ method: 'POST', url: '/api/layer-imports', payload: layerUp.payload, headers: { ...layerUp.headers, cookie: district } })
+  assert.equal(layerImp.statusCode, 202, layerImp.body)
+  // read in the background: wait until it rests, so only a probe could change its state
+  for (let i = 0; i < 200 && (await q<{ state: string }>('SELECT state FROM layer_imports WHERE id = $1', [layerImp.json().id]))[0]!.state === 'reading'; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+
   const [batch] = await q<{ id: number }>(`SELECT batch_id AS id FROM detections WHERE admin_code = $1 ORDER BY id LIMIT 1`, [home])
   const [ruleSet] = await q<{ id: number }>(`SELECT id FROM buffer_rule_sets ORDER BY id LIMIT 1`)
   const [target] = await q<{ year: number }>(`SELECT year FROM targets ORDER BY year LIMIT 1`)
   ctx = {
     home: { code: home, town: home.slice(0, 9), ...(await place(home)), caseId: homeCase.id, caseNo: homeCase.case_no, detectionId: await first('detections', home) },
     foreign: {
-      code: far, ...farPlace, caseId: farCase, detectionId: await first('detections', far), zoneId: zone.json().id, attachmentId: att.json().id, importId: imp.json().id,
+      code: far, ...farPlace, caseId: farCase, detectionId: await first('detections', far), zoneId: zone.json().id, attachmentId: att.json().id, importId: imp.json().id, layerImportId: layerImp.json().id,
     },
+    homeCases: (await q<{ cases: number; pending: number }>(
+      `SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE starts_with(admin_code, $1)`, [home]))[0]!,
     versions: { case: 0, detection: 0, zone: 0, batch: 0 },
     batchId: batch!.id,
     ruleSetId: ruleSet!.id,
@@ -243,22 +257,38 @@ const PROBES: Record<string, Probe> = {
   'GET /api/detection-imports/{id}/preview': (c) => [get(`/api/detection-imports/${c.foreign.importId}/preview`, 'refused')],
   'POST /api/detection-imports/{id}/commit': (c) => [send('POST', `/api/detection-imports/${c.foreign.importId}/commit`, { batch: { name: '越界批次', issuer: 'district', beforeDate: '2026-01-01', afterDate: '2026-06-01' } })],
   // reference-layer onboarding: admins only; another's import is 404; roads belong to the district (403 for a village admin)
-  'POST /api/layer-imports': (c) => [upload('/api/layer-imports', 'far.geojson', farGeoJson(c), { layer: 'roads' })],
-  'GET /api/layer-imports/{id}': (c) => [get(`/api/layer-imports/${c.foreign.importId}`, 'refused')],
-  'PATCH /api/layer-imports/{id}': (c) => [send('PATCH', `/api/layer-imports/${c.foreign.importId}`, { mapping: {} })],
-  'DELETE /api/layer-imports/{id}': (c) => [send('DELETE', `/api/layer-imports/${c.foreign.importId}`)],
-  'GET /api/layer-imports/{id}/features': (c) => [get(`/api/layer-imports/${c.foreign.importId}/features`, 'refused')],
-  'POST /api/layer-imports/{id}/commit': (c) => [send('POST', `/api/layer-imports/${c.foreign.importId}/commit`, { mode: 'append' })],
-  'GET /api/layer-loads': () => [get('/api/layer-loads', 'read')],
-  'GET /api/layer-mapping-presets': () => [get('/api/layer-mapping-presets', 'read')],
-  'POST /api/layer-mapping-presets': () => [send('POST', '/api/layer-mapping-presets', { layer: 'parcels', name: '', mapping: {} }, 'any4xx')],
-  'GET /api/onboarding/status': () => [get('/api/onboarding/status')],
   'GET /api/detection-batches': () => [get('/api/detection-batches')],
   'GET /api/detection-batches/{id}': (c) => [get(`/api/detection-batches/${c.batchId}`)],
   'PATCH /api/detection-batches/{id}': (c) => [send('PATCH', `/api/detection-batches/${c.batchId}`, { name: '改名批次', reason: '越权' })],
   'POST /api/detection-batches/{id}/screen': (c) => [send('POST', `/api/detection-batches/${c.batchId}/screen`)],
   'GET /api/detection-batches/{id}/dashboard': (c) => [get(`/api/detection-batches/${c.batchId}/dashboard`)],
   'GET /api/detection-batches/{id}/export': (c) => [get(`/api/detection-batches/${c.batchId}/export?format=geojson`), get(`/api/detection-batches/${c.batchId}/export?format=xlsx`)],
+  'GET /api/ledger/imports/{id}': () => [get('/api/ledger/imports/00000000-0000-4000-8000-000000000000', 'refused')],
+  // roads belong to the district (403 for a village admin); buildings elsewhere are staged as problems, never written
+  'POST /api/layer-imports': (c) => [
+    upload('/api/layer-imports', 'far.geojson', farGeoJson(c), { layer: 'roads' }),
+    { ...upload('/api/layer-imports', 'far.geojson', farGeoJson(c), { layer: 'buildings' }), expect: 'read' },
+  ],
+  'GET /api/layer-imports/{id}': (c) => [get(`/api/layer-imports/${c.foreign.layerImportId}`, 'refused')],
+  'PATCH /api/layer-imports/{id}': (c) => [send('PATCH', `/api/layer-imports/${c.foreign.layerImportId}`, { encoding: 'GBK' })],
+  'DELETE /api/layer-imports/{id}': (c) => [send('DELETE', `/api/layer-imports/${c.foreign.layerImportId}`)],
+  'GET /api/layer-imports/{id}/features': (c) => [get(`/api/layer-imports/${c.foreign.layerImportId}/features`, 'refused')],
+  'POST /api/layer-imports/{id}/commit': (c) => [send('POST', `/api/layer-imports/${c.foreign.layerImportId}/commit`, { mode: 'append' })],
+  // admins only: a viewer's 403 is 'read'
+  'GET /api/layer-loads': () => [get('/api/layer-loads', 'read')],
+  'GET /api/layer-mapping-presets': () => [get('/api/layer-mapping-presets', 'read')],
+  // presets are named mappings of file fields, no rows of any village
+  'POST /api/layer-mapping-presets': () => [
+    { ...send('POST', '/api/layer-mapping-presets', { layer: 'waters', name: '村级水系', mapping: { name: 'MC' } }, 'own'), headers: {} },
+    { ...send('POST', '/api/layer-mapping-presets', { layer: 'parcels', name: '', mapping: {} }, 'any4xx'), headers: {} },
+  ],
+  'GET /api/onboarding/status': (c) => [{
+    ...get('/api/onboarding/status'),
+    check: (body) => {
+      const b = body as { cases: number; casesPendingLocation: number }
+      assert.deepEqual([b.cases, b.casesPendingLocation], [c.homeCases.cases, c.homeCases.pending], 'case counts of the home village only')
+    },
+  }],
   // drawn per request from the sample's synthetic imagery: pixels, no rows
   'GET /api/imagery/sample/{batchId}/{side}/{z}/{x}/{y}.png': (c) => {
     const { z, x, y } = tileAt(c.home.lon, c.home.lat, 14)
@@ -337,6 +367,7 @@ async function run(call: Call, cookie: string) {
   assert.deepEqual(leaks, [], `${where} answered rows of other villages: ${leaks.join(', ')}`)
   const tile = /^\/ogc\/collections\/([^/]+)\/tiles\/WebMercatorQuad\/\d+\/\d+\/\d+/.exec(call.url)
   if (tile && res.statusCode === 200) assert.deepEqual(foreignTileFeatures(tile[1]!, res.rawPayload), [], where)
+  call.check?.(res.json())
   return res
 }
 
@@ -353,6 +384,8 @@ async function foreignState() {
     await q(`SELECT count(*)::int AS n FROM attachments`, []),
     await q(`SELECT count(*)::int AS n FROM cases`, []),
     await q(`SELECT count(*)::int AS n FROM detections`, []),
+    await q(`SELECT count(*)::int AS n FROM buildings`, []),
+    await q(`SELECT state FROM layer_imports WHERE id = $1`, [f.layerImportId]),
     await q(`SELECT count(*)::int AS n FROM zones`, []),
     await q(`SELECT name FROM detection_batches WHERE id = $1`, [ctx.batchId]),
     await q(`SELECT id, active FROM buffer_rule_sets ORDER BY id`, []),
