@@ -1,5 +1,5 @@
 import type { User } from '../api.ts'
-import { SCREEN_VIEWS, type ScreenView } from '../url-state.ts'
+import { viewsFor, type ScreenView } from '../url-state.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { LanguageSwitch } from './LanguageSwitch.tsx'
 
@@ -24,7 +24,7 @@ export function Header({ user, districtName, onLogout, view, onView }: HeaderPro
       </div>
       {view && onView && (
         <nav className="view-tabs" role="tablist" aria-label={t('view.switch')}>
-          {SCREEN_VIEWS.map((v) => (
+          {viewsFor(user.role).map((v) => (
             <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'active' : undefined} onClick={() => onView(v)} data-testid={`tab-${v}`}>
               {t(`view.${v}`)}
             </button>

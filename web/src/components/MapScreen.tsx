@@ -17,7 +17,7 @@ import {
 import type { MapView, Padding } from '../map/map-view.ts'
 import { geometryBbox } from '../geo/bbox.ts'
 import { getCase, type VersionedCase } from '../ledger-api.ts'
-import { screenFromHash, visibilityFromHash, writeLayersToUrl, writeScreenToUrl, type ScreenView } from '../url-state.ts'
+import { screenFromHash, viewsFor, visibilityFromHash, writeLayersToUrl, writeScreenToUrl, type ScreenView } from '../url-state.ts'
 import { CasePanel } from './CasePanel.tsx'
 import { LedgerPanel } from './LedgerPanel.tsx'
 import { PatchesPane } from './PatchesPane.tsx'
@@ -29,6 +29,9 @@ import { LayerPanel } from './LayerPanel.tsx'
 import { MapPanel } from './MapPanel.tsx'
 import { SearchBox } from './SearchBox.tsx'
 import { PlanningPanel } from './PlanningPanel.tsx'
+import { TILE_SOURCES, type LayerKey } from '../onboarding-api.ts'
+// Reference-data onboarding: administrators only, its own chunk.
+const OnboardingPanel = lazy(() => import('./OnboardingPanel.tsx').then((m) => ({ default: m.OnboardingPanel })))
 // The dashboard brings ECharts: its own chunk, loaded when the view opens.
 const DashboardPanel = lazy(() => import('./DashboardPanel.tsx'))
 
@@ -65,6 +68,10 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const [ledgerKey, setLedgerKey] = useState(0)
   const ledger = screen.view === 'ledger'
   useEffect(() => writeScreenToUrl(screen.view, screen.caseId), [screen])
+  // A view the role does not have (a link from an administrator): the map instead.
+  useEffect(() => {
+    if (!viewsFor(user.role).includes(screen.view)) setScreen({ view: 'map', caseId: null })
+  }, [screen.view, user.role])
   // Beside a table the map is narrow: the layer panel starts folded there, open on the map alone.
   const splitView = screen.view === 'ledger' || screen.view === 'patches'
   useEffect(() => setPanelOpen(!splitView), [splitView])
@@ -80,6 +87,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const openCase = useCallback((id: number) => setScreen({ view: 'ledger', caseId: id }), [])
   const closeCase = useCallback(() => setScreen((s) => ({ ...s, caseId: null })), [])
 
+  // Read again after admin units are loaded: the district and its extent change.
+  const [metaKey, setMetaKey] = useState(0)
   useEffect(() => {
     let live = true
     getMeta()
@@ -92,7 +101,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     return () => {
       live = false
     }
-  }, [onSessionLost])
+  }, [onSessionLost, metaKey])
 
   // The layer list in the URL follows the switches; a URL edited by hand switches them, and one
   // without a list gets the current one back.
@@ -225,6 +234,13 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     [flyTo, inspected],
   )
 
+  /** A reference layer was written: its tiles (and what was derived from it) are fetched again. */
+  const onLayerLoaded = useCallback((layer: LayerKey) => {
+    if (layer === 'admin_units') setMetaKey((k) => k + 1)
+    for (const id of TILE_SOURCES[layer]) mapView.current?.refreshCollection(id)
+  }, [])
+  const openLedger = useCallback(() => setScreen({ view: 'ledger', caseId: null }), [])
+
   const saveBasemap = useCallback((s: BasemapSettings) => {
     saveBasemapSettings(s)
     setBasemap(s)
@@ -239,7 +255,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
           {t('notice.synthetic')}
         </div>
       )}
-      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : 'workspace'}>
+      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
@@ -366,6 +382,18 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
         <aside className="side-pane" data-testid="dashboard-pane">
           <Suspense fallback={<p className="map-status">{t('dash.loading')}</p>}>
             <DashboardPanel user={user} mapView={mapViewNow} onSessionLost={onSessionLost} />
+          </Suspense>
+        </aside>
+      )}
+      {screen.view === 'onboarding' && user.role === 'admin' && (
+        <aside className="side-pane" data-testid="onboarding-pane">
+          <Suspense fallback={<p className="map-status">{t('app.loading')}</p>}>
+            <OnboardingPanel
+              adminTiles={meta?.layers.find((l) => l.id === 'admin-units')?.tiles ?? null}
+              onLoaded={onLayerLoaded}
+              onOpenLedger={openLedger}
+              onSessionLost={onSessionLost}
+            />
           </Suspense>
         </aside>
       )}
