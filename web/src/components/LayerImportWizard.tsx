@@ -28,6 +28,11 @@ export interface LayerImportWizardProps {
 
 const POLL_MS = 700
 /** How a mapping source is kept in a <select>: '' nothing, 'f:NAME' a field, 'v:VALUE' a constant, 'const' a constant being typed. */
+/** The server writes derived-work messages as "中文 / English": the half for the UI's language. */
+const inLanguage = (message: string, lang: string) => {
+  const cut = message.indexOf(' / ')
+  return cut < 0 ? message : lang === 'zh-CN' ? message.slice(0, cut) : message.slice(cut + 3)
+}
 const sourceValue = (m: MappingSource | undefined): string => (m === null || m === undefined ? '' : typeof m === 'string' ? `f:${m}` : `v:${String(m.value)}`)
 
 export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onSessionLost }: LayerImportWizardProps) {
@@ -389,7 +394,7 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
               <ul className="derived" data-testid="layer-import-derived">
                 {imp.result.derived.map((d) => (
                   <li key={d.what} data-what={d.what}>
-                    {d.message}
+                    {inLanguage(d.message, lang)}
                   </li>
                 ))}
               </ul>
