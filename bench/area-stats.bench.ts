@@ -8,6 +8,7 @@ import { activeRuleSetId } from '../server/src/repos/buffer-zones.repo.ts'
 import { areaStatistics, ledgerStatistics } from '../server/src/repos/statistics.repo.ts'
 import type { SampleSize } from '../data/sample/load-sample.ts'
 import { migrateAndLoad, openBenchDb, tableHeader, tableRow, timed } from './bench-lib.ts'
+import { scopeOf } from '../server/src/domain/scope.ts'
 
 const size = (process.argv[2] ?? 'demo') as SampleSize
 const repeats = Number(process.argv[3] ?? 7)
@@ -36,14 +37,14 @@ try {
   for (const [km2, n] of [[0.25, 40], [1, 40], [5, 80], [20, 200], [50, 400], [5, 4000]] as const) {
     const g = drawing(centre.lon, centre.lat, km2 * 0.98, n)
     let last: Awaited<ReturnType<typeof areaStatistics>> | undefined
-    const r = await timed(async () => (last = await areaStatistics(db, g, '110111')), repeats, { warm: true })
+    const r = await timed(async () => (last = await areaStatistics(db, g, scopeOf('110111'))), repeats, { warm: true })
     console.log(tableRow([`area ${km2} km², ${n} vertices`, r.median.toFixed(1), r.max.toFixed(1), `${last!.cases.count} cases, ${last!.parcels.count} parcels, ${last!.buildings.count} buildings`]))
   }
   const ruleSetId = (await activeRuleSetId(db)) ?? undefined
   for (const groupBy of ['', 'town,use', 'village', 'quarter,disposal', 'bufferZone', 'zone']) {
     const keys = parseGroupBy(groupBy)
     let rows = 0
-    const r = await timed(async () => (rows = (await ledgerStatistics(db, keys, { scope: '110111', ...(ruleSetId ? { ruleSetId } : {}) })).rows.length), repeats, { warm: true })
+    const r = await timed(async () => (rows = (await ledgerStatistics(db, keys, { scope: scopeOf('110111'), ...(ruleSetId ? { ruleSetId } : {}) })).rows.length), repeats, { warm: true })
     console.log(tableRow([`statistics groupBy=${groupBy || '(none)'}`, r.median.toFixed(1), r.max.toFixed(1), `${rows} rows`]))
   }
 } finally {

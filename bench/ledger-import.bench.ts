@@ -26,6 +26,7 @@ import { IMPORT_LIMITS } from '../server/src/imports/ledger-template.ts'
 import { importLedger, newProgress } from '../server/src/imports/ledger-import.ts'
 import { createUser } from '../server/src/repos/users.repo.ts'
 import { median as medianOf, migrateAndLoad, openBenchDb, tableHeader, tableRow } from './bench-lib.ts'
+import { scopeOf } from '../server/src/domain/scope.ts'
 
 const SELF = fileURLToPath(import.meta.url)
 const CURRENT = resolve(SELF, '../../server/src/imports/ledger-import.ts')
@@ -201,7 +202,7 @@ async function runImport(path: string): Promise<ImportRun> {
       if (!writing && progress.phase === 'writing') writing = performance.now()
       peakRss = Math.max(peakRss, process.memoryUsage().rss)
     }, 20)
-    const r = await importLedger(db, { file: { path }, fileName: path.replace(/^.*\//, ''), mode: 'all_or_nothing', userId: user.id, scope: '110111' }, progress)
+    const r = await importLedger(db, { file: { path }, fileName: path.replace(/^.*\//, ''), mode: 'all_or_nothing', userId: user.id, scope: scopeOf('110111') }, progress)
     const t1 = performance.now()
     clearInterval(watch)
     return {

@@ -20,6 +20,7 @@ import { commitImport, createImport, getImport } from '../server/src/repos/detec
 import { screenBatch } from '../server/src/repos/detection-screening.repo.ts'
 import { createUser } from '../server/src/repos/users.repo.ts'
 import { median, migrateAndLoad, openBenchDb, tableHeader, tableRow } from './bench-lib.ts'
+import { scopeOf } from '../server/src/domain/scope.ts'
 
 const SELF = fileURLToPath(import.meta.url)
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
@@ -71,7 +72,7 @@ async function runOne(path: string, crs: string | null): Promise<RunResult> {
     global.gc?.()
     const baseRss = process.memoryUsage().rss
     const id = randomUUID()
-    await createImport(db, { id, userId: user.id, scope: '110111', fileName: path, filePath: path, byteSize: statSync(path).size, userCrs: crs, userEncoding: null })
+    await createImport(db, { id, userId: user.id, scope: scopeOf('110111'), fileName: path, filePath: path, byteSize: statSync(path).size, userCrs: crs, userEncoding: null })
     const t0 = performance.now()
     const outcome = await stageImport(db, id, user.id)
     const t1 = performance.now()

@@ -7,6 +7,7 @@ import { LAYERS } from '../server/src/sources/layers.ts'
 import { TileService } from '../server/src/sources/tiles.ts'
 import type { SampleSize } from '../data/sample/load-sample.ts'
 import { migrateAndLoad, openBenchDb, tableHeader, tableRow, timed } from './bench-lib.ts'
+import { scopeOf } from '../server/src/domain/scope.ts'
 
 const size = (process.argv[2] ?? 'demo') as SampleSize
 const repeats = Number(process.argv[3] ?? 5)
@@ -31,7 +32,7 @@ const lines = [tableHeader(['layer', 'z', 'median ms', 'max ms', 'bytes'])]
 for (const layer of LAYERS.filter((l) => ['admin-units', 'buildings', 'parcels', 'roads', 'cases'].includes(l.id))) {
   for (const z of [8, 10, 12, 14, 16]) {
     if (z < layer.minzoom) continue
-    const req = { ...tileAt(hot.lon, hot.lat, z), scope: '110111' }
+    const req = { ...tileAt(hot.lon, hot.lat, z), scope: scopeOf('110111') }
     let bytes = 0
     const t = await timed(async () => (bytes = (await tiles.make(db, layer, req))?.byteLength ?? 0), repeats)
     lines.push(tableRow([layer.id, z, t.median.toFixed(1), t.max.toFixed(1), bytes]))

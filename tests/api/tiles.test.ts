@@ -6,6 +6,7 @@ import { PbfReader } from 'pbf'
 import { LAYERS } from '../../server/src/sources/layers.ts'
 import { TileService } from '../../server/src/sources/tiles.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
+import { scopeOf } from '../../server/src/domain/scope.ts'
 
 let t: TestApp
 let adminCookie: string
@@ -204,7 +205,7 @@ test('a tile with more cases than the threshold carries them aggregated per stat
   const dense = { ...cases, aggregate: { ...cases.aggregate!, maxFeatures: 10 } }
   const tiles = new TileService([dense], { warn() {} })
   const { z, x, y } = DISTRICT_TILE
-  const tileBytes = await tiles.make(t.db, dense, { z, x, y, scope: '110111' })
+  const tileBytes = await tiles.make(t.db, dense, { z, x, y, scope: scopeOf('110111') })
   const cells = features(Buffer.from(tileBytes!), 'cases')
   assert.ok(cells.every((f) => f.type === 1 && typeof f.properties.count === 'number' && typeof f.properties.status === 'string'))
   const byStatus: Record<string, number> = {}

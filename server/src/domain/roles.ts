@@ -19,11 +19,3 @@ const ADMIN_CODE = /^[0-9]{6}([0-9]{3}([0-9]{3})?)?$/
 export function isAdminCode(value: unknown): value is string {
   return typeof value === 'string' && ADMIN_CODE.test(value)
 }
-
-/**
- * A scope is an admin-unit code. A row belongs to it when the row's admin code starts with it:
- * codes nest, so the district's code covers every town and village in it.
- */
-export function inScope(rowAdminCode: string, scopeCode: string): boolean {
-  return rowAdminCode.startsWith(scopeCode)
-}

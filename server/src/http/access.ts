@@ -8,6 +8,7 @@ import type { Db } from '../db/db.ts'
 import type { Role } from '../domain/roles.ts'
 import { userForSession, type User } from '../repos/users.repo.ts'
 import { forbidden, unauthorized } from './problem.ts'
+import { scopeOf, type Scope } from '../domain/scope.ts'
 
 export const SESSION_COOKIE = 'chaiwei_session'
 
@@ -16,7 +17,7 @@ export type Access = 'public' | { roles: readonly Role[] }
 export interface Principal {
   user: User
   /** Admin-unit code every read and write of this request is confined to. */
-  scope: string
+  scope: Scope
 }
 
 declare module 'fastify' {
@@ -64,6 +65,6 @@ export function registerAccess(app: FastifyInstance, db: Db) {
     if (!access.roles.includes(user.role)) {
       throw forbidden(`this needs the role ${access.roles.join(' or ')}; you are ${user.role}`)
     }
-    request.principal = { user, scope: user.scopeCode }
+    request.principal = { user, scope: scopeOf(user.scopeCode) }
   })
 }

@@ -7,6 +7,7 @@ import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
 import { CASE_SOURCES, CASE_USES, type CaseSelection } from '../repos/cases.repo.ts'
 import { checkAdminInScope } from './admin-param.ts'
 import { listParam } from './list-param.ts'
+import type { Scope } from '../domain/scope.ts'
 
 const dayOrTime = (edge: string) =>
   Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description: `a date (${edge} of that day in Beijing) or a date-time` }))
@@ -37,7 +38,7 @@ export interface CaseSelectionQuery {
 
 
 /** The selection a query names, inside the caller's scope; a unit outside it is 404, as everywhere. */
-export function caseSelectionOf(q: CaseSelectionQuery, scope: string): CaseSelection {
+export function caseSelectionOf(q: CaseSelectionQuery, scope: Scope): CaseSelection {
   checkAdminInScope(q.admin, scope)
   return {
     scope,

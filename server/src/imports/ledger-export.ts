@@ -8,6 +8,7 @@ import wkx from 'wkx'
 import type { Queryable } from '../db/db.ts'
 import type { Disposal, Reuse } from '../domain/case-lifecycle.ts'
 import { caseSelectionWhere, type CaseSelection } from '../repos/cases.repo.ts'
+import { inScope, inUnit } from '../repos/scope.sql.ts'
 import {
   beijingCellDate,
   beijingText,
@@ -30,6 +31,7 @@ import {
   type ColumnKey,
   type Ownership,
 } from './ledger-template.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export type Lang = 'zh' | 'en'
 
@@ -160,10 +162,10 @@ export interface Unit {
 }
 
 /** Villages under `code` (a village or a town) within the caller's scope, for one sheet each. */
-export async function villagesFor(db: Queryable, code: string, scope: string): Promise<Unit[]> {
+export async function villagesFor(db: Queryable, code: string, scope: Scope): Promise<Unit[]> {
   const r = await db.query<{ code: string; name: string; town_name: string | null }>(
     `SELECT v.code, v.name, t.name AS town_name FROM admin_units v LEFT JOIN admin_units t ON t.code = v.parent_code
-     WHERE v.level = 'village' AND v.code LIKE $1 || '%' AND v.code LIKE $2 || '%' ORDER BY v.code`,
+     WHERE v.level = 'village' AND ${inUnit('v.code', '$1')} AND ${inScope('v.code', '$2')} ORDER BY v.code`,
     [code, scope],
   )
   return r.rows.map((x) => ({ code: x.code, name: x.name, townName: x.town_name }))

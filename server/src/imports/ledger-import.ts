@@ -49,6 +49,7 @@ import {
   type Ownership,
 } from './ledger-template.ts'
 import { CellError, openXlsx, XlsxRefused, type Cell, type SheetRow, type XlsxSource } from './xlsx-reader.ts'
+import { holds, type Scope } from '../domain/scope.ts'
 
 export type ImportMode = 'all_or_nothing' | 'valid_rows_only'
 export const IMPORT_MODES: readonly ImportMode[] = ['all_or_nothing', 'valid_rows_only']
@@ -1052,7 +1053,7 @@ class Stage {
 /** What the whole-file checks keep between chunks: bounded by the case numbers and villages, not the rows. */
 interface FileState {
   places: Places
-  scope: string
+  scope: Scope
   /** Case numbers given in the file: where each was first seen. */
   seenNos: Map<string, { sheet: string; row: number }>
   /** VILLAGE-YEAR- prefixes the good rows need numbers in, and the highest number the file gives in each. */
@@ -1096,7 +1097,7 @@ async function checkChunk(db: Queryable, drafts: Draft[], f: FileState, report: 
         return bad('village', `本区有 ${candidates.length} 个“${d.village}”，请填写所在镇街或村代码`, `${candidates.length} villages in the district are called "${d.village}"; give the town or the village code`, column)
       }
       const v = candidates[0]!
-      if (!v.code.startsWith(scope)) return bad('village', `${v.name}（${v.code}）不在您的管辖范围 ${scope} 内`, `${v.name} (${v.code}) lies outside your area ${scope}`, column)
+      if (!holds(scope, v.code)) return bad('village', `${v.name}（${v.code}）不在您的管辖范围 ${scope} 内`, `${v.name} (${v.code}) lies outside your area ${scope}`, column)
       d.adminCode = v.code
       return
     }
@@ -1121,7 +1122,7 @@ async function checkChunk(db: Queryable, drafts: Draft[], f: FileState, report: 
     if (towns !== null && !towns.includes(v.town)) {
       return bad('town', `位置在${places.towns.get(v.town) ?? v.town}，不在“${d.town}”`, `the location lies in ${places.towns.get(v.town) ?? v.town} (${v.town}), not in "${d.town}"`, columnOf(d, 'town'))
     }
-    if (!v.code.startsWith(scope)) return bad('geometry', `位置在${v.name}（${v.code}），不在您的管辖范围 ${scope} 内`, `the location lies in ${v.name} (${v.code}), outside your area ${scope}`)
+    if (!holds(scope, v.code)) return bad('geometry', `位置在${v.name}（${v.code}），不在您的管辖范围 ${scope} 内`, `the location lies in ${v.name} (${v.code}), outside your area ${scope}`)
     d.adminCode = v.code
   })
 
@@ -1190,7 +1191,7 @@ const geometryHeaders = () => `${col('lon').zh}/${col('lat').zh}、${col('wkt').
  * Reads every row of every ledger sheet, a chunk at a time, and checks it against the template,
  * the lifecycle, the map and the ledger; the good rows are staged on disk.
  */
-export async function checkLedger(db: Queryable, source: LedgerSource, scope: string, now: number, limits: Limits, deadline: Deadline, progress: ImportProgress): Promise<CheckedFile> {
+export async function checkLedger(db: Queryable, source: LedgerSource, scope: Scope, now: number, limits: Limits, deadline: Deadline, progress: ImportProgress): Promise<CheckedFile> {
   const report = new Report(limits.problems)
   const stage = await Stage.create()
   try {
@@ -1434,7 +1435,7 @@ export interface ImportRequest {
   fileName: string
   mode: ImportMode
   userId: number
-  scope: string
+  scope: Scope
   now?: number
   limits?: Partial<Limits>
 }

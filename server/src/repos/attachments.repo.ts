@@ -1,5 +1,7 @@
 // Photos and documents of a case or a satellite-change patch: rows here, bytes in the FileStore.
 import type { Db, Queryable } from '../db/db.ts'
+import { inScope } from './scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export interface Attachment {
   id: number
@@ -28,7 +30,7 @@ const SELECT = `
        LEFT JOIN users u ON u.id = t.uploaded_by`
 
 /** In the caller's scope: through the case it belongs to, else through the patch. */
-const IN_SCOPE = `coalesce(c.admin_code, d.admin_code) LIKE $2 || '%'`
+const IN_SCOPE = inScope('coalesce(c.admin_code, d.admin_code)', '$2')
 
 const toAttachment = (r: Row): Attachment => ({
   id: r.id as number,
@@ -62,7 +64,7 @@ export interface NewAttachment {
   userId: number
 }
 
-export async function findByClientId(db: Queryable, clientId: string, scope: string): Promise<Attachment | null> {
+export async function findByClientId(db: Queryable, clientId: string, scope: Scope): Promise<Attachment | null> {
   const r = await db.query<Row>(`${SELECT} WHERE t.client_id = $1 AND ${IN_SCOPE}`, [clientId, scope])
   return r.rows[0] ? toAttachment(r.rows[0]) : null
 }
@@ -84,17 +86,17 @@ export async function addAttachment(db: Db, a: NewAttachment): Promise<number> {
   })
 }
 
-export async function listAttachments(db: Queryable, caseId: number, scope: string): Promise<Attachment[]> {
+export async function listAttachments(db: Queryable, caseId: number, scope: Scope): Promise<Attachment[]> {
   const r = await db.query<Row>(`${SELECT} WHERE t.case_id = $1 AND ${IN_SCOPE} ORDER BY t.id`, [caseId, scope])
   return r.rows.map(toAttachment)
 }
 
-export async function listDetectionAttachments(db: Queryable, detectionId: number, scope: string): Promise<Attachment[]> {
+export async function listDetectionAttachments(db: Queryable, detectionId: number, scope: Scope): Promise<Attachment[]> {
   const r = await db.query<Row>(`${SELECT} WHERE t.detection_id = $1 AND ${IN_SCOPE} ORDER BY t.id`, [detectionId, scope])
   return r.rows.map(toAttachment)
 }
 
-export async function getAttachment(db: Queryable, id: number, scope: string): Promise<(Attachment & { storageKey: string }) | null> {
+export async function getAttachment(db: Queryable, id: number, scope: Scope): Promise<(Attachment & { storageKey: string }) | null> {
   const r = await db.query<Row>(`${SELECT} WHERE t.id = $1 AND ${IN_SCOPE}`, [id, scope])
   return r.rows[0] ? { ...toAttachment(r.rows[0]), storageKey: r.rows[0].storage_key as string } : null
 }

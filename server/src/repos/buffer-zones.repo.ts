@@ -2,6 +2,8 @@
 // PostGIS computes from them (chaiwei_compute_buffer_zones, migration 007).
 import type { Db, Queryable } from '../db/db.ts'
 import { toApiRules, type BufferRules, type StoredRules } from '../domain/buffer-rules.ts'
+import { inScope } from './scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export interface RuleSet {
   id: number
@@ -117,9 +119,9 @@ const MEMBERSHIP = {
 export type MemberKind = keyof typeof MEMBERSHIP
 
 /** The zones of a rule set a feature lies in; null when the feature does not exist in the scope. */
-export async function membershipsOf(db: Queryable, kind: MemberKind, id: number, scope: string, ruleSetId: number) {
+export async function membershipsOf(db: Queryable, kind: MemberKind, id: number, scope: Scope, ruleSetId: number) {
   const m = MEMBERSHIP[kind] // identifiers from the fixed map above, never from the request
-  const exists = await db.query(`SELECT 1 FROM ${m.table} WHERE id = $1 AND admin_code LIKE $2 || '%'`, [id, scope])
+  const exists = await db.query(`SELECT 1 FROM ${m.table} WHERE id = $1 AND ${inScope('admin_code', '$2')}`, [id, scope])
   if (exists.rowCount === 0) return null
   const r = await db.query<Row>(
     `SELECT z.id, z.name, z.family, z.class, z.width_m FROM ${m.view} v JOIN buffer_zones z ON z.id = v.buffer_zone_id

@@ -13,6 +13,8 @@ export { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS }
 export type { CaseList, CaseListRow, CaseRecord, HistoryEntry }
 import { allowedActions, overdue, planTransition, type CaseStatus, type TransitionInput } from '../domain/case-lifecycle.ts'
 import { refuseStaleWrite } from './stale-version.ts'
+import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
+import { holds, type Scope } from '../domain/scope.ts'
 
 export class CaseInputError extends Error {
   constructor(
@@ -107,8 +109,8 @@ function toRecord(r: Row, now: Date, withParties: boolean): CaseRecord {
 }
 
 /** withParties: the caller's role may see personal data (PERSONAL_DATA_ROLES). */
-export async function getCase(db: Queryable, id: number, scope: string, now = new Date(), withParties = false): Promise<CaseRecord | null> {
-  const r = await db.query<Row>(`${SELECT_CASE} WHERE c.id = $1 AND c.admin_code LIKE $2 || '%'`, [id, scope])
+export async function getCase(db: Queryable, id: number, scope: Scope, now = new Date(), withParties = false): Promise<CaseRecord | null> {
+  const r = await db.query<Row>(`${SELECT_CASE} WHERE c.id = $1 AND ${inScope('c.admin_code', '$2')}`, [id, scope])
   return r.rows[0] ? toRecord(r.rows[0], now, withParties) : null
 }
 
@@ -160,13 +162,13 @@ async function nextCaseNo(tx: Queryable, village: string, foundMs: number): Prom
   const prefix = caseNoPrefix(village, foundMs)
   const r = await tx.query<{ n: number | null }>(
     `SELECT max(split_part(case_no, '-', 3)::int) AS n FROM cases
-     WHERE case_no LIKE $1 || '%' AND split_part(case_no, '-', 3) ~ '^[0-9]{1,9}$'`,
+     WHERE ${prefixMatch('case_no', '$1')} AND split_part(case_no, '-', 3) ~ '^[0-9]{1,9}$'`,
     [prefix],
   )
   return formatCaseNo(prefix, (r.rows[0]?.n ?? 0) + 1)
 }
 
-export async function createCase(db: Db, input: NewCase, userId: number, scope: string, now = new Date()): Promise<CaseRecord> {
+export async function createCase(db: Db, input: NewCase, userId: number, scope: Scope, now = new Date()): Promise<CaseRecord> {
   const geojson = JSON.stringify(input.geometry)
   await checkGeometry(db, geojson)
   const found = Date.parse(input.foundAt)
@@ -183,7 +185,7 @@ export async function createCase(db: Db, input: NewCase, userId: number, scope: 
     if (exists.rowCount === 0) throw new CaseInputError(`adminCode ${input.adminCode} is not a village`, 'adminCode')
     adminCode = input.adminCode
   }
-  if (!adminCode.startsWith(scope)) throw new CaseInputError(`the case lies in ${adminCode}, outside your area ${scope}`, 'geometry')
+  if (!holds(scope, adminCode)) throw new CaseInputError(`the case lies in ${adminCode}, outside your area ${scope}`, 'geometry')
 
   const id = await db.transaction(async (tx) => {
     const caseNo = await nextCaseNo(tx, adminCode, found)
@@ -222,7 +224,7 @@ export interface TransitionResult {
 export async function transitionCase(
   db: Db,
   id: number,
-  scope: string,
+  scope: Scope,
   expectedVersion: number,
   input: TransitionInput,
   userId: number,
@@ -232,7 +234,7 @@ export async function transitionCase(
     const r = await tx.query<Row>(
       `SELECT id, status, version, ${ts('found_at')} AS found_at, ${ts('order_issued_at')} AS order_issued_at, deadline,
               ${ts('disposed_at')} AS disposed_at, ${caseLandAreaSql('')} AS land
-       FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`,
+       FROM cases c WHERE id = $1 AND ${inScope('admin_code', '$2')} FOR UPDATE`,
       [id, scope],
     )
     const row = r.rows[0]
@@ -284,7 +286,7 @@ export type CaseSort = CaseSortKey
 
 /** Which cases: what the ledger table filters by, and every export of "the selection" too. */
 export interface CaseSelection {
-  scope: string
+  scope: Scope
   /** admin-unit code prefix (town or village) inside the scope */
   admin?: string
   status?: CaseStatus[]
@@ -321,8 +323,8 @@ function beijingDayBound(v: string, edge: 'start' | 'end'): string {
 /** The WHERE clause (over `cases c`) for a selection; its values are appended to `params`. */
 export function caseSelectionWhere(f: CaseSelection, params: unknown[], now: Date): string {
   const add = (v: unknown) => `$${params.push(v)}`
-  const where = [`c.admin_code LIKE ${add(f.scope)} || '%'`]
-  if (f.admin) where.push(`c.admin_code LIKE ${add(f.admin)} || '%'`)
+  const where = [inScope('c.admin_code', add(f.scope))]
+  if (f.admin) where.push(inUnit('c.admin_code', add(f.admin)))
   if (f.status?.length) where.push(`c.status = ANY(${add(f.status)}::text[])`)
   if (f.use?.length) where.push(`c.use = ANY(${add(f.use)}::text[])`)
   if (f.source?.length) where.push(`c.source = ANY(${add(f.source)}::text[])`)
@@ -418,7 +420,7 @@ export type CaseEdit = Partial<Record<keyof typeof EDITABLE, unknown>> & {
   geometry?: { type: string; coordinates: unknown }
 }
 
-export async function editCase(db: Db, id: number, scope: string, expectedVersion: number, edit: CaseEdit, userId: number, now = new Date()): Promise<CaseRecord | null> {
+export async function editCase(db: Db, id: number, scope: Scope, expectedVersion: number, edit: CaseEdit, userId: number, now = new Date()): Promise<CaseRecord | null> {
   const fields = (Object.keys(edit) as (keyof CaseEdit)[]).filter((k) => k !== 'reason' && k !== 'geometry') as (keyof typeof EDITABLE)[]
   if (fields.length === 0 && edit.geometry === undefined) throw new CaseInputError('nothing to change', 'body')
   let geojson: string | null = null
@@ -434,7 +436,7 @@ export async function editCase(db: Db, id: number, scope: string, expectedVersio
     const cols = fields.map((f) => EDITABLE[f])
     const r = await tx.query<Row>(
       `SELECT version, admin_code, location_pending, ST_AsGeoJSON(geom, 8) AS geometry, ${ts('found_at')} AS found_at${cols.map((c) => `, c.${c}`).join('')}
-       FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`,
+       FROM cases c WHERE id = $1 AND ${inScope('admin_code', '$2')} FOR UPDATE`,
       [id, scope],
     )
     const row = r.rows[0]
@@ -490,11 +492,11 @@ export interface Inspection {
 }
 
 /** Records a re-inspection; a rebound opens a new case on the same site, linked to the old one. */
-export async function reinspectCase(db: Db, id: number, scope: string, input: Inspection, userId: number, now = new Date()): Promise<{ inspectionId: number; reboundCaseId: number | null } | null> {
+export async function reinspectCase(db: Db, id: number, scope: Scope, input: Inspection, userId: number, now = new Date()): Promise<{ inspectionId: number; reboundCaseId: number | null } | null> {
   const t = Date.parse(input.at)
   if (Number.isNaN(t) || t > now.getTime() + 5 * 60_000) throw new CaseInputError(`at ${input.at} is not a past date-time`, 'at')
   return db.transaction(async (tx) => {
-    const r = await tx.query<Row>(`SELECT id, status, admin_code, ${ts('closed_at')} AS closed_at FROM cases c WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`, [id, scope])
+    const r = await tx.query<Row>(`SELECT id, status, admin_code, ${ts('closed_at')} AS closed_at FROM cases c WHERE id = $1 AND ${inScope('admin_code', '$2')} FOR UPDATE`, [id, scope])
     const c = r.rows[0]
     if (!c) return null
     if (c.status !== 'closed') throw new CaseInputError(`only closed cases are re-inspected; this one is ${String(c.status)}`, 'status')

@@ -6,6 +6,8 @@ import { beijingToday } from '../domain/detection-lifecycle.ts'
 import type { BatchDashboard, BatchImagery, BatchSummary, DashboardRow } from '../domain/detection-types.ts'
 import { countsSelect, toCounts } from './detections.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
+import { inScope } from './scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 type Row = Record<string, unknown>
 
@@ -35,11 +37,11 @@ function toSummary(r: Row): BatchSummary {
  * Batches with at least one patch in the caller's scope (the district sees empty ones too), newest
  * first, with the counts of the patches in scope.
  */
-export async function listBatches(db: Queryable, scope: string, now = new Date()): Promise<BatchSummary[]> {
+export async function listBatches(db: Queryable, scope: Scope, now = new Date()): Promise<BatchSummary[]> {
   const r = await db.query<Row>(
     `SELECT ${BATCH_COLUMNS}, c.*
      FROM detection_batches b
-     LEFT JOIN LATERAL (SELECT ${countsSelect('$2')} FROM detections d WHERE d.batch_id = b.id AND d.admin_code LIKE $1 || '%') c ON true
+     LEFT JOIN LATERAL (SELECT ${countsSelect('$2')} FROM detections d WHERE d.batch_id = b.id AND ${inScope('d.admin_code', '$1')}) c ON true
      WHERE c.total > 0 OR length($1) = 6
      ORDER BY b.after_date DESC, b.id DESC`,
     [scope, beijingToday(now)],
@@ -47,11 +49,11 @@ export async function listBatches(db: Queryable, scope: string, now = new Date()
   return r.rows.map(toSummary)
 }
 
-export async function getBatch(db: Queryable, id: number, scope: string, now = new Date()): Promise<BatchSummary | null> {
+export async function getBatch(db: Queryable, id: number, scope: Scope, now = new Date()): Promise<BatchSummary | null> {
   const r = await db.query<Row>(
     `SELECT ${BATCH_COLUMNS}, c.*
      FROM detection_batches b
-     LEFT JOIN LATERAL (SELECT ${countsSelect('$3')} FROM detections d WHERE d.batch_id = b.id AND d.admin_code LIKE $2 || '%') c ON true
+     LEFT JOIN LATERAL (SELECT ${countsSelect('$3')} FROM detections d WHERE d.batch_id = b.id AND ${inScope('d.admin_code', '$2')}) c ON true
      WHERE b.id = $1 AND (c.total > 0 OR length($2) = 6)`,
     [id, scope, beijingToday(now)],
   )
@@ -77,17 +79,17 @@ export class BatchInputError extends Error {
 /** Edits a batch's name, deadline or imagery if the caller saw the current version; traced. */
 /** Whether every patch of the batch lies in the scope (a batch is one document: whoever edits
  *  its name, deadline or imagery edits it for every patch in it). */
-export async function batchWithinScope(db: Queryable, id: number, scope: string): Promise<boolean> {
-  const r = await db.query<{ ok: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM detections WHERE batch_id = $1 AND admin_code NOT LIKE $2 || '%') AS ok`, [id, scope])
+export async function batchWithinScope(db: Queryable, id: number, scope: Scope): Promise<boolean> {
+  const r = await db.query<{ ok: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM detections WHERE batch_id = $1 AND NOT (${inScope('admin_code', '$2')})) AS ok`, [id, scope])
   return r.rows[0]!.ok
 }
 
-export async function editBatch(db: Db, id: number, scope: string, expectedVersion: number, edit: BatchEdit, userId: number): Promise<BatchSummary | null> {
+export async function editBatch(db: Db, id: number, scope: Scope, expectedVersion: number, edit: BatchEdit, userId: number): Promise<BatchSummary | null> {
   const outcome = await db.transaction(async (tx) => {
     // The batch is the caller's when it has patches in their scope (as getBatch reads it).
     const r = await tx.query<Row>(
       `SELECT id, name, deadline, before_date, after_date, imagery, version FROM detection_batches b
-       WHERE id = $1 AND (length($2) = 6 OR EXISTS (SELECT 1 FROM detections d WHERE d.batch_id = b.id AND d.admin_code LIKE $2 || '%'))
+       WHERE id = $1 AND (length($2) = 6 OR EXISTS (SELECT 1 FROM detections d WHERE d.batch_id = b.id AND ${inScope('d.admin_code', '$2')}))
        FOR UPDATE`,
       [id, scope],
     )
@@ -134,7 +136,7 @@ export async function editBatch(db: Db, id: number, scope: string, expectedVersi
 }
 
 /** Counts per town and per village of the caller's scope, and the totals. */
-export async function batchDashboard(db: Queryable, id: number, scope: string, now = new Date()): Promise<BatchDashboard | null> {
+export async function batchDashboard(db: Queryable, id: number, scope: Scope, now = new Date()): Promise<BatchDashboard | null> {
   const batch = await getBatch(db, id, scope, now)
   if (!batch) return null
   const today = beijingToday(now)
@@ -143,7 +145,7 @@ export async function batchDashboard(db: Queryable, id: number, scope: string, n
       `SELECT u.code, u.name, u.parent_code, ${countsSelect('$3')}
        FROM detections d JOIN detection_batches b ON b.id = d.batch_id
             JOIN admin_units u ON u.code = left(d.admin_code, ${level === 'town' ? 9 : 12})
-       WHERE d.batch_id = $1 AND d.admin_code LIKE $2 || '%'
+       WHERE d.batch_id = $1 AND ${inScope('d.admin_code', '$2')}
        GROUP BY u.code, u.name, u.parent_code ORDER BY u.code`,
       [id, scope, today],
     )
@@ -182,7 +184,7 @@ export interface ExportRow {
 }
 
 /** Every patch of the batch in the caller's scope, in patch-number order, for writing back. */
-export async function batchExportRows(db: Queryable, id: number, scope: string): Promise<ExportRow[]> {
+export async function batchExportRows(db: Queryable, id: number, scope: Scope): Promise<ExportRow[]> {
   const r = await db.query<Row>(
     `SELECT ST_AsGeoJSON(d.geom, 8) AS geometry, d.source_attributes, d.patch_no, d.admin_code, v.name AS admin_name, t.name AS town_name,
             d.change_type, d.area_m2, d.status, d.result, d.result_reason, d.result_note, d.permit_ref, d.no_photo_reason,
@@ -191,7 +193,7 @@ export async function batchExportRows(db: Queryable, id: number, scope: string):
             (SELECT count(*) FROM attachments p WHERE p.detection_id = d.id AND p.kind = 'photo') AS photos
      FROM detections d JOIN admin_units v ON v.code = d.admin_code LEFT JOIN admin_units t ON t.code = left(d.admin_code, 9)
           LEFT JOIN users u ON u.id = d.verified_by LEFT JOIN cases c ON c.id = d.case_id
-     WHERE d.batch_id = $1 AND d.admin_code LIKE $2 || '%' ORDER BY d.patch_no`,
+     WHERE d.batch_id = $1 AND ${inScope('d.admin_code', '$2')} ORDER BY d.patch_no`,
     [id, scope],
   )
   return r.rows.map((x) => ({
@@ -218,19 +220,19 @@ export async function batchExportRows(db: Queryable, id: number, scope: string):
 }
 
 /** What the synthetic sample imagery draws in a box: parcels by land class, buildings (new ones marked), the batch's patches. */
-export async function imageryFeatures(db: Queryable, batchId: number, scope: string, bbox: [number, number, number, number]) {
+export async function imageryFeatures(db: Queryable, batchId: number, scope: Scope, bbox: [number, number, number, number]) {
   const env = `ST_MakeEnvelope($2, $3, $4, $5, 4326)`
   const params = [scope, ...bbox, batchId]
   const [parcels, buildings, patches] = await Promise.all([
-    db.query<{ land_class: string; g: string }>(`SELECT land_class, ST_AsGeoJSON(geom, 7) AS g FROM parcels WHERE geom && ${env} AND admin_code LIKE $1 || '%' AND $6::bigint IS NOT NULL`, params),
+    db.query<{ land_class: string; g: string }>(`SELECT land_class, ST_AsGeoJSON(geom, 7) AS g FROM parcels WHERE geom && ${env} AND ${inScope('admin_code', '$1')} AND $6::bigint IS NOT NULL`, params),
     db.query<{ id: number; g: string; floors: number; is_new: boolean }>(
       `SELECT b.id, b.floors, ST_AsGeoJSON(b.geom, 7) AS g,
               EXISTS (SELECT 1 FROM detections p WHERE p.batch_id = $6 AND p.change_type IN ('new_building', 'extension')
                         AND p.geom && b.geom AND ST_Intersects(p.geom, ST_PointOnSurface(b.geom))) AS is_new
-       FROM buildings b WHERE b.geom && ${env} AND b.admin_code LIKE $1 || '%'`,
+       FROM buildings b WHERE b.geom && ${env} AND ${inScope('b.admin_code', '$1')}`,
       params,
     ),
-    db.query<{ change_type: string; g: string }>(`SELECT change_type, ST_AsGeoJSON(geom, 7) AS g FROM detections WHERE batch_id = $6 AND geom && ${env} AND admin_code LIKE $1 || '%'`, params),
+    db.query<{ change_type: string; g: string }>(`SELECT change_type, ST_AsGeoJSON(geom, 7) AS g FROM detections WHERE batch_id = $6 AND geom && ${env} AND ${inScope('admin_code', '$1')}`, params),
   ])
   return {
     parcels: parcels.rows.map((r) => ({ landClass: r.land_class, geometry: JSON.parse(r.g) as { type: string; coordinates: unknown } })),

@@ -4,13 +4,16 @@
 import type { Db, Queryable } from '../db/db.ts'
 import { setColumns } from './set-columns.ts'
 import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
+import { inScope } from './scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export type ImportState = 'reading' | 'staged' | 'needs_crs' | 'failed' | 'committed'
 
 export interface ImportRow {
   id: string
   user_id: number
-  scope_code: string
+  /** the uploader's scope, written from it */
+  scope_code: Scope
   state: ImportState
   file_name: string
   file_path: string | null
@@ -46,7 +49,7 @@ const JSON_COLUMNS = new Set(['fields', 'mapping', 'warnings', 'error'])
 
 export async function createImport(
   db: Queryable,
-  row: { id: string; userId: number; scope: string; fileName: string; filePath: string; byteSize: number; userCrs: string | null; userEncoding: string | null },
+  row: { id: string; userId: number; scope: Scope; fileName: string; filePath: string; byteSize: number; userCrs: string | null; userEncoding: string | null },
 ): Promise<void> {
   await db.query(
     `INSERT INTO detection_imports (id, user_id, scope_code, state, file_name, file_path, byte_size, user_crs, user_encoding)
@@ -124,7 +127,7 @@ const PLACE_SLICE = 20_000
  * The admin code of the smallest admin unit holding each feature's point on surface (as cases do);
  * none → outside_area; outside the uploader's scope → outside_scope.
  */
-export async function placeFeatures(db: Queryable, id: string, scope: string): Promise<void> {
+export async function placeFeatures(db: Queryable, id: string, scope: Scope): Promise<void> {
   const max = await db.query<{ n: number | null }>('SELECT max(feature_no) AS n FROM detection_import_features WHERE import_id = $1', [id])
   // in slices, so no one statement on a large file outlasts the server's statement timeout
   for (let from = 1; from <= (max.rows[0]?.n ?? 0); from += PLACE_SLICE) {
@@ -146,7 +149,7 @@ export async function placeFeatures(db: Queryable, id: string, scope: string): P
   await db.query(
     `UPDATE detection_import_features SET geom_problem = 'outside_scope', repairable = false,
        geom_message = '图斑位于 ' || admin_code || '，不在您的管辖范围（' || $2 || '）内'
-     WHERE import_id = $1 AND admin_code IS NOT NULL AND NOT starts_with(admin_code, $2) AND (geom_problem IS NULL OR repairable)`,
+     WHERE import_id = $1 AND admin_code IS NOT NULL AND NOT ${inScope('admin_code', '$2')} AND (geom_problem IS NULL OR repairable)`,
     [id, scope],
   )
 }

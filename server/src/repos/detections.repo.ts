@@ -14,6 +14,8 @@ import type { Role } from '../domain/roles.ts'
 import { createCase, editCase, getCase } from './cases.repo.ts'
 import { statusTrail } from './status-trail.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
+import { holdsScope, inScope, inUnit } from './scope.sql.ts'
+import { holds, scopeOf, type Scope } from '../domain/scope.ts'
 
 type Row = Record<string, unknown>
 
@@ -74,7 +76,7 @@ export const DETECTION_SORTS: Readonly<Record<DetectionSortKey, string>> = {
 }
 
 export interface DetectionFilter {
-  scope: string
+  scope: Scope
   batchId?: number
   admin?: string
   status?: DetectionStatus[]
@@ -97,9 +99,9 @@ export async function listDetections(db: Queryable, f: DetectionFilter, now = ne
   const today = beijingToday(now)
   const params: unknown[] = [f.scope, today]
   const add = (v: unknown) => `$${params.push(v)}`
-  const where = [`d.admin_code LIKE $1 || '%'`]
+  const where = [inScope('d.admin_code', '$1')]
   if (f.batchId !== undefined) where.push(`d.batch_id = ${add(f.batchId)}`)
-  if (f.admin) where.push(`d.admin_code LIKE ${add(f.admin)} || '%'`)
+  if (f.admin) where.push(inUnit('d.admin_code', add(f.admin)))
   if (f.status?.length) where.push(`d.status = ANY(${add(f.status)}::text[])`)
   if (f.result?.length) where.push(`d.result = ANY(${add(f.result)}::text[])`)
   if (f.changeType?.length) where.push(`d.change_type = ANY(${add(f.changeType)}::text[])`)
@@ -166,8 +168,8 @@ async function openAssignment(db: Queryable, detectionId: number): Promise<Assig
     : null
 }
 
-export async function getDetection(db: Queryable, id: number, scope: string, photoMaxM: number, now = new Date()): Promise<DetectionRecord | null> {
-  const r = await db.query<Row>(`${SELECT_ONE} WHERE d.id = $1 AND d.admin_code LIKE $2 || '%'`, [id, scope])
+export async function getDetection(db: Queryable, id: number, scope: Scope, photoMaxM: number, now = new Date()): Promise<DetectionRecord | null> {
+  const r = await db.query<Row>(`${SELECT_ONE} WHERE d.id = $1 AND ${inScope('d.admin_code', '$2')}`, [id, scope])
   const row = r.rows[0]
   if (!row) return null
   const status = row.status as DetectionStatus
@@ -213,7 +215,7 @@ export async function photoEvidence(db: Queryable, detectionId: number, maxM: nu
 export async function assignableUsers(db: Queryable, adminCode: string): Promise<{ id: number; username: string; displayName: string; role: string }[]> {
   const r = await db.query<Row>(
     `SELECT id, username, display_name, role FROM users
-     WHERE NOT disabled AND role = ANY($2::text[]) AND starts_with($1, scope_code) ORDER BY role = 'field' DESC, username`,
+     WHERE NOT disabled AND role = ANY($2::text[]) AND ${holdsScope('scope_code', '$1')} ORDER BY role = 'field' DESC, username`,
     [adminCode, VERIFIER_ROLES],
   )
   return r.rows.map((u) => ({ id: u.id as number, username: u.username as string, displayName: u.display_name as string, role: u.role as string }))
@@ -226,7 +228,7 @@ function within(db: Db, tx: Queryable): Db {
 
 export interface ActingUser {
   id: number
-  scope: string
+  scope: Scope
 }
 
 /**
@@ -246,7 +248,7 @@ export async function actOnDetection(
     const r = await tx.query<Row>(
       `SELECT d.id, d.status, d.version, d.admin_code, d.result, d.case_id, d.screening, b.after_date
        FROM detections d JOIN detection_batches b ON b.id = d.batch_id
-       WHERE d.id = $1 AND d.admin_code LIKE $2 || '%' FOR UPDATE OF d`,
+       WHERE d.id = $1 AND ${inScope('d.admin_code', '$2')} FOR UPDATE OF d`,
       [id, user.scope],
     )
     const row = r.rows[0]
@@ -261,7 +263,7 @@ export async function actOnDetection(
       const u = who.rows[0]
       if (!u || u.disabled) throw new DetectionInputError(`no user ${input.assigneeId}`, 'assigneeId')
       if (!VERIFIER_ROLES.includes(u.role as Role)) throw new DetectionInputError(`user ${input.assigneeId} is ${String(u.role)}; patches go to ${VERIFIER_ROLES.join(', ')}`, 'assigneeId')
-      if (!(row.admin_code as string).startsWith(u.scope_code as string)) {
+      if (!holds(scopeOf(u.scope_code as string), row.admin_code as string)) {
         throw new DetectionInputError(`user ${input.assigneeId} works in ${String(u.scope_code)}, which does not cover the patch (${String(row.admin_code)})`, 'assigneeId')
       }
       await tx.query(`UPDATE assignments SET status = 'cancelled' WHERE detection_id = $1 AND status = 'open'`, [id])
@@ -338,7 +340,7 @@ export async function detectionHistory(db: Queryable, id: number): Promise<Detec
 }
 
 /** Whether the patch exists in the caller's scope (for routes that only need the check). */
-export async function detectionInScope(db: Queryable, id: number, scope: string): Promise<boolean> {
-  const r = await db.query(`SELECT 1 FROM detections WHERE id = $1 AND admin_code LIKE $2 || '%'`, [id, scope])
+export async function detectionInScope(db: Queryable, id: number, scope: Scope): Promise<boolean> {
+  const r = await db.query(`SELECT 1 FROM detections WHERE id = $1 AND ${inScope('admin_code', '$2')}`, [id, scope])
   return r.rowCount > 0
 }

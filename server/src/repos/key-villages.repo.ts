@@ -2,6 +2,8 @@
 // registered one (倒挂), floating population above 1,000, or many violations for their size.
 import type { Queryable } from '../db/db.ts'
 import type { KeyVillage, KeyVillageReason } from '../domain/planning-types.ts'
+import { inScope, inUnit } from './scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export const FLOATING_LIMIT = 1_000
 
@@ -9,7 +11,7 @@ export const FLOATING_LIMIT = 1_000
  * Villages in scope meeting any criterion, each with every reason it meets. Density is every
  * ledger case filed under the village per km² of the village (cases / area_m2 × 10⁶, two decimals).
  */
-export async function keyVillages(db: Queryable, scope: string, densityThreshold: number, town?: string): Promise<KeyVillage[]> {
+export async function keyVillages(db: Queryable, scope: Scope, densityThreshold: number, town?: string): Promise<KeyVillage[]> {
   const params: unknown[] = [scope, densityThreshold, FLOATING_LIMIT]
   const r = await db.query<Record<string, unknown>>(
     `WITH v AS (
@@ -17,7 +19,7 @@ export async function keyVillages(db: Queryable, scope: string, densityThreshold
               v.is_key_village, v.area_m2,
               (SELECT count(*) FROM cases c WHERE c.admin_code = v.code) AS cases
        FROM admin_units v JOIN admin_units t ON t.code = v.parent_code
-       WHERE v.level = 'village' AND v.code LIKE $1 || '%' ${town ? `AND v.code LIKE $4 || '%'` : ''}
+       WHERE v.level = 'village' AND ${inScope('v.code', '$1')} ${town ? `AND ${inUnit('v.code', '$4')}` : ''}
      )
      SELECT *, round(cases * 1e6 / area_m2, 2) AS density,
             coalesce(flo > reg, false) AS inverted, coalesce(flo > $3, false) AS many, cases * 1e6 / area_m2 > $2 AS dense

@@ -8,6 +8,8 @@ import { setColumns } from './set-columns.ts'
 import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
 import { LAYERS, type Attrs, type LayerKey, type LayerMapping } from '../domain/reference-layers.ts'
 import type { FileWarning } from '../imports/formats/reader.ts'
+import { inScope, holdsScope } from './scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export type LayerImportState = 'reading' | 'needs_crs' | 'staged' | 'committing' | 'committed' | 'failed' | 'cancelled'
 export type LoadMode = 'replace' | 'append'
@@ -37,7 +39,8 @@ export interface CommitResult {
 export interface LayerImportRow {
   id: string
   user_id: number
-  scope_code: string
+  /** the uploader's scope, written from it */
+  scope_code: Scope
   layer: LayerKey
   state: LayerImportState
   phase: Phase | null
@@ -77,7 +80,7 @@ const COLUMNS = `id, user_id, scope_code, layer, state, phase, progress_done, pr
 
 export async function createLayerImport(
   db: Queryable,
-  row: { id: string; userId: number; scope: string; layer: LayerKey; fileName: string; filePath: string; byteSize: number; userCrs: string | null; userEncoding: string | null },
+  row: { id: string; userId: number; scope: Scope; layer: LayerKey; fileName: string; filePath: string; byteSize: number; userCrs: string | null; userEncoding: string | null },
 ): Promise<void> {
   await db.query(
     `INSERT INTO layer_imports (id, user_id, scope_code, layer, state, phase, file_name, file_path, byte_size, user_crs, user_encoding)
@@ -205,12 +208,12 @@ export async function placeLayerSlice(db: Queryable, id: string, layer: LayerKey
 }
 
 /** Scope, file duplicates, parents of admin units and collisions with stored rows: whole-file checks in SQL. */
-export async function checkLayerKeys(db: Queryable, id: string, layer: LayerKey, scope: string): Promise<void> {
+export async function checkLayerKeys(db: Queryable, id: string, layer: LayerKey, scope: Scope): Promise<void> {
   const def = LAYERS[layer]
   if (def.scoped) {
     await db.query(
       `UPDATE layer_import_features SET problem = 'outside_scope', message = '位于 ' || admin_code || '，不在您的管辖范围（' || $2 || '）内'
-       WHERE import_id = $1 AND problem IS NULL AND admin_code IS NOT NULL AND NOT starts_with(admin_code, $2)`,
+       WHERE import_id = $1 AND problem IS NULL AND admin_code IS NOT NULL AND NOT ${inScope('admin_code', '$2')}`,
       [id, scope],
     )
   }
@@ -245,10 +248,10 @@ export async function checkLayerKeys(db: Queryable, id: string, layer: LayerKey,
   if (stored) {
     await db.query(
       `UPDATE layer_import_features f SET
-         conflict = starts_with(s.admin_code, $2),
-         attr_problem = CASE WHEN starts_with(s.admin_code, $2) THEN f.attr_problem ELSE 'duplicate' END,
-         attr_field = CASE WHEN starts_with(s.admin_code, $2) THEN f.attr_field ELSE $3 END,
-         attr_message = CASE WHEN starts_with(s.admin_code, $2) THEN f.attr_message ELSE '“' || s.${stored.column} || '”已存在于 ' || s.admin_code || '（您的管辖范围外）' END
+         conflict = ${inScope('s.admin_code', '$2')},
+         attr_problem = CASE WHEN ${inScope('s.admin_code', '$2')} THEN f.attr_problem ELSE 'duplicate' END,
+         attr_field = CASE WHEN ${inScope('s.admin_code', '$2')} THEN f.attr_field ELSE $3 END,
+         attr_message = CASE WHEN ${inScope('s.admin_code', '$2')} THEN f.attr_message ELSE '“' || s.${stored.column} || '”已存在于 ' || s.admin_code || '（您的管辖范围外）' END
        FROM ${stored.table} s
        WHERE f.import_id = $1 AND s.${stored.column} = f.attrs ->> $3::text AND f.attr_problem IS NULL`,
       [id, scope, stored.key],
@@ -327,10 +330,10 @@ export async function previewLayerFeatures(db: Queryable, id: string, limit: num
 // Committing
 
 /** Admin units a replace would remove (in scope, absent from the file) that rows still reference. */
-export async function referencedAdminUnits(db: Queryable, id: string, scope: string): Promise<{ absent: number; referenced: string[] }> {
+export async function referencedAdminUnits(db: Queryable, id: string, scope: Scope): Promise<{ absent: number; referenced: string[] }> {
   const r = await db.query<{ code: string; used: boolean }>(
     `WITH gone AS (
-       SELECT a.code FROM admin_units a WHERE starts_with(a.code, $2)
+       SELECT a.code FROM admin_units a WHERE ${inScope('a.code', '$2')}
          AND NOT EXISTS (SELECT 1 FROM layer_import_features f WHERE f.import_id = $1 AND f.admin_code = a.code AND f.problem IS NULL AND f.attr_problem IS NULL)
      )
      SELECT g.code, (EXISTS (SELECT 1 FROM parcels x WHERE x.admin_code = g.code) OR EXISTS (SELECT 1 FROM buildings x WHERE x.admin_code = g.code)
@@ -423,7 +426,7 @@ export async function writeLayer(ctx: CommitContext): Promise<{ inserted: number
         // children first: a village goes before its town
         for (const len of [12, 9, 6]) {
           deleted += (await tx.query(
-            `DELETE FROM admin_units a WHERE starts_with(a.code, $2) AND length(a.code) = $3
+            `DELETE FROM admin_units a WHERE ${inScope('a.code', '$2')} AND length(a.code) = $3
                AND NOT EXISTS (SELECT 1 FROM layer_import_features f WHERE f.import_id = $1 AND f.admin_code = a.code AND f.problem IS NULL AND f.attr_problem IS NULL)`,
             [imp.id, scope, len],
           )).rowCount
@@ -435,9 +438,9 @@ export async function writeLayer(ctx: CommitContext): Promise<{ inserted: number
     case 'parcels': {
       if (mode === 'replace') {
         const a = await tx.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM assignments s JOIN parcels p ON p.id = s.parcel_id WHERE starts_with(p.admin_code, $1)', [scope])
+          `SELECT count(*)::int AS n FROM assignments s JOIN parcels p ON p.id = s.parcel_id WHERE ${inScope('p.admin_code', '$1')}`, [scope])
         if (a.rows[0]!.n > 0) throw new ParcelsAssigned(a.rows[0]!.n)
-        deleted = (await tx.query('DELETE FROM parcels WHERE starts_with(admin_code, $1)', [scope])).rowCount
+        deleted = (await tx.query(`DELETE FROM parcels WHERE ${inScope('admin_code', '$1')}`, [scope])).rowCount
       }
       inserted = await insertSlices(ctx, max,
         `INSERT INTO parcels (parcel_no, admin_code, land_class, land_code, owner_name, owner_type, recorded_area_m2, geom)
@@ -447,7 +450,7 @@ export async function writeLayer(ctx: CommitContext): Promise<{ inserted: number
       break
     }
     case 'buildings': {
-      if (mode === 'replace') deleted = (await tx.query('DELETE FROM buildings WHERE starts_with(admin_code, $1)', [scope])).rowCount
+      if (mode === 'replace') deleted = (await tx.query(`DELETE FROM buildings WHERE ${inScope('admin_code', '$1')}`, [scope])).rowCount
       inserted = await insertSlices(ctx, max,
         `INSERT INTO buildings (admin_code, parcel_id, floors, structure, use, self_built, rented, safety_grade, permit_no, built_year, geom)
          SELECT f.admin_code,
@@ -485,7 +488,7 @@ export async function writeLayer(ctx: CommitContext): Promise<{ inserted: number
       break
     }
     case 'permits': {
-      if (mode === 'replace') deleted = (await tx.query('DELETE FROM permits WHERE starts_with(admin_code, $1)', [scope])).rowCount
+      if (mode === 'replace') deleted = (await tx.query(`DELETE FROM permits WHERE ${inScope('admin_code', '$1')}`, [scope])).rowCount
       inserted = await insertSlices(ctx, max,
         `INSERT INTO permits (permit_no, kind, holder, issued_on, admin_code, geom)
          SELECT attrs ->> 'permitNo', attrs ->> 'kind', attrs ->> 'holder', (attrs ->> 'issuedOn')::date, admin_code, ST_Multi(geom)
@@ -497,15 +500,15 @@ export async function writeLayer(ctx: CommitContext): Promise<{ inserted: number
 }
 
 /** Buildings in scope point at the parcel holding their representative point (one slice of ids per statement). */
-export async function relinkBuildings(db: Queryable, scope: string, slice: number, step: (done: number, total: number) => void): Promise<number> {
-  const r = await db.query<{ lo: number | null; hi: number | null }>('SELECT min(id) AS lo, max(id) AS hi FROM buildings WHERE starts_with(admin_code, $1)', [scope])
+export async function relinkBuildings(db: Queryable, scope: Scope, slice: number, step: (done: number, total: number) => void): Promise<number> {
+  const r = await db.query<{ lo: number | null; hi: number | null }>(`SELECT min(id) AS lo, max(id) AS hi FROM buildings WHERE ${inScope('admin_code', '$1')}`, [scope])
   const { lo, hi } = r.rows[0]!
   if (lo === null || hi === null) return 0
   for (let from = lo; from <= hi; from += slice) {
     await db.query(
       `UPDATE buildings b SET parcel_id = n.parcel_id FROM (
          SELECT b2.id, (SELECT p.id FROM parcels p WHERE ST_Intersects(p.geom, b2.centroid) ORDER BY p.id LIMIT 1) AS parcel_id
-         FROM buildings b2 WHERE b2.id >= $2 AND b2.id < $3 AND starts_with(b2.admin_code, $1)
+         FROM buildings b2 WHERE b2.id >= $2 AND b2.id < $3 AND ${inScope('b2.admin_code', '$1')}
        ) n WHERE b.id = n.id AND b.parcel_id IS DISTINCT FROM n.parcel_id`,
       [scope, from, from + slice],
     )
@@ -514,8 +517,8 @@ export async function relinkBuildings(db: Queryable, scope: string, slice: numbe
   return linkedBuildings(db, scope)
 }
 
-export async function linkedBuildings(db: Queryable, scope: string): Promise<number> {
-  const c = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM buildings WHERE starts_with(admin_code, $1) AND parcel_id IS NOT NULL', [scope])
+export async function linkedBuildings(db: Queryable, scope: Scope): Promise<number> {
+  const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM buildings WHERE ${inScope('admin_code', '$1')} AND parcel_id IS NOT NULL`, [scope])
   return c.rows[0]!.n
 }
 
@@ -567,7 +570,7 @@ export interface LayerLoad {
   id: number
   at: string
   user: { id: number | null; username: string | null }
-  scope: string
+  scope: Scope
   layer: LayerKey
   fileName: string
   format: string | null
@@ -591,15 +594,15 @@ const LOAD_SELECT = `SELECT l.id, to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T
   FROM layer_loads l LEFT JOIN users u ON u.id = l.user_id`
 
 /** Loads a user sees: those over their area (a district load) or inside it. */
-const VISIBLE = '(starts_with(l.scope_code, $1) OR starts_with($1, l.scope_code))'
+const VISIBLE = `(${inScope('l.scope_code', '$1')} OR ${holdsScope('l.scope_code', '$1')})`
 
-export async function listLoads(db: Queryable, scope: string, layer: LayerKey | null, limit: number): Promise<LayerLoad[]> {
+export async function listLoads(db: Queryable, scope: Scope, layer: LayerKey | null, limit: number): Promise<LayerLoad[]> {
   const r = await db.query<LayerLoad>(`${LOAD_SELECT} WHERE ${VISIBLE} AND ($2::text IS NULL OR l.layer = $2) ORDER BY l.at DESC, l.id DESC LIMIT $3`, [scope, layer, limit])
   return r.rows
 }
 
 /** The newest load of each layer that the user sees. */
-export async function lastLoads(db: Queryable, scope: string): Promise<Map<LayerKey, LayerLoad>> {
+export async function lastLoads(db: Queryable, scope: Scope): Promise<Map<LayerKey, LayerLoad>> {
   const r = await db.query<LayerLoad>(`${LOAD_SELECT} WHERE l.id IN (SELECT max(l.id) FROM layer_loads l WHERE ${VISIBLE} GROUP BY l.layer)`, [scope])
   return new Map(r.rows.map((l) => [l.layer, l]))
 }
@@ -636,17 +639,17 @@ export async function savePreset(db: Queryable, p: { layer: LayerKey; name: stri
 // What a user of a scope counts: scoped layers by admin code ($1), district-wide geography whole;
 // an admin unit counts when it lies in the scope or holds it (the district and town above a village).
 const COUNT_SQL: Record<LayerKey, string> = {
-  admin_units: 'SELECT count(*)::int AS n FROM admin_units WHERE starts_with(code, $1) OR starts_with($1, code)',
-  parcels: 'SELECT count(*)::int AS n FROM parcels WHERE starts_with(admin_code, $1)',
-  buildings: 'SELECT count(*)::int AS n FROM buildings WHERE starts_with(admin_code, $1)',
-  permits: 'SELECT count(*)::int AS n FROM permits WHERE starts_with(admin_code, $1)',
+  admin_units: `SELECT count(*)::int AS n FROM admin_units WHERE ${inScope('code', '$1')} OR ${holdsScope('code', '$1')}`,
+  parcels: `SELECT count(*)::int AS n FROM parcels WHERE ${inScope('admin_code', '$1')}`,
+  buildings: `SELECT count(*)::int AS n FROM buildings WHERE ${inScope('admin_code', '$1')}`,
+  permits: `SELECT count(*)::int AS n FROM permits WHERE ${inScope('admin_code', '$1')}`,
   roads: 'SELECT count(*)::int AS n FROM roads WHERE ring_no IS NULL',
   ring_roads: 'SELECT count(*)::int AS n FROM roads WHERE ring_no IS NOT NULL',
   waters: 'SELECT count(*)::int AS n FROM waters',
   reference_areas: 'SELECT count(*)::int AS n FROM reference_areas',
 }
 
-export async function layerCount(db: Queryable, layer: LayerKey, scope: string): Promise<number> {
+export async function layerCount(db: Queryable, layer: LayerKey, scope: Scope): Promise<number> {
   const sql = COUNT_SQL[layer]
   return (await db.query<{ n: number }>(sql, sql.includes('$1') ? [scope] : [])).rows[0]!.n
 }
@@ -657,9 +660,9 @@ export async function districtOf(db: Queryable): Promise<{ code: string; name: s
 }
 
 /** Cases inside the scope, and those of them waiting for a location (待定位). */
-export async function caseCounts(db: Queryable, scope: string): Promise<{ cases: number; pendingLocation: number }> {
+export async function caseCounts(db: Queryable, scope: Scope): Promise<{ cases: number; pendingLocation: number }> {
   const r = await db.query<{ cases: number; pending: number }>(
-    'SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE starts_with(admin_code, $1)',
+    `SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE ${inScope('admin_code', '$1')}`,
     [scope],
   )
   return { cases: r.rows[0]!.cases, pendingLocation: r.rows[0]!.pending }

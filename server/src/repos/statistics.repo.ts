@@ -4,9 +4,11 @@ import type { Db, Queryable } from '../db/db.ts'
 import { DEMOLITION_DISPOSALS, type AreaStatistics, type Figures, type GroupKey, type GroupKeyValues } from '../domain/statistics.ts'
 import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { checkPolygon, type PolygonLimits } from './zones.repo.ts'
+import { inScope, inUnit } from './scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export interface StatisticsFilter {
-  scope: string
+  scope: Scope
   /** Admin-code prefix inside the scope. */
   admin?: string
   zone?: number
@@ -84,8 +86,8 @@ export function toFigures(r: Row): Figures {
 function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: string; params: unknown[] } {
   const params: unknown[] = [f.scope]
   const add = (v: unknown) => `$${params.push(v)}`
-  const where = [`c.admin_code LIKE $1 || '%'`]
-  if (f.admin) where.push(`c.admin_code LIKE ${add(f.admin)} || '%'`)
+  const where = [inScope('c.admin_code', '$1')]
+  if (f.admin) where.push(inUnit('c.admin_code', add(f.admin)))
   for (const [col, values] of [['status', f.status], ['use', f.use], ['source', f.source], ['ownership', f.ownership], ['disposal', f.disposal]] as const) {
     if (values?.length) where.push(`c.${col} = ANY(${add(values)}::text[])`)
   }
@@ -96,7 +98,7 @@ function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: stri
   }
   const joins: string[] = []
   if (keys.includes('zone')) {
-    joins.push(`LEFT JOIN LATERAL (SELECT z.id AS zone_id FROM zones z WHERE z.admin_code LIKE $1 || '%' AND NOT c.location_pending AND ST_Intersects(z.geom, c.geom)) zm ON true`)
+    joins.push(`LEFT JOIN LATERAL (SELECT z.id AS zone_id FROM zones z WHERE ${inScope('z.admin_code', '$1')} AND NOT c.location_pending AND ST_Intersects(z.geom, c.geom)) zm ON true`)
   }
   if (keys.includes('bufferZone')) {
     joins.push(`LEFT JOIN LATERAL (SELECT DISTINCT p.buffer_zone_id FROM buffer_zone_parts p
@@ -190,7 +192,7 @@ const clipped = (g: string) =>
  * building footprints and buffer zones (the active rule set's) clipped to it. Clipped sums are
  * rounded to the cent once, at the end. Scoped rows only.
  */
-export async function areaStatistics(db: Db, geometry: unknown, scope: string, limits: PolygonLimits = AREA_LIMITS): Promise<AreaStatistics> {
+export async function areaStatistics(db: Db, geometry: unknown, scope: Scope, limits: PolygonLimits = AREA_LIMITS): Promise<AreaStatistics> {
   const { ewkb } = await checkPolygon(db, geometry, limits)
   // One statement, so a detailed drawing is read and cut into pieces once.
   const r = await withoutJit(db, (q) => q.query<{ area: number; cases: string; parcels: string; buildings: string; detections: number; zones: string }>(
@@ -205,14 +207,14 @@ export async function areaStatistics(db: Db, geometry: unknown, scope: string, l
                  coalesce(sum(c.demolished_floor_area_m2) FILTER (WHERE c.disposal = ANY($3::text[])), 0) AS demolished_floor_area,
                  coalesce(sum(c.regreened_area_m2) FILTER (WHERE c.disposal = ANY($3::text[])), 0) AS regreened_area,
                  count(*) FILTER (WHERE c.closed_at IS NOT NULL) AS closed_count
-          FROM cases c, a WHERE c.admin_code LIKE $2 || '%' AND NOT c.location_pending AND ST_Intersects(c.geom, a.g)) x) AS cases,
+          FROM cases c, a WHERE ${inScope('c.admin_code', '$2')} AND NOT c.location_pending AND ST_Intersects(c.geom, a.g)) x) AS cases,
        (SELECT coalesce(json_agg(x ORDER BY x.land_class), '[]')::text FROM (
           SELECT p.land_class, count(*) AS count, round(sum(${clipped('p.geom')})::numeric, 2) AS m2
-          FROM parcels p, a WHERE p.admin_code LIKE $2 || '%' AND ST_Intersects(p.geom, a.g) GROUP BY p.land_class) x) AS parcels,
+          FROM parcels p, a WHERE ${inScope('p.admin_code', '$2')} AND ST_Intersects(p.geom, a.g) GROUP BY p.land_class) x) AS parcels,
        (SELECT row_to_json(x)::text FROM (
           SELECT count(*) AS count, coalesce(sum(b.footprint_area_m2), 0) AS whole, coalesce(round(sum(${clipped('b.geom')})::numeric, 2), 0) AS m2
-          FROM buildings b, a WHERE b.admin_code LIKE $2 || '%' AND ST_Intersects(b.geom, a.g)) x) AS buildings,
-       (SELECT count(*) FROM detections d, a WHERE d.admin_code LIKE $2 || '%' AND ST_Intersects(d.geom, a.g)) AS detections,
+          FROM buildings b, a WHERE ${inScope('b.admin_code', '$2')} AND ST_Intersects(b.geom, a.g)) x) AS buildings,
+       (SELECT count(*) FROM detections d, a WHERE ${inScope('d.admin_code', '$2')} AND ST_Intersects(d.geom, a.g)) AS detections,
        -- summed over the zone's pieces, which do not overlap (migration 007)
        (SELECT coalesce(json_agg(x ORDER BY x.id), '[]')::text FROM (
           SELECT z.id, z.name, z.family, z.class, round(sum(${clipped('p.geom')})::numeric, 2) AS m2

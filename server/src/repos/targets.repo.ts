@@ -7,6 +7,8 @@ import {
   type CarriedYear, type FigureSet, type Milestone, type TargetView,
 } from '../domain/targets.ts'
 import { refuseStaleWrite } from './stale-version.ts'
+import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
+import { holds, type Scope } from '../domain/scope.ts'
 
 /** If-Match sent for a target that does not exist yet. */
 export class TargetMissingError extends Error {}
@@ -61,7 +63,7 @@ export async function dailyAchieved(db: Queryable, units: readonly { adminCode: 
        SELECT c.admin_code, ${localDay('c.closed_at')}, NULL, 1, NULL FROM cases c WHERE c.closed_at IS NOT NULL
      )
      SELECT t.admin_code, t.year, f.day::text AS day, coalesce(sum(f.dl), 0) AS dl, sum(f.cc) AS cc, coalesce(sum(f.rg), 0) AS rg
-     FROM t JOIN facts f ON f.admin_code LIKE t.admin_code || '%' AND f.day BETWEEN make_date(t.year, 1, 1) AND make_date(t.year, 12, 31)
+     FROM t JOIN facts f ON ${prefixMatch('f.admin_code', 't.admin_code')} AND f.day BETWEEN make_date(t.year, 1, 1) AND make_date(t.year, 12, 31)
      GROUP BY t.admin_code, t.year, f.day`,
     [units.map((u) => u.adminCode), units.map((u) => u.year), [...DEMOLITION_DISPOSALS]],
   )
@@ -91,11 +93,11 @@ export const beijingToday = (now = new Date()) => new Date(now.getTime() + 8 * 3
  * carry-over from the years before (all of the unit's targets are read for the chain),
  * progress and milestones.
  */
-export async function targetsOfYear(db: Queryable, scope: string, year: number, admin: string | undefined, now = new Date()): Promise<TargetView[]> {
+export async function targetsOfYear(db: Queryable, scope: Scope, year: number, admin: string | undefined, now = new Date()): Promise<TargetView[]> {
   const params: unknown[] = [scope, year]
   const r = await db.query<Row>(
     `${SELECT_TARGET}
-     WHERE t.admin_code LIKE $1 || '%' AND t.year <= $2 ${admin ? `AND t.admin_code LIKE $3 || '%'` : ''}
+     WHERE ${inScope('t.admin_code', '$1')} AND t.year <= $2 ${admin ? `AND ${inUnit('t.admin_code', '$3')}` : ''}
        AND t.admin_code IN (SELECT admin_code FROM targets WHERE year = $2)
      ORDER BY t.admin_code, t.year`,
     admin ? [...params, admin] : params,
@@ -124,15 +126,15 @@ function view(s: StoredTarget, t: CarriedYear, daily: ReadonlyMap<string, Figure
 }
 
 /** One target (with its carry-over chain), or null if the unit has none that year or is outside the scope. */
-export async function getTarget(db: Queryable, scope: string, adminCode: string, year: number, now = new Date()): Promise<TargetView | null> {
-  if (!adminCode.startsWith(scope)) return null
+export async function getTarget(db: Queryable, scope: Scope, adminCode: string, year: number, now = new Date()): Promise<TargetView | null> {
+  if (!holds(scope, adminCode)) return null
   const list = (await targetsOfYear(db, scope, year, adminCode, now)).filter((t) => t.adminCode === adminCode)
   return list[0] ?? null
 }
 
 /** The carry-over chain and daily figures of one target, for the burn-down. */
-export async function targetDaily(db: Queryable, scope: string, adminCode: string, year: number): Promise<{ carried: CarriedYear; daily: Map<string, FigureSet> } | null> {
-  if (!adminCode.startsWith(scope)) return null
+export async function targetDaily(db: Queryable, scope: Scope, adminCode: string, year: number): Promise<{ carried: CarriedYear; daily: Map<string, FigureSet> } | null> {
+  if (!holds(scope, adminCode)) return null
   const r = await db.query<Row>(`${SELECT_TARGET} WHERE t.admin_code = $1 AND t.year <= $2 ORDER BY t.year`, [adminCode, year])
   const stored = r.rows.map(toStored)
   if (!stored.some((s) => s.year === year)) return null

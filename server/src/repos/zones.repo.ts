@@ -3,6 +3,8 @@
 import type { Db, Queryable } from '../db/db.ts'
 import type { Zone, ZoneFields, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, ZoneType } from '../domain/planning-types.ts'
 import { refuseStaleWrite } from './stale-version.ts'
+import { inScope, inUnit } from './scope.sql.ts'
+import { holds, type Scope } from '../domain/scope.ts'
 
 /** A drawn polygon the app refuses to store or measure; `status` is the HTTP status to answer with. */
 export class GeometryInputError extends Error {
@@ -124,22 +126,22 @@ function toZone(r: Row): Zone {
   }
 }
 
-export async function listZones(db: Queryable, scope: string, f: { type?: ZoneType; admin?: string; withGeometry: boolean }): Promise<Zone[]> {
+export async function listZones(db: Queryable, scope: Scope, f: { type?: ZoneType; admin?: string; withGeometry: boolean }): Promise<Zone[]> {
   const params: unknown[] = [scope]
-  const where = [`z.admin_code LIKE $1 || '%'`]
+  const where = [inScope('z.admin_code', '$1')]
   if (f.type) where.push(`z.zone_type = $${params.push(f.type)}`)
-  if (f.admin) where.push(`z.admin_code LIKE $${params.push(f.admin)} || '%'`)
+  if (f.admin) where.push(inUnit('z.admin_code', `$${params.push(f.admin)}`))
   const r = await db.query<Row>(`${SELECT_ZONE(f.withGeometry)} WHERE ${where.join(' AND ')} ORDER BY z.id DESC`, params)
   return r.rows.map(toZone)
 }
 
-export async function getZone(db: Queryable, id: number, scope: string, withGeometry = true): Promise<Zone | null> {
-  const r = await db.query<Row>(`${SELECT_ZONE(withGeometry)} WHERE z.id = $1 AND z.admin_code LIKE $2 || '%'`, [id, scope])
+export async function getZone(db: Queryable, id: number, scope: Scope, withGeometry = true): Promise<Zone | null> {
+  const r = await db.query<Row>(`${SELECT_ZONE(withGeometry)} WHERE z.id = $1 AND ${inScope('z.admin_code', '$2')}`, [id, scope])
   return r.rows[0] ? toZone(r.rows[0]) : null
 }
 
 /** The zone's outline as GeoJSON text, from a drawing, villages or parcels (all inside the scope). */
-async function resolveShape(db: Queryable, shape: ZoneShape, scope: string): Promise<string> {
+async function resolveShape(db: Queryable, shape: ZoneShape, scope: Scope): Promise<string> {
   const given = [shape.geometry !== undefined, shape.fromVillages !== undefined, shape.fromParcels !== undefined].filter(Boolean).length
   if (given !== 1) throw new ZoneInputError('give exactly one of geometry, fromVillages, fromParcels', 'geometry')
   if (shape.geometry !== undefined) return (await checkPolygon(db, shape.geometry, ZONE_LIMITS)).geojson
@@ -147,7 +149,7 @@ async function resolveShape(db: Queryable, shape: ZoneShape, scope: string): Pro
     const codes = [...new Set(shape.fromVillages)]
     if (codes.length === 0) throw new ZoneInputError('fromVillages is empty', 'fromVillages')
     const r = await db.query<{ code: string }>(
-      `SELECT code FROM admin_units WHERE level = 'village' AND code = ANY($1::text[]) AND code LIKE $2 || '%'`, [codes, scope])
+      `SELECT code FROM admin_units WHERE level = 'village' AND code = ANY($1::text[]) AND ${inScope('code', '$2')}`, [codes, scope])
     const found = new Set(r.rows.map((x) => x.code))
     const missing = codes.filter((c) => !found.has(c))
     if (missing.length) throw new ZoneInputError(`fromVillages: no village ${missing.join(', ')} in your area`, 'fromVillages')
@@ -158,7 +160,7 @@ async function resolveShape(db: Queryable, shape: ZoneShape, scope: string): Pro
   }
   const ids = [...new Set(shape.fromParcels!)]
   if (ids.length === 0) throw new ZoneInputError('fromParcels is empty', 'fromParcels')
-  const r = await db.query<{ id: number }>(`SELECT id FROM parcels WHERE id = ANY($1::bigint[]) AND admin_code LIKE $2 || '%'`, [ids, scope])
+  const r = await db.query<{ id: number }>(`SELECT id FROM parcels WHERE id = ANY($1::bigint[]) AND ${inScope('admin_code', '$2')}`, [ids, scope])
   const found = new Set(r.rows.map((x) => x.id))
   const missing = ids.filter((i) => !found.has(i))
   if (missing.length) throw new ZoneInputError(`fromParcels: no parcel ${missing.join(', ')} in your area`, 'fromParcels')
@@ -172,7 +174,7 @@ async function resolveShape(db: Queryable, shape: ZoneShape, scope: string): Pro
  * its admin unit is the smallest one holding at least 99 % of it (so a hand-drawn border that
  * grazes a neighbour does not lift a village's zone to the town).
  */
-async function placeZone(db: Queryable, geojson: string, scope: string): Promise<string> {
+async function placeZone(db: Queryable, geojson: string, scope: Scope): Promise<string> {
   const r = await db.query<{ area: number; outside: number | null }>(
     `WITH g AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g),
           d AS (SELECT ST_Union(geom, 1e-7) AS d FROM admin_units WHERE level = 'district')
@@ -194,7 +196,7 @@ async function placeZone(db: Queryable, geojson: string, scope: string): Promise
   )
   const code = u.rows[0]?.code
   if (!code) throw new GeometryInputError('the zone lies outside the district', 422, 'geometry')
-  if (!code.startsWith(scope)) throw new GeometryInputError(`the zone lies in ${code}, outside your area ${scope}`, 422, 'geometry')
+  if (!holds(scope, code)) throw new GeometryInputError(`the zone lies in ${code}, outside your area ${scope}`, 422, 'geometry')
   return code
 }
 
@@ -207,7 +209,7 @@ const snapshot = async (tx: Queryable, id: number) =>
     `SELECT name, zone_type, admin_code, period_start, period_end, responsible_unit, targets, version, area_m2, ST_AsGeoJSON(geom, 8)::jsonb AS geometry
      FROM zones WHERE id = $1`, [id])).rows[0]!
 
-export async function createZone(db: Db, input: ZoneInput, userId: number, scope: string): Promise<Zone> {
+export async function createZone(db: Db, input: ZoneInput, userId: number, scope: Scope): Promise<Zone> {
   checkPeriod(input.periodStart, input.periodEnd)
   const geojson = await resolveShape(db, input, scope)
   const adminCode = await placeZone(db, geojson, scope)
@@ -229,7 +231,7 @@ export async function createZone(db: Db, input: ZoneInput, userId: number, scope
 }
 
 /** Several zones at once (an uploaded file): all are checked first, then all are stored, or none. */
-export async function createZones(db: Db, inputs: ZoneInput[], userId: number, scope: string): Promise<Zone[]> {
+export async function createZones(db: Db, inputs: ZoneInput[], userId: number, scope: Scope): Promise<Zone[]> {
   const placed: { input: ZoneInput; geojson: string; adminCode: string }[] = []
   for (const [i, input] of inputs.entries()) {
     try {
@@ -268,13 +270,13 @@ const PATCH_COLUMNS = {
   name: 'name', zoneType: 'zone_type', periodStart: 'period_start', periodEnd: 'period_end', responsibleUnit: 'responsible_unit', targets: 'targets',
 } as const
 
-export async function editZone(db: Db, id: number, scope: string, expectedVersion: number, patch: ZonePatch, userId: number): Promise<Zone | null> {
+export async function editZone(db: Db, id: number, scope: Scope, expectedVersion: number, patch: ZonePatch, userId: number): Promise<Zone | null> {
   const reshaped = patch.geometry !== undefined || patch.fromVillages !== undefined || patch.fromParcels !== undefined
   const geojson = reshaped ? await resolveShape(db, patch, scope) : null
   const adminCode = geojson ? await placeZone(db, geojson, scope) : null
   const outcome = await db.transaction(async (tx) => {
     const r = await tx.query<Row>(
-      `SELECT version, period_start, period_end FROM zones WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`, [id, scope])
+      `SELECT version, period_start, period_end FROM zones WHERE id = $1 AND ${inScope('admin_code', '$2')} FOR UPDATE`, [id, scope])
     const row = r.rows[0]
     if (!row) return null
     if (row.version !== expectedVersion) return { stale: row.version as number }
@@ -309,9 +311,9 @@ export async function editZone(db: Db, id: number, scope: string, expectedVersio
   return getZone(db, id, scope)
 }
 
-export async function deleteZone(db: Db, id: number, scope: string, expectedVersion: number, userId: number): Promise<boolean> {
+export async function deleteZone(db: Db, id: number, scope: Scope, expectedVersion: number, userId: number): Promise<boolean> {
   const outcome = await db.transaction(async (tx) => {
-    const r = await tx.query<Row>(`SELECT version FROM zones WHERE id = $1 AND admin_code LIKE $2 || '%' FOR UPDATE`, [id, scope])
+    const r = await tx.query<Row>(`SELECT version FROM zones WHERE id = $1 AND ${inScope('admin_code', '$2')} FOR UPDATE`, [id, scope])
     const row = r.rows[0]
     if (!row) return null
     if (row.version !== expectedVersion) return { stale: row.version as number }
@@ -332,7 +334,7 @@ export async function deleteZone(db: Db, id: number, scope: string, expectedVers
  * The trace of a zone, also after it was deleted: scope is checked against the admin unit the
  * zone last had (kept in its history), so a deleted zone's trace stays where it was visible.
  */
-export async function zoneHistory(db: Queryable, id: number, scope: string): Promise<ZoneHistoryEntry[] | null> {
+export async function zoneHistory(db: Queryable, id: number, scope: Scope): Promise<ZoneHistoryEntry[] | null> {
   const r = await db.query<Row>(
     `SELECT h.id, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, u.username, h.action, h.before, h.after
      FROM zone_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.zone_id = $1 ORDER BY h.at, h.id`,
@@ -347,7 +349,7 @@ export async function zoneHistory(db: Queryable, id: number, scope: string): Pro
       if (typeof code === 'string') adminCode = code
     }
   }
-  if (!adminCode?.startsWith(scope)) return null
+  if (!holds(scope, adminCode)) return null
   return r.rows.map((h) => ({
     id: h.id as number, at: h.at as string, user: h.username as string | null, action: h.action as string,
     before: h.before as ZoneSnapshot | null, after: h.after as ZoneSnapshot | null,

@@ -13,6 +13,7 @@ import { addAttachment, findByClientId, getAttachment, listAttachments, listDete
 import { getCase } from '../repos/cases.repo.ts'
 import { detectionInScope } from '../repos/detections.repo.ts'
 import type { FileStore } from '../storage/file-store.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export const MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
 const WRITERS: readonly Role[] = ['admin', 'planner', 'field']
@@ -54,7 +55,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
   await app.register(multipart, { limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 10, fieldSize: 1000 } })
 
   /** One upload path for both owners: a case's evidence or a patch's site photos. */
-  const receive = async (request: FastifyRequest, reply: FastifyReply, owner: { caseId: number } | { detectionId: number }, scope: string, userId: number) => {
+  const receive = async (request: FastifyRequest, reply: FastifyReply, owner: { caseId: number } | { detectionId: number }, scope: Scope, userId: number) => {
     if (!request.isMultipart()) throw badRequest('send multipart/form-data with one file')
     const part = await request.file()
     if (!part) throw badRequest('no file in the upload')

@@ -14,6 +14,7 @@ import { writeCsvWkt, writeGeoJson, writeGeoPackage, writeKml, writeShapefileZip
 import { batchDashboard, batchWithinScope, batchExportRows, BatchInputError, editBatch, getBatch, listBatches, type ExportRow } from '../repos/detection-batches.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
 import { StaleVersionError } from '../repos/stale-version.ts'
+import type { Scope } from '../domain/scope.ts'
 
 const BATCH_EDITORS: readonly Role[] = ['admin', 'planner']
 const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) })
@@ -159,7 +160,7 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
   )
 
   /** A batch is a district-wide setting of all its patches: only a user whose area holds every one edits or re-screens it (decision 43). */
-  const requireWholeBatch = async (id: number, scope: string) => {
+  const requireWholeBatch = async (id: number, scope: Scope) => {
     if (!(await batchWithinScope(db, id, scope))) throw forbidden('the batch has patches outside your area; a user whose area holds the whole batch edits it')
   }
 

@@ -25,6 +25,7 @@ import {
   layerCount, listLayerProblems, listLoads, listPresets, ParcelsAssigned, previewLayerFeatures, referencedAdminUnits, savePreset,
   updateLayerImport, type LayerImportRow,
 } from '../repos/layer-imports.repo.ts'
+import { isDistrictWide, type Scope } from '../domain/scope.ts'
 
 /** Who loads reference layers: administrators only. */
 const LOADERS: readonly Role[] = ['admin']
@@ -59,8 +60,8 @@ const conflict = (detail: string, code: string, extra: Record<string, unknown> =
 const bad = (en: string, zh: string, extra: Record<string, unknown> = {}) => badRequest(en, { detailZh: zh, ...extra })
 
 /** Roads, waters and reference areas are the whole district's: only a district-level admin replaces them (decision 43). */
-function assertMayLoad(layer: LayerKey, scope: string) {
-  if (!LAYERS[layer].scoped && scope.length > 6) {
+function assertMayLoad(layer: LayerKey, scope: Scope) {
+  if (!LAYERS[layer].scoped && !isDistrictWide(scope)) {
     throw new HttpProblem(403, 'Forbidden', `${LAYERS[layer].en} belong to the whole district; only a district-level administrator loads them`, {
       code: 'district_scope_required', detailZh: `${LAYERS[layer].zh}属于全区，只有区级管理员可以导入`,
     })

@@ -19,6 +19,7 @@ import { IMPORT_LIMITS } from '../imports/ledger-template.ts'
 import { principalOf } from '../http/access.ts'
 import { caseSelectionOf, CaseSelectionFields, type CaseSelectionQuery } from '../http/case-selection.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import type { Scope } from '../domain/scope.ts'
 
 /** Who may load ledgers in bulk: the planners' office and administrators. */
 const LEDGER_IMPORTERS: readonly Role[] = ['admin', 'planner']
@@ -129,7 +130,7 @@ const LAYER_NAME = '违法建设台账'
 
 export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   /** The cases a selection query names, within the caller's scope; 413 beyond the export cap. */
-  async function selectedRows(q: CaseSelectionQuery, scope: string) {
+  async function selectedRows(q: CaseSelectionQuery, scope: Scope) {
     try {
       return { rows: await selectLedger(db, caseSelectionOf(q, scope)), code: q.admin ?? scope }
     } catch (err) {

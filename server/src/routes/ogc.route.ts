@@ -10,6 +10,7 @@ import { Cql2Error, parseCql2Text } from '../sources/cql2.ts'
 import { CRS84, findCrs, ItemsSource, QueryError, SUPPORTED_CRS, type CrsDef, type GeoJSONFeature, type ItemsQuery } from '../sources/features.ts'
 import { LAYERS, type LayerSource } from '../sources/layers.ts'
 import { htmlPage, escapeHtml } from '../http/html.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 10_000
@@ -125,7 +126,7 @@ function intParam(name: string, raw: unknown, fallback: number, min: number, max
   return n
 }
 
-function buildItemsQuery(source: ItemsSource, query: Record<string, unknown>, scope: string): ItemsQuery {
+function buildItemsQuery(source: ItemsSource, query: Record<string, unknown>, scope: Scope): ItemsQuery {
   const equals: Record<string, string> = {}
   for (const [key, value] of Object.entries(query)) {
     if (ITEM_PARAMS.has(key)) {

@@ -22,6 +22,7 @@ import { activeRuleSetId, bufferZoneExists, getRuleSet } from '../repos/buffer-z
 import { keyVillages } from '../repos/key-villages.repo.ts'
 import { areaStatistics, keyNames, ledgerStatistics } from '../repos/statistics.repo.ts'
 import { GeometryInputError, getZone } from '../repos/zones.repo.ts'
+import type { Scope } from '../domain/scope.ts'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 const DISPOSALS = Object.keys(DISPOSAL_LABELS)
@@ -71,7 +72,7 @@ async function labelRows(db: Db, keys: readonly GroupKey[], rows: { key: GroupKe
   }
 }
 
-async function statisticsTable(db: Db, scope: string, q: Static<typeof StatisticsQuery>): Promise<StatisticsTable> {
+async function statisticsTable(db: Db, scope: Scope, q: Static<typeof StatisticsQuery>): Promise<StatisticsTable> {
   let keys: GroupKey[]
   try {
     keys = parseGroupBy(q.groupBy)

@@ -13,6 +13,7 @@ import {
   beijingToday, getTarget, putTarget, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
 } from '../repos/targets.repo.ts'
 import { StaleVersionError } from '../repos/stale-version.ts'
+import { holds } from '../domain/scope.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
@@ -123,7 +124,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const { adminCode, year } = request.params
-      if (!adminCode.startsWith(scope)) throw notFound(`no admin unit ${adminCode} in your area`)
+      if (!holds(scope, adminCode)) throw notFound(`no admin unit ${adminCode} in your area`)
       const header = request.headers['if-match']
       const version = header ? etagVersion(header, 'target') : undefined
       let outcome
@@ -152,7 +153,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     async (request) => {
       const { scope } = principalOf(request)
       const { adminCode, year } = request.params
-      if (!adminCode.startsWith(scope)) throw notFound(`no target for ${adminCode} in ${year}`)
+      if (!holds(scope, adminCode)) throw notFound(`no target for ${adminCode} in ${year}`)
       const history = await targetHistory(db, adminCode, year)
       if (history.length === 0) throw notFound(`no target for ${adminCode} in ${year}`)
       return { history }

@@ -4,6 +4,8 @@
 import type { Queryable } from '../db/db.ts'
 import type { Expr, Literal } from './cql2.ts'
 import type { LayerSource, Property, PropertyType } from './layers.ts'
+import { inScope } from '../repos/scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export interface CrsDef {
   uri: string
@@ -32,7 +34,7 @@ export function findCrs(uri: string): CrsDef | undefined {
 export class QueryError extends Error {}
 
 export interface ItemsQuery {
-  scope: string
+  scope: Scope
   /** minx, miny, maxx, maxy in bboxCrs axis order */
   bbox?: [number, number, number, number]
   bboxCrs: CrsDef
@@ -194,7 +196,7 @@ export class ItemsSource {
   private where(q: ItemsQuery, params: Params): string {
     const { layer } = this
     const parts: string[] = []
-    parts.push(layer.scopeColumn ? `${layer.scopeColumn} LIKE ${params.add(q.scope)} || '%'` : 'TRUE')
+    parts.push(layer.scopeColumn ? inScope(layer.scopeColumn, params.add(q.scope)) : 'TRUE')
     if (layer.publishedWhere) parts.push(`(${layer.publishedWhere})`)
     if (q.bbox) {
       const env = envelopeIn(params, q.bbox, q.bboxCrs)
@@ -241,11 +243,11 @@ export class ItemsSource {
     }
   }
 
-  async one(db: Queryable, id: string, scope: string, crs: CrsDef): Promise<GeoJSONFeature | null> {
+  async one(db: Queryable, id: string, scope: Scope, crs: CrsDef): Promise<GeoJSONFeature | null> {
     const params = new Params()
     const keyProp = this.byName.get(this.layer.key)!
     if (keyProp.type === 'integer' && !/^\d{1,18}$/.test(id)) return null
-    const scopeSql = this.layer.scopeColumn ? `AND ${this.layer.scopeColumn} LIKE ${params.add(scope)} || '%'` : ''
+    const scopeSql = this.layer.scopeColumn ? `AND ${inScope(this.layer.scopeColumn, params.add(scope))}` : ''
     const r = await db.query<{ id: string | number; geometry: string; properties: Record<string, unknown> | string }>(
       `SELECT ${this.layer.key} AS id, ${this.geometrySql(crs)} AS geometry, json_build_object(${this.propsSql}) AS properties
        FROM ${this.layer.table} WHERE ${this.layer.key} = ${params.add(id)}::${SQL_TYPE[keyProp.type]} ${scopeSql}`,
@@ -262,9 +264,9 @@ export class ItemsSource {
   }
 
   /** Spatial and temporal extent of what this scope sees. */
-  async extent(db: Queryable, scope: string): Promise<{ bbox: [number, number, number, number] | null; interval: [string | null, string | null] | null }> {
+  async extent(db: Queryable, scope: Scope): Promise<{ bbox: [number, number, number, number] | null; interval: [string | null, string | null] | null }> {
     const params = new Params()
-    const scopeSql = this.layer.scopeColumn ? `WHERE ${this.layer.scopeColumn} LIKE ${params.add(scope)} || '%'` : ''
+    const scopeSql = this.layer.scopeColumn ? `WHERE ${inScope(this.layer.scopeColumn, params.add(scope))}` : ''
     const t = this.layer.temporal
     const asText = (agg: string) => `to_char(${agg}(${t})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
     const r = await db.query<{ w: number | null; s: number; e: number; n: number; t0: string | null; t1: string | null }>(

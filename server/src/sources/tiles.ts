@@ -10,6 +10,8 @@ import vtpbf from 'vt-pbf'
 import type { Feature, Geometry } from 'geojson'
 import type { Queryable } from '../db/db.ts'
 import type { LayerSource } from './layers.ts'
+import { inScope } from '../repos/scope.sql.ts'
+import type { Scope } from '../domain/scope.ts'
 
 export const TILE_EXTENT = 4096
 /** Tile edge buffer in tile units (64 of 4096 = 1/64 of the tile), so strokes do not break at edges. */
@@ -29,7 +31,7 @@ export interface TileRequest {
   x: number
   y: number
   /** Admin-unit code of the caller's scope. */
-  scope: string
+  scope: Scope
   /** Values of the layer's tileFilters (absent: not narrowed). */
   filters?: Readonly<Record<string, number>>
 }
@@ -47,7 +49,7 @@ const filterNames = (layer: LayerSource) => Object.keys(layer.tileFilters ?? {})
 /** SQL for one layer, built once. $1..$3 = z, x, y; $4 = scope code; then the filters (NULL: any). */
 function tileSql(layer: LayerSource): { features: string; aggregated: string | null } {
   const filters = filterNames(layer).map((name, i) => `AND ($${5 + i}::bigint IS NULL OR ${layer.tileFilters![name]} = $${5 + i})`).join(' ')
-  const scope = `${layer.scopeColumn ? `AND ${layer.scopeColumn} LIKE $4 || '%'` : 'AND $4::text IS NOT NULL'} ${filters}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
+  const scope = `${layer.scopeColumn ? `AND ${inScope(layer.scopeColumn, '$4')}` : 'AND $4::text IS NOT NULL'} ${filters}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
   const props = [
     ...layer.tileColumns.map((c) => `'${c}', ${c}`),
     ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `'${name}', (${sql})`),
