@@ -5,7 +5,7 @@
 // the API then holds exactly those with the mapped attributes and the history lists the load. A
 // zip without a GIS file is refused with the server's Chinese sentence and nothing is written.
 //
-// With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/onboarding-*.png.
+// With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/onboarding-*.png (docs/onboarding.md).
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -85,7 +85,7 @@ async function shot(page: Page, name: string) {
 }
 
 test('an administrator imports buildings from a GBK Shapefile: guessed mapping, one field mapped by hand, the outside feature left out, history', { timeout: TEST_TIMEOUT }, async () => {
-  const viewport = SHOTS ? { width: 1440, height: 900 } : { width: 1200, height: 800 }
+  const viewport = SHOTS ? { width: 1440, height: 1050 } : { width: 1200, height: 800 }
   const { context, page, pageErrors } = await open(browser, `${server.url}/#view=onboarding`, viewport)
   try {
     await logIn(page, server.login)
@@ -216,6 +216,7 @@ test('an administrator imports buildings from a GBK Shapefile: guessed mapping, 
     assert.equal(await first.getAttribute('data-layer'), 'buildings')
     assert.equal(await first.getAttribute('data-inserted'), '5')
     assert.match((await first.textContent()) ?? '', /房屋\.zip.*追加.*e2e-admin/)
+    await shot(page, 'onboarding-history.png')
 
     // the preset is offered to the next import of buildings
     const presets = await apiGet<{ presets: { name: string; mapping: Record<string, unknown> }[] }>(context, `${server.url}/api/layer-mapping-presets?layer=buildings`)

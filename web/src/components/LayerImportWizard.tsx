@@ -30,8 +30,8 @@ const POLL_MS = 700
 /** How a mapping source is kept in a <select>: '' nothing, 'f:NAME' a field, 'v:VALUE' a constant, 'const' a constant being typed. */
 /** The server writes derived-work messages as "中文 / English": the half for the UI's language. */
 const inLanguage = (message: string, lang: string) => {
-  const cut = message.indexOf(' / ')
-  return cut < 0 ? message : lang === 'zh-CN' ? message.slice(0, cut) : message.slice(cut + 3)
+  const cut = / ?\/ (?=[A-Za-z])/.exec(message)
+  return !cut ? message : lang === 'zh-CN' ? message.slice(0, cut.index) : message.slice(cut.index + cut[0].length)
 }
 const sourceValue = (m: MappingSource | undefined): string => (m === null || m === undefined ? '' : typeof m === 'string' ? `f:${m}` : `v:${String(m.value)}`)
 

@@ -72,8 +72,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   useEffect(() => {
     if (!viewsFor(user.role).includes(screen.view)) setScreen({ view: 'map', caseId: null })
   }, [screen.view, user.role])
-  // Beside a table the map is narrow: the layer panel starts folded there, open on the map alone.
-  const splitView = screen.view === 'ledger' || screen.view === 'patches'
+  // Beside a table (or the reference data) the map is narrow: the layer panel starts folded there, open on the map alone.
+  const splitView = screen.view === 'ledger' || screen.view === 'patches' || screen.view === 'onboarding'
   useEffect(() => setPanelOpen(!splitView), [splitView])
   useEffect(() => {
     const onHash = () => {

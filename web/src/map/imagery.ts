@@ -130,7 +130,8 @@ export interface PreviewMapView {
 
 /** The import wizard's preview: the staged patches over the district outline, problem features in red. */
 export function createPreviewMap(container: HTMLElement, adminTiles: string | null): PreviewMapView {
-  const sources: Record<string, SourceSpecification> = { staged: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } }
+  const empty: FeatureCollection = { type: 'FeatureCollection', features: [] }
+  const sources: Record<string, SourceSpecification> = { staged: { type: 'geojson', data: empty }, 'staged-centres': { type: 'geojson', data: empty } }
   const layers: LayerSpecification[] = [{ id: 'bg', type: 'background', paint: { 'background-color': '#f3f1ea' } }]
   if (adminTiles) {
     sources.admin = { type: 'vector', tiles: [absolute(adminTiles)], maxzoom: 16 }
@@ -141,12 +142,16 @@ export function createPreviewMap(container: HTMLElement, adminTiles: string | nu
     { id: 'staged-fill', type: 'fill', source: 'staged', paint: { 'fill-color': ['case', problem, '#d7301f', '#2b7bba'], 'fill-opacity': 0.35 } } as LayerSpecification,
     { id: 'staged-line', type: 'line', source: 'staged', paint: { 'line-color': ['case', problem, '#d7301f', '#2b7bba'], 'line-width': 1.5 } } as LayerSpecification,
     { id: 'staged-point', type: 'circle', source: 'staged', minzoom: 0, maxzoom: 12, paint: { 'circle-radius': 2.5, 'circle-color': ['case', problem, '#d7301f', '#2b7bba'] } } as LayerSpecification,
+    // small footprints (buildings) vanish when the whole file is in view: a dot at each centre until z14
+    { id: 'staged-centre', type: 'circle', source: 'staged-centres', maxzoom: 14, paint: { 'circle-radius': 3, 'circle-color': ['case', problem, '#d7301f', '#2b7bba'], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 0.75 } } as LayerSpecification,
   )
   const map = new MapLibreMap({ container, style: { version: 8, sources, layers }, center: [116.0, 39.7], zoom: 8, attributionControl: false, dragRotate: false })
   let pending: { fc: FeatureCollection | null; bounds: [number, number, number, number] | null } | null = null
   const apply = (fc: FeatureCollection | null, bounds: [number, number, number, number] | null) => {
     const src = map.getSource('staged') as { setData(d: FeatureCollection): void } | undefined
-    src?.setData(fc ?? { type: 'FeatureCollection', features: [] })
+    src?.setData(fc ?? empty)
+    const centres = map.getSource('staged-centres') as { setData(d: FeatureCollection): void } | undefined
+    centres?.setData(fc ? centresOf(fc) : empty)
     if (bounds) map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { padding: 30, maxZoom: 16, animate: false })
   }
   map.once('load', () => {
@@ -162,4 +167,29 @@ export function createPreviewMap(container: HTMLElement, adminTiles: string | nu
       map.remove()
     },
   }
+}
+
+/** The centre of each line or polygon's box, as a point with the feature's properties. */
+function centresOf(fc: FeatureCollection): FeatureCollection {
+  const features: FeatureCollection['features'] = []
+  for (const f of fc.features) {
+    const g = f.geometry
+    if (!g || g.type === 'Point' || g.type === 'MultiPoint' || g.type === 'GeometryCollection') continue
+    let w = Infinity
+    let so = Infinity
+    let e = -Infinity
+    let n = -Infinity
+    const walk = (c: unknown): void => {
+      if (Array.isArray(c) && typeof c[0] === 'number') {
+        const [x, y] = c as number[]
+        if (x! < w) w = x!
+        if (x! > e) e = x!
+        if (y! < so) so = y!
+        if (y! > n) n = y!
+      } else if (Array.isArray(c)) for (const k of c) walk(k)
+    }
+    walk(g.coordinates)
+    if (Number.isFinite(w)) features.push({ type: 'Feature', properties: f.properties, geometry: { type: 'Point', coordinates: [(w + e) / 2, (so + n) / 2] } })
+  }
+  return { type: 'FeatureCollection', features }
 }
