@@ -4,6 +4,8 @@
 // sees the feature outside the district listed as a problem, and appends only the valid buildings;
 // the API then holds exactly those with the mapped attributes and the history lists the load. A
 // zip without a GIS file is refused with the server's Chinese sentence and nothing is written.
+// On an empty server (no sample) the view says the boundary comes first, and once it is loaded the
+// header and the map know the district without a reload.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/onboarding-*.png (docs/onboarding.md).
 import { after, before, test } from 'node:test'
@@ -15,7 +17,12 @@ import { DBFFile } from 'dbffile'
 import { strToU8, unzipSync, zipSync } from 'fflate'
 import type { Feature } from 'geojson'
 import type { Browser, Page } from 'playwright-core'
+import { buildApp } from '../../server/src/app.ts'
+import { loadConfig } from '../../server/src/config.ts'
 import { writeShapefileZip } from '../../server/src/imports/formats/writers.ts'
+import { createUser } from '../../server/src/repos/users.repo.ts'
+import { freshDb } from '../helpers/db.ts'
+import { DISTRICT_FEATURE, geojson, UNIT_FEATURES } from '../helpers/layer-import.ts'
 import type { TestServer } from '../helpers/server.ts'
 import { apiGet, logIn, MAP_TIMEOUT, open, startAppAndBrowser, stopAppAndBrowser, waitForMapIdle } from './browser.ts'
 
@@ -228,5 +235,70 @@ test('an administrator imports buildings from a GBK Shapefile: guessed mapping, 
     assert.deepEqual(pageErrors, [])
   } finally {
     await context.close()
+  }
+})
+
+/** The app over an empty database (CHAIWEI_SAMPLE=none) with one district administrator. */
+async function startEmptyServer(): Promise<TestServer> {
+  const db = await freshDb('schema')
+  const login = { username: 'e2e-empty-admin', password: 'e2e password 2' }
+  await createUser(db, { ...login, role: 'admin', scopeCode: '110111', displayName: '新区管理员' })
+  const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
+  const app = await buildApp({ config: { ...loadConfig({}), logLevel: 'warn' as const, uploadDir }, db })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return {
+    url: `http://localhost:${address.port}`,
+    login,
+    async close() {
+      await app.close()
+      await db.close()
+      rmSync(uploadDir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function importGeoJson(page: Page, layer: string, fileName: string, bytes: Buffer) {
+  await page.getByTestId(`import-${layer}`).click()
+  await page.getByTestId('layer-import-file').setInputFiles({ name: fileName, mimeType: 'application/geo+json', buffer: bytes })
+  await page.getByTestId('layer-import-upload').click()
+  await page.locator('[data-testid="layer-import"][data-state="staged"]').waitFor({ timeout: MAP_TIMEOUT })
+  await page.locator('[data-testid="layer-import-problems"][data-count="0"]').waitFor()
+  await page.getByTestId('layer-import-commit').click()
+  await page.locator('[data-testid="layer-import"][data-state="committed"]').waitFor({ timeout: MAP_TIMEOUT })
+  await page.getByTestId('layer-import-finish').click()
+}
+
+test('an empty server: the boundary first, then towns and villages; the header and the map follow', { timeout: TEST_TIMEOUT }, async () => {
+  const empty = await startEmptyServer()
+  const { context, page, pageErrors } = await open(browser, `${empty.url}/#view=onboarding`)
+  try {
+    await logIn(page, empty.login)
+    await page.locator('[data-testid="onboarding"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+    assert.match((await page.getByTestId('onboarding-district').textContent()) ?? '', /尚无行政区：请先导入区界/)
+    assert.equal(await page.locator('[data-testid^="status-"][data-missing="true"]').count(), 8, 'every layer is missing')
+    assert.equal(await page.getByTestId('history-row').count(), 0)
+
+    await importGeoJson(page, 'admin_units', '区界.geojson', geojson([DISTRICT_FEATURE]))
+    await page.locator('[data-testid="onboarding-district"][data-code="110111"]').waitFor({ timeout: MAP_TIMEOUT })
+    assert.match((await page.getByTestId('onboarding-district').textContent()) ?? '', /房山区/)
+    // the header reads the district from /api/meta again
+    await page.locator('.app-header .district', { hasText: '房山区' }).waitFor({ timeout: MAP_TIMEOUT })
+
+    await importGeoJson(page, 'admin_units', '镇村.geojson', geojson(UNIT_FEATURES))
+    await page.locator('[data-testid="status-admin_units"][data-count="7"][data-missing="false"]').waitFor({ timeout: MAP_TIMEOUT })
+    assert.equal(await page.getByTestId('history-row').count(), 2)
+    assert.equal(await page.locator('[data-testid^="status-"][data-missing="true"]').count(), 7)
+
+    // the map has the district: its tiles draw the new units
+    await page.getByTestId('tab-map').click()
+    await waitForMapIdle(page)
+    const meta = await apiGet<{ district: { code: string; bbox: number[] } | null }>(context, `${empty.url}/api/meta`)
+    assert.equal(meta.district?.code, '110111')
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    await context.close()
+    await empty.close()
   }
 })
