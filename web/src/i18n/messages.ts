@@ -1825,7 +1825,7 @@ const en: Messages = {
   'imp.openBatch': "Open the batch",
 
   // reference-layer onboarding (docs/onboarding.md)
-  "view.onboarding": "Reference data",
+  "view.onboarding": "Data",
   "ob.title": "Reference data",
   "ob.intro": "Load the district's reference layers in order: the boundary first, then towns and villages, parcels, buildings, roads, waters, reference areas, the ring road and permits; the ledger last, in the Ledger view.",
   "ob.district": "District",
