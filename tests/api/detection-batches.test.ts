@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate'
 import * as shapefile from 'shapefile'
 import { decode } from 'fast-png'
 import { testApp, type TestApp } from '../helpers/app.ts'
-import { beijingToday } from '../../server/src/domain/detection-lifecycle.ts'
+import { beijingToday } from '../../server/src/domain/beijing-clock.ts'
 
 let t: TestApp
 let planner: string

@@ -1,5 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { openPgliteDb } from '../../server/src/db/pglite.db.ts'
+import { overdueSql } from '../../server/src/repos/case-clocks.sql.ts'
 import {
   allowedActions, checkMigratedState, isMigrationIssue, overdue, planTransition, TransitionError,
   type CaseState, type MigratedState, type TransitionInput,
@@ -98,6 +100,26 @@ test('clocks: 1 hour to reach and 3 days to remove new construction; order deadl
   assert.deepEqual(overdue({ ...fresh, newConstruction: false, foundAt: '2026-01-01T00:00:00Z' }, NOW), { reach: false, removal: false, deadline: false })
   assert.equal(overdue({ ...fresh, newConstruction: false, status: 'order_issued', deadline: '2026-06-09' }, NOW).deadline, true)
   assert.equal(overdue({ ...fresh, newConstruction: false, status: 'order_issued', deadline: '2026-06-10' }, NOW).deadline, false)
+})
+
+test('an order deadline passes at midnight in Beijing, not in UTC (the domain rule and its SQL agree)', async () => {
+  const order = { status: 'order_issued' as const, newConstruction: false, foundAt: '2026-06-01T00:00:00Z', reachedAt: null, deadline: '2026-06-10' }
+  // 23:30 on the 10th in Beijing: the deadline day is not over
+  const lateEvening = new Date('2026-06-10T15:30:00Z')
+  // 01:30 on the 11th in Beijing (still the 10th in UTC): it is
+  const earlyMorning = new Date('2026-06-10T17:30:00Z')
+  assert.equal(overdue(order, lateEvening).deadline, false)
+  assert.equal(overdue(order, earlyMorning).deadline, true)
+  const db = await openPgliteDb({})
+  try {
+    const sql = overdueSql('', '$1::timestamptz').deadline
+    for (const at of [lateEvening, earlyMorning]) {
+      const r = await db.query<{ late: boolean }>(`SELECT ${sql} AS late FROM (SELECT 'order_issued'::text AS status, '2026-06-10'::date AS deadline) c`, [at.toISOString()])
+      assert.equal(r.rows[0]!.late, overdue(order, at).deadline, at.toISOString())
+    }
+  } finally {
+    await db.close()
+  }
 })
 
 // ---- checkMigratedState: a case carried over from a ledger, where it stands ----

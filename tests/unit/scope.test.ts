@@ -33,7 +33,7 @@ test('a user may name units on their path (above or inside), not beside it', () 
 })
 
 test('the SQL form agrees with the JS form on every pair', async () => {
-  const db = await openPgliteDb({ dataDir: null })
+  const db = await openPgliteDb({})
   try {
     const codes = ['110111', '110111001', '110111001001', '110111001002', '110111002', '110112']
     for (const s of codes) {

@@ -1,3 +1,4 @@
+import { beijingToday } from './beijing-clock.ts'
 // The life of a ledger case (shared/DOMAIN.md, seeds 002 and 003) as an explicit state machine.
 // Pure: no I/O. The repo applies what `planTransition` returns and writes the history row.
 //
@@ -236,7 +237,7 @@ export function overdue(
   return {
     reach: c.newConstruction && c.reachedAt === null && open && now.getTime() - found > REACH_WITHIN_MS,
     removal: c.newConstruction && open && now.getTime() - found > REMOVE_WITHIN_MS,
-    deadline: c.status === 'order_issued' && c.deadline !== null && c.deadline < now.toISOString().slice(0, 10),
+    deadline: c.status === 'order_issued' && c.deadline !== null && c.deadline < beijingToday(now),
   }
 }
 

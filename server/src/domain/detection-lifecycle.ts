@@ -201,7 +201,3 @@ export function detectionOverdue(status: DetectionStatus, deadline: string | nul
   return status !== 'verified' && deadline !== null && deadline < today
 }
 
-/** Today's date in Beijing (UTC+8): the batches' deadlines are Beijing dates. */
-export function beijingToday(now: Date): string {
-  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10)
-}

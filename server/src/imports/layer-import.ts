@@ -68,6 +68,13 @@ const check = (signal: AbortSignal) => {
   if (signal.aborted) throw new Cancelled()
 }
 
+/**
+ * Lets the event loop run between slices. On the embedded database a query runs in this thread and
+ * resolves as a microtask, so a chain of them never yields: without this, polls, the cancel and every
+ * other request would wait until the whole read and check had finished.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 function shapeRules(layer: LayerKey): ShapeRules {
   const def = LAYERS[layer]
   return { family: def.geometry, verticesPerFeature: LAYER_IMPORT_LIMITS.verticesPerFeature, wrongTypeCode: 'wrong_geometry_type', noun: def.zh }
@@ -143,6 +150,7 @@ export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobContr
     let featureNo = 0
     let bytesRead = 0
     const flush = async () => {
+      await breathe()
       check(job.signal)
       await insertLayerStaged(db, imp.id, batch)
       batch = []
@@ -174,6 +182,7 @@ export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobContr
     // validity in PostGIS, then the mapping: the one chosen before a re-read, else the one last committed, else a guess
     const max = await maxFeatureNo(db, imp.id)
     for (let from = 1; from <= max; from += LAYER_IMPORT_LIMITS.checkSlice) {
+      await breathe()
       check(job.signal)
       await checkLayerValidity(db, imp.id, from, from + LAYER_IMPORT_LIMITS.checkSlice)
       job.progress({ phase: 'checking', done: Math.min(from + LAYER_IMPORT_LIMITS.checkSlice - 1, max), total: max })
@@ -223,6 +232,7 @@ export async function checkStaged(db: Db, imp: LayerImportRow, job: JobControl):
   await resetPlacement(db, imp.id)
   let after = 0
   for (;;) {
+    await breathe()
     check(job.signal)
     const rows = await stagedProperties(db, imp.id, after, LAYER_IMPORT_LIMITS.parseSlice)
     if (rows.length === 0) break
@@ -232,6 +242,7 @@ export async function checkStaged(db: Db, imp: LayerImportRow, job: JobControl):
   }
   const max = await maxFeatureNo(db, imp.id)
   for (let from = 1; from <= max; from += LAYER_IMPORT_LIMITS.checkSlice) {
+    await breathe()
     check(job.signal)
     await placeLayerSlice(db, imp.id, imp.layer, from, from + LAYER_IMPORT_LIMITS.checkSlice)
   }

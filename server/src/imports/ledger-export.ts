@@ -9,9 +9,8 @@ import type { Queryable } from '../db/db.ts'
 import type { Disposal, Reuse } from '../domain/case-lifecycle.ts'
 import { caseSelectionWhere, type CaseSelection } from '../repos/cases.repo.ts'
 import { inScope, inUnit } from '../repos/scope.sql.ts'
+import { beijingCellDate, beijingText } from '../domain/beijing-clock.ts'
 import {
-  beijingCellDate,
-  beijingText,
   COLUMNS,
   DISPOSAL_LABELS,
   EXPORT_MAX_ROWS,

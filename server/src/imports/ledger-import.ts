@@ -26,8 +26,8 @@ import type { Db, Queryable } from '../db/db.ts'
 import type { LedgerImportProgress } from '../domain/case-types.ts'
 import { checkMigratedState, isMigrationIssue, STATUS_ZH, type CaseStatus, type Disposal, type MigratedField, type MigratedState, type Reuse } from '../domain/case-lifecycle.ts'
 import { CASE_NO_LOCK, caseNoPrefix, formatCaseNo } from '../repos/cases.repo.ts'
+import { beijingDate, fromBeijingWallClock } from '../domain/beijing-clock.ts'
 import {
-  BEIJING_OFFSET_MS,
   col,
   COLUMNS,
   columnForHeader,
@@ -600,10 +600,10 @@ const DATE_TEXT = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?
  * text may carry Z or an offset. A bare number in a date column is an Excel serial day.
  */
 function timeOf(c: Cell): number | undefined {
-  if (c instanceof Date) return Math.round(c.getTime()) - BEIJING_OFFSET_MS
+  if (c instanceof Date) return fromBeijingWallClock(Math.round(c.getTime()))
   if (typeof c === 'number') {
     if (c < 20_000 || c > 80_000) return undefined // 1954 … 2119 as an Excel serial day
-    return Math.round((c - 25_569) * 86_400_000) - BEIJING_OFFSET_MS
+    return fromBeijingWallClock(Math.round((c - 25_569) * 86_400_000))
   }
   const m = DATE_TEXT.exec(textOf(c).normalize('NFKC'))
   if (!m) return undefined
@@ -616,14 +616,14 @@ function timeOf(c: Cell): number | undefined {
     return undefined
   }
   const zone = m[8]
-  if (!zone) return wall - BEIJING_OFFSET_MS
+  if (!zone) return fromBeijingWallClock(wall)
   if (zone.toUpperCase() === 'Z') return wall
   const sign = zone[0] === '-' ? -1 : 1
   const digits = zone.slice(1).replace(':', '')
   return wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000
 }
 
-const EARLIEST_FOUND = Date.UTC(1980, 0, 1) - BEIJING_OFFSET_MS
+const EARLIEST_FOUND = fromBeijingWallClock(Date.UTC(1980, 0, 1))
 
 type Village = { code: string; name: string; town: string }
 interface Places {
@@ -660,7 +660,6 @@ const MIGRATED_COLUMN: Readonly<Record<MigratedField, ColumnKey>> = {
   reuse: 'reuse', regreenedAreaM2: 'regreened_area_m2', acceptedAt: 'accepted_at', closedAt: 'closed_at', disposalReason: 'disposal_reason',
 }
 
-const beijingDay = (ms: number) => new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10)
 
 /** Reads one data row into a draft, reporting every cell that cannot be read. */
 function draftOf(sheet: string, r: SheetRow, h: HeaderMap, report: Report, now: number, limits: Limits): Draft {
@@ -800,7 +799,7 @@ function draftOf(sheet: string, r: SheetRow, h: HeaderMap, report: Report, now: 
     foundAt: iso(d.foundMs) ?? '',
     notifiedAt: iso(dateOf('notified_at')),
     orderIssuedAt: iso(dateOf('order_issued_at')),
-    deadline: deadlineMs === null ? null : beijingDay(deadlineMs),
+    deadline: deadlineMs === null ? null : beijingDate(deadlineMs),
     disposal: enumOf<Disposal>('disposal', DISPOSAL_LABELS, false),
     disposedAt: iso(dateOf('disposed_at')),
     demolishedLandAreaM2: area('demolished_land_area_m2', 1_000_000, true),
@@ -826,7 +825,7 @@ function draftOf(sheet: string, r: SheetRow, h: HeaderMap, report: Report, now: 
 
 /** 状态 已拆除（自拆），拆除时间 2024-05-01 …: what a migrated case's history says it came with. */
 function progressText(s: MigratedState): { zh: string; en: string } {
-  const day = (v: string | null | undefined) => (v ? beijingDay(Date.parse(v)) : null)
+  const day = (v: string | null | undefined) => (v ? beijingDate(Date.parse(v)) : null)
   const parts: [string, string, string | number | null | undefined][] = [
     ['告知时间', 'notified', day(s.notifiedAt)],
     ['限期拆除决定时间', 'order issued', day(s.orderIssuedAt)],

@@ -3,7 +3,7 @@
 // dictionaries; the importer reads with it and the exporter writes with it, so a file the app
 // exports reads back unchanged.
 import { CASE_STATUSES, DISPOSALS, REUSES, type CaseStatus, type Disposal, type Reuse } from '../domain/case-lifecycle.ts'
-import { BEIJING_OFFSET_MS, CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../repos/cases.repo.ts'
+import { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../repos/cases.repo.ts'
 
 export type CaseUse = (typeof CASE_USES)[number]
 export type CaseSource = (typeof CASE_SOURCES)[number]
@@ -238,21 +238,6 @@ export function parseYesNo(raw: string): boolean | undefined {
   if (FALSE_WORDS.has(v)) return false
   return undefined
 }
-
-// ---- time: ledgers write Beijing wall-clock time ----
-
-/** The ledgers' time zone, UTC+8 all year (China has no daylight saving). */
-export { BEIJING_OFFSET_MS }
-
-/** 'YYYY-MM-DD HH:MM:SS' (plus '.mmm' when there are milliseconds), Beijing time, from an instant. */
-export function beijingText(ms: number): string {
-  const s = new Date(ms + BEIJING_OFFSET_MS).toISOString()
-  const base = `${s.slice(0, 10)} ${s.slice(11, 19)}`
-  return s.slice(20, 23) === '000' ? base : `${base}.${s.slice(20, 23)}`
-}
-
-/** An Excel date cell shows UTC fields of the Date exceljs writes: shift so it shows Beijing time. */
-export const beijingCellDate = (ms: number): Date => new Date(ms + BEIJING_OFFSET_MS)
 
 // ---- spreadsheet formula injection (CSV/XLSX opened in Excel or WPS) ----
 

@@ -15,6 +15,7 @@ import { allowedActions, overdue, planTransition, type CaseStatus, type Transiti
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
+import { beijingYear, fromBeijingWallClock } from '../domain/beijing-clock.ts'
 
 export class CaseInputError extends Error {
   constructor(
@@ -146,12 +147,10 @@ async function checkGeometry(db: Queryable, geojson: string): Promise<void> {
 
 /** Advisory-lock key under which case numbers of one village are handed out (with hashtext(village)). */
 export const CASE_NO_LOCK = 727100100
-/** China Standard Time, UTC+8 all year: the ledgers' wall clock. */
-export const BEIJING_OFFSET_MS = 8 * 3_600_000
 
 /** VILLAGECODE-YEAR- for a case found at foundMs; the year is Beijing's, as the ledgers write it. */
 export function caseNoPrefix(village: string, foundMs: number): string {
-  return `${village}-${new Date(foundMs + BEIJING_OFFSET_MS).getUTCFullYear()}-`
+  return `${village}-${beijingYear(foundMs)}-`
 }
 
 export const formatCaseNo = (prefix: string, n: number) => `${prefix}${String(n).padStart(4, '0')}`
@@ -315,7 +314,7 @@ const isDay = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v)
 /** A bare date in a filter is a day in Beijing (ledgers keep Beijing dates): its start, or the next day's start. */
 function beijingDayBound(v: string, edge: 'start' | 'end'): string {
   if (!isDay(v)) return v
-  const start = Date.parse(`${v}T00:00:00Z`) - BEIJING_OFFSET_MS
+  const start = fromBeijingWallClock(Date.parse(`${v}T00:00:00Z`))
   return new Date(edge === 'start' ? start : start + 86_400_000).toISOString()
 }
 

@@ -2,7 +2,8 @@
 // dashboards per town and village, and the rows an export writes back. Counts are always of the
 // caller's scope: a village user sees the village's share of a batch.
 import type { Db, Queryable } from '../db/db.ts'
-import { beijingToday } from '../domain/detection-lifecycle.ts'
+import { beijingToday } from '../domain/beijing-clock.ts'
+import { beijingTimeSql } from './beijing.sql.ts'
 import type { BatchDashboard, BatchImagery, BatchSummary, DashboardRow } from '../domain/detection-types.ts'
 import { countsSelect, toCounts } from './detections.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
@@ -188,7 +189,7 @@ export async function batchExportRows(db: Queryable, id: number, scope: Scope): 
   const r = await db.query<Row>(
     `SELECT ST_AsGeoJSON(d.geom, 8) AS geometry, d.source_attributes, d.patch_no, d.admin_code, v.name AS admin_name, t.name AS town_name,
             d.change_type, d.area_m2, d.status, d.result, d.result_reason, d.result_note, d.permit_ref, d.no_photo_reason,
-            to_char((d.verified_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD HH24:MI') AS verified_at, u.username AS verified_by,
+            to_char(${beijingTimeSql('d.verified_at')}, 'YYYY-MM-DD HH24:MI') AS verified_at, u.username AS verified_by,
             c.case_no, d.screening->'flags' AS flags,
             (SELECT count(*) FROM attachments p WHERE p.detection_id = d.id AND p.kind = 'photo') AS photos
      FROM detections d JOIN admin_units v ON v.code = d.admin_code LEFT JOIN admin_units t ON t.code = left(d.admin_code, 9)

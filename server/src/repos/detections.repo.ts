@@ -4,7 +4,7 @@
 // violation opens (or links) the ledger case in that transaction too.
 import type { Db, Queryable } from '../db/db.ts'
 import {
-  allowedDetectionActions, beijingToday, detectionOverdue, planDetectionAction,
+  allowedDetectionActions, detectionOverdue, planDetectionAction,
   type DetectionActionInput, type DetectionResult, type DetectionStatus, type PhotoEvidence,
 } from '../domain/detection-lifecycle.ts'
 import type {
@@ -16,6 +16,8 @@ import { statusTrail } from './status-trail.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
 import { holdsScope, inScope, inUnit } from './scope.sql.ts'
 import { holds, scopeOf, type Scope } from '../domain/scope.ts'
+import { beijingDateSql } from './beijing.sql.ts'
+import { beijingToday } from '../domain/beijing-clock.ts'
 
 type Row = Record<string, unknown>
 
@@ -32,8 +34,6 @@ export class DetectionInputError extends Error {
 }
 
 const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
-/** The Beijing date of a timestamptz column (deadlines are Beijing dates). */
-const beijingDate = (col: string) => `((${col} AT TIME ZONE 'UTC') + interval '8 hours')::date`
 
 /** Aggregates over `d` (detections) joined to `b` (its batch); `today` is a date parameter. */
 export function countsSelect(today: string): string {
@@ -45,7 +45,7 @@ export function countsSelect(today: string): string {
     count(*) FILTER (WHERE d.result = 'legal') AS legal,
     count(*) FILTER (WHERE d.result = 'false_change') AS false_change,
     count(*) FILTER (WHERE d.status <> 'verified' AND b.deadline < ${today}::date) AS overdue,
-    count(*) FILTER (WHERE d.status = 'verified' AND ${beijingDate('d.verified_at')} > b.deadline) AS verified_late,
+    count(*) FILTER (WHERE d.status = 'verified' AND ${beijingDateSql('d.verified_at')} > b.deadline) AS verified_late,
     coalesce(round(sum(d.area_m2)), 0) AS area`
 }
 

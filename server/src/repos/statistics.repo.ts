@@ -6,6 +6,7 @@ import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { checkPolygon, type PolygonLimits } from './zones.repo.ts'
 import { inScope, inUnit } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
+import { beijingTimeSql } from './beijing.sql.ts'
 
 export interface StatisticsFilter {
   scope: Scope
@@ -30,8 +31,6 @@ export interface StatisticsRow {
   figures: Figures
 }
 
-/** Beijing wall-clock time of a timestamptz column: the ledgers' dates and periods. */
-const local = (col: string) => `((${col} AT TIME ZONE 'UTC') + interval '8 hours')`
 
 const PERIOD_FORMATS: Partial<Record<GroupKey, string>> = { month: 'YYYY-MM', quarter: 'YYYY-"Q"Q', year: 'YYYY' }
 
@@ -105,10 +104,10 @@ function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: stri
                                    WHERE p.rule_set_id = ${add(f.ruleSetId ?? null)} AND NOT c.location_pending AND ST_Intersects(p.geom, c.geom)) bm ON true`)
   }
   const caseKeys = keys.map((k, i) => (CASE_KEYS[k] ? `, ${CASE_KEYS[k]} AS k${i}` : '')).join('')
-  const groupKeys = keys.map((k, i) => (PERIOD_FORMATS[k] ? `to_char(${local('at')}, '${PERIOD_FORMATS[k]}')` : `k${i}`))
+  const groupKeys = keys.map((k, i) => (PERIOD_FORMATS[k] ? `to_char(${beijingTimeSql('at')}, '${PERIOD_FORMATS[k]}')` : `k${i}`))
   const dateWhere: string[] = ['at IS NOT NULL']
-  if (f.from) dateWhere.push(`${local('at')} >= ${add(f.from)}::date`)
-  if (f.to) dateWhere.push(`${local('at')} < ${add(f.to)}::date + 1`)
+  if (f.from) dateWhere.push(`${beijingTimeSql('at')} >= ${add(f.from)}::date`)
+  if (f.to) dateWhere.push(`${beijingTimeSql('at')} < ${add(f.to)}::date + 1`)
   const demolitions = add([...DEMOLITION_DISPOSALS])
   const sql = `
     WITH base AS (

@@ -9,6 +9,8 @@ import {
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
+import { beijingDateSql } from './beijing.sql.ts'
+import { beijingToday } from '../domain/beijing-clock.ts'
 
 /** If-Match sent for a target that does not exist yet. */
 export class TargetMissingError extends Error {}
@@ -43,8 +45,6 @@ const toStored = (r: Row): StoredTarget => ({
   milestones: r.milestones as Milestone[],
 })
 
-/** Beijing date of a timestamptz column. */
-const localDay = (col: string) => `((${col} AT TIME ZONE 'UTC') + interval '8 hours')::date`
 
 /**
  * What each (unit, year) achieved, per Beijing day: demolished land area and re-greened area of
@@ -57,10 +57,10 @@ export async function dailyAchieved(db: Queryable, units: readonly { adminCode: 
   const r = await db.query<{ admin_code: string; year: number; day: string; dl: number; cc: number; rg: number }>(
     `WITH t AS (SELECT * FROM unnest($1::text[], $2::int[]) AS t(admin_code, year)),
      facts AS (
-       SELECT c.admin_code, ${localDay('c.disposed_at')} AS day, c.demolished_land_area_m2 AS dl, 0 AS cc, c.regreened_area_m2 AS rg
+       SELECT c.admin_code, ${beijingDateSql('c.disposed_at')} AS day, c.demolished_land_area_m2 AS dl, 0 AS cc, c.regreened_area_m2 AS rg
        FROM cases c WHERE c.disposal = ANY($3::text[]) AND c.disposed_at IS NOT NULL
        UNION ALL
-       SELECT c.admin_code, ${localDay('c.closed_at')}, NULL, 1, NULL FROM cases c WHERE c.closed_at IS NOT NULL
+       SELECT c.admin_code, ${beijingDateSql('c.closed_at')}, NULL, 1, NULL FROM cases c WHERE c.closed_at IS NOT NULL
      )
      SELECT t.admin_code, t.year, f.day::text AS day, coalesce(sum(f.dl), 0) AS dl, sum(f.cc) AS cc, coalesce(sum(f.rg), 0) AS rg
      FROM t JOIN facts f ON ${prefixMatch('f.admin_code', 't.admin_code')} AND f.day BETWEEN make_date(t.year, 1, 1) AND make_date(t.year, 12, 31)
@@ -85,8 +85,6 @@ export function sumDaily(daily: ReadonlyMap<string, FigureSet> | undefined, unti
   return { demolishedArea: cents.demolishedArea / 100, casesClosed: cents.casesClosed / 100, regreenedArea: cents.regreenedArea / 100 }
 }
 
-/** Today's date in Beijing. */
-export const beijingToday = (now = new Date()) => new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10)
 
 /**
  * Targets of `year` for units inside the scope (and `admin` prefix), with achievement,

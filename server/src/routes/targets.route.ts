@@ -10,10 +10,11 @@ import { checkAdminInScope } from '../http/admin-param.ts'
 import { etagOf, etagVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
-  beijingToday, getTarget, putTarget, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
+  getTarget, putTarget, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
 } from '../repos/targets.repo.ts'
 import { StaleVersionError } from '../repos/stale-version.ts'
 import { holds } from '../domain/scope.ts'
+import { beijingToday } from '../domain/beijing-clock.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
