@@ -112,6 +112,9 @@ function lifecycle(found: number, rng: Rng, quick: boolean, reachedAt?: number):
   const demolition = plan.endsWith('_demolition')
   const accepted = demolition ? disposed + rng.range(2, 20) * DAY : undefined
   const closed = plan === 'deferral' ? undefined : (accepted ?? disposed) + rng.range(5, 45) * DAY
+  // a confiscated site is accepted (验收) before it is closed, as the lifecycle requires: halfway,
+  // drawing nothing from rng so that the rest of the sample stays as it was
+  const acceptedAt = plan === 'confiscation' ? disposed + (closed! - disposed) / 2 : accepted
   const disposedStatus: Status =
     plan === 'confiscation' ? 'confiscated' : plan === 'regularisation' ? 'regularised' : plan === 'deferral' ? 'deferred' : 'demolished'
 
@@ -119,7 +122,7 @@ function lifecycle(found: number, rng: Rng, quick: boolean, reachedAt?: number):
     ['notified', notified],
     ['order_issued', order],
     [disposedStatus, disposed],
-    ['accepted', accepted],
+    ['accepted', acceptedAt],
     ['closed', closed],
   ]
   const t: Timeline = { status: 'identified', reached: Math.min(reached, REFERENCE_MS - MINUTE) }
@@ -357,7 +360,8 @@ export class Ledger {
       t.notified !== undefined ? isoTime(t.notified) : null,
       t.order !== undefined ? isoTime(t.order) : null,
       t.deadline !== undefined ? isoDate(t.deadline) : null,
-      t.disposed !== undefined ? isoTime(t.disposed) : null,
+      // a deferral is a disposal without a date of its own (the lifecycle's defer records none)
+      t.disposed !== undefined && t.disposal !== 'deferral' ? isoTime(t.disposed) : null,
       t.accepted !== undefined ? isoTime(t.accepted) : null,
       t.closed !== undefined ? isoTime(t.closed) : null,
       r2(demolishedLand),

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { Db } from '../../server/src/db/db.ts'
+import { checkMigratedState, isMigrationIssue, type MigratedState } from '../../server/src/domain/case-lifecycle.ts'
 import { migrate } from '../../server/src/db/migrate.ts'
 import { openPgliteDb } from '../../server/src/db/pglite.db.ts'
 import { readDivisions, villagePlaceName } from '../../data/sample/admin-units.ts'
@@ -179,6 +180,28 @@ test('the ledger follows the Xicheng use mix and its lifecycle dates are in orde
     "SELECT count(*)::int AS missing FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_history h WHERE h.case_id = c.id AND h.action = 'create')",
   )
   assert.equal(h.missing, 0)
+})
+
+test('every sample case stands where the lifecycle can bring it: its own ledger export would import', async () => {
+  const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString())
+  const rows = (await a.query<Record<string, unknown>>(
+    `SELECT case_no, status, found_at, notified_at, order_issued_at, deadline::text, disposal, disposed_at, demolished_land_area_m2,
+            demolished_floor_area_m2, reuse, regreened_area_m2, accepted_at, closed_at, disposal_reason FROM cases`,
+  )).rows
+  const refused: string[] = []
+  for (const r of rows) {
+    const state: MigratedState = {
+      status: r.status as MigratedState['status'], foundAt: iso(r.found_at)!, notifiedAt: iso(r.notified_at), orderIssuedAt: iso(r.order_issued_at),
+      deadline: r.deadline as string | null, disposal: r.disposal as MigratedState['disposal'], disposedAt: iso(r.disposed_at),
+      demolishedLandAreaM2: r.demolished_land_area_m2 === null ? null : Number(r.demolished_land_area_m2),
+      demolishedFloorAreaM2: r.demolished_floor_area_m2 === null ? null : Number(r.demolished_floor_area_m2),
+      reuse: r.reuse as MigratedState['reuse'], regreenedAreaM2: r.regreened_area_m2 === null ? null : Number(r.regreened_area_m2),
+      acceptedAt: iso(r.accepted_at), closedAt: iso(r.closed_at), disposalReason: r.disposal_reason as string | null,
+    }
+    const plan = checkMigratedState(state, new Date('2026-11-01T00:00:00+08:00'))
+    if (isMigrationIssue(plan)) refused.push(`${r.case_no} (${r.status}): ${plan.en}`)
+  }
+  assert.deepEqual(refused.slice(0, 5), [], `${refused.length} of ${rows.length} cases`)
 })
 
 test('patches: results match status, violations link to cases, and lie in their village', async () => {
