@@ -6,7 +6,7 @@ import { migrate } from './db/migrate.ts'
 import { openDb } from './db/open.ts'
 import { generatePassword } from './domain/passwords.ts'
 import { ROLES, type Role } from './domain/roles.ts'
-import { firstChildUnit, getDistrict } from './repos/admin-units.repo.ts'
+import { firstChildUnit, getDistrict, hasAdminUnits } from './repos/admin-units.repo.ts'
 import { getMeta } from './repos/app-meta.repo.ts'
 import { countUsers, createUser } from './repos/users.repo.ts'
 import { loadSample, type SampleSize } from '../../data/sample/load-sample.ts'
@@ -20,7 +20,7 @@ export async function prepareDatabase(config: Config, log: BootLog): Promise<Db>
   try {
     const applied = await migrate(db)
     if (applied.length) log.info(`migrations applied: ${applied.join(', ')}`)
-    if (config.sample !== 'none' && (await isEmpty(db))) {
+    if (config.sample !== 'none' && !(await hasAdminUnits(db))) {
       await seedSample(db, config.sample, log)
     }
     return db
@@ -28,11 +28,6 @@ export async function prepareDatabase(config: Config, log: BootLog): Promise<Db>
     await db.close().catch(() => {})
     throw err
   }
-}
-
-async function isEmpty(db: Db): Promise<boolean> {
-  const r = await db.query('SELECT 1 FROM admin_units LIMIT 1')
-  return r.rowCount === 0
 }
 
 export async function seedSample(db: Db, size: SampleSize, log: BootLog): Promise<void> {

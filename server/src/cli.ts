@@ -12,7 +12,7 @@ import { migrate, MigrationError } from './db/migrate.ts'
 import { openDb } from './db/open.ts'
 import { generatePassword } from './domain/passwords.ts'
 import { isAdminCode, isRole, ROLES } from './domain/roles.ts'
-import { adminUnitExists, getDistrict } from './repos/admin-units.repo.ts'
+import { adminUnitExists, getDistrict, hasAdminUnits } from './repos/admin-units.repo.ts'
 import { createUser, DuplicateUserError, WeakPasswordError } from './repos/users.repo.ts'
 import { seedSample } from './boot.ts'
 
@@ -33,8 +33,7 @@ async function run(argv: string[]) {
     if (command === 'seed') {
       const size = rest[0] ?? 'demo'
       if (size !== 'tiny' && size !== 'demo' && size !== 'city') throw new UsageError(`unknown sample size ${size}; use tiny, demo or city`)
-      const r = await db.query('SELECT 1 FROM admin_units LIMIT 1')
-      if (r.rowCount > 0) throw new UsageError('the database already holds data; sample data only goes into an empty database')
+      if (await hasAdminUnits(db)) throw new UsageError('the database already holds data; sample data only goes into an empty database')
       await seedSample(db, size, log)
     }
     if (command === 'create-user') {

@@ -7,8 +7,8 @@ import type { Feature, Geometry } from 'geojson'
 import wkx from 'wkx'
 import type { Queryable } from '../db/db.ts'
 import type { Disposal, Reuse } from '../domain/case-lifecycle.ts'
-import { caseSelectionWhere, type CaseSelection } from '../repos/cases.repo.ts'
-import { inScope, inUnit } from '../repos/scope.sql.ts'
+import type { CaseSelection } from '../repos/cases.repo.ts'
+import { selectLedgerRecords } from '../repos/ledger-export.repo.ts'
 import { beijingCellDate, beijingText } from '../domain/beijing-clock.ts'
 import {
   COLUMNS,
@@ -30,7 +30,6 @@ import {
   type ColumnKey,
   type Ownership,
 } from './ledger-template.ts'
-import type { Scope } from '../domain/scope.ts'
 
 export type Lang = 'zh' | 'en'
 
@@ -78,9 +77,6 @@ export interface LedgerRow {
   wkt: string | null
 }
 
-/** Progress dates read back as epoch milliseconds. */
-const MS_COLUMNS = ['notified_at', 'order_issued_at', 'disposed_at', 'accepted_at', 'closed_at'] as const
-
 export class ExportTooLargeError extends Error {
   constructor(readonly max: number) {
     super(`the selection holds more than ${max} cases; narrow it (by town, village, status …)`)
@@ -90,84 +86,53 @@ export class ExportTooLargeError extends Error {
 /** Cases in the selection (the ledger table's filters, within the caller's scope), by village then
  *  case number. No parties. */
 export async function selectLedger(db: Queryable, selection: CaseSelection, maxRows = EXPORT_MAX_ROWS, now = new Date()): Promise<LedgerRow[]> {
-  const params: unknown[] = []
-  const where = caseSelectionWhere(selection, params, now)
-  params.push(maxRows + 1)
-  const r = await db.query<Record<string, unknown>>(
-    `SELECT c.case_no, c.admin_code, v.name AS village_name, t.code AS town_code, t.name AS town_name, c.location_text, c.use,
-            c.ownership, c.building_form, c.floors, c.land_area_recorded_m2, c.floor_area_recorded_m2,
-            c.land_area_computed_m2, c.floor_area_computed_m2, c.source,
-            (extract(epoch FROM c.found_at) * 1000)::float8 AS found_ms, c.status, c.new_construction, c.flags,
-            c.disposal, c.disposal_reason, c.deadline::text AS deadline, c.demolished_land_area_m2, c.demolished_floor_area_m2,
-            c.reuse, c.regreened_area_m2, c.location_pending,
-            ${MS_COLUMNS.map((k) => `(extract(epoch FROM c.${k}) * 1000)::float8 AS ${k}_ms`).join(', ')},
-            ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat,
-            CASE WHEN GeometryType(c.geom) <> 'POINT' THEN ST_AsText(c.geom) END AS wkt
-     FROM cases c
-     JOIN admin_units v ON v.code = c.admin_code
-     LEFT JOIN admin_units t ON t.code = v.parent_code
-     CROSS JOIN LATERAL (SELECT CASE WHEN GeometryType(c.geom) = 'POINT' THEN c.geom ELSE ST_PointOnSurface(c.geom) END AS pt) p
-     WHERE ${where}
-     ORDER BY c.admin_code, c.case_no
-     LIMIT $${params.length}`,
-    params,
-  )
-  if (r.rows.length > maxRows) throw new ExportTooLargeError(maxRows)
-  return r.rows.map((x) => ({
-    caseNo: x.case_no as string,
-    adminCode: x.admin_code as string,
-    villageName: x.village_name as string,
-    townCode: x.town_code as string | null,
-    townName: x.town_name as string | null,
-    locationText: x.location_text as string | null,
+  const records = await selectLedgerRecords(db, selection, maxRows + 1, now)
+  if (records.length > maxRows) throw new ExportTooLargeError(maxRows)
+  return records.map((x) => ({
+    caseNo: x.case_no,
+    adminCode: x.admin_code,
+    villageName: x.village_name,
+    townCode: x.town_code,
+    townName: x.town_name,
+    locationText: x.location_text,
     use: x.use as CaseUse,
     ownership: x.ownership as Ownership | null,
-    buildingForm: x.building_form as string | null,
-    floors: x.floors as number | null,
-    landAreaRecordedM2: x.land_area_recorded_m2 as number | null,
-    floorAreaRecordedM2: x.floor_area_recorded_m2 as number | null,
-    landAreaComputedM2: x.land_area_computed_m2 as number | null,
-    floorAreaComputedM2: x.floor_area_computed_m2 as number | null,
+    buildingForm: x.building_form,
+    floors: x.floors,
+    landAreaRecordedM2: x.land_area_recorded_m2,
+    floorAreaRecordedM2: x.floor_area_recorded_m2,
+    landAreaComputedM2: x.land_area_computed_m2,
+    floorAreaComputedM2: x.floor_area_computed_m2,
     source: x.source as CaseSource,
-    foundAt: Math.round(x.found_ms as number),
+    foundAt: Math.round(x.found_ms),
     status: x.status as CaseStatusKey,
     disposal: x.disposal as Disposal | null,
-    disposalReason: x.disposal_reason as string | null,
+    disposalReason: x.disposal_reason,
     notifiedAt: msOf(x.notified_at_ms),
     orderIssuedAt: msOf(x.order_issued_at_ms),
-    deadline: x.deadline as string | null,
+    deadline: x.deadline,
     disposedAt: msOf(x.disposed_at_ms),
     acceptedAt: msOf(x.accepted_at_ms),
     closedAt: msOf(x.closed_at_ms),
-    demolishedLandAreaM2: x.demolished_land_area_m2 as number | null,
-    demolishedFloorAreaM2: x.demolished_floor_area_m2 as number | null,
+    demolishedLandAreaM2: x.demolished_land_area_m2,
+    demolishedFloorAreaM2: x.demolished_floor_area_m2,
     reuse: x.reuse as Reuse | null,
-    regreenedAreaM2: x.regreened_area_m2 as number | null,
-    newConstruction: x.new_construction as boolean,
-    flags: x.flags as string[],
-    locationPending: x.location_pending as boolean,
-    lon: x.lon as number,
-    lat: x.lat as number,
-    wkt: x.wkt as string | null,
+    regreenedAreaM2: x.regreened_area_m2,
+    newConstruction: x.new_construction,
+    flags: x.flags,
+    locationPending: x.location_pending,
+    lon: x.lon,
+    lat: x.lat,
+    wkt: x.wkt,
   }))
 }
 
-const msOf = (v: unknown) => (v === null || v === undefined ? null : Math.round(v as number))
+const msOf = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v))
 
 export interface Unit {
   code: string
   name: string
   townName: string | null
-}
-
-/** Villages under `code` (a village or a town) within the caller's scope, for one sheet each. */
-export async function villagesFor(db: Queryable, code: string, scope: Scope): Promise<Unit[]> {
-  const r = await db.query<{ code: string; name: string; town_name: string | null }>(
-    `SELECT v.code, v.name, t.name AS town_name FROM admin_units v LEFT JOIN admin_units t ON t.code = v.parent_code
-     WHERE v.level = 'village' AND ${inUnit('v.code', '$1')} AND ${inScope('v.code', '$2')} ORDER BY v.code`,
-    [code, scope],
-  )
-  return r.rows.map((x) => ({ code: x.code, name: x.name, townName: x.town_name }))
 }
 
 // ---- cells ----

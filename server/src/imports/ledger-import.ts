@@ -25,7 +25,19 @@ import wkx from 'wkx'
 import type { Db, Queryable } from '../db/db.ts'
 import type { LedgerImportProgress } from '../domain/case-types.ts'
 import { checkMigratedState, isMigrationIssue, STATUS_ZH, type CaseStatus, type Disposal, type MigratedField, type MigratedState, type Reuse } from '../domain/case-lifecycle.ts'
-import { CASE_NO_LOCK, caseNoPrefix, formatCaseNo } from '../repos/cases.repo.ts'
+import { listTownsAndVillages } from '../repos/admin-units.repo.ts'
+import { caseNoPrefix, formatCaseNo } from '../repos/cases.repo.ts'
+import {
+  highestCaseNumbers,
+  insertImportedCases,
+  insertImportHistory,
+  locateGeometries,
+  lockCaseNumbering,
+  setWriteTimeout,
+  takenCaseNumbers,
+  type ImportedCase,
+  type LocatedGeometry,
+} from '../repos/ledger-import.repo.ts'
 import { beijingDate, fromBeijingWallClock } from '../domain/beijing-clock.ts'
 import {
   col,
@@ -634,16 +646,13 @@ interface Places {
 }
 
 async function loadPlaces(db: Queryable): Promise<Places> {
-  const r = await db.query<{ code: string; name: string; level: string; parent_code: string | null }>(
-    `SELECT code, name, level, parent_code FROM admin_units WHERE level IN ('town', 'village')`,
-  )
   const p: Places = { villages: new Map(), byName: new Map(), towns: new Map(), townByName: new Map() }
-  for (const u of r.rows) {
+  for (const u of await listTownsAndVillages(db)) {
     if (u.level === 'town') {
       p.towns.set(u.code, u.name)
       p.townByName.set(u.name, [...(p.townByName.get(u.name) ?? []), u.code])
     } else {
-      const v = { code: u.code, name: u.name, town: u.parent_code ?? '' }
+      const v = { code: u.code, name: u.name, town: u.parentCode ?? '' }
       p.villages.set(u.code, v)
       p.byName.set(u.name, [...(p.byName.get(u.name) ?? []), v])
     }
@@ -923,15 +932,7 @@ function coordinateProblem(lon: number, lat: number): [string, string] | null {
   return null
 }
 
-interface Located {
-  i: number
-  type: string
-  valid: boolean
-  reason: string | null
-  area: number | null
-  village: string | null
-  offset_m: number | null
-}
+type Located = LocatedGeometry
 
 /** Validity, area, and the village each geometry lies in (by a point on its surface), in batches. */
 async function locate(db: Queryable, drafts: Draft[], deadline: Deadline): Promise<Map<number, Located>> {
@@ -940,30 +941,8 @@ async function locate(db: Queryable, drafts: Draft[], deadline: Deadline): Promi
   for (let k = 0; k < withGeom.length; k += 2000) {
     deadline.check()
     const part = withGeom.slice(k, k + 2000)
-    const r = await db.query<Located>(
-      `WITH g AS (
-         SELECT i, ST_SetSRID(ST_GeomFromGeoJSON(j), 4326) AS geom,
-                CASE WHEN lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(lon, lat), 4326) END AS pt
-         FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[]) AS t(i, j, lon, lat)
-       ), v AS (
-         SELECT i, geom, pt, ST_IsValid(geom) AS valid FROM g
-       ), p AS (
-         SELECT *, CASE WHEN valid THEN ST_PointOnSurface(geom) END AS pos FROM v
-       )
-       SELECT p.i, GeometryType(p.geom) AS type, p.valid,
-              CASE WHEN NOT p.valid THEN ST_IsValidReason(p.geom) END AS reason,
-              CASE WHEN p.valid AND GeometryType(p.geom) IN ('POLYGON', 'MULTIPOLYGON') THEN ST_Area(p.geom::geography) END AS area,
-              CASE WHEN p.valid AND p.pt IS NOT NULL THEN ST_Distance(p.geom::geography, p.pt::geography) END AS offset_m,
-              (SELECT a.code FROM admin_units a WHERE a.level = 'village' AND ST_Intersects(a.geom, p.pos) ORDER BY a.code LIMIT 1) AS village
-       FROM p`,
-      [
-        part.map(([i]) => i),
-        part.map(([, d]) => JSON.stringify(d.geometry)),
-        part.map(([, d]) => d.point?.[0] ?? null),
-        part.map(([, d]) => d.point?.[1] ?? null),
-      ],
-    )
-    for (const row of r.rows) out.set(row.i, row)
+    const rows = await locateGeometries(db, part.map(([i, d]) => ({ i, geojson: JSON.stringify(d.geometry), point: d.point ?? null })))
+    for (const row of rows) out.set(row.i, row)
   }
   return out
 }
@@ -1144,8 +1123,7 @@ async function checkChunk(db: Queryable, drafts: Draft[], f: FileState, report: 
     }
   }
   if (fresh.size > 0) {
-    const taken = await db.query<{ case_no: string }>('SELECT case_no FROM cases WHERE case_no = ANY($1::text[])', [[...fresh.keys()]])
-    for (const { case_no } of taken.rows) {
+    for (const case_no of await takenCaseNumbers(db, [...fresh.keys()])) {
       const d = fresh.get(case_no)!
       report.add(d.sheet, d.row, columnOf(d, 'case_no'), 'case_no', `台账编号 ${case_no} 已在台账中`, `case number ${case_no} is already in the ledger`)
     }
@@ -1302,6 +1280,12 @@ export interface WriteContext {
 
 const WRITE_BATCH = 2000
 
+const importedCase = (s: Staged, caseNo: string): ImportedCase => ({
+  caseNo, adminCode: s.admin, locationText: s.loc, use: s.use, ownership: s.own, buildingForm: s.form, floors: s.floors,
+  landAreaRecordedM2: s.land, floorAreaRecordedM2: s.floor, source: s.src, flags: s.flags, newConstruction: s.newc, foundAt: s.found,
+  geojson: s.g, status: s.status, progress: s.p,
+})
+
 /**
  * Inserts the staged cases, as they stand (status, disposal, dates, areas; 待定位 ones at a point on
  * their village), and one 'import' history row each, all in one transaction. Rows without a case
@@ -1321,19 +1305,13 @@ export async function writeCases(db: Db, checked: CheckedFile, ctx: WriteContext
   const { prefixes, fileMax, villages } = checked.numbering
   try {
     return await db.transaction(async (tx) => {
-      if (db.kind === 'postgis') await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [`${deadline.remainingMs()}ms`])
-      await tx.query(`SELECT count(pg_advisory_xact_lock(${CASE_NO_LOCK}, hashtext(v))) FROM (SELECT unnest($1::text[]) AS v ORDER BY 1) s`, [[...villages].sort()])
+      await setWriteTimeout(db, tx, deadline.remainingMs())
+      await lockCaseNumbering(tx, villages)
 
       // Continue each VILLAGE-YEAR- sequence past what the ledger and the file already hold.
       const next = new Map<string, number>()
       if (prefixes.size > 0) {
-        const r = await tx.query<{ p: string; n: number }>(
-          `SELECT left(case_no, 18) AS p, max(split_part(case_no, '-', 3)::int) AS n FROM cases
-           WHERE left(case_no, 18) = ANY($1::text[]) AND split_part(case_no, '-', 3) ~ '^[0-9]{1,9}$'
-           GROUP BY 1`,
-          [[...prefixes]],
-        )
-        for (const { p, n } of r.rows) next.set(p, n)
+        for (const [p, n] of await highestCaseNumbers(tx, prefixes)) next.set(p, n)
         for (const [p, n] of fileMax) if (prefixes.has(p)) next.set(p, Math.max(next.get(p) ?? 0, n))
       }
       const numberOf = (s: Staged) => {
@@ -1349,49 +1327,20 @@ export async function writeCases(db: Db, checked: CheckedFile, ctx: WriteContext
       for await (const part of checked.stage.read(WRITE_BATCH)) {
         deadline.check()
         const nos = part.map(numberOf)
-        const pick = <T>(f: (s: Staged) => T) => part.map(f)
-        const pg = (k: string) => pick((s) => s.p[k] ?? null)
-        await tx.query(
-          `INSERT INTO cases (case_no, admin_code, location_text, use, ownership, building_form, floors,
-                              land_area_recorded_m2, floor_area_recorded_m2, source, flags, new_construction, found_at, created_by, geom, location_pending,
-                              status, disposal, disposal_reason, notified_at, order_issued_at, deadline, disposed_at, accepted_at, closed_at,
-                              demolished_land_area_m2, demolished_floor_area_m2, reuse, regreened_area_m2)
-           SELECT no, admin, loc, use, own, form, floors, land, floor, src,
-                  CASE WHEN flags = '' THEN '{}'::text[] ELSE string_to_array(flags, ',') END, newc, found, $15,
-                  coalesce(ST_SetSRID(ST_GeomFromGeoJSON(g), 4326), (SELECT ST_PointOnSurface(a.geom) FROM admin_units a WHERE a.code = admin)),
-                  g IS NULL, st, disp, dreason, notified, ordered, dl, disposed, accepted, closed, dland, dfloor, reuse, green
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::numeric[], $9::numeric[],
-                       $10::text[], $11::text[], $12::boolean[], $13::timestamptz[], $14::text[],
-                       $16::text[], $17::text[], $18::text[], $19::timestamptz[], $20::timestamptz[], $21::date[], $22::timestamptz[],
-                       $23::timestamptz[], $24::timestamptz[], $25::numeric[], $26::numeric[], $27::text[], $28::numeric[]) WITH ORDINALITY
-                AS t(no, admin, loc, use, own, form, floors, land, floor, src, flags, newc, found, g,
-                     st, disp, dreason, notified, ordered, dl, disposed, accepted, closed, dland, dfloor, reuse, green, ord)
-           ORDER BY ord`,
-          [
-            nos, pick((s) => s.admin), pick((s) => s.loc), pick((s) => s.use), pick((s) => s.own), pick((s) => s.form), pick((s) => s.floors),
-            pick((s) => s.land), pick((s) => s.floor), pick((s) => s.src), pick((s) => s.flags.join(',')), pick((s) => s.newc),
-            pick((s) => new Date(s.found).toISOString()), pick((s) => s.g), ctx.userId,
-            pick((s) => s.status), pg('disposal'), pg('disposal_reason'), pg('notified_at'), pg('order_issued_at'), pg('deadline'), pg('disposed_at'),
-            pg('accepted_at'), pg('closed_at'), pg('demolished_land_area_m2'), pg('demolished_floor_area_m2'), pg('reuse'), pg('regreened_area_m2'),
-          ],
-        )
-        await tx.query(
-          `INSERT INTO case_history (case_id, user_id, action, to_status, reason, after)
-           SELECT c.id, $1, 'import', t.st, t.reason, t.a::jsonb
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(no, st, reason, a) JOIN cases c ON c.case_no = t.no`,
-          [
-            ctx.userId,
-            nos,
-            pick((s) => s.status),
-            pick(reasonOf),
-            part.map((s, i) =>
-              JSON.stringify({
-                case_no: nos[i], admin_code: s.admin, use: s.use, source: s.src, file: ctx.fileName, sheet: s.sheet, row: s.row, mode: ctx.mode,
-                ...(s.g === null ? { location_pending: true } : {}),
-                ...(s.status !== 'identified' ? { status: s.status, ...s.p } : {}),
-              }),
-            ),
-          ],
+        await insertImportedCases(tx, part.map((s, i) => importedCase(s, nos[i]!)), ctx.userId)
+        await insertImportHistory(
+          tx,
+          part.map((s, i) => ({
+            caseNo: nos[i]!,
+            status: s.status,
+            reason: reasonOf(s),
+            after: {
+              case_no: nos[i], admin_code: s.admin, use: s.use, source: s.src, file: ctx.fileName, sheet: s.sheet, row: s.row, mode: ctx.mode,
+              ...(s.g === null ? { location_pending: true } : {}),
+              ...(s.status !== 'identified' ? { status: s.status, ...s.p } : {}),
+            },
+          })),
+          ctx.userId,
         )
         written += part.length
         progress.rowsWritten = written

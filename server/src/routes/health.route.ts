@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
+import { ping } from '../db/ping.ts'
 import { VERSION } from '../version.ts'
 
 const Health = Type.Object({
@@ -14,7 +15,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     { schema: { tags: ['system'], summary: 'Liveness and database check', response: { 200: Health, 503: Health } } },
     async (request, reply) => {
       try {
-        await db.query('SELECT 1')
+        await ping(db)
         return { status: 'ok' as const, db: db.kind, version: VERSION }
       } catch (err) {
         request.log.error({ err }, 'health check: database unreachable')

@@ -11,12 +11,13 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyReply } from 'fastify'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
-import { ExportTooLargeError, ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedger, templateXlsx, villagesFor, type Lang } from '../imports/ledger-export.ts'
+import { ExportTooLargeError, ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedger, templateXlsx, type Lang } from '../imports/ledger-export.ts'
 import { parseCrs } from '../imports/formats/crs.ts'
 import { writeGeoJson, writeGeoPackage } from '../imports/formats/writers.ts'
 import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, LedgerFileError, newProgress, type ImportMode, type ImportProgress, type ImportResult } from '../imports/ledger-import.ts'
 import { IMPORT_LIMITS } from '../imports/ledger-template.ts'
 import { principalOf } from '../http/access.ts'
+import { adminUnitName, villagesWithin } from '../repos/admin-units.repo.ts'
 import { caseSelectionOf, CaseSelectionFields, type CaseSelectionQuery } from '../http/case-selection.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import type { Scope } from '../domain/scope.ts'
@@ -274,7 +275,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       const { village, town } = request.query
       if ((village === undefined) === (town === undefined)) throw badRequest('give either village=CODE (12 digits) or town=CODE (9 digits)')
       const code = (village ?? town)!
-      const units = await villagesFor(db, code, scope)
+      const units = await villagesWithin(db, code, scope)
       if (units.length === 0) throw notFound(`no ${village ? 'village' : 'town'} ${code} in your area`)
       const lang: Lang = request.query.lang ?? 'zh'
       let rows
@@ -285,8 +286,8 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         if (err instanceof ExportTooLargeError) throw new HttpProblem(413, 'Content Too Large', err.message)
         throw err
       }
-      const district = await db.query<{ name: string }>('SELECT name FROM admin_units WHERE code = $1', [code.slice(0, 6)])
-      const buf = await ledgerXlsx(units, rows, lang, district.rows[0]?.name ?? '')
+      const district = await adminUnitName(db, code.slice(0, 6))
+      const buf = await ledgerXlsx(units, rows, lang, district ?? '')
       const name = units.length === 1 ? `${units[0]!.townName ?? ''}${units[0]!.name}违法建设台账.xlsx` : `${units[0]!.townName ?? code}违法建设台账.xlsx`
       return attachment(reply, `ledger-${code}.xlsx`, name).type(XLSX_TYPE).send(buf)
     },
