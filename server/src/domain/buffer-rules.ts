@@ -1,3 +1,4 @@
+import { InputError } from './errors.ts'
 // 四道六边 and ring-band rules as pure logic: which classes exist, which widths are allowed, and
 // the stored form (the jsonb of buffer_rule_sets.rules) of what the API receives.
 
@@ -29,14 +30,7 @@ export interface StoredRules {
   ring_bands: { ring_no: number; width_m: number }[]
 }
 
-export class RuleInputError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
-}
+export class RuleInputError extends InputError {}
 
 function checkWidth(w: unknown, field: string): number {
   if (typeof w !== 'number' || !Number.isFinite(w)) throw new RuleInputError(`${field} must be a number of metres`, field)

@@ -1,4 +1,5 @@
 import { beijingToday } from './beijing-clock.ts'
+import { InputError } from './errors.ts'
 // The life of a ledger case (shared/DOMAIN.md, seeds 002 and 003) as an explicit state machine.
 // Pure: no I/O. The repo applies what `planTransition` returns and writes the history row.
 //
@@ -59,16 +60,8 @@ export interface Transition {
   changes: CaseChanges
 }
 
-export class TransitionError extends Error {
-  constructor(
-    message: string,
-    readonly field?: string,
-    /** The same in Chinese, where a person reading a ledger import report needs it. */
-    readonly zh?: string,
-  ) {
-    super(message)
-  }
-}
+/** A step the lifecycle does not allow, or a value it needs that is missing (with the Chinese for import reports). */
+export class TransitionError extends InputError {}
 
 interface Rule {
   from: readonly CaseStatus[]

@@ -1,3 +1,4 @@
+import { InputError } from './errors.ts'
 // The life of a satellite-change patch (卫片图斑): a lead, screened on import, verified on site
 // (外业核查) and classified. Pure: no I/O. The repo gathers the facts (photos near the patch,
 // the case to link) and applies what `planDetectionAction` returns.
@@ -84,14 +85,7 @@ export interface PhotoEvidence {
   maxM: number
 }
 
-export class DetectionActionError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
-}
+export class DetectionActionError extends InputError {}
 
 export interface DetectionPlan {
   from: DetectionStatus

@@ -1,3 +1,4 @@
+import { InputError } from './errors.ts'
 // The ledger's statistics as pure logic: which keys a table may be grouped by, the figures each
 // row carries, and percentages that add up. No I/O: the SQL lives in repos/statistics.repo.ts.
 
@@ -12,7 +13,11 @@ export const OVERLAPPING_KEYS: readonly GroupKey[] = ['zone', 'bufferZone']
 
 export const MAX_GROUP_KEYS = 2
 
-export class GroupByError extends Error {}
+export class GroupByError extends InputError {
+  constructor(message: string) {
+    super(message, 'groupBy')
+  }
+}
 
 /** "town,use" → ['town', 'use']; unknown, repeated or too many keys are refused. */
 export function parseGroupBy(raw: string | undefined): GroupKey[] {

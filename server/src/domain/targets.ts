@@ -1,3 +1,4 @@
+import { InputError } from './errors.ts'
 // Annual targets (年度目标) as pure logic: progress, the carry-over rule, milestones and burn-down.
 // No I/O: repos/targets.repo.ts reads targets and what was achieved, this file does the sums.
 
@@ -110,14 +111,7 @@ export function milestoneState(m: Milestone, target: FigureSet<number | null>, a
   return { ...m, due, required, achievedByDate, met: met ? true : due ? false : null }
 }
 
-export class TargetInputError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
-}
+export class TargetInputError extends InputError {}
 
 /** Milestones must lie in the year, be distinct dates, and ask for no less as time goes on. */
 export function checkMilestones(year: number, milestones: readonly Milestone[]): Milestone[] {

@@ -1,5 +1,6 @@
 // Errors as RFC 9457 problem+json. A 4xx says what to fix; a 5xx never leaks SQL or a stack.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+import { Refusal, type RefusalKind } from '../domain/errors.ts'
 
 export class HttpProblem extends Error {
   constructor(
@@ -25,9 +26,36 @@ export function sendProblem(reply: FastifyReply, status: number, title: string, 
     .send({ type: 'about:blank', title, status, detail, ...extra })
 }
 
+/** The one mapping of the domain's refusals (domain/errors.ts) to HTTP. */
+const REFUSAL_STATUS: Readonly<Record<RefusalKind, readonly [number, string]>> = {
+  invalid: [400, 'Bad Request'],
+  forbidden: [403, 'Forbidden'],
+  not_found: [404, 'Not Found'],
+  conflict: [409, 'Conflict'],
+  stale: [412, 'Precondition Failed'],
+  too_large: [413, 'Content Too Large'],
+  unprocessable: [422, 'Unprocessable Content'],
+}
+
+/** A refusal as problem+json members: detail in English, detailZh, code and field when known, and its facts. */
+export function refusalProblem(error: Refusal): { status: number; title: string; detail: string; extra: Record<string, unknown> } {
+  const [status, title] = REFUSAL_STATUS[error.kind]
+  const extra = {
+    ...(error.code ? { code: error.code } : {}),
+    ...(error.field ? { field: error.field } : {}),
+    ...(error.zh ? { detailZh: error.zh } : {}),
+    ...error.extra,
+  }
+  return { status, title, detail: error.message, extra }
+}
+
 export function registerProblemHandlers(app: FastifyInstance) {
-  app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
+  app.setErrorHandler((error: FastifyError | HttpProblem | Refusal, request, reply) => {
     if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.title, error.detail, error.extra)
+    if (error instanceof Refusal) {
+      const p = refusalProblem(error)
+      return sendProblem(reply, p.status, p.title, p.detail, p.extra)
+    }
     if ('validation' in error && error.validation) {
       // e.g. "body/password must NOT have fewer than 10 characters"; `field` names the top-level
       // property at fault (as our own checks do), so clients never parse the message.

@@ -16,15 +16,9 @@ import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
 import { beijingYear, fromBeijingWallClock } from '../domain/beijing-clock.ts'
+import { InputError } from '../domain/errors.ts'
 
-export class CaseInputError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
-}
+export class CaseInputError extends InputError {}
 
 
 export interface NewCase {

@@ -9,6 +9,7 @@ import { countsSelect, toCounts } from './detections.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
+import { InputError } from '../domain/errors.ts'
 
 type Row = Record<string, unknown>
 
@@ -68,14 +69,7 @@ export interface BatchEdit {
   reason?: string
 }
 
-export class BatchInputError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
-}
+export class BatchInputError extends InputError {}
 
 /** Edits a batch's name, deadline or imagery if the caller saw the current version; traced. */
 /** Whether every patch of the batch lies in the scope (a batch is one document: whoever edits

@@ -6,6 +6,7 @@ import { setColumns } from './set-columns.ts'
 import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
 import { inScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
+import { Refusal } from '../domain/errors.ts'
 
 export type ImportState = 'reading' | 'staged' | 'needs_crs' | 'failed' | 'committed'
 
@@ -353,7 +354,11 @@ export interface BatchInput {
   deadline: string | null
 }
 
-export class BatchNameTaken extends Error {}
+export class BatchNameTaken extends Refusal {
+  constructor(name: string) {
+    super('conflict', `a batch named ${name} exists already`, { code: 'batch_name_taken', field: 'batch', zh: `批次“${name}”已存在` })
+  }
+}
 
 /**
  * Writes the batch and its patches in one transaction: every staged feature without a problem

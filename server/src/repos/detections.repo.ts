@@ -18,20 +18,14 @@ import { holdsScope, inScope, inUnit } from './scope.sql.ts'
 import { holds, scopeOf, type Scope } from '../domain/scope.ts'
 import { beijingDateSql } from './beijing.sql.ts'
 import { beijingToday } from '../domain/beijing-clock.ts'
+import { InputError } from '../domain/errors.ts'
 
 type Row = Record<string, unknown>
 
 /** Roles that go on site and record what they found. */
 export const VERIFIER_ROLES: readonly Role[] = ['admin', 'planner', 'field']
 
-export class DetectionInputError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
-}
+export class DetectionInputError extends InputError {}
 
 const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
 

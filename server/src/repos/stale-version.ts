@@ -2,14 +2,17 @@
 // part of the trace (全程留痕): one helper records it in the record's history and throws, for every
 // record edited with If-Match (cases, patches, batches, zones, targets).
 import type { Queryable } from '../db/db.ts'
+import { Refusal } from '../domain/errors.ts'
 
 /** A record changed since the caller read it (If-Match names an older version): every editable record. */
-export class StaleVersionError extends Error {
+export class StaleVersionError extends Refusal {
   constructor(
     readonly what: string,
     readonly current: number,
   ) {
-    super(`the ${what} was changed by someone else (now version ${current}); reload it and try again`)
+    super('stale', `the ${what} was changed by someone else (now version ${current}); reload it and try again`, {
+      code: 'stale_version', zh: '该记录已被他人修改，请刷新后重试', extra: { currentVersion: current },
+    })
   }
 }
 

@@ -11,9 +11,15 @@ import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
 import { beijingDateSql } from './beijing.sql.ts'
 import { beijingToday } from '../domain/beijing-clock.ts'
+import { Refusal } from '../domain/errors.ts'
 
 /** If-Match sent for a target that does not exist yet. */
-export class TargetMissingError extends Error {}
+/** If-Match names a version of a target that does not exist (412: send no If-Match to create it). */
+export class TargetMissingError extends Refusal {
+  constructor(message: string) {
+    super('stale', message, { code: 'target_missing' })
+  }
+}
 
 type Row = Record<string, unknown>
 

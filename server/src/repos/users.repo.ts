@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Queryable } from '../db/db.ts'
 import { hashPassword, passwordProblem, verifyPassword } from '../domain/passwords.ts'
 import type { Role } from '../domain/roles.ts'
+import { InputError, Refusal } from '../domain/errors.ts'
 
 export interface User {
   id: number
@@ -28,12 +29,16 @@ const toUser = (r: UserRow): User => ({
   scopeCode: r.scope_code,
 })
 
-export class DuplicateUserError extends Error {}
+export class DuplicateUserError extends Refusal {
+  constructor(message: string) {
+    super('conflict', message, { code: 'user_exists', field: 'username' })
+  }
+}
 
 /** A password the policy refuses (domain/passwords.ts passwordProblem). */
-export class WeakPasswordError extends Error {
-  constructor(readonly zh: string, en: string) {
-    super(en)
+export class WeakPasswordError extends InputError {
+  constructor(zh: string, en: string) {
+    super(en, 'password', zh, 'weak_password')
   }
 }
 

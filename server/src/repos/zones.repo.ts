@@ -5,29 +5,27 @@ import type { Zone, ZoneFields, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, Zon
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
+import { InputError, Refusal } from '../domain/errors.ts'
 
 /** A drawn polygon the app refuses to store or measure; `status` is the HTTP status to answer with. */
-export class GeometryInputError extends Error {
+export class GeometryInputError extends Refusal {
   constructor(
     message: string,
     readonly status: 400 | 413 | 422,
-    readonly field: string = 'geometry',
-    readonly extra: Record<string, unknown> = {},
+    field = 'geometry',
+    extra: Record<string, unknown> = {},
   ) {
-    super(message)
+    super(status === 413 ? 'too_large' : status === 422 ? 'unprocessable' : 'invalid', message, { field, extra })
   }
 }
 
-export class ZoneInputError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
+export class ZoneInputError extends InputError {}
+
+export class ZoneInUseError extends Refusal {
+  constructor(message: string) {
+    super('conflict', message, { code: 'zone_in_use' })
   }
 }
-
-export class ZoneInUseError extends Error {}
 
 /** Positions in a GeoJSON coordinates array, counted before any SQL runs (the vertex cap). */
 export function countPositions(coords: unknown): number {

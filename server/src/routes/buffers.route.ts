@@ -2,7 +2,7 @@
 // case, patch or building lies in. Admin and planner make and activate rule sets.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
-import { checkRules, ROAD_CLASSES, RuleInputError, SIDE_KINDS } from '../domain/buffer-rules.ts'
+import { checkRules, ROAD_CLASSES, SIDE_KINDS } from '../domain/buffer-rules.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { requireDistrictScope } from '../http/admin-param.ts'
@@ -48,13 +48,7 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       requireDistrictScope(scope, 'buffer rule sets')
-      let stored
-      try {
-        stored = checkRules({ roads: request.body.rules.roads ?? {}, sides: request.body.rules.sides ?? {}, ringBands: request.body.rules.ringBands ?? [] })
-      } catch (err) {
-        if (err instanceof RuleInputError) throw badRequest(err.message, { field: err.field })
-        throw err
-      }
+      const stored = checkRules({ roads: request.body.rules.roads ?? {}, sides: request.body.rules.sides ?? {}, ringBands: request.body.rules.ringBands ?? [] })
       const missing = await missingRings(db, stored)
       if (missing.length) {
         const i = stored.ring_bands.findIndex((b) => b.ring_no === missing[0])

@@ -1,17 +1,15 @@
 // The ledger's case API: create, read (with ETag), lifecycle transitions (If-Match), history.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
-import { CASE_ACTIONS, DEMOLITION_KINDS, REUSES, TransitionError } from '../domain/case-lifecycle.ts'
+import { CASE_ACTIONS, DEMOLITION_KINDS, REUSES } from '../domain/case-lifecycle.ts'
 import { PERSONAL_DATA_ROLES, READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { caseSelectionOf, CaseSelectionFields } from '../http/case-selection.ts'
-import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { badRequest, notFound } from '../http/problem.ts'
 import {
-  CASE_FLAGS, CASE_SORTS, CASE_SOURCES, CASE_USES, CaseInputError, caseHistory, createCase, editCase, getCase, listCases, OWNERSHIPS,
-  reinspectCase, transitionCase, type CaseSort,
+  CASE_FLAGS, CASE_SORTS, CASE_SOURCES, CASE_USES, caseHistory, createCase, editCase, getCase, listCases, OWNERSHIPS, reinspectCase, transitionCase, type CaseSort,
 } from '../repos/cases.repo.ts'
-import { StaleVersionError } from '../repos/stale-version.ts'
 
 /** Who records cases and moves them on: the field teams and the planners' office. */
 const CASE_WRITERS: readonly Role[] = ['admin', 'planner', 'field']
@@ -138,13 +136,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Record a new case (排查认定)', body: NewCaseBody } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      try {
-        const c = await createCase(db, request.body, user.id, scope)
-        return reply.code(201).header('etag', etagOf(c.version)).header('location', `/api/cases/${c.id}`).send(c)
-      } catch (err) {
-        if (err instanceof CaseInputError) throw badRequest(err.message, { field: err.field })
-        throw err
-      }
+      const c = await createCase(db, request.body, user.id, scope)
+      return reply.code(201).header('etag', etagOf(c.version)).header('location', `/api/cases/${c.id}`).send(c)
     },
   )
 
@@ -157,15 +150,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const version = ifMatchVersion(request.headers['if-match'], 'case')
-      try {
-        const c = await transitionCase(db, request.params.id, scope, version, request.body, user.id)
-        if (!c) throw notFound(`no case ${request.params.id}`)
-        return reply.header('etag', etagOf(c.version)).send(c)
-      } catch (err) {
-        if (err instanceof TransitionError) throw badRequest(err.message, err.field ? { field: err.field } : {})
-        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
-        throw err
-      }
+      const c = await transitionCase(db, request.params.id, scope, version, request.body, user.id)
+      if (!c) throw notFound(`no case ${request.params.id}`)
+      return reply.header('etag', etagOf(c.version)).send(c)
     },
   )
 
@@ -175,15 +162,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const version = ifMatchVersion(request.headers['if-match'], 'case')
-      try {
-        const c = await editCase(db, request.params.id, scope, version, request.body, user.id)
-        if (!c) throw notFound(`no case ${request.params.id}`)
-        return reply.header('etag', etagOf(c.version)).send(c)
-      } catch (err) {
-        if (err instanceof CaseInputError) throw badRequest(err.message, { field: err.field })
-        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
-        throw err
-      }
+      const c = await editCase(db, request.params.id, scope, version, request.body, user.id)
+      if (!c) throw notFound(`no case ${request.params.id}`)
+      return reply.header('etag', etagOf(c.version)).send(c)
     },
   )
 
@@ -203,14 +184,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      try {
-        const r = await reinspectCase(db, request.params.id, scope, request.body, user.id)
-        if (!r) throw notFound(`no case ${request.params.id}`)
-        return reply.code(201).send(r)
-      } catch (err) {
-        if (err instanceof CaseInputError) throw badRequest(err.message, { field: err.field })
-        throw err
-      }
+      const r = await reinspectCase(db, request.params.id, scope, request.body, user.id)
+      if (!r) throw notFound(`no case ${request.params.id}`)
+      return reply.code(201).send(r)
     },
   )
 

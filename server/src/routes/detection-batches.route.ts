@@ -9,11 +9,12 @@ import { EXPORT_FORMATS, IMAGERY_TYPES, type BatchDashboard, type ExportFormat }
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
-import { badRequest, forbidden, HttpProblem, notFound } from '../http/problem.ts'
+import { badRequest, forbidden, notFound } from '../http/problem.ts'
 import { writeCsvWkt, writeGeoJson, writeGeoPackage, writeKml, writeShapefileZip } from '../imports/formats/writers.ts'
-import { batchDashboard, batchWithinScope, batchExportRows, BatchInputError, editBatch, getBatch, listBatches, type ExportRow } from '../repos/detection-batches.repo.ts'
+import {
+  batchDashboard, batchWithinScope, batchExportRows, editBatch, getBatch, listBatches, type ExportRow,
+} from '../repos/detection-batches.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
-import { StaleVersionError } from '../repos/stale-version.ts'
 import type { Scope } from '../domain/scope.ts'
 
 const BATCH_EDITORS: readonly Role[] = ['admin', 'planner']
@@ -191,15 +192,9 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       await requireWholeBatch(request.params.id, scope)
       if (request.body.imagery) checkImagery(request.body.imagery)
       const version = ifMatchVersion(request.headers['if-match'], 'batch')
-      try {
-        const b = await editBatch(db, request.params.id, scope, version, request.body, user.id)
-        if (!b) throw notFound(`no batch ${request.params.id}`)
-        return reply.header('etag', etagOf(b.version)).send(b)
-      } catch (err) {
-        if (err instanceof BatchInputError) throw badRequest(err.message, { field: err.field })
-        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
-        throw err
-      }
+      const b = await editBatch(db, request.params.id, scope, version, request.body, user.id)
+      if (!b) throw notFound(`no batch ${request.params.id}`)
+      return reply.header('etag', etagOf(b.version)).send(b)
     },
   )
 

@@ -17,7 +17,7 @@ import {
   applyMapping, importView, MAPPING_KEYS, PATCH_IMPORT_LIMITS, removeUpload, stageImport, type Mapping,
 } from '../imports/patch-import.ts'
 import {
-  BatchNameTaken, commitImport, createImport, deleteImport, expiredImports, getImport, previewFeatures, updateImport, type ImportRow,
+  commitImport, createImport, deleteImport, expiredImports, getImport, previewFeatures, updateImport, type ImportRow,
 } from '../repos/detection-imports.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
 
@@ -245,13 +245,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
           code: 'import_has_problems', problems: current.problems, problemCount: current.problemCount,
         })
       }
-      let result
-      try {
-        result = await commitImport(db, imp, { ...batch, deadline: batch.deadline ?? null }, onlyValid)
-      } catch (err) {
-        if (err instanceof BatchNameTaken) throw conflict(`a batch named ${batch.name} exists already`, 'batch_name_taken', { field: 'batch' })
-        throw err
-      }
+      const result = await commitImport(db, imp, { ...batch, deadline: batch.deadline ?? null }, onlyValid)
       removeUpload(imp.file_path)
       // Screening runs after the commit, not inside it, in slices: the patches are kept whatever
       // happens to it. A large batch is screened in the background (the answer says so); patches

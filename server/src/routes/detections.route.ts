@@ -3,9 +3,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/db.ts'
-import {
-  CHANGE_TYPES, DETECTION_ACTIONS, DETECTION_RESULTS, DETECTION_STATUSES, DetectionActionError, FALSE_CHANGE_CAUSES,
-} from '../domain/detection-lifecycle.ts'
+import { CHANGE_TYPES, DETECTION_ACTIONS, DETECTION_RESULTS, DETECTION_STATUSES, FALSE_CHANGE_CAUSES } from '../domain/detection-lifecycle.ts'
 import { DETECTION_SORT_KEYS, SCREENING_FLAGS, type DetectionSortKey } from '../domain/detection-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
@@ -15,9 +13,8 @@ import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { CaseInputError } from '../repos/cases.repo.ts'
 import { screenDetection } from '../repos/detection-screening.repo.ts'
-import { StaleVersionError } from '../repos/stale-version.ts'
 import {
-  actOnDetection, assignableUsers, DetectionInputError, detectionHistory, detectionInScope, getDetection, listDetections, VERIFIER_ROLES,
+  actOnDetection, assignableUsers, detectionHistory, detectionInScope, getDetection, listDetections, VERIFIER_ROLES,
 } from '../repos/detections.repo.ts'
 
 /** Withdrawing a recorded result is the office's call, not the field team's. */
@@ -141,9 +138,8 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
         if (!d) throw notFound(`no patch ${request.params.id}`)
         return reply.header('etag', etagOf(d.version)).send(d)
       } catch (err) {
-        if (err instanceof DetectionActionError || err instanceof DetectionInputError) throw badRequest(err.message, { field: err.field })
+        // the case a violation opens is described in newCase: name that field
         if (err instanceof CaseInputError) throw badRequest(`the case could not be opened: ${err.message}`, { field: 'newCase' })
-        if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
         throw err
       }
     },

@@ -6,8 +6,8 @@ import type { Db } from '../db/db.ts'
 import { READERS } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, notFound } from '../http/problem.ts'
-import { Cql2Error, parseCql2Text } from '../sources/cql2.ts'
-import { CRS84, findCrs, ItemsSource, QueryError, SUPPORTED_CRS, type CrsDef, type GeoJSONFeature, type ItemsQuery } from '../sources/features.ts'
+import { parseCql2Text } from '../sources/cql2.ts'
+import { CRS84, findCrs, ItemsSource, SUPPORTED_CRS, type CrsDef, type GeoJSONFeature, type ItemsQuery } from '../sources/features.ts'
 import { LAYERS, type LayerSource } from '../sources/layers.ts'
 import { htmlPage, escapeHtml } from '../http/html.ts'
 import type { Scope } from '../domain/scope.ts'
@@ -144,12 +144,7 @@ function buildItemsQuery(source: ItemsSource, query: Record<string, unknown>, sc
   if (query.filter !== undefined) {
     const lang = query['filter-lang'] ?? 'cql2-text'
     if (lang !== 'cql2-text') throw badRequest(`filter-lang=${String(lang)} is not supported; use cql2-text`)
-    try {
-      filter = parseCql2Text(String(query.filter))
-    } catch (err) {
-      if (err instanceof Cql2Error) throw badRequest(`filter: ${err.message}`)
-      throw err
-    }
+    filter = parseCql2Text(String(query.filter))
   }
   return {
     scope,
@@ -326,13 +321,7 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
       const query = request.query as Record<string, unknown>
       const format = formatOf(request, ['json', 'geojson', 'html'])
       const q = buildItemsQuery(source, query, principalOf(request).scope)
-      let page
-      try {
-        page = await source.page(db, q)
-      } catch (err) {
-        if (err instanceof QueryError) throw badRequest(err.message)
-        throw err
-      }
+      const page = await source.page(db, q)
       const links = [
         link(withParams(request, {}), 'self', 'application/geo+json', 'this page'),
         link(withParams(request, { f: 'html' }), 'alternate', 'text/html', 'this page as HTML'),

@@ -9,8 +9,8 @@ import { CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../domain/case-types.ts'
 import type { KeyVillage } from '../domain/planning-types.ts'
 import { READERS } from '../domain/roles.ts'
 import {
-  compareKeys, DISPOSAL_LABELS, FIGURE_LABELS, GroupByError, GROUP_KEY_LABELS, LAND_CLASS_LABELS, missingLabel, OVERLAPPING_KEYS, parseGroupBy,
-  rowShares, SHARED_FIGURES, totalShares, type AreaStatistics, type Figures, type GroupKey, type GroupKeyValues, type LabelledAreaStatistics,
+  compareKeys, DISPOSAL_LABELS, FIGURE_LABELS, GROUP_KEY_LABELS, LAND_CLASS_LABELS, missingLabel, OVERLAPPING_KEYS, parseGroupBy, rowShares,
+  SHARED_FIGURES, totalShares, type AreaStatistics, type Figures, type GroupKey, type GroupKeyValues, type LabelledAreaStatistics,
   type StatisticsTable,
 } from '../domain/statistics.ts'
 import { principalOf } from '../http/access.ts'
@@ -21,7 +21,7 @@ import { OWNERSHIP, SOURCES, STATUSES, USES } from '../imports/ledger-template.t
 import { activeRuleSetId, bufferZoneExists, getRuleSet } from '../repos/buffer-zones.repo.ts'
 import { keyVillages } from '../repos/key-villages.repo.ts'
 import { areaStatistics, keyNames, ledgerStatistics } from '../repos/statistics.repo.ts'
-import { GeometryInputError, getZone } from '../repos/zones.repo.ts'
+import { getZone } from '../repos/zones.repo.ts'
 import type { Scope } from '../domain/scope.ts'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
@@ -73,13 +73,7 @@ async function labelRows(db: Db, keys: readonly GroupKey[], rows: { key: GroupKe
 }
 
 async function statisticsTable(db: Db, scope: Scope, q: Static<typeof StatisticsQuery>): Promise<StatisticsTable> {
-  let keys: GroupKey[]
-  try {
-    keys = parseGroupBy(q.groupBy)
-  } catch (err) {
-    if (err instanceof GroupByError) throw badRequest(err.message, { field: 'groupBy' })
-    throw err
-  }
+  const keys = parseGroupBy(q.groupBy)
   if (q.from && q.to && q.from > q.to) throw badRequest(`from ${q.from} is after to ${q.to}`, { field: 'to' })
   checkAdminInScope(q.admin, scope)
   if (q.zone !== undefined && !(await getZone(db, q.zone, scope, false))) throw notFound(`no zone ${q.zone} in your area`)
@@ -212,13 +206,6 @@ export async function sendAreaStatistics(reply: FastifyReply, s: AreaStatistics,
 
 export const AreaFormatQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])) }, { additionalProperties: false })
 
-export function areaProblem(err: unknown): never {
-  if (err instanceof GeometryInputError) {
-    throw new HttpProblem(err.status, err.status === 413 ? 'Content Too Large' : 'Unprocessable Content', err.message, { field: err.field, ...err.extra })
-  }
-  throw err
-}
-
 export function labelledArea(s: AreaStatistics): LabelledAreaStatistics {
   return { ...s, parcels: { ...s.parcels, byLandClass: s.parcels.byLandClass.map((p) => ({ ...p, label: LAND_CLASS_LABELS[p.landClass] ?? p.landClass })) } }
 }
@@ -254,12 +241,7 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
     },
     async (request, reply) => {
       const { scope } = principalOf(request)
-      let s: AreaStatistics
-      try {
-        s = await areaStatistics(db, request.body.geometry, scope)
-      } catch (err) {
-        areaProblem(err)
-      }
+      const s: AreaStatistics = await areaStatistics(db, request.body.geometry, scope)
       return sendAreaStatistics(reply, s, request.query.format, '绘制范围内统计')
     },
   )

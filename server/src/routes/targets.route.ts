@@ -4,14 +4,12 @@ import ExcelJS from 'exceljs'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
-import { burndown, TargetInputError, type Burndown, type TargetView } from '../domain/targets.ts'
+import { burndown, type Burndown, type TargetView } from '../domain/targets.ts'
 import { principalOf } from '../http/access.ts'
 import { checkAdminInScope } from '../http/admin-param.ts'
 import { etagOf, etagVersion } from '../http/etag.ts'
-import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import {
-  getTarget, putTarget, targetDaily, targetHistory, TargetMissingError, targetsOfYear,
-} from '../repos/targets.repo.ts'
+import { HttpProblem, notFound } from '../http/problem.ts'
+import { getTarget, putTarget, targetDaily, targetHistory, targetsOfYear } from '../repos/targets.repo.ts'
 import { StaleVersionError } from '../repos/stale-version.ts'
 import { holds } from '../domain/scope.ts'
 import { beijingToday } from '../domain/beijing-clock.ts'
@@ -132,13 +130,9 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       try {
         outcome = await putTarget(db, adminCode, year, request.body, version, user.id)
       } catch (err) {
-        if (err instanceof TargetInputError) throw badRequest(err.message, { field: err.field })
-        if (err instanceof TargetMissingError) throw new HttpProblem(412, 'Precondition Failed', err.message)
-        if (err instanceof StaleVersionError) {
-          if (version === undefined) {
-            throw new HttpProblem(428, 'Precondition Required', `a target for ${adminCode} in ${year} exists; send If-Match with its ETag to replace it`, { currentVersion: err.current })
-          }
-          throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
+        // a target exists and the caller sent no If-Match: they must name the version they replace
+        if (err instanceof StaleVersionError && version === undefined) {
+          throw new HttpProblem(428, 'Precondition Required', `a target for ${adminCode} in ${year} exists; send If-Match with its ETag to replace it`, { currentVersion: err.current })
         }
         throw err
       }

@@ -13,11 +13,9 @@ import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { areaStatistics } from '../repos/statistics.repo.ts'
 import {
-  createZone, createZones, deleteZone, editZone, GeometryInputError, getZone, listZones, ZONE_LIMITS,
-  ZoneInputError, ZoneInUseError, zoneHistory, type ZoneInput,
+  createZone, createZones, deleteZone, editZone, getZone, listZones, ZONE_LIMITS, zoneHistory, type ZoneInput,
 } from '../repos/zones.repo.ts'
-import { StaleVersionError } from '../repos/stale-version.ts'
-import { areaProblem, AreaFormatQuery, sendAreaStatistics } from './statistics.route.ts'
+import { AreaFormatQuery, sendAreaStatistics } from './statistics.route.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 export const ZONE_FILE_LIMITS = { bytes: 5 * 1024 * 1024, features: 200 }
@@ -49,14 +47,6 @@ const zoneFields = {
 const NewZoneBody = Type.Object(zoneFields, { additionalProperties: false })
 const PatchZoneBody = Type.Partial(Type.Object(zoneFields), { additionalProperties: false, minProperties: 1 })
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
-
-function zoneProblem(err: unknown): never {
-  if (err instanceof ZoneInputError) throw badRequest(err.message, { field: err.field })
-  if (err instanceof StaleVersionError) throw new HttpProblem(412, 'Precondition Failed', err.message, { currentVersion: err.current })
-  if (err instanceof ZoneInUseError) throw new HttpProblem(409, 'Conflict', err.message)
-  if (err instanceof GeometryInputError) areaProblem(err)
-  throw err
-}
 
 /** Zones from an uploaded GIS file's features: names from a property, or 区域1, 区域2, … */
 function zonesFromFeatures(features: FileFeature[], zoneType: ZoneType, nameProperty: string): ZoneInput[] {
@@ -103,12 +93,8 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
-      try {
-        const z = await createZone(db, request.body, user.id, scope)
-        return reply.code(201).header('etag', etagOf(z.version)).header('location', `/api/zones/${z.id}`).send(z)
-      } catch (err) {
-        zoneProblem(err)
-      }
+      const z = await createZone(db, request.body, user.id, scope)
+      return reply.code(201).header('etag', etagOf(z.version)).header('location', `/api/zones/${z.id}`).send(z)
     },
   )
 
@@ -150,12 +136,8 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         throw err
       }
       const inputs = zonesFromFeatures(features, zoneType, fields.nameProperty || 'name')
-      try {
-        const items = await createZones(db, inputs, user.id, scope)
-        return reply.code(201).send({ items })
-      } catch (err) {
-        zoneProblem(err)
-      }
+      const items = await createZones(db, inputs, user.id, scope)
+      return reply.code(201).send({ items })
     },
   )
 
@@ -176,13 +158,9 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const version = ifMatchVersion(request.headers['if-match'], 'zone')
-      try {
-        const z = await editZone(db, request.params.id, scope, version, request.body, user.id)
-        if (!z) throw notFound(`no zone ${request.params.id}`)
-        return reply.header('etag', etagOf(z.version)).send(z)
-      } catch (err) {
-        zoneProblem(err)
-      }
+      const z = await editZone(db, request.params.id, scope, version, request.body, user.id)
+      if (!z) throw notFound(`no zone ${request.params.id}`)
+      return reply.header('etag', etagOf(z.version)).send(z)
     },
   )
 
@@ -192,12 +170,8 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const version = ifMatchVersion(request.headers['if-match'], 'zone')
-      try {
-        if (!(await deleteZone(db, request.params.id, scope, version, user.id))) throw notFound(`no zone ${request.params.id}`)
-        return reply.code(204).send()
-      } catch (err) {
-        zoneProblem(err)
-      }
+      if (!(await deleteZone(db, request.params.id, scope, version, user.id))) throw notFound(`no zone ${request.params.id}`)
+      return reply.code(204).send()
     },
   )
 
@@ -219,12 +193,7 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       const { scope } = principalOf(request)
       const z = await getZone(db, request.params.id, scope)
       if (!z) throw notFound(`no zone ${request.params.id}`)
-      let s
-      try {
-        s = await areaStatistics(db, z.geometry, scope, ZONE_LIMITS)
-      } catch (err) {
-        areaProblem(err)
-      }
+      const s = await areaStatistics(db, z.geometry, scope, ZONE_LIMITS)
       return sendAreaStatistics(reply, s, request.query.format, `${z.name}范围内统计`)
     },
   )

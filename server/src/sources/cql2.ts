@@ -5,6 +5,7 @@
 // through a layer's allow-list (features.ts), never as text.
 import wkx from 'wkx'
 import type { Geometry } from 'geojson'
+import { InputError } from '../domain/errors.ts'
 
 export type Literal =
   | { type: 'string'; value: string }
@@ -28,7 +29,11 @@ export type Expr =
   | { op: 'isNull'; property: string; negated: boolean }
   | { op: 'spatial'; fn: SpatialFunction; property: string; geometry: Geometry }
 
-export class Cql2Error extends Error {}
+export class Cql2Error extends InputError {
+  constructor(message: string) {
+    super(`filter: ${message}`, 'filter')
+  }
+}
 
 type Token =
   | { kind: 'ident'; text: string; quoted: boolean; pos: number }

@@ -6,6 +6,7 @@ import type { Expr, Literal } from './cql2.ts'
 import type { LayerSource, Property, PropertyType } from './layers.ts'
 import { inScope } from '../repos/scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
+import { InputError } from '../domain/errors.ts'
 
 export interface CrsDef {
   uri: string
@@ -31,7 +32,7 @@ export function findCrs(uri: string): CrsDef | undefined {
   return SUPPORTED_CRS.find((c) => c.uri === normal)
 }
 
-export class QueryError extends Error {}
+export class QueryError extends InputError {}
 
 export interface ItemsQuery {
   scope: Scope
