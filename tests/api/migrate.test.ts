@@ -2,11 +2,11 @@
 // failing file rolls back whole and is named.
 import { afterEach, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Db } from '../../server/src/db/db.ts'
-import { migrate, MigrationError, readMigrations } from '../../server/src/db/migrate.ts'
+import { migrate, MigrationError, readFunctionFiles, readMigrations } from '../../server/src/db/migrate.ts'
 import { emptyDb } from '../helpers/db.ts'
 
 let db: Db
@@ -54,7 +54,32 @@ test('badly named files are refused before anything runs', () => {
 
 test('the project migrations apply cleanly to an empty database', async () => {
   const applied = await migrate(db)
-  assert.deepEqual(applied, readMigrations().map((m) => m.name))
+  assert.deepEqual(applied, [...readMigrations(), ...readFunctionFiles()].map((m) => m.name))
   const postgis = await db.query<{ v: string }>('SELECT postgis_lib_version() AS v')
   assert.match(postgis.rows[0]!.v, /^3\./)
+})
+
+const answer = async () => (await db.query<{ n: number }>('SELECT answer() AS n')).rows[0]!.n
+const functionFile = (sql: string) => {
+  mkdirSync(join(dir, 'functions'), { recursive: true })
+  writeFileSync(join(dir, 'functions', 'answer.sql'), sql)
+}
+
+test('a function file runs after the numbered files, again only when its text changes, and its new body takes effect', async () => {
+  writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a (id int);')
+  functionFile('CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT count(*)::int + 41 FROM a $$;')
+  assert.deepEqual(await migrate(db, dir), ['001_a.sql', 'functions/answer.sql'])
+  assert.equal(await answer(), 41)
+  assert.deepEqual(await migrate(db, dir), [], 'unchanged: not applied again')
+  functionFile('CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT 42 $$;')
+  assert.deepEqual(await migrate(db, dir), ['functions/answer.sql'])
+  assert.equal(await answer(), 42)
+})
+
+test('a failing function file is named and rolled back; the function keeps its last good body', async () => {
+  functionFile('CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT 42 $$;')
+  await migrate(db, dir)
+  functionFile('CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT 7 $$;\nSELECT no_such_function();')
+  await assert.rejects(migrate(db, dir), (e: Error) => e instanceof MigrationError && /^function file functions\/answer\.sql failed and was rolled back/.test(e.message))
+  assert.equal(await answer(), 42)
 })
