@@ -9,7 +9,7 @@ import type { CaseSpec } from './cases.ts'
 import { caseUseOf } from './cases.ts'
 import { beijing, DAY, HOUR, isoDate, isoTime } from './dates.ts'
 import { centroidOf, ringAreaM2, round7, type Ring } from './geo.ts'
-import { sampleImagery } from './imagery.ts'
+import { sampleImagery } from '../../server/src/imagery/sample-imagery.ts'
 import type { Rng } from './prng.ts'
 import { TableWriter } from './writer.ts'
 

@@ -4,6 +4,8 @@
 //   create-user --username U --role R [--scope CODE] [--display-name N] [--password-stdin]
 // A real deployment creates its first admin with create-user; without --password-stdin a
 // password is generated and printed once.
+// `npm run migrate|seed|user:create` run cli.ts at the repository root, which calls runCli with the
+// sample generator (data/sample); run directly, this file does everything but seed.
 import { parseArgs } from 'node:util'
 import { text } from 'node:stream/consumers'
 import { ConfigError, loadConfig } from './config.ts'
@@ -14,13 +16,19 @@ import { generatePassword } from './domain/passwords.ts'
 import { isAdminCode, isRole, ROLES } from './domain/roles.ts'
 import { adminUnitExists, getDistrict, hasAdminUnits } from './repos/admin-units.repo.ts'
 import { createUser, DuplicateUserError, WeakPasswordError } from './repos/users.repo.ts'
-import { seedSample } from './boot.ts'
+import { seedSample, type SampleLoader } from './boot.ts'
+import { isProcessEntry } from './process-entry.ts'
+
+export interface CliOptions {
+  /** What `seed` loads with; absent: seed is refused. */
+  loadSample?: SampleLoader
+}
 
 class UsageError extends Error {}
 
 const log = { info: (m: string) => process.stdout.write(`${m}\n`) }
 
-async function run(argv: string[]) {
+async function run(argv: string[], options: CliOptions) {
   const [command, ...rest] = argv
   const config = loadConfig()
   if (command !== 'migrate' && command !== 'seed' && command !== 'create-user') {
@@ -34,7 +42,8 @@ async function run(argv: string[]) {
       const size = rest[0] ?? 'demo'
       if (size !== 'tiny' && size !== 'demo' && size !== 'city') throw new UsageError(`unknown sample size ${size}; use tiny, demo or city`)
       if (await hasAdminUnits(db)) throw new UsageError('the database already holds data; sample data only goes into an empty database')
-      await seedSample(db, size, log)
+      if (!options.loadSample) throw new UsageError('seed needs the sample generator: run `npm run seed` (cli.ts at the repository root)')
+      await seedSample(db, size, log, options.loadSample)
     }
     if (command === 'create-user') {
       const { values } = parseArgs({
@@ -70,9 +79,14 @@ async function run(argv: string[]) {
   }
 }
 
-run(process.argv.slice(2)).catch((err: unknown) => {
-  const known = [UsageError, ConfigError, DbStartupError, MigrationError, DuplicateUserError, WeakPasswordError].some((E) => err instanceof E)
-  process.stderr.write(`chaiwei: ${(err as Error).message}\n`)
-  if (!known) process.stderr.write(`${(err as Error).stack ?? ''}\n`)
-  process.exit(1)
-})
+/** Runs one operator command from argv; a problem ends the process with one line. */
+export function runCli(argv: string[], options: CliOptions = {}): void {
+  run(argv, options).catch((err: unknown) => {
+    const known = [UsageError, ConfigError, DbStartupError, MigrationError, DuplicateUserError, WeakPasswordError].some((E) => err instanceof E)
+    process.stderr.write(`chaiwei: ${(err as Error).message}\n`)
+    if (!known) process.stderr.write(`${(err as Error).stack ?? ''}\n`)
+    process.exit(1)
+  })
+}
+
+if (isProcessEntry(import.meta.url)) runCli(process.argv.slice(2))

@@ -1,8 +1,8 @@
-// The sample district's synthetic before/after imagery (data/sample/imagery.ts), as XYZ PNG tiles
+// The sample district's synthetic before/after imagery (imagery/sample-imagery.ts), as XYZ PNG tiles
 // computed on request from the batch's patches, the buildings and the parcels in the caller's
 // scope. Real batches point their imagery at XYZ, WMTS or COG URLs instead.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IMAGERY_MINZOOM, renderTile, tileBbox } from '../../../data/sample/imagery.ts'
+import { IMAGERY_MINZOOM, renderTile, tileBbox } from '../imagery/sample-imagery.ts'
 import type { Db } from '../db/db.ts'
 import { READERS } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
