@@ -296,6 +296,13 @@ test('an empty server: the boundary first, then towns and villages; the header a
     await waitForMapIdle(page)
     const meta = await apiGet<{ district: { code: string; bbox: number[] } | null }>(context, `${empty.url}/api/meta`)
     assert.equal(meta.district?.code, '110111')
+    // and says what is still missing, with the way to load it
+    const notice = page.getByTestId('missing-data-notice')
+    await notice.waitFor({ timeout: MAP_TIMEOUT })
+    assert.equal(await notice.getAttribute('data-missing'), 'parcels,buildings,roads,ring_roads,waters,reference_areas,permits')
+    assert.match((await notice.textContent()) ?? '', /尚未导入：地块（地类图斑）、建筑、道路.*统计中相应数字为 0/)
+    await page.getByTestId('missing-data-open').click()
+    await page.locator('[data-testid="onboarding"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
     assert.deepEqual(pageErrors, [])
   } finally {
     await context.close()

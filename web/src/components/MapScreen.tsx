@@ -27,6 +27,7 @@ import { Header } from './Header.tsx'
 import { Inspector } from './Inspector.tsx'
 import { LayerPanel } from './LayerPanel.tsx'
 import { MapPanel } from './MapPanel.tsx'
+import { MissingDataNotice } from './MissingDataNotice.tsx'
 import { SearchBox } from './SearchBox.tsx'
 import { PlanningPanel } from './PlanningPanel.tsx'
 import { TILE_SOURCES, type LayerKey } from '../onboarding-api.ts'
@@ -235,11 +236,14 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   )
 
   /** A reference layer was written: its tiles (and what was derived from it) are fetched again. */
+  const [loadsKey, setLoadsKey] = useState(0)
   const onLayerLoaded = useCallback((layer: LayerKey) => {
+    setLoadsKey((k) => k + 1)
     if (layer === 'admin_units') setMetaKey((k) => k + 1)
     for (const id of TILE_SOURCES[layer]) mapView.current?.refreshCollection(id)
   }, [])
   const openLedger = useCallback(() => setScreen({ view: 'ledger', caseId: null }), [])
+  const openOnboarding = useCallback(() => setScreen({ view: 'onboarding', caseId: null }), [])
 
   const saveBasemap = useCallback((s: BasemapSettings) => {
     saveBasemapSettings(s)
@@ -254,6 +258,9 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
         <div className="notice" role="note" data-testid="synthetic-notice">
           {t('notice.synthetic')}
         </div>
+      )}
+      {(screen.view === 'map' || screen.view === 'dashboard') && (
+        <MissingDataNotice canLoad={user.role === 'admin'} onOpenOnboarding={openOnboarding} refreshKey={loadsKey + ledgerKey} />
       )}
       <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
