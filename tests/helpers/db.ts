@@ -23,7 +23,8 @@ export const BACKEND = DATABASE_URL ? 'postgis' : 'pglite'
 /** Changes whenever what a snapshot holds could change. */
 function fixtureHash(fixture: Fixture): string {
   const h = createHash('sha256').update(fixture)
-  const dirs = [MIGRATIONS_DIR, ...(fixture === 'tiny' ? [join(ROOT, 'data/sample')] : [])]
+  // the numbered migrations and the function files; for tiny, the generator and the server code it draws with
+  const dirs = [MIGRATIONS_DIR, join(MIGRATIONS_DIR, 'functions'), ...(fixture === 'tiny' ? [join(ROOT, 'data/sample'), join(ROOT, 'server/src/imagery')] : [])]
   for (const dir of dirs) {
     for (const f of readdirSync(dir).sort()) {
       if (/\.(sql|ts)$/.test(f)) h.update(f).update(readFileSync(join(dir, f)))

@@ -9,7 +9,7 @@ import {
 } from '../domain/reference-layers.ts'
 import {
   activeBufferZoneCount, batchIds, linkedBuildings, checkLayerKeys, checkLayerValidity, clearLayerStaged, getLayerImport, insertLayerStaged,
-  lastMapping, liftStatementTimeout, listLayerProblems, listPresets, maxFeatureNo, placeLayerSlice, recomputeActiveBufferZones,
+  lastMapping, listLayerProblems, listPresets, maxFeatureNo, placeLayerSlice, recomputeActiveBufferZones,
   recordLoad, relinkBuildings, resetPlacement, stagedProperties, storeAttrs, tileLogEntriesSince, tileLogSeq, updateLayerImport,
   writeLayer, type CommitResult, type Derived, type FieldInfo, type LayerImportRow, type LoadMode, type Phase,
 } from '../repos/layer-imports.repo.ts'
@@ -21,6 +21,7 @@ import { FileRefused, openLayer, type OpenedLayer } from './formats/open.ts'
 import { checkReadCaps, type FileWarning } from './formats/reader.ts'
 import { checkFeatureShape, familyAccepts, type ShapeRules } from './formats/shape.ts'
 import { estimateTotal } from './patch-import.ts'
+import { setTransactionTimeout } from '../db/transaction-timeout.ts'
 
 export const LAYER_IMPORT_LIMITS = {
   features: 2_000_000,
@@ -266,7 +267,7 @@ const SCREENING_LAYERS = new Set<LayerKey>(['parcels', 'buildings', 'permits', '
  */
 export async function commitLayerImport(db: Db, imp: LayerImportRow, opts: { mode: LoadMode; onlyValid: boolean }, job: JobControl): Promise<CommitResult> {
   return db.transaction(async (tx) => {
-    await liftStatementTimeout(db, tx, LAYER_IMPORT_LIMITS.commitMs)
+    await setTransactionTimeout(db, tx, LAYER_IMPORT_LIMITS.commitMs)
     const seq = await tileLogSeq(tx)
     const step = (phase: Phase) => (done: number, total: number) => {
       check(job.signal)

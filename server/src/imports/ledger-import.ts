@@ -33,12 +33,12 @@ import {
   insertImportHistory,
   locateGeometries,
   lockCaseNumbering,
-  setWriteTimeout,
   takenCaseNumbers,
   type ImportedCase,
   type LocatedGeometry,
 } from '../repos/ledger-import.repo.ts'
 import { beijingDate, fromBeijingWallClock } from '../domain/beijing-clock.ts'
+import { setTransactionTimeout } from '../db/transaction-timeout.ts'
 import {
   col,
   COLUMNS,
@@ -1305,7 +1305,7 @@ export async function writeCases(db: Db, checked: CheckedFile, ctx: WriteContext
   const { prefixes, fileMax, villages } = checked.numbering
   try {
     return await db.transaction(async (tx) => {
-      await setWriteTimeout(db, tx, deadline.remainingMs())
+      await setTransactionTimeout(db, tx, deadline.remainingMs())
       await lockCaseNumbering(tx, villages)
 
       // Continue each VILLAGE-YEAR- sequence past what the ledger and the file already hold.

@@ -3,7 +3,7 @@
 // loader's scope, duplicates, collisions with stored rows), and the commit of one layer in one
 // transaction, set-based (INSERT … SELECT from staging) in slices. Nothing here holds a layer in
 // memory: every statement works on a slice of feature numbers or on the whole table in SQL.
-import type { Db, Queryable } from '../db/db.ts'
+import type { Queryable } from '../db/db.ts'
 import { setColumns } from './set-columns.ts'
 import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
 import { LAYERS, type Attrs, type LayerKey, type LayerMapping } from '../domain/reference-layers.ts'
@@ -545,11 +545,6 @@ export async function tileLogSeq(db: Queryable): Promise<number> {
 
 export async function tileLogEntriesSince(db: Queryable, seq: number): Promise<number> {
   return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tile_invalidations WHERE seq > $1', [seq])).rows[0]!.n
-}
-
-/** On the real server, the commit's transaction may outlast the pool's statement timeout. */
-export async function liftStatementTimeout(db: Db, tx: Queryable, ms: number): Promise<void> {
-  if (db.kind === 'postgis') await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [`${ms}ms`])
 }
 
 export async function recordLoad(

@@ -1,8 +1,8 @@
 // What the ledger import (imports/ledger-import.ts) asks of the database: where each geometry lies,
 // which case numbers are taken, and the write of a whole file in one transaction (the caller's):
-// its statement timeout, the per-village numbering locks, the numbers in use, the cases and their
+// the per-village numbering locks, the numbers in use, the cases and their
 // 'import' history rows.
-import type { Db, Queryable } from '../db/db.ts'
+import type { Queryable } from '../db/db.ts'
 import { CASE_NO_LOCK } from './cases.repo.ts'
 
 /** One geometry of a ledger row as PostGIS sees it. */
@@ -62,11 +62,6 @@ export async function takenCaseNumbers(db: Queryable, caseNos: readonly string[]
 }
 
 // ---- the write, inside the caller's transaction ----
-
-/** On the real server, the write's transaction gets the import's remaining time instead of the pool's statement timeout. */
-export async function setWriteTimeout(db: Db, tx: Queryable, ms: number): Promise<void> {
-  if (db.kind === 'postgis') await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [`${ms}ms`])
-}
 
 /** Takes the per-village numbering locks createCase takes (in code order, so two writers cannot deadlock). */
 export async function lockCaseNumbering(tx: Queryable, villages: Iterable<string>): Promise<void> {
