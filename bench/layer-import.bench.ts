@@ -8,6 +8,8 @@
 // or of its read (embedded: a commit there holds the one connection and is not interrupted,
 // decision 48), then checked to have left no trace (buildings, load history, staging rows and
 // temp files as before).
+// Each run's figures, with the seconds at which each phase (reading, checking; writing, deriving) was
+// first seen, go to stderr as the run ends. BENCH_CANCEL=0 skips the cancel.
 // Usage:
 //   npx tsx bench/layer-import.bench.ts [count] [repeats] [formats]        e.g. 1000000 3 gpkg,shapefile
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/chaiwei_dev npx tsx bench/layer-import.bench.ts …
@@ -227,10 +229,11 @@ async function call(s: Server, method: string, path: string, body?: unknown, exp
 }
 
 /** Polls an import until `until` says so (every `everyMs`). */
-async function poll(s: Server, id: string, until: (v: View) => boolean, everyMs = 250): Promise<View> {
+async function poll(s: Server, id: string, until: (v: View) => boolean, everyMs = 250, seen: (v: View) => void = () => {}): Promise<View> {
   for (;;) {
     if (exited(s.child)) throw new Error(`the server exited (${s.child.exitCode ?? s.child.signalCode}) while import ${id} ran`)
     const v = (await call(s, 'GET', `/api/layer-imports/${id}`)).json!
+    seen(v)
     if (until(v)) return v
     await new Promise((r) => setTimeout(r, everyMs))
   }
@@ -248,10 +251,16 @@ async function upload(s: Server, path: string, fileName: string): Promise<string
   return (JSON.parse(text) as View).id as string
 }
 
-async function stage(s: Server, path: string, f: FormatName, n: number): Promise<{ id: string; ms: number }> {
+/** Seconds from `t0` at which each progress phase was first seen by a poll (every 250 ms), into `into`. */
+const phaseClock = (t0: number, into: Record<string, number>) => (v: View) => {
+  const phase = v.progress?.phase as string | null | undefined
+  if (phase && !(phase in into)) into[phase] = seconds(performance.now() - t0)
+}
+
+async function stage(s: Server, path: string, f: FormatName, n: number, phases: Record<string, number> = {}): Promise<{ id: string; ms: number }> {
   const t0 = performance.now()
   const id = await upload(s, path, FORMATS[f].file)
-  const v = await poll(s, id, settled)
+  const v = await poll(s, id, settled, 250, phaseClock(t0, phases))
   const ms = performance.now() - t0
   if (v.state !== 'staged') throw new Error(`${f}: not staged: ${v.state} ${JSON.stringify(v.error)}`)
   if (v.format !== FORMATS[f].expect.format || v.crs?.code !== FORMATS[f].expect.crs) throw new Error(`${f}: read as ${v.format} ${v.crs?.code}`)
@@ -259,19 +268,25 @@ async function stage(s: Server, path: string, f: FormatName, n: number): Promise
   return { id, ms }
 }
 
-interface RunResult { stagedS: number; committedS: number; rssStagedMb: number; rssPeakMb: number; inserted: number; derived: string }
+interface RunResult {
+  stagedS: number; committedS: number; rssStagedMb: number; rssPeakMb: number; inserted: number; derived: string
+  /** seconds after the upload, and after the commit, at which each phase was first seen */
+  stagePhases: Record<string, number>; commitPhases: Record<string, number>
+}
 
 async function timedRun(s: Server, path: string, f: FormatName, n: number): Promise<RunResult> {
-  const { id, ms: stageMs } = await stage(s, path, f, n)
+  const stagePhases: Record<string, number> = {}
+  const commitPhases: Record<string, number> = {}
+  const { id, ms: stageMs } = await stage(s, path, f, n, stagePhases)
   const rssStagedMb = peakRssMb(s.child.pid!)
   const t1 = performance.now()
   await call(s, 'POST', `/api/layer-imports/${id}/commit`, { mode: 'replace' }, [202])
-  const v = await poll(s, id, settled)
+  const v = await poll(s, id, settled, 250, phaseClock(t1, commitPhases))
   const commitMs = performance.now() - t1
   if (v.state !== 'committed') throw new Error(`${f}: commit ended ${v.state}: ${JSON.stringify(v.error)}`)
   return {
     stagedS: seconds(stageMs), committedS: seconds(commitMs), rssStagedMb, rssPeakMb: peakRssMb(s.child.pid!),
-    inserted: v.result.inserted as number, derived: ((v.result.derived ?? []) as View[]).map((d) => d.what).join(', ') || '–',
+    inserted: v.result.inserted as number, derived: ((v.result.derived ?? []) as View[]).map((d) => d.what).join(', ') || '–', stagePhases, commitPhases,
   }
 }
 
@@ -388,13 +403,16 @@ async function main() {
       const path = join(work, FORMATS[f].file)
       const runs: RunResult[] = []
       for (let i = 0; i < repeats; i++) {
-        const { result, cancel } = await runOne(work, run++, path, f, n, i === 0)
+        const { result, cancel } = await runOne(work, run++, path, f, n, i === 0 && process.env.BENCH_CANCEL !== '0')
         runs.push(result)
+        // each run on stderr as it ends, so a long benchmark stopped early still says what it measured
+        process.stderr.write(`${f} run ${i + 1}/${repeats}: ${JSON.stringify(result)}\n`)
         if (cancel) {
           const clean = JSON.stringify(cancel.after) === JSON.stringify(cancel.before) && cancel.tempFilesAfter === 0 && cancel.stateAfter !== 'committed'
           const t = (x: Trace) => `${x.buildings} / ${x.maxId} / ${x.loads} / ${x.staged}`
           cancels.push(tableRow([f, cancel.cancelledAt, `${cancel.answer} in ${cancel.answerS} s`, cancel.stateAfter, t(cancel.before), t(cancel.after),
             `${cancel.tempFilesBefore} → ${cancel.tempFilesAfter}`, clean ? 'yes' : 'NO']))
+          process.stderr.write(`${f} cancel: ${cancels.at(-1)}\n`)
         }
       }
       const m = (k: 'stagedS' | 'committedS' | 'rssStagedMb' | 'rssPeakMb') => median(runs.map((r) => r[k]))
