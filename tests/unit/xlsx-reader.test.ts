@@ -265,7 +265,7 @@ describe('zips that try to hurt', () => {
     ])
     const err = await refusal(openXlsx(bomb, CAPS))
     assert.deepEqual([err.status, err.code], [413, 'unzipped_too_large'])
-    assert.match(err.en, new RegExp(`unzips to more than ${CAPS.unzippedBytes / 1024 / 1024} MB`))
+    assert.match(err.message, new RegExp(`unzips to more than ${CAPS.unzippedBytes / 1024 / 1024} MB`))
   })
 
   test('a part that inflates to more than it declares is stopped while streaming', async () => {
@@ -278,7 +278,7 @@ describe('zips that try to hurt', () => {
     const book = await openXlsx(liar, CAPS)
     const err = await refusal(collect(book.sheets[0]!.rows()))
     book.close()
-    assert.deepEqual([err.code, err.en], ['bad_zip', 'the XLSX file is damaged or not a workbook Excel writes (xl/worksheets/sheet1.xml is not the size it declares)'])
+    assert.deepEqual([err.code, err.message], ['bad_zip', 'the XLSX file is damaged or not a workbook Excel writes (xl/worksheets/sheet1.xml is not the size it declares)'])
   })
 
   test('the bytes actually inflated count against the cap too (a part read twice)', async () => {
@@ -297,24 +297,24 @@ describe('zips that try to hurt', () => {
 
   test('too many parts, encryption, and damaged zips are refused as bad_zip', async () => {
     const many = zipOf(Array.from({ length: 12 }, (_, i) => ({ name: `p${i}.xml`, data: '<a/>' })))
-    assert.match((await refusal(openXlsx(many, { zipEntries: 11, unzippedBytes: 1e6 }))).en, /\(12 parts\)/)
+    assert.match((await refusal(openXlsx(many, { zipEntries: 11, unzippedBytes: 1e6 }))).message, /\(12 parts\)/)
     const encrypted = zipOf([{ name: 'xl/workbook.xml', data: '<workbook/>', flags: 1 }])
-    assert.match((await refusal(openXlsx(encrypted, CAPS))).en, /\(encrypted\)/)
+    assert.match((await refusal(openXlsx(encrypted, CAPS))).message, /\(encrypted\)/)
     const cut = workbookOf([['台账', sheet]]).subarray(0, 200)
     assert.equal((await refusal(openXlsx(cut, CAPS))).code, 'bad_zip')
     const garbage = zipOf([{ name: 'xl/workbook.xml', data: Buffer.alloc(50, 7), asIs: true }])
     const err = await refusal(openXlsx(garbage, CAPS))
-    assert.deepEqual([err.code, err.en], ['bad_zip', 'the XLSX file is damaged (a part does not inflate)'])
+    assert.deepEqual([err.code, err.message], ['bad_zip', 'the XLSX file is damaged (a part does not inflate)'])
   })
 
   test('a zip that is no workbook, a sheet that is not UTF-8, and one that is not XML are named', async () => {
     assert.equal((await refusal(openXlsx(zipOf([{ name: 'word/document.xml', data: '<w/>' }]), CAPS))).code, 'not_a_workbook')
     const gbk = Buffer.concat([Buffer.from(`<worksheet ${MAIN}><sheetData><row r="1"><c t="inlineStr"><is><t>`), Buffer.from([0xb2, 0xf0, 0xce, 0xa5]), Buffer.from('</t></is></c></row></sheetData></worksheet>')])
     let err = await refusal(collect(readSheetRows(chunks(gbk, 1), CTX, 'xl/worksheets/sheet1.xml')))
-    assert.deepEqual([err.code, err.en], ['bad_xlsx', 'xl/worksheets/sheet1.xml in the XLSX is not UTF-8 text'])
+    assert.deepEqual([err.code, err.message], ['bad_xlsx', 'xl/worksheets/sheet1.xml in the XLSX is not UTF-8 text'])
     err = await refusal(collect(readSheetRows(chunks(`<worksheet><sheetData><row><c></row></sheetData></worksheet>`, 16), CTX, 'xl/worksheets/sheet1.xml')))
     assert.equal(err.code, 'bad_xlsx')
-    assert.match(err.en, /sheet1\.xml in the XLSX is not well-formed XML/)
+    assert.match(err.message, /sheet1\.xml in the XLSX is not well-formed XML/)
   })
 })
 
@@ -340,7 +340,7 @@ describe('the ledger on top of the reader (readLedgerFile)', () => {
     const many = await refuse(workbookOf([['甲', rowsXml(150)], ['乙', rowsXml(60)]]), limits)
     assert.deepEqual([many.status, many.code], [413, 'too_many_rows'])
     const none = await refuse(zipOf([{ name: 'xl/workbook.xml', data: `<workbook ${MAIN}/>` }]), LIMITS)
-    assert.deepEqual([none.code, none.en], ['not_a_spreadsheet', 'the file is not a ledger spreadsheet (a workbook without worksheets): upload an .xlsx or a CSV file'])
+    assert.deepEqual([none.code, none.message], ['not_a_spreadsheet', 'the file is not a ledger spreadsheet (a workbook without worksheets): upload an .xlsx or a CSV file'])
     const docx = await refuse(zipOf([{ name: 'word/document.xml', data: '<w/>' }]), LIMITS)
     assert.deepEqual([docx.code, docx.zh], ['not_a_spreadsheet', '文件不是台账表格（压缩包不是 Excel 工作簿）：请上传 .xlsx 或 CSV 文件'])
     const bomb = await refuse(zipOf([{ name: 'xl/workbook.xml', data: '<workbook/>', declare: LIMITS.unzippedBytes + 1024 * 1024 }]), LIMITS)

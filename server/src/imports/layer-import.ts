@@ -112,18 +112,21 @@ class FieldSamples {
   }
 }
 
+/** How the opening of a file went: recognised (null), refused with the reason, or failed on the server's side. */
+export type ReadOutcome = FileRefused | null | 'failed'
+
 /**
  * Reads the upload into staging (replacing what was staged) and checks it. `opened` is told once
  * the file is recognised (or refused). Never throws for a bad file: the import ends 'failed' with
  * the reason; a cancelled read ends 'cancelled' with nothing staged.
  */
-export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobControl, opened: (err: FileRefused | null) => void = () => {}): Promise<void> {
+export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobControl, opened: (outcome: ReadOutcome) => void = () => {}): Promise<void> {
   if (!imp.file_path) throw new Error(`layer import ${imp.id} has no file`)
   const started = Date.now()
   let file: Awaited<ReturnType<typeof openLayer>> | undefined
   let told = false
-  const tell = (err: FileRefused | null) => {
-    if (!told) opened(err)
+  const tell = (outcome: ReadOutcome) => {
+    if (!told) opened(outcome)
     told = true
   }
   try {
@@ -203,7 +206,7 @@ export async function readLayerImport(db: Db, imp: LayerImportRow, job: JobContr
       await updateLayerImport(db, imp.id, { state: 'failed', phase: null, error: { code: err.code, message: err.zh, messageEn: err.message } })
       return
     }
-    tell(new FileRefused('read_failed', '读取失败，请联系管理员', 'reading failed; see the server log', 500))
+    tell('failed')
     await updateLayerImport(db, imp.id, { state: 'failed', phase: null, error: { code: 'read_failed', message: '读取失败，请联系管理员', messageEn: 'reading failed; see the server log' } }).catch(() => {})
     throw err
   } finally {

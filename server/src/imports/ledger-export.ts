@@ -30,6 +30,7 @@ import {
   type ColumnKey,
   type Ownership,
 } from './ledger-template.ts'
+import { Refusal } from '../domain/errors.ts'
 
 export type Lang = 'zh' | 'en'
 
@@ -77,9 +78,11 @@ export interface LedgerRow {
   wkt: string | null
 }
 
-export class ExportTooLargeError extends Error {
+export class ExportTooLargeError extends Refusal {
   constructor(readonly max: number) {
-    super(`the selection holds more than ${max} cases; narrow it (by town, village, status …)`)
+    super('too_large', `the selection holds more than ${max} cases; narrow it (by town, village, status …)`, {
+      code: 'export_too_large', zh: `所选案件超过 ${max} 件，请缩小范围（按镇街、村、状态等）`, extra: { limit: max },
+    })
   }
 }
 

@@ -62,6 +62,7 @@ import {
 } from './ledger-template.ts'
 import { CellError, openXlsx, XlsxRefused, type Cell, type SheetRow, type XlsxSource } from './xlsx-reader.ts'
 import { holds, type Scope } from '../domain/scope.ts'
+import { FileRefused } from './formats/reader.ts'
 
 export type ImportMode = 'all_or_nothing' | 'valid_rows_only'
 export const IMPORT_MODES: readonly ImportMode[] = ['all_or_nothing', 'valid_rows_only']
@@ -80,21 +81,17 @@ export interface Problem {
   messageEn: string
 }
 
-/** A file the importer refuses as a whole (not a spreadsheet, too big, no header …). */
-export class LedgerFileError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly zh: string,
-    readonly en: string,
-    readonly problems: Problem[] = [],
-  ) {
-    super(`${en} (${zh})`)
+/** A file the importer refuses as a whole (not a spreadsheet, too big, no header …), with the
+ *  problems of its rows when they were read; the answer is the import report with nothing imported. */
+export class LedgerFileError extends FileRefused {
+  constructor(code: string, zh: string, en: string, status: 400 | 409 | 413 = 400, readonly problems: Problem[] = []) {
+    super(code, zh, en, status, 'file', { imported: 0, problems, problemCount: problems.length })
   }
   /** The report of a file whose rows were read but not written. */
   result?: ImportResult
   withResult(result: ImportResult): this {
     this.result = result
+    Object.assign(this.extra, result)
     return this
   }
 }
@@ -117,14 +114,14 @@ export interface Table {
 }
 
 const notSpreadsheet = (what: string, whatEn: string) =>
-  new LedgerFileError(400, 'not_a_spreadsheet', `文件不是台账表格（${what}）：请上传 .xlsx 或 CSV 文件`, `the file is not a ledger spreadsheet (${whatEn}): upload an .xlsx or a CSV file`)
+  new LedgerFileError('not_a_spreadsheet', `文件不是台账表格（${what}）：请上传 .xlsx 或 CSV 文件`, `the file is not a ledger spreadsheet (${whatEn}): upload an .xlsx or a CSV file`)
 
 function tooSlow(limits: Limits): LedgerFileError {
   return new LedgerFileError(
-    413,
     'too_slow',
     `文件处理超时（${limits.seconds} 秒，另加每千行 ${limits.secondsPer1000Rows} 秒），请拆分为较小的文件`,
     `reading, checking and writing the file took more than ${limits.seconds} s plus ${limits.secondsPer1000Rows} s per thousand rows; split it into smaller files`,
+    413,
   )
 }
 
@@ -195,12 +192,11 @@ async function sizeAndHead(input: LedgerInput): Promise<{ size: number; head: Bu
 /** Opens a ledger file: refuses what is not a spreadsheet or is too big, and streams its rows. */
 export async function openLedgerSource(input: LedgerInput, fileName: string, limits: Limits): Promise<LedgerSource> {
   const { size, head } = await sizeAndHead(input)
-  if (size === 0) throw new LedgerFileError(400, 'empty_file', '文件为空', 'the file is empty')
+  if (size === 0) throw new LedgerFileError('empty_file', '文件为空', 'the file is empty')
   if (size > limits.fileBytes) throw fileTooLarge(limits)
   const lower = fileName.toLowerCase()
   if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) || lower.endsWith('.xls') || lower.endsWith('.et')) {
     throw new LedgerFileError(
-      400,
       'legacy_xls',
       '这是旧版 Excel 97-2003（.xls）或 WPS（.et）文件：请在 Excel/WPS 中“另存为” .xlsx 或 CSV UTF-8 后再上传',
       'this is a legacy Excel 97-2003 (.xls) or WPS (.et) file: save it as .xlsx or CSV UTF-8 in Excel/WPS and upload that',
@@ -258,8 +254,8 @@ async function openXlsxSource(src: XlsxSource, limits: Limits): Promise<LedgerSo
 /** The reader's refusals in the ledger's words. */
 function asLedgerError(err: unknown): unknown {
   if (!(err instanceof XlsxRefused)) return err
-  if (err.code === 'not_a_workbook') return notSpreadsheet(err.zh, err.en)
-  return new LedgerFileError(err.status, err.code, err.zh, err.en)
+  if (err.code === 'not_a_workbook') return notSpreadsheet(err.zh, err.message)
+  return new LedgerFileError(err.code, err.zh, err.message, err.status === 413 ? 413 : 400)
 }
 
 async function* refusedAsLedger(rows: AsyncGenerator<SheetRow>): AsyncGenerator<SheetRow> {
@@ -294,10 +290,10 @@ export async function readLedgerFile(buf: Buffer, fileName: string, limits: Limi
 
 export const fileTooLarge = (limits: Limits) =>
   new LedgerFileError(
-    413,
     'file_too_large',
     `文件超过 ${limits.fileBytes / 1024 / 1024} MB 上限，请拆分后分批导入`,
     `the file is larger than the ${limits.fileBytes / 1024 / 1024} MB limit; split it and import the parts`,
+    413,
   )
 
 function sheetNameOfFile(fileName: string): string {
@@ -308,7 +304,6 @@ function sheetNameOfFile(fileName: string): string {
 
 const badEncoding = () =>
   new LedgerFileError(
-    400,
     'bad_encoding',
     '文本编码无法识别：请将 CSV 另存为 UTF-8 编码（Excel：“CSV UTF-8（逗号分隔）”）',
     'the text is neither UTF-8 nor GBK/GB18030: save the CSV as UTF-8 (Excel: "CSV UTF-8 (Comma delimited)")',
@@ -401,7 +396,7 @@ export class CsvParser {
     if (this.delimiter === null) this.delimiter = delimiterOf(t.slice(0, Math.max(0, t.search(/\r|\n/)) || t.length))
     const out = this.run(t)
     if (this.quoted) {
-      throw new LedgerFileError(400, 'bad_csv', `CSV 第 ${this.quoteLine} 行的引号没有闭合`, `the quoted field that starts on line ${this.quoteLine} of the CSV is never closed`)
+      throw new LedgerFileError('bad_csv', `CSV 第 ${this.quoteLine} 行的引号没有闭合`, `the quoted field that starts on line ${this.quoteLine} of the CSV is never closed`)
     }
     if (this.field !== '' || this.cells.length > 0) this.endRecord(out)
     return out
@@ -472,7 +467,7 @@ export function parseCsv(text: string, limits: Pick<Limits, 'rows'>): SheetRow[]
 }
 
 const tooManyRows = (max: number) =>
-  new LedgerFileError(413, 'too_many_rows', `文件超过 ${max} 行上限，请拆分后分批导入`, `the file has more than ${max} data rows; split it and import the parts`)
+  new LedgerFileError('too_many_rows', `文件超过 ${max} 行上限，请拆分后分批导入`, `the file has more than ${max} data rows; split it and import the parts`, 413)
 
 // ---------------------------------------------------------------------------------------------
 // Checking: rows → drafts of cases and problems
@@ -576,7 +571,6 @@ function findHeader(sheet: { name: string }, top: readonly SheetRow[]): HeaderMa
     })
     if (duplicates.length > 0) {
       throw new LedgerFileError(
-        400,
         'duplicate_columns',
         `工作表“${sheet.name}”第 ${r.number} 行表头有重复的列：${duplicates.join('、')}`,
         `the header row (row ${r.number}) of sheet "${sheet.name}" names a column twice: ${duplicates.join(', ')}`,
@@ -1220,7 +1214,7 @@ export async function checkLedger(db: Queryable, source: LedgerSource, scope: Sc
       }
       if (missing.length > 0) {
         const list = headers.size > 1 ? missing : missing.map(({ sheet: _, ...p }) => p)
-        throw new LedgerFileError(400, 'missing_columns', '表头缺少必需的列，文件未导入', 'the header row lacks required columns; nothing was imported', list)
+        throw new LedgerFileError('missing_columns', '表头缺少必需的列，文件未导入', 'the header row lacks required columns; nothing was imported', 400, list)
       }
       let n = 0
       const take = async (r: SheetRow) => {
@@ -1241,14 +1235,13 @@ export async function checkLedger(db: Queryable, source: LedgerSource, scope: Sc
     }
     if (headers.size === 0) {
       throw new LedgerFileError(
-        400,
         'no_header',
         `找不到表头行：前 10 行中应有一行列名，至少包括 ${REQUIRED_COLUMNS.map((k) => col(k).zh).join('、')} 和 ${geometryHeaders()}`,
         `no header row found: one of the first 10 rows must name the columns, at least ${REQUIRED_COLUMNS.map((k) => `${col(k).zh} (${k})`).join(', ')} and 经度/纬度 (lon/lat), WKT or 所在村 (village)`,
       )
     }
     if (chunk.length > 0) await flush()
-    if (total === 0) throw new LedgerFileError(400, 'no_rows', '表头下没有数据行', 'there are no data rows below the header')
+    if (total === 0) throw new LedgerFileError('no_rows', '表头下没有数据行', 'there are no data rows below the header')
     return {
       format: source.format,
       ...(source.encoding ? { encoding: source.encoding } : {}),
@@ -1351,7 +1344,7 @@ export async function writeCases(db: Db, checked: CheckedFile, ctx: WriteContext
     })
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
-      throw new LedgerFileError(409, 'case_no_taken', '导入期间台账编号被占用，未导入任何记录，请重试', 'a case number was taken while the file was being imported; nothing was written, try again')
+      throw new LedgerFileError('case_no_taken', '导入期间台账编号被占用，未导入任何记录，请重试', 'a case number was taken while the file was being imported; nothing was written, try again', 409)
     }
     if ((err as { code?: string }).code === '57014') throw tooSlow(deadline.limits)
     throw err
@@ -1431,7 +1424,7 @@ export async function importLedger(db: Db, req: ImportRequest, progress: ImportP
           req.mode === 'all_or_nothing'
             ? `${failed} of ${checked.rows} rows have problems; nothing was imported (fix them, or import with mode=valid_rows_only)`
             : `all ${checked.rows} rows have problems; nothing was imported`
-        throw new LedgerFileError(400, 'rows_invalid', zh, en, checked.report.problems(checked.multiSheet)).withResult(result(0))
+        throw new LedgerFileError('rows_invalid', zh, en, 400, checked.report.problems(checked.multiSheet)).withResult(result(0))
       }
       const imported = await writeCases(db, checked, { userId: req.userId, fileName: req.fileName, mode: req.mode, rows: checked.rows }, deadline, progress)
       progress.phase = 'done'

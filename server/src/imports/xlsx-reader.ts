@@ -12,6 +12,7 @@
 import type { Readable } from 'node:stream'
 import { SaxesParser } from 'saxes'
 import yauzl from 'yauzl'
+import { FileRefused } from './formats/reader.ts'
 
 /** A cell as read: text, number, boolean, date (Excel date cell), or an error/formula without value. */
 export type Cell = string | number | boolean | Date | CellError | null
@@ -37,26 +38,21 @@ export interface XlsxCaps {
  * A workbook the reader refuses, with what to tell the person. `not_a_workbook` is a zip that is not
  * an Excel workbook; zh/en then say only that, for the caller's own message.
  */
-export class XlsxRefused extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: 'bad_zip' | 'unzipped_too_large' | 'bad_xlsx' | 'not_a_workbook',
-    readonly zh: string,
-    readonly en: string,
-  ) {
-    super(`${en} (${zh})`)
+export class XlsxRefused extends FileRefused {
+  constructor(code: 'bad_zip' | 'unzipped_too_large' | 'bad_xlsx' | 'not_a_workbook', zh: string, en: string, status: 400 | 413 = 400) {
+    super(code, zh, en, status)
   }
 }
 
 const damaged = (why: string) =>
-  new XlsxRefused(400, 'bad_zip', `XLSX 文件已损坏或不是 Excel 生成的工作簿（${why}）`, `the XLSX file is damaged or not a workbook Excel writes (${why})`)
+  new XlsxRefused('bad_zip', `XLSX 文件已损坏或不是 Excel 生成的工作簿（${why}）`, `the XLSX file is damaged or not a workbook Excel writes (${why})`)
 
 const tooLarge = (caps: XlsxCaps) =>
   new XlsxRefused(
-    413,
     'unzipped_too_large',
     `XLSX 解压后超过 ${caps.unzippedBytes / 1024 / 1024} MB，请拆分文件`,
     `the XLSX unzips to more than ${caps.unzippedBytes / 1024 / 1024} MB; split it`,
+    413,
   )
 
 // ---- the zip ----
@@ -116,7 +112,7 @@ async function openZip(src: XlsxSource, caps: XlsxCaps): Promise<Zip> {
       } catch (err) {
         if (err instanceof XlsxRefused) throw err
         if (/too many bytes|not enough bytes/.test((err as Error).message)) throw damaged(`${name} is not the size it declares`)
-        throw new XlsxRefused(400, 'bad_zip', 'XLSX 文件已损坏（数据无法解压）', 'the XLSX file is damaged (a part does not inflate)')
+        throw new XlsxRefused('bad_zip', 'XLSX 文件已损坏（数据无法解压）', 'the XLSX file is damaged (a part does not inflate)')
       } finally {
         stream?.destroy()
       }
@@ -162,9 +158,9 @@ export async function* parseXml(bytes: AsyncIterable<Uint8Array>, part: string, 
   } catch (err) {
     if (err instanceof XlsxRefused) throw err
     if ((err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-      throw new XlsxRefused(400, 'bad_xlsx', `XLSX 文件中 ${part} 不是 UTF-8 文本`, `${part} in the XLSX is not UTF-8 text`)
+      throw new XlsxRefused('bad_xlsx', `XLSX 文件中 ${part} 不是 UTF-8 文本`, `${part} in the XLSX is not UTF-8 text`)
     }
-    throw new XlsxRefused(400, 'bad_xlsx', `XLSX 文件中 ${part} 不是有效的 XML（${(err as Error).message}）`, `${part} in the XLSX is not well-formed XML (${(err as Error).message})`)
+    throw new XlsxRefused('bad_xlsx', `XLSX 文件中 ${part} 不是有效的 XML（${(err as Error).message}）`, `${part} in the XLSX is not well-formed XML (${(err as Error).message})`)
   }
   yield
 }
@@ -414,7 +410,7 @@ export interface Xlsx {
 export async function openXlsx(src: XlsxSource, caps: XlsxCaps): Promise<Xlsx> {
   const zip = await openZip(src, caps)
   try {
-    if (!zip.has('xl/workbook.xml')) throw new XlsxRefused(400, 'not_a_workbook', '压缩包不是 Excel 工作簿', 'a zip archive that is not an Excel workbook')
+    if (!zip.has('xl/workbook.xml')) throw new XlsxRefused('not_a_workbook', '压缩包不是 Excel 工作簿', 'a zip archive that is not an Excel workbook')
     let date1904 = false
     const listed: { name: string | undefined; rid: string }[] = []
     await parseAll(zip.bytes('xl/workbook.xml'), 'xl/workbook.xml', {

@@ -15,9 +15,8 @@ import { principalOf } from '../http/access.ts'
 import { crsParam, encodingParam, spoolUpload } from '../http/gis-upload.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
-import type { FileRefused } from '../imports/formats/reader.ts'
 import {
-  Cancelled, checkStaged, commitLayerImport, LAYER_IMPORT_LIMITS, layerImportView, readLayerImport, reloadLayerImport, type Progress,
+  Cancelled, checkStaged, commitLayerImport, LAYER_IMPORT_LIMITS, layerImportView, readLayerImport, reloadLayerImport, type Progress, type ReadOutcome,
 } from '../imports/layer-import.ts'
 import { removeUpload } from '../imports/patch-import.ts'
 import {
@@ -97,7 +96,7 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
   const control = (job: Job) => ({ signal: job.controller.signal, progress: (p: Progress) => { job.progress = p } })
 
   /** Reads (or re-reads) the file; resolves once the file was recognised or refused. */
-  const read = (imp: LayerImportRow): Promise<FileRefused | null> =>
+  const read = (imp: LayerImportRow): Promise<ReadOutcome> =>
     new Promise((resolve) => {
       start(imp.id, (job) => readLayerImport(db, imp, control(job), resolve).finally(() => resolve(null)))
     })
@@ -159,8 +158,8 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
         await jobs.get(id)?.promise
         removeUpload(filePath)
         await updateLayerImport(db, id, { state: 'failed', file_path: null })
-        if (refused.status >= 500) throw new HttpProblem(500, 'Internal Server Error', 'reading the file failed; the server log has the cause')
-        throw new HttpProblem(400, 'Bad Request', refused.message, { code: refused.code, detailZh: refused.zh, field: 'file' })
+        if (refused === 'failed') throw new HttpProblem(500, 'Internal Server Error', 'reading the file failed; the server log has the cause')
+        throw refused
       }
       return reply.code(202).send(await view(id, user.id))
     },

@@ -11,16 +11,17 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyReply } from 'fastify'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
-import { ExportTooLargeError, ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedger, templateXlsx, type Lang } from '../imports/ledger-export.ts'
+import { ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedger, templateXlsx, type Lang } from '../imports/ledger-export.ts'
 import { parseCrs } from '../imports/formats/crs.ts'
 import { writeGeoJson, writeGeoPackage } from '../imports/formats/writers.ts'
-import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, LedgerFileError, newProgress, type ImportMode, type ImportProgress, type ImportResult } from '../imports/ledger-import.ts'
+import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, newProgress, type ImportMode, type ImportProgress, type ImportResult } from '../imports/ledger-import.ts'
 import { IMPORT_LIMITS } from '../imports/ledger-template.ts'
 import { principalOf } from '../http/access.ts'
 import { adminUnitName, villagesWithin } from '../repos/admin-units.repo.ts'
 import { caseSelectionOf, CaseSelectionFields, type CaseSelectionQuery } from '../http/case-selection.ts'
-import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
+import { badRequest, HttpProblem, notFound, refusalProblem } from '../http/problem.ts'
 import type { Scope } from '../domain/scope.ts'
+import { Refusal } from '../domain/errors.ts'
 
 /** Who may load ledgers in bulk: the planners' office and administrators. */
 const LEDGER_IMPORTERS: readonly Role[] = ['admin', 'planner']
@@ -118,26 +119,13 @@ const jobView = (j: Job) => ({
 
 const ImportParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
-function problemOf(err: LedgerFileError): HttpProblem {
-  const title = err.status === 413 ? 'Content Too Large' : err.status === 409 ? 'Conflict' : 'Bad Request'
-  return new HttpProblem(err.status, title, err.en, {
-    code: err.code,
-    detailZh: err.zh,
-    ...(err.result ?? { imported: 0, problems: err.problems, problemCount: err.problems.length }),
-  })
-}
 
 const LAYER_NAME = '违法建设台账'
 
 export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   /** The cases a selection query names, within the caller's scope; 413 beyond the export cap. */
   async function selectedRows(q: CaseSelectionQuery, scope: Scope) {
-    try {
-      return { rows: await selectLedger(db, caseSelectionOf(q, scope)), code: q.admin ?? scope }
-    } catch (err) {
-      if (err instanceof ExportTooLargeError) throw new HttpProblem(413, 'Content Too Large', err.message)
-      throw err
-    }
+    return { rows: await selectLedger(db, caseSelectionOf(q, scope)), code: q.admin ?? scope }
   }
 
   // Scoped to this plugin: no other route accepts multipart bodies.
@@ -177,7 +165,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
               }
               // spooled to disk as it arrives: a 100 MB upload is never held in memory
               await pipeline(part.file, createWriteStream(path))
-              if (part.file.truncated) throw problemOf(fileTooLarge(IMPORT_LIMITS))
+              if (part.file.truncated) throw fileTooLarge(IMPORT_LIMITS)
               received = true
               fileName = cleanFileName(part.filename)
             } else if (part.fieldname === 'mode') {
@@ -191,7 +179,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
           }
         } catch (err) {
           const code = (err as { code?: string }).code
-          if (code === 'FST_REQ_FILE_TOO_LARGE') throw problemOf(fileTooLarge(IMPORT_LIMITS))
+          if (code === 'FST_REQ_FILE_TOO_LARGE') throw fileTooLarge(IMPORT_LIMITS)
           if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw badRequest('send one file, in the field named file, and optionally mode')
           throw err
         }
@@ -210,11 +198,10 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
             })
             .catch((err: unknown) => {
               job.state = 'failed'
-              if (err instanceof LedgerFileError) {
-                const p = problemOf(err)
+              if (err instanceof Refusal) {
+                const p = refusalProblem(err)
                 job.error = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, ...p.extra }
-              }
-              else {
+              } else {
                 request.log.error({ err }, 'ledger import failed')
                 job.error = { status: 500, title: 'Internal Server Error', detail: 'the import failed; nothing was written', code: 'internal' }
               }
@@ -226,12 +213,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
             })
           return reply.code(202).header('location', `/api/ledger/imports/${job.id}`).send(jobView(job))
         }
-        try {
-          return await importLedger(db, req)
-        } catch (err) {
-          if (err instanceof LedgerFileError) throw problemOf(err)
-          throw err
-        }
+        return await importLedger(db, req)
       } finally {
         if (!background) {
           running--
@@ -278,14 +260,8 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       const units = await villagesWithin(db, code, scope)
       if (units.length === 0) throw notFound(`no ${village ? 'village' : 'town'} ${code} in your area`)
       const lang: Lang = request.query.lang ?? 'zh'
-      let rows
-      try {
-        // no bigger than one import takes, so a ledger exported whole reads back in one file
-        rows = await selectLedger(db, { scope, admin: code }, IMPORT_LIMITS.rows)
-      } catch (err) {
-        if (err instanceof ExportTooLargeError) throw new HttpProblem(413, 'Content Too Large', err.message)
-        throw err
-      }
+      // no bigger than one import takes, so a ledger exported whole reads back in one file
+      const rows = await selectLedger(db, { scope, admin: code }, IMPORT_LIMITS.rows)
       const district = await adminUnitName(db, code.slice(0, 6))
       const buf = await ledgerXlsx(units, rows, lang, district ?? '')
       const name = units.length === 1 ? `${units[0]!.townName ?? ''}${units[0]!.name}违法建设台账.xlsx` : `${units[0]!.townName ?? code}违法建设台账.xlsx`

@@ -2,7 +2,6 @@
 // every signed-in role reads them within their scope. ETag + If-Match, append-only history.
 import multipart from '@fastify/multipart'
 import { readFeaturesFile, type FileFeature } from '../imports/features-file.ts'
-import { FileRefused } from '../imports/formats/open.ts'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { ZONE_TYPES, type ZoneType } from '../domain/planning-types.ts'
@@ -124,17 +123,11 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       if (file === null) throw badRequest('no file in the upload', { field: 'file' })
       const zoneType = (fields.zoneType ?? 'rectification_area') as ZoneType
       if (!ZONE_TYPES.includes(zoneType)) throw badRequest(`zoneType: ${zoneType} is not one of ${ZONE_TYPES.join(', ')}`, { field: 'zoneType' })
-      let features: FileFeature[]
-      try {
-        ;({ features } = await readFeaturesFile(file.bytes, file.name, {
-          maxFeatures: ZONE_FILE_LIMITS.features,
-          ...(fields.crs ? { crs: fields.crs } : {}),
-          ...(fields.encoding ? { encoding: fields.encoding } : {}),
-        }))
-      } catch (err) {
-        if (err instanceof FileRefused) throw new HttpProblem(err.status, err.status === 413 ? 'Content Too Large' : 'Bad Request', err.message, { field: err.field, code: err.code, detailZh: err.zh })
-        throw err
-      }
+      const { features } = await readFeaturesFile(file.bytes, file.name, {
+        maxFeatures: ZONE_FILE_LIMITS.features,
+        ...(fields.crs ? { crs: fields.crs } : {}),
+        ...(fields.encoding ? { encoding: fields.encoding } : {}),
+      })
       const inputs = zonesFromFeatures(features, zoneType, fields.nameProperty || 'name')
       const items = await createZones(db, inputs, user.id, scope)
       return reply.code(201).send({ items })

@@ -8,7 +8,7 @@ import { openGeoPackage } from './gpkg.reader.ts'
 import { openKml } from './kml.reader.ts'
 import { FileRefused, type OpenedLayer, type ReadOptions } from './reader.ts'
 import { openShapefile } from './shapefile.reader.ts'
-import { extractZip, looksLikeZip, ZipRefused, type ZipCaps } from './zip-safety.ts'
+import { extractZip, looksLikeZip, type ZipCaps } from './zip-safety.ts'
 
 export { FileRefused } from './reader.ts'
 export type { OpenedLayer, RawFeature, ReadOptions, SourceFormat } from './reader.ts'
@@ -40,17 +40,12 @@ export async function openLayer(path: string, fileName: string, opts: ReadOption
   const text = start.toString('utf8').replace(/^\ufeff/, '').trimStart()
   if (start.length === 0) throw new FileRefused('unknown_format', '文件是空的', 'the file is empty')
   if (looksLikeZip(start)) {
-    let extracted
     let fileGdb = false
-    try {
-      extracted = await extractZip(path, (n) => {
-        if (FILE_GDB.test(n)) fileGdb = true
-        return ZIPPED.has((/\.([^./\\]*)$/.exec(n)?.[1] ?? '').toLowerCase())
-      }, zipCaps)
-    } catch (err) {
-      if (err instanceof ZipRefused) throw new FileRefused(err.code, err.zh, err.message)
-      throw err
-    }
+    // a refused zip (ZipRefused) is a FileRefused already
+    const extracted = await extractZip(path, (n) => {
+      if (FILE_GDB.test(n)) fileGdb = true
+      return ZIPPED.has((/\.([^./\\]*)$/.exec(n)?.[1] ?? '').toLowerCase())
+    }, zipCaps)
     try {
       const names = extracted.entries.map((e) => e.name.toLowerCase())
       let layer: OpenedLayer

@@ -2,6 +2,7 @@
 // (never the whole file as objects), in the file's own coordinates.
 import type { Geometry } from 'geojson'
 import type { Crs } from './crs.ts'
+import { Refusal } from '../../domain/errors.ts'
 
 export type SourceFormat = 'geojson' | 'shapefile' | 'gpkg' | 'kml' | 'csv'
 export type CrsSource = 'prj' | 'gpkg' | 'geojson' | 'kml' | 'csv' | 'user'
@@ -43,16 +44,20 @@ export interface ReadOptions {
   encoding?: string
 }
 
-/** A file refused as a whole: problem+json with this code and the sentences. */
-export class FileRefused extends Error {
+/** A file refused as a whole (every reader, the zip guard, the spreadsheet and ledger readers):
+ *  code, Chinese and English, status 400, 409, 413 or 422, and facts (a ledger's problem list). */
+export class FileRefused extends Refusal {
+  declare readonly code: string
+  declare readonly zh: string
   constructor(
-    readonly code: string,
-    readonly zh: string,
+    code: string,
+    zh: string,
     en: string,
-    readonly status = 400,
-    readonly field = 'file',
+    readonly status: 400 | 409 | 413 | 422 = 400,
+    field = 'file',
+    extra: Record<string, unknown> = {},
   ) {
-    super(en)
+    super(status === 413 ? 'too_large' : status === 409 ? 'conflict' : status === 422 ? 'unprocessable' : 'invalid', en, { code, zh, field, extra })
   }
 }
 

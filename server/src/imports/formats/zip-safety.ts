@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
+import { FileRefused } from './reader.ts'
 
 export interface ZipCaps {
   entries: number
@@ -17,9 +18,9 @@ export interface ZipCaps {
 
 export const ZIP_CAPS: ZipCaps = { entries: 200, totalBytes: 2 * 1024 ** 3, ratio: 200 }
 
-export class ZipRefused extends Error {
-  constructor(readonly code: 'zip_unsafe_path' | 'zip_bomb' | 'zip_too_many_entries' | 'bad_zip', readonly zh: string, en: string) {
-    super(en)
+export class ZipRefused extends FileRefused {
+  constructor(code: 'zip_unsafe_path' | 'zip_bomb' | 'zip_too_many_entries' | 'bad_zip', zh: string, en: string) {
+    super(code, zh, en)
   }
 }
 
