@@ -2,14 +2,15 @@
 // (format, CRS and where it came from, encoding, count, bounds on a preview map), map the fields,
 // review the problems per feature (repair where PostGIS can), then name the batch and commit,
 // all-or-nothing or the valid features only.
-import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import { ApiError } from '../api.ts'
+import { useBusyAction } from '../hooks/use-busy-action.ts'
+import { fileOptions, useImportPreview, usePollWhile, useUpload } from '../hooks/use-import-wizard.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import type { MessageKey } from '../i18n/messages.ts'
-import { createPreviewMap, type PreviewMapView } from '../map/imagery.ts'
 import { commitImport, discardImport, getImport, importPreview, startImport, updateImport, type DetectionImport, type NewBatch } from '../patches-api.ts'
 import { CaseFormFooter, useCaseForm } from './case-form.tsx'
-import { CrsOptions } from './CrsOptions.tsx'
+import { ImportFileFields, ImportWarnings, NeedsCrsStep, WizardSteps } from './import-wizard-parts.tsx'
 
 const MAPPING_KEYS = ['patchNo', 'beforeDate', 'afterDate', 'changeType', 'area', 'confidence'] as const
 const ISSUERS = ['ministry', 'province', 'city', 'district'] as const
@@ -23,71 +24,33 @@ export interface ImportWizardProps {
 
 export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardProps) {
   const { t } = useI18n()
-  const crsOptions = <CrsOptions />
   const [file, setFile] = useState<File | null>(null)
   const [crs, setCrs] = useState('')
   const [encoding, setEncoding] = useState('')
-  const [upload, setUpload] = useState<number | null>(null)
   const [imp, setImp] = useState<DetectionImport | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
   const [batch, setBatch] = useState<NewBatch>({ name: '', issuer: 'ministry', beforeDate: '', afterDate: '' })
   const [onlyValid, setOnlyValid] = useState(false)
   const [result, setResult] = useState<{ batchId: number; imported: number; skipped: number } | null>(null)
   const form = useCaseForm()
-  const mapBox = useRef<HTMLDivElement>(null)
-  const preview = useRef<PreviewMapView | null>(null)
-
-  const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e))
+  const { busy, error, fail, run } = useBusyAction((e) => (e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e)))
+  const uploading = useUpload(run)
 
   // A file read in the background: poll until it is read.
-  useEffect(() => {
-    if (imp?.state !== 'reading') return
-    const timer = setTimeout(() => {
-      getImport(imp.id).then(setImp).catch(fail)
-    }, 800)
-    return () => clearTimeout(timer)
-  }, [imp])
-
+  usePollWhile(imp, (i) => i.state === 'reading', (i) => getImport(i.id), setImp, fail, 800)
   // The preview map follows the staged features.
-  useEffect(() => {
-    if (!mapBox.current || imp?.state !== 'staged') return
-    preview.current ??= createPreviewMap(mapBox.current, adminTiles)
-    const ctl = new AbortController()
-    importPreview(imp.id, ctl.signal)
-      .then((fc) => preview.current?.setData(fc, imp.bounds))
-      .catch(() => preview.current?.setData(null, imp.bounds))
-    return () => ctl.abort()
-  }, [imp, adminTiles])
-  useEffect(() => () => preview.current?.destroy(), [])
+  const mapBox = useImportPreview(imp, adminTiles, importPreview)
 
   const send = async () => {
     if (!file) return
-    setError(null)
-    setBusy(true)
-    setUpload(0)
-    try {
-      setImp(await startImport(file, { ...(crs ? { crs } : {}), ...(encoding ? { encoding } : {}) }, setUpload))
+    await uploading.send(async (onProgress) => {
+      setImp(await startImport(file, fileOptions(crs, encoding), onProgress))
       if (!batch.name) setBatch((b) => ({ ...b, name: file.name.replace(/\.[^.]+$/, '') }))
-    } catch (e) {
-      fail(e)
-    } finally {
-      setBusy(false)
-      setUpload(null)
-    }
+    })
   }
 
   const restage = async (body: Parameters<typeof updateImport>[1]) => {
     if (!imp) return
-    setBusy(true)
-    setError(null)
-    try {
-      setImp(await updateImport(imp.id, body))
-    } catch (e) {
-      fail(e)
-    } finally {
-      setBusy(false)
-    }
+    await run(async () => setImp(await updateImport(imp.id, body)))
   }
 
   const commit = async (e: FormEvent) => {
@@ -111,13 +74,7 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
         </button>
         <h3>{t('imp.title')}</h3>
       </div>
-      <ol className="steps">
-        {(['imp.step.file', 'imp.step.check', 'imp.step.batch', 'imp.step.done'] as const).map((k, i) => (
-          <li key={k} className={i + 1 === step ? 'active' : i + 1 < step ? 'done' : undefined}>
-            {t(k)}
-          </li>
-        ))}
-      </ol>
+      <WizardSteps steps={['imp.step.file', 'imp.step.check', 'imp.step.batch', 'imp.step.done']} step={step} />
       {error && (
         <div className="form-error" role="alert" data-testid="import-error">
           {error}
@@ -126,27 +83,8 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
 
       {step === 1 && (
         <div className="transition-form">
-          <label className="form-row">
-            <span>{t('imp.file')}</span>
-            <input type="file" accept=".zip,.geojson,.json,.gpkg,.kml,.kmz,.csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="import-file" />
-          </label>
-          <p className="muted">{t('imp.formats')}</p>
-          <label className="form-row">
-            <span>{t('imp.crs')}</span>
-            <select value={crs} onChange={(e) => setCrs(e.target.value)} data-testid="import-crs">
-              <option value="">{t('imp.crsFromFile')}</option>
-              {crsOptions}
-            </select>
-          </label>
-          <label className="form-row">
-            <span>{t('imp.encoding')}</span>
-            <select value={encoding} onChange={(e) => setEncoding(e.target.value)} data-testid="import-encoding">
-              <option value="">{t('imp.encodingAuto')}</option>
-              <option value="UTF-8">UTF-8</option>
-              <option value="GBK">GBK</option>
-            </select>
-          </label>
-          {upload !== null && <progress max={1} value={upload} data-testid="import-upload-progress" />}
+          <ImportFileFields testid="import" onFile={setFile} crs={crs} onCrs={setCrs} encoding={encoding} onEncoding={setEncoding} />
+          {uploading.upload !== null && <progress max={1} value={uploading.upload} data-testid="import-upload-progress" />}
           <div className="form-buttons">
             <button type="button" className="primary" disabled={!file || busy} onClick={() => void send()} data-testid="import-upload">
               {busy ? t('imp.reading') : t('imp.upload')}
@@ -168,18 +106,7 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
         </div>
       )}
 
-      {imp && imp.state === 'needs_crs' && (
-        <div className="transition-form" data-testid="import-needs-crs">
-          <p>{t('imp.needsCrs')}</p>
-          <label className="form-row">
-            <span>{t('imp.crs')}</span>
-            <select defaultValue="" onChange={(e) => e.target.value && void restage({ crs: e.target.value })} data-testid="import-needs-crs-select">
-              <option value="">{t('patch.choose')}</option>
-              {crsOptions}
-            </select>
-          </label>
-        </div>
-      )}
+      {imp && imp.state === 'needs_crs' && <NeedsCrsStep testid="import" onCrs={(c) => void restage({ crs: c })} />}
 
       {imp && imp.state === 'staged' && !result && (
         <>
@@ -202,13 +129,7 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
             <dd>{imp.bounds ? imp.bounds.map((v) => v.toFixed(4)).join(', ') : '—'}</dd>
           </dl>
           <div className="import-preview" ref={mapBox} data-testid="import-preview" />
-          {imp.warnings.length > 0 && (
-            <ul className="warnings" data-testid="import-warnings">
-              {imp.warnings.map((w) => (
-                <li key={w.code}>{w.message}</li>
-              ))}
-            </ul>
-          )}
+          <ImportWarnings testid="import" warnings={imp.warnings} />
           <div className="transition-form">
             <h4>{t('imp.mapping')}</h4>
             {MAPPING_KEYS.map((k) => (

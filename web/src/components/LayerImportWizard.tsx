@@ -7,14 +7,15 @@
 // Cancel at any time: the import is deleted and nothing is written. Same patterns as ImportWizard.
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { ApiError } from '../api.ts'
+import { useBusyAction } from '../hooks/use-busy-action.ts'
+import { fileOptions, useImportPreview, usePollWhile, useUpload } from '../hooks/use-import-wizard.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import type { MessageKey } from '../i18n/messages.ts'
-import { createPreviewMap, type PreviewMapView } from '../map/imagery.ts'
 import {
   cancelLayerImport, commitLayerImport, getLayerImport, layerImportFeatures, problemMessage, startLayerImport, updateLayerImport,
   type ImportTarget, type LayerImport, type LayerKey, type LayerMapping, type LoadMode, type MappingSource,
 } from '../onboarding-api.ts'
-import { CrsOptions } from './CrsOptions.tsx'
+import { ImportFileFields, ImportWarnings, NeedsCrsStep, WizardSteps } from './import-wizard-parts.tsx'
 
 export interface LayerImportWizardProps {
   layer: LayerKey
@@ -40,30 +41,21 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
   const [file, setFile] = useState<File | null>(null)
   const [crs, setCrs] = useState('')
   const [encoding, setEncoding] = useState('')
-  const [upload, setUpload] = useState<number | null>(null)
   const [imp, setImp] = useState<LayerImport | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
   const [mode, setMode] = useState<LoadMode>('append')
   const [onlyValid, setOnlyValid] = useState(false)
   const [presetName, setPresetName] = useState('')
-  const mapBox = useRef<HTMLDivElement>(null)
-  const preview = useRef<PreviewMapView | null>(null)
   const reported = useRef(false)
-
-  const fail = (e: unknown) => {
-    if (e instanceof ApiError && e.status === 401) onSessionLost()
-    setError(problemMessage(e, lang))
-  }
+  const { busy, setBusy, error, fail, run } = useBusyAction(
+    (e) => problemMessage(e, lang),
+    (e) => {
+      if (e instanceof ApiError && e.status === 401) onSessionLost()
+    },
+  )
+  const uploading = useUpload(run)
 
   // Read or written in the background: poll until it settles.
-  useEffect(() => {
-    if (imp?.state !== 'reading' && imp?.state !== 'committing') return
-    const timer = setTimeout(() => {
-      getLayerImport(imp.id).then(setImp).catch(fail)
-    }, POLL_MS)
-    return () => clearTimeout(timer)
-  }, [imp])
+  usePollWhile(imp, (i) => i.state === 'reading' || i.state === 'committing', (i) => getLayerImport(i.id), setImp, fail, POLL_MS)
 
   useEffect(() => {
     if (imp?.state === 'committed' && !reported.current) {
@@ -72,75 +64,25 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
     }
   }, [imp, onCommitted])
 
-  // The preview map follows the staged features (re-fetched after each re-check: problems change).
-  useEffect(() => {
-    if (!mapBox.current || imp?.state !== 'staged') return
-    preview.current ??= createPreviewMap(mapBox.current, adminTiles)
-    const ctl = new AbortController()
-    layerImportFeatures(imp.id, ctl.signal)
-      .then((fc) => {
-        preview.current?.setData(fc, imp.bounds)
-        if (mapBox.current) mapBox.current.dataset.features = String(fc.features.length)
-      })
-      .catch(() => preview.current?.setData(null, imp.bounds))
-    return () => ctl.abort()
-  }, [imp, adminTiles])
-  useEffect(
-    () => () => {
-      preview.current?.destroy()
-      preview.current = null
-    },
-    [],
-  )
-  // Leaving staged (commit, failure) removes the map's box: drop the map with it.
-  useEffect(() => {
-    if (imp && imp.state !== 'staged' && preview.current) {
-      preview.current.destroy()
-      preview.current = null
-    }
-  }, [imp])
+  // The preview map follows the staged features (re-fetched after each re-check: problems change);
+  // leaving staged (commit, failure) removes the map's box and the map with it.
+  const mapBox = useImportPreview(imp, adminTiles, layerImportFeatures)
 
   const send = async () => {
     if (!file) return
-    setError(null)
-    setBusy(true)
-    setUpload(0)
-    try {
-      setImp(await startLayerImport(layer, file, { ...(crs ? { crs } : {}), ...(encoding ? { encoding } : {}) }, setUpload))
-    } catch (e) {
-      fail(e)
-    } finally {
-      setBusy(false)
-      setUpload(null)
-    }
+    await uploading.send(async (onProgress) => setImp(await startLayerImport(layer, file, fileOptions(crs, encoding), onProgress)))
   }
 
   const restage = async (body: Parameters<typeof updateLayerImport>[1]) => {
     if (!imp) return
-    setBusy(true)
-    setError(null)
-    try {
-      setImp(await updateLayerImport(imp.id, body))
-    } catch (e) {
-      fail(e)
-    } finally {
-      setBusy(false)
-    }
+    await run(async () => setImp(await updateLayerImport(imp.id, body)))
   }
 
   const commit = async (e: FormEvent) => {
     e.preventDefault()
     if (!imp) return
-    setBusy(true)
-    setError(null)
-    try {
-      const name = presetName.trim()
-      setImp(await commitLayerImport(imp.id, { mode, onlyValid, ...(name ? { presetName: name } : {}) }))
-    } catch (err) {
-      fail(err)
-    } finally {
-      setBusy(false)
-    }
+    const name = presetName.trim()
+    await run(async () => setImp(await commitLayerImport(imp.id, { mode, onlyValid, ...(name ? { presetName: name } : {}) })))
   }
 
   const cancel = async () => {
@@ -182,13 +124,7 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
           {state === 'committed' || state === 'failed' || state === 'cancelled' ? t('ob.wiz.close') : t('ob.wiz.cancel')}
         </button>
       </div>
-      <ol className="steps">
-        {(['ob.wiz.step.file', 'ob.wiz.step.check', 'ob.wiz.step.commit', 'ob.wiz.step.done'] as const).map((k, i) => (
-          <li key={k} className={i + 1 === step ? 'active' : i + 1 < step ? 'done' : undefined}>
-            {t(k)}
-          </li>
-        ))}
-      </ol>
+      <WizardSteps steps={['ob.wiz.step.file', 'ob.wiz.step.check', 'ob.wiz.step.commit', 'ob.wiz.step.done']} step={step} />
       {error && (
         <div className="form-error stale" role="alert" data-testid="layer-import-error">
           {error}
@@ -197,30 +133,11 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
 
       {!imp && (
         <div className="transition-form">
-          <label className="form-row">
-            <span>{t('imp.file')}</span>
-            <input type="file" accept=".zip,.geojson,.json,.gpkg,.kml,.kmz,.csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="layer-import-file" />
-          </label>
-          <p className="muted">{t('imp.formats')}</p>
-          <label className="form-row">
-            <span>{t('imp.crs')}</span>
-            <select value={crs} onChange={(e) => setCrs(e.target.value)} data-testid="layer-import-crs">
-              <option value="">{t('imp.crsFromFile')}</option>
-              <CrsOptions />
-            </select>
-          </label>
-          <label className="form-row">
-            <span>{t('imp.encoding')}</span>
-            <select value={encoding} onChange={(e) => setEncoding(e.target.value)} data-testid="layer-import-encoding">
-              <option value="">{t('imp.encodingAuto')}</option>
-              <option value="UTF-8">UTF-8</option>
-              <option value="GBK">GBK</option>
-            </select>
-          </label>
-          {upload !== null && (
+          <ImportFileFields testid="layer-import" onFile={setFile} crs={crs} onCrs={setCrs} encoding={encoding} onEncoding={setEncoding} />
+          {uploading.upload !== null && (
             <div className="progress-line">
               <span>{t('ob.wiz.uploading')}</span>
-              <progress max={1} value={upload} data-testid="layer-import-upload-progress" />
+              <progress max={1} value={uploading.upload} data-testid="layer-import-upload-progress" />
             </div>
           )}
           <div className="form-buttons">
@@ -238,18 +155,7 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
         </div>
       )}
 
-      {imp && state === 'needs_crs' && (
-        <div className="transition-form" data-testid="layer-import-needs-crs">
-          <p>{t('imp.needsCrs')}</p>
-          <label className="form-row">
-            <span>{t('imp.crs')}</span>
-            <select defaultValue="" disabled={busy} onChange={(e) => e.target.value && void restage({ crs: e.target.value })} data-testid="layer-import-needs-crs-select">
-              <option value="">{t('patch.choose')}</option>
-              <CrsOptions />
-            </select>
-          </label>
-        </div>
-      )}
+      {imp && state === 'needs_crs' && <NeedsCrsStep testid="layer-import" disabled={busy} onCrs={(c) => void restage({ crs: c })} />}
 
       {imp && state === 'staged' && (
         <>
@@ -277,13 +183,7 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
             </dl>
             <div className="import-preview" ref={mapBox} data-testid="layer-import-preview" />
           </div>
-          {imp.warnings.length > 0 && (
-            <ul className="warnings" data-testid="layer-import-warnings">
-              {imp.warnings.map((w) => (
-                <li key={w.code}>{w.message}</li>
-              ))}
-            </ul>
-          )}
+          <ImportWarnings testid="layer-import" warnings={imp.warnings} />
 
           <div className="transition-form">
             <div className="mapping-head">
