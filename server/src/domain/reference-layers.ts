@@ -4,11 +4,11 @@
 // attributes become the row that is written. Pure: no I/O; the importer calls parseFeature per
 // staged feature and the repository writes the result.
 import { guessFields } from './field-guess.ts'
+import { LAYER_KEYS, type FieldKind, type ImportTarget, type LayerKey, type LayerMapping, type MappingSource } from './onboarding-types.ts'
 
-export const LAYER_KEYS = ['admin_units', 'parcels', 'buildings', 'roads', 'ring_roads', 'waters', 'reference_areas', 'permits'] as const
-export type LayerKey = (typeof LAYER_KEYS)[number]
+// The layer keys and mapping shapes live with the API's shapes, which the web app compiles too.
+export { LAYER_KEYS, type FieldKind, type LayerKey, type LayerMapping, type MappingSource }
 
-export type FieldKind = 'text' | 'code' | 'enum' | 'integer' | 'number' | 'boolean' | 'date'
 export type GeometryFamily = 'polygon' | 'line' | 'line_or_polygon'
 
 export interface TargetValue {
@@ -46,8 +46,6 @@ export interface LayerDef {
   fields: readonly TargetField[]
 }
 
-export type MappingSource = string | { value: string | number | boolean } | null
-export type LayerMapping = Record<string, MappingSource>
 export type AttrValue = string | number | boolean | null
 export type Attrs = Record<string, AttrValue>
 
@@ -211,7 +209,7 @@ export function isLayerKey(s: string): s is LayerKey {
 }
 
 /** The targets as the API shows them (values without their synonyms). */
-export function targetsOf(layer: LayerKey) {
+export function targetsOf(layer: LayerKey): ImportTarget[] {
   return LAYERS[layer].fields.map((f) => ({
     key: f.key, zh: f.zh, en: f.en, required: f.required, kind: f.kind,
     ...(f.values ?? f.shows ? { values: (f.values ?? f.shows)!.map((v) => ({ key: v.key, zh: v.zh })) } : {}),

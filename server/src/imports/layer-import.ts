@@ -7,11 +7,12 @@ import type { Db } from '../db/db.ts'
 import {
   guessLayerMapping, LAYERS, mappingFits, missingRequired, parseFeature, targetsOf, type LayerKey, type LayerMapping,
 } from '../domain/reference-layers.ts'
+import type { CommitResult, Derived, FieldInfo, LayerImportView, LoadMode, Phase } from '../domain/onboarding-types.ts'
 import {
   activeBufferZoneCount, batchIds, linkedBuildings, checkLayerKeys, checkLayerValidity, clearLayerStaged, getLayerImport, insertLayerStaged,
   lastMapping, listLayerProblems, listPresets, maxFeatureNo, placeLayerSlice, recomputeActiveBufferZones,
   recordLoad, relinkBuildings, resetPlacement, stagedProperties, storeAttrs, tileLogEntriesSince, tileLogSeq, updateLayerImport,
-  writeLayer, type CommitResult, type Derived, type FieldInfo, type LayerImportRow, type LoadMode, type Phase,
+  writeLayer, type LayerImportRow,
 } from '../repos/layer-imports.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
 import type { StagedFeature } from '../repos/staging.ts'
@@ -22,6 +23,7 @@ import { checkReadCaps, type FileWarning } from './formats/reader.ts'
 import { checkFeatureShape, familyAccepts, type ShapeRules } from './formats/shape.ts'
 import { estimateTotal } from './patch-import.ts'
 import { setTransactionTimeout } from '../db/transaction-timeout.ts'
+import { breathe } from './breathe.ts'
 
 export const LAYER_IMPORT_LIMITS = {
   features: 2_000_000,
@@ -68,13 +70,6 @@ export interface JobControl {
 const check = (signal: AbortSignal) => {
   if (signal.aborted) throw new Cancelled()
 }
-
-/**
- * Lets the event loop run between slices. On the embedded database a query runs in this thread and
- * resolves as a microtask, so a chain of them never yields: without this, polls, the cancel and every
- * other request would wait until the whole read and check had finished.
- */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 function shapeRules(layer: LayerKey): ShapeRules {
   const def = LAYERS[layer]
@@ -318,7 +313,7 @@ export async function commitLayerImport(db: Db, imp: LayerImportRow, opts: { mod
 }
 
 /** The import for the API (docs/api-onboarding.md, "The import view"). */
-export async function layerImportView(db: Db, imp: LayerImportRow, live?: Progress) {
+export async function layerImportView(db: Db, imp: LayerImportRow, live?: Progress): Promise<LayerImportView> {
   const crs = imp.crs_code ? parseCrs(imp.crs_code) : null
   const staged = imp.state === 'staged'
   const p = staged ? await listLayerProblems(db, imp.id, null, LAYER_IMPORT_LIMITS.problemsListed) : { problems: [], count: 0, counts: {}, valid: 0, conflicts: 0 }

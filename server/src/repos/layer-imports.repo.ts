@@ -6,35 +6,14 @@
 import type { Queryable } from '../db/db.ts'
 import { setColumns } from './set-columns.ts'
 import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
-import { LAYERS, type Attrs, type LayerKey, type LayerMapping } from '../domain/reference-layers.ts'
+import { LAYERS, type Attrs } from '../domain/reference-layers.ts'
+import type {
+  CommitResult, Derived, FieldInfo, LayerImportState, LayerKey, LayerLoad, LayerMapping, LayerProblem, LoadMode, Phase,
+} from '../domain/onboarding-types.ts'
 import type { FileWarning } from '../imports/formats/reader.ts'
 import { inScope, holdsScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
 
-export type LayerImportState = 'reading' | 'needs_crs' | 'staged' | 'committing' | 'committed' | 'failed' | 'cancelled'
-export type LoadMode = 'replace' | 'append'
-export type Phase = 'reading' | 'checking' | 'writing' | 'deriving'
-
-export interface FieldInfo {
-  name: string
-  samples: string[]
-}
-
-export interface Derived {
-  what: string
-  message: string
-  count?: number
-}
-
-export interface CommitResult {
-  mode: LoadMode
-  inserted: number
-  updated: number
-  deleted: number
-  skipped: number
-  derived: Derived[]
-  loadId: number
-}
 
 export interface LayerImportRow {
   id: string
@@ -57,7 +36,8 @@ export interface LayerImportRow {
   user_encoding: string | null
   encoding: string | null
   feature_count: number
-  bounds: number[] | null
+  /** west, south, east, north (WGS 84), as the reader wrote them */
+  bounds: [number, number, number, number] | null
   fields: FieldInfo[]
   mapping: LayerMapping
   warnings: FileWarning[]
@@ -267,13 +247,6 @@ function problemSql(mode: string | null): string {
 function messageSql(mode: string | null): string {
   const clash = mode === null ? 'NULL' : `CASE WHEN conflict AND ${mode} = 'append' THEN '编号已存在，追加会重复（可改用替换）' END`
   return `coalesce(message, attr_message, ${clash})`
-}
-
-export interface LayerProblem {
-  featureNo: number
-  code: string
-  field?: string
-  message: string
 }
 
 export async function listLayerProblems(
@@ -559,27 +532,6 @@ export async function recordLoad(
       load.inserted, load.updated, load.deleted, load.skipped, JSON.stringify(imp.mapping), JSON.stringify(load.derived)],
   )
   return r.rows[0]!.id
-}
-
-export interface LayerLoad {
-  id: number
-  at: string
-  user: { id: number | null; username: string | null }
-  scope: Scope
-  layer: LayerKey
-  fileName: string
-  format: string | null
-  crs: string | null
-  encoding: string | null
-  mode: LoadMode
-  onlyValid: boolean
-  features: number
-  inserted: number
-  updated: number
-  deleted: number
-  skipped: number
-  mapping: LayerMapping
-  derived: Derived[]
 }
 
 const LOAD_SELECT = `SELECT l.id, to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,

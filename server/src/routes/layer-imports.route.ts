@@ -25,6 +25,7 @@ import {
   updateLayerImport, type LayerImportRow,
 } from '../repos/layer-imports.repo.ts'
 import { isDistrictWide, type Scope } from '../domain/scope.ts'
+import type { OnboardingStatus } from '../domain/onboarding-types.ts'
 
 /** Who loads reference layers: administrators only. */
 const LOADERS: readonly Role[] = ['admin']
@@ -348,10 +349,10 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
   app.get(
     '/api/onboarding/status',
     { config: { access: { roles: READERS } }, schema: { tags: ['onboarding'], summary: 'What the district has loaded and what it still lacks' } },
-    async (request) => {
+    async (request): Promise<OnboardingStatus> => {
       const { scope } = principalOf(request)
       const last = await lastLoads(db, scope)
-      const layers = []
+      const layers: OnboardingStatus['layers'] = []
       for (const layer of LAYER_KEYS) layers.push({ layer, count: await layerCount(db, layer, scope), lastLoad: last.get(layer) ?? null })
       const cases = await caseCounts(db, scope)
       return {

@@ -13,7 +13,7 @@ import { useI18n } from '../i18n/i18n.tsx'
 import type { MessageKey } from '../i18n/messages.ts'
 import {
   cancelLayerImport, commitLayerImport, getLayerImport, layerImportFeatures, problemMessage, startLayerImport, updateLayerImport,
-  type ImportTarget, type LayerImport, type LayerKey, type LayerMapping, type LoadMode, type MappingSource,
+  type ImportTarget, type LayerImportView, type LayerKey, type LayerMapping, type LoadMode, type MappingSource,
 } from '../onboarding-api.ts'
 import { ImportFileFields, ImportWarnings, NeedsCrsStep, WizardSteps } from './import-wizard-parts.tsx'
 
@@ -41,7 +41,7 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
   const [file, setFile] = useState<File | null>(null)
   const [crs, setCrs] = useState('')
   const [encoding, setEncoding] = useState('')
-  const [imp, setImp] = useState<LayerImport | null>(null)
+  const [imp, setImp] = useState<LayerImportView | null>(null)
   const [mode, setMode] = useState<LoadMode>('append')
   const [onlyValid, setOnlyValid] = useState(false)
   const [presetName, setPresetName] = useState('')
@@ -108,7 +108,7 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
   const state = imp?.state ?? 'none'
   const step = !imp ? 1 : state === 'committing' ? 3 : state === 'committed' || state === 'failed' || state === 'cancelled' ? 4 : 2
   const layerName = t(`ob.layer.${layer}` as MessageKey)
-  const progressLine = (p: LayerImport['progress']) =>
+  const progressLine = (p: LayerImportView['progress']) =>
     t('ob.progress', { phase: t(`ob.phase.${p?.phase ?? 'reading'}` as MessageKey), done: (p?.done ?? 0).toLocaleString(), total: p?.total?.toLocaleString() ?? '?' })
   const problemLabel = (code: string) => lookup(`ob.problem.${code}`) ?? code
   const targetLabel = (key: string | null | undefined) => {
@@ -319,7 +319,7 @@ export function LayerImportWizard({ layer, adminTiles, onClose, onCommitted, onS
 }
 
 /** One target field: where its value comes from (a field of the file, a constant, nothing) and what that gives. */
-function MappingRow({ target, imp, busy, onChange }: { target: ImportTarget; imp: LayerImport; busy: boolean; onChange(m: MappingSource): void }) {
+function MappingRow({ target, imp, busy, onChange }: { target: ImportTarget; imp: LayerImportView; busy: boolean; onChange(m: MappingSource): void }) {
   const { t, lang } = useI18n()
   const current = imp.mapping[target.key]
   const [typing, setTyping] = useState(false)
