@@ -15,6 +15,7 @@ import { emptyBounds, extendBounds, isEmptyBounds, type Bounds } from './formats
 import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './formats/open.ts'
 import { checkReadCaps, type FileWarning } from './formats/reader.ts'
 import { checkFeatureShape, type ShapeCheck, type ShapeRules } from './formats/shape.ts'
+import { breathe } from './breathe.ts'
 
 export const PATCH_IMPORT_LIMITS = {
   features: 500_000,
@@ -109,6 +110,7 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
     let featureNo = 0
     let bytesRead = 0
     const flush = async () => {
+      await breathe()
       await insertStaged(db, importId, batch)
       batch = []
       await updateImport(db, importId, { progress_done: featureNo, progress_total: layer.total ?? estimateTotal(featureNo, bytesRead, layer.bytes) })
