@@ -17,13 +17,9 @@ import { DBFFile } from 'dbffile'
 import { strToU8, unzipSync, zipSync } from 'fflate'
 import type { Feature } from 'geojson'
 import type { Browser, Page } from 'playwright-core'
-import { buildApp } from '../../server/src/app.ts'
-import { loadConfig } from '../../server/src/config.ts'
 import { writeShapefileZip } from '../../server/src/imports/formats/writers.ts'
-import { createUser } from '../../server/src/repos/users.repo.ts'
-import { freshDb } from '../helpers/db.ts'
 import { DISTRICT_FEATURE, geojson, UNIT_FEATURES } from '../helpers/layer-import.ts'
-import type { TestServer } from '../helpers/server.ts'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { apiGet, logIn, MAP_TIMEOUT, open, startAppAndBrowser, stopAppAndBrowser, waitForMapIdle } from './browser.ts'
 
 const TEST_TIMEOUT = 300_000
@@ -239,25 +235,7 @@ test('an administrator imports buildings from a GBK Shapefile: guessed mapping, 
 })
 
 /** The app over an empty database (CHAIWEI_SAMPLE=none) with one district administrator. */
-async function startEmptyServer(): Promise<TestServer> {
-  const db = await freshDb('schema')
-  const login = { username: 'e2e-empty-admin', password: 'e2e password 2' }
-  await createUser(db, { ...login, role: 'admin', scopeCode: '110111', displayName: '新区管理员' })
-  const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
-  const app = await buildApp({ config: { ...loadConfig({}), logLevel: 'warn' as const, uploadDir }, db })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return {
-    url: `http://localhost:${address.port}`,
-    login,
-    async close() {
-      await app.close()
-      await db.close()
-      rmSync(uploadDir, { recursive: true, force: true })
-    },
-  }
-}
+const startEmptyServer = () => startTestServer({ fixture: 'schema', user: { username: 'e2e-empty-admin', password: 'e2e password 2', displayName: '新区管理员' } })
 
 async function importGeoJson(page: Page, layer: string, fileName: string, bytes: Buffer) {
   await page.getByTestId(`import-${layer}`).click()

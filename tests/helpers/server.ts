@@ -1,12 +1,12 @@
-// The whole app listening on a free port over a fresh database with the tiny sample and one
-// admin account: what the browser tests drive.
+// The whole app listening on a free port over a fresh database (the tiny sample, or the schema
+// alone) with one admin account: what the browser tests drive.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../../server/src/app.ts'
 import { loadConfig } from '../../server/src/config.ts'
 import { createUser } from '../../server/src/repos/users.repo.ts'
-import { freshDb } from './db.ts'
+import { freshDb, type Fixture } from './db.ts'
 
 export interface TestServer {
   url: string
@@ -14,10 +14,17 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-export async function startTestServer(): Promise<TestServer> {
-  const db = await freshDb('tiny')
-  const login = { username: 'e2e-admin', password: 'e2e password 1' }
-  await createUser(db, { ...login, role: 'admin', scopeCode: '110111', displayName: '测试管理员' })
+export interface TestServerOptions {
+  /** 'tiny': the tiny sample (default); 'schema': an empty database, as CHAIWEI_SAMPLE=none leaves it */
+  fixture?: Fixture
+  /** the district administrator to create (default e2e-admin, 测试管理员) */
+  user?: { username: string; password: string; displayName: string }
+}
+
+export async function startTestServer({ fixture = 'tiny', user = { username: 'e2e-admin', password: 'e2e password 1', displayName: '测试管理员' } }: TestServerOptions = {}): Promise<TestServer> {
+  const db = await freshDb(fixture)
+  const login = { username: user.username, password: user.password }
+  await createUser(db, { ...login, role: 'admin', scopeCode: '110111', displayName: user.displayName })
   const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
   const config = { ...loadConfig({}), logLevel: 'warn' as const, uploadDir }
   const app = await buildApp({ config, db })
