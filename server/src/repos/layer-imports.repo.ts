@@ -14,7 +14,6 @@ import type { FileWarning } from '../imports/formats/reader.ts'
 import { inScope, holdsScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
 
-
 export interface LayerImportRow {
   id: string
   user_id: number
