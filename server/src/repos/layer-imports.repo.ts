@@ -600,11 +600,6 @@ export async function layerCount(db: Queryable, layer: LayerKey, scope: Scope): 
   return (await db.query<{ n: number }>(sql, sql.includes('$1') ? [scope] : [])).rows[0]!.n
 }
 
-export async function districtOf(db: Queryable): Promise<{ code: string; name: string } | null> {
-  const r = await db.query<{ code: string; name: string }>("SELECT code, name FROM admin_units WHERE level = 'district' ORDER BY code LIMIT 1")
-  return r.rows[0] ?? null
-}
-
 /** Cases inside the scope, and those of them waiting for a location (待定位). */
 export async function caseCounts(db: Queryable, scope: Scope): Promise<{ cases: number; pendingLocation: number }> {
   const r = await db.query<{ cases: number; pending: number }>(

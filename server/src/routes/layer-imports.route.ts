@@ -20,12 +20,13 @@ import {
 } from '../imports/layer-import.ts'
 import { removeUpload } from '../imports/patch-import.ts'
 import {
-  AdminUnitsReferenced, caseCounts, clearLayerStaged, createLayerImport, districtOf, expiredLayerImports, getLayerImport, lastLoads,
+  AdminUnitsReferenced, caseCounts, clearLayerStaged, createLayerImport, expiredLayerImports, getLayerImport, lastLoads,
   layerCount, listLayerProblems, listLoads, listPresets, ParcelsAssigned, previewLayerFeatures, referencedAdminUnits, savePreset,
   updateLayerImport, type LayerImportRow,
 } from '../repos/layer-imports.repo.ts'
 import { isDistrictWide, type Scope } from '../domain/scope.ts'
 import type { OnboardingStatus } from '../domain/onboarding-types.ts'
+import { getDistrict } from '../repos/admin-units.repo.ts'
 
 /** Who loads reference layers: administrators only. */
 const LOADERS: readonly Role[] = ['admin']
@@ -355,8 +356,9 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
       const layers: OnboardingStatus['layers'] = []
       for (const layer of LAYER_KEYS) layers.push({ layer, count: await layerCount(db, layer, scope), lastLoad: last.get(layer) ?? null })
       const cases = await caseCounts(db, scope)
+      const district = await getDistrict(db)
       return {
-        district: await districtOf(db),
+        district: district && { code: district.code, name: district.name },
         layers,
         missing: layers.filter((l) => l.count === 0).map((l) => l.layer),
         cases: cases.cases,
