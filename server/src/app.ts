@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import { registerAccess } from './http/access.ts'
+import { registerContract } from './http/contract.ts'
 import { registerProblemHandlers, sendProblem } from './http/problem.ts'
 import { registerSecurity } from './http/security.ts'
 import { attachmentRoutes } from './routes/attachments.route.ts'
@@ -39,11 +40,13 @@ export interface AppOptions {
   db: Db
   /** false silences request logs (tests); default follows config.logLevel. */
   logger?: boolean
+  /** Fail any JSON answer that strays from its route's declared schema (the test apps; http/contract.ts). */
+  checkResponses?: boolean
 }
 
 const API_PREFIXES = ['/api/', '/ogc/', '/ogc']
 
-export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, checkResponses = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger === false ? false : { level: config.logLevel },
     bodyLimit: 1024 * 1024,
@@ -52,6 +55,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerProblemHandlers(app)
+  registerContract(app, { checkResponses })
   await app.register(cookie)
   await registerSecurity(app)
   registerAccess(app, db)

@@ -26,7 +26,7 @@ export async function testApp(fixture: Fixture = 'tiny'): Promise<TestApp> {
   const db = await freshDb(fixture)
   const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
   const config = { ...loadConfig({}), cookieSecure: true, logLevel: 'silent' as const, uploadDir }
-  const app = await buildApp({ config, db, logger: false })
+  const app = await buildApp({ config, db, logger: false, checkResponses: true })
   return {
     app,
     db,

@@ -27,7 +27,7 @@ export async function startTestServer({ fixture = 'tiny', user = { username: 'e2
   await createUser(db, { ...login, role: 'admin', scopeCode: '110111', displayName: user.displayName })
   const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
   const config = { ...loadConfig({}), logLevel: 'warn' as const, uploadDir }
-  const app = await buildApp({ config, db })
+  const app = await buildApp({ config, db, checkResponses: true })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('no port')

@@ -1,0 +1,31 @@
+// Shapes more than one route group answers with. The API's schemas live in server/src/schemas/, one
+// module per route group: routes declare them, repos return their Static types, and the web client
+// imports those types (`import type` only, so TypeBox stays out of the browser bundle).
+import { Type, type Static } from 'typebox'
+
+/** [west, south, east, north] in WGS84 degrees. */
+export const Bbox = Type.Array(Type.Number(), { minItems: 4, maxItems: 4, description: '[west, south, east, north], WGS84' })
+
+/** A GeoJSON geometry (RFC 7946), WGS84 longitude/latitude. */
+export const Geometry = Type.Object(
+  { type: Type.String(), coordinates: Type.Unknown() },
+  { description: 'GeoJSON geometry, WGS84' },
+)
+export type Geometry = Static<typeof Geometry>
+
+/** `:id` of a numbered record. */
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+
+/** One row of a record's append-only history (全程留痕): who did what when, and the record before and after. */
+export const HistoryEntry = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  user: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  fromStatus: Type.Union([Type.String(), Type.Null()]),
+  toStatus: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  before: Type.Unknown({ description: 'the changed fields before (null when created)' }),
+  after: Type.Unknown({ description: 'the changed fields after' }),
+})
+export type HistoryEntry = Static<typeof HistoryEntry>
