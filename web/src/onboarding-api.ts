@@ -3,11 +3,11 @@
 // (the status is readable by everyone signed in).
 import { ApiError, request, uploadFile } from './api.ts'
 import type { Lang } from './i18n/messages.ts'
-import type { LayerImportView, LayerKey, LayerLoad, LayerMapping, LoadMode, OnboardingStatus } from '../../server/src/domain/onboarding-types.ts'
+import type { LayerKey, LoadMode } from '../../server/src/domain/onboarding-types.ts'
+import type { LayerImportView, LayerLoad, LayerMapping, OnboardingStatus } from '../../server/src/schemas/onboarding.schema.ts'
 
-export type {
-  ImportTarget, LayerImportView, LayerKey, LayerLoad, LayerMapping, LoadMode, MappingSource, OnboardingStatus,
-} from '../../server/src/domain/onboarding-types.ts'
+export type { LayerKey, LoadMode } from '../../server/src/domain/onboarding-types.ts'
+export type { ImportTarget, LayerImportView, LayerLoad, LayerMapping, MappingSource, OnboardingStatus } from '../../server/src/schemas/onboarding.schema.ts'
 
 /** The map sources (meta.layers ids) whose tiles a load of `layer` changes. */
 export const TILE_SOURCES: Readonly<Record<LayerKey, readonly string[]>> = {

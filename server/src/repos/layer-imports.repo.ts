@@ -7,9 +7,10 @@ import type { Queryable } from '../db/db.ts'
 import { setColumns } from './set-columns.ts'
 import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
 import { LAYERS, type Attrs } from '../domain/reference-layers.ts'
+import type { LayerImportState, LayerKey, LoadMode, Phase } from '../domain/onboarding-types.ts'
 import type {
-  CommitResult, Derived, FieldInfo, LayerImportState, LayerKey, LayerLoad, LayerMapping, LayerProblem, LoadMode, Phase,
-} from '../domain/onboarding-types.ts'
+  CommitResult, Derived, FieldInfo, LayerImportError, LayerLoad, LayerMapping, LayerProblem, MappingPreset,
+} from '../schemas/onboarding.schema.ts'
 import type { FileWarning } from '../imports/formats/reader.ts'
 import { inScope, holdsScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
@@ -40,7 +41,7 @@ export interface LayerImportRow {
   fields: FieldInfo[]
   mapping: LayerMapping
   warnings: FileWarning[]
-  error: { code: string; message: string; messageEn?: string; [k: string]: unknown } | null
+  error: LayerImportError | null
   result: CommitResult | null
   created_at: string
   updated_at: string
@@ -559,21 +560,14 @@ export async function lastMapping(db: Queryable, layer: LayerKey): Promise<Layer
   return r.rows[0]?.mapping ?? null
 }
 
-export interface Preset {
-  id: number
-  layer: LayerKey
-  name: string
-  mapping: LayerMapping
-}
-
-export async function listPresets(db: Queryable, layer: LayerKey | null): Promise<Preset[]> {
-  const r = await db.query<Preset>('SELECT id, layer, name, mapping FROM layer_mapping_presets WHERE $1::text IS NULL OR layer = $1 ORDER BY layer, name', [layer])
+export async function listPresets(db: Queryable, layer: LayerKey | null): Promise<MappingPreset[]> {
+  const r = await db.query<MappingPreset>('SELECT id, layer, name, mapping FROM layer_mapping_presets WHERE $1::text IS NULL OR layer = $1 ORDER BY layer, name', [layer])
   return r.rows
 }
 
 /** Saves a named preset (a newer mapping under the same name replaces it). */
-export async function savePreset(db: Queryable, p: { layer: LayerKey; name: string; mapping: LayerMapping; userId: number }): Promise<Preset> {
-  const r = await db.query<Preset>(
+export async function savePreset(db: Queryable, p: { layer: LayerKey; name: string; mapping: LayerMapping; userId: number }): Promise<MappingPreset> {
+  const r = await db.query<MappingPreset>(
     `INSERT INTO layer_mapping_presets (layer, name, mapping, created_by) VALUES ($1, $2, $3::jsonb, $4)
      ON CONFLICT (layer, name) DO UPDATE SET mapping = EXCLUDED.mapping, created_by = EXCLUDED.created_by, created_at = now()
      RETURNING id, layer, name, mapping`,

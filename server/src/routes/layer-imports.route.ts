@@ -13,6 +13,7 @@ import { isLayerKey, LAYER_KEYS, LAYERS, mappingError, type LayerKey, type Layer
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { crsParam, encodingParam, spoolUpload } from '../http/gis-upload.ts'
+import { multipartBody, NoContent } from '../http/contract.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
 import {
@@ -25,36 +26,34 @@ import {
   updateLayerImport, type LayerImportRow,
 } from '../repos/layer-imports.repo.ts'
 import { isDistrictWide, type Scope } from '../domain/scope.ts'
-import type { OnboardingStatus } from '../domain/onboarding-types.ts'
+import { LOAD_MODES } from '../domain/onboarding-types.ts'
+import {
+  LayerImportView, LayerKeySchema, LayerLoad, LayerMappingInput, LayerPreviewCollection, MappingPreset, OnboardingStatus,
+} from '../schemas/onboarding.schema.ts'
 import { getDistrict } from '../repos/admin-units.repo.ts'
 
 /** Who loads reference layers: administrators only. */
 const LOADERS: readonly Role[] = ['admin']
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
-const LayerEnum = Type.Union(LAYER_KEYS.map((k) => Type.Literal(k)))
-const MappingSchema = Type.Record(
-  Type.String({ maxLength: 60 }),
-  Type.Union([Type.String({ maxLength: 200 }), Type.Object({ value: Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]) }, { additionalProperties: false }), Type.Null()]),
-)
 const PatchBody = Type.Object(
   {
     crs: Type.Optional(Type.String({ maxLength: 100, description: `one of ${SUPPORTED_CRS_TEXT}` })),
     encoding: Type.Optional(Type.String({ maxLength: 20, description: 'UTF-8 | GBK' })),
-    mapping: Type.Optional(MappingSchema),
+    mapping: Type.Optional(LayerMappingInput),
   },
   { additionalProperties: false },
 )
 const CommitBody = Type.Object(
   {
-    mode: Type.Union([Type.Literal('replace'), Type.Literal('append')]),
+    mode: Type.Enum(LOAD_MODES),
     onlyValid: Type.Optional(Type.Boolean()),
     presetName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   },
   { additionalProperties: false },
 )
-const PresetBody = Type.Object({ layer: LayerEnum, name: Type.String({ minLength: 1, maxLength: 100 }), mapping: MappingSchema }, { additionalProperties: false })
-const LayerQuery = Type.Object({ layer: Type.Optional(LayerEnum), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false })
+const PresetBody = Type.Object({ layer: LayerKeySchema, name: Type.String({ minLength: 1, maxLength: 100 }), mapping: LayerMappingInput }, { additionalProperties: false })
+const LayerQuery = Type.Object({ layer: Type.Optional(LayerKeySchema), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false })
 const FeaturesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LAYER_IMPORT_LIMITS.previewFeatures })) }, { additionalProperties: false })
 
 const conflict = (detail: string, code: string, extra: Record<string, unknown> = {}) => new HttpProblem(409, 'Conflict', detail, { code, ...extra })
@@ -132,6 +131,13 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
         summary: 'Upload a reference layer (admin units, parcels, buildings, roads, ring roads, waters, reference areas, permits) into staging',
         description: `multipart/form-data: layer (${LAYER_KEYS.join(' | ')}), optional crs (${SUPPORTED_CRS_TEXT}) and encoding (UTF-8 | GBK), then file (zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, CSV with WKT). 202 while reading in the background (poll GET). See docs/api-onboarding.md.`,
         consumes: ['multipart/form-data'],
+        body: multipartBody({
+          layer: { description: LAYER_KEYS.join(' | ') },
+          crs: { description: `optional: ${SUPPORTED_CRS_TEXT}` },
+          encoding: { description: 'optional: UTF-8 | GBK' },
+          file: { description: 'the layer file (last part)', binary: true },
+        }),
+        response: { 202: LayerImportView },
       },
     },
     async (request, reply) => {
@@ -169,7 +175,7 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
 
   app.get(
     '/api/layer-imports/:id',
-    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'A layer import: state, progress, fields, mapping, problems, result', params: IdParams } },
+    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'A layer import: state, progress, fields, mapping, problems, result', params: IdParams, response: { 200: LayerImportView } } },
     async (request) => {
       const { user } = principalOf(request)
       const imp = await load(request.params.id, user.id)
@@ -181,17 +187,25 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
     '/api/layer-imports/:id/features',
     {
       config: { access: { roles: LOADERS } },
-      schema: { tags: ['onboarding'], summary: `Staged features for the preview map (lon/lat, simplified, at most ${LAYER_IMPORT_LIMITS.previewFeatures})`, params: IdParams, querystring: FeaturesQuery },
+      schema: {
+        tags: ['onboarding'],
+        summary: `Staged features for the preview map (lon/lat, simplified, at most ${LAYER_IMPORT_LIMITS.previewFeatures})`,
+        params: IdParams,
+        querystring: FeaturesQuery,
+        response: { 200: { description: 'the staged features, problem features first', content: { 'application/geo+json': { schema: LayerPreviewCollection } } } },
+      },
     },
     async (request, reply) => {
       const { user } = principalOf(request)
       const imp = await load(request.params.id, user.id)
       if (imp.state !== 'staged') throw conflict(`the import is ${imp.state}; features can be previewed once it is staged`, 'not_staged')
       const rows = await previewLayerFeatures(db, imp.id, request.query.limit ?? LAYER_IMPORT_LIMITS.previewFeatures)
+      // The geometries come as GeoJSON text from PostGIS: the document is written here, as text, and
+      // sent as it is (the serializer does not touch a string), hence the cast to its declared shape.
       const body = `{"type":"FeatureCollection","features":[${rows
         .map((r) => `{"type":"Feature","properties":${JSON.stringify({ featureNo: r.featureNo, problem: r.problem })},"geometry":${r.geometry}}`)
         .join(',')}]}`
-      return reply.type('application/geo+json').header('cache-control', 'private, no-store').send(body)
+      return reply.type('application/geo+json').header('cache-control', 'private, no-store').send(body as unknown as LayerPreviewCollection)
     },
   )
 
@@ -199,7 +213,14 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
     '/api/layer-imports/:id',
     {
       config: { access: { roles: LOADERS } },
-      schema: { tags: ['onboarding'], summary: 'Choose the CRS or encoding (re-reads the file, 202) or the field mapping (re-checks, 200)', params: IdParams, body: PatchBody },
+      schema: {
+        tags: ['onboarding'],
+        summary: 'Choose the CRS or encoding (re-reads the file, 202) or the field mapping (re-checks, 200)',
+        description: 'A mapping of a large import is re-checked in the background: 202, poll GET.',
+        params: IdParams,
+        body: PatchBody,
+        response: { 200: LayerImportView, 202: LayerImportView },
+      },
     },
     async (request, reply) => {
       const { user } = principalOf(request)
@@ -254,7 +275,13 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
     '/api/layer-imports/:id/commit',
     {
       config: { access: { roles: LOADERS } },
-      schema: { tags: ['onboarding'], summary: 'Write the staged layer (replace or append), all-or-nothing, in the background', params: IdParams, body: CommitBody },
+      schema: {
+        tags: ['onboarding'],
+        summary: 'Write the staged layer (replace or append), all-or-nothing, in the background',
+        params: IdParams,
+        body: CommitBody,
+        response: { 202: LayerImportView },
+      },
     },
     async (request, reply) => {
       const { user } = principalOf(request)
@@ -303,7 +330,10 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
 
   app.delete(
     '/api/layer-imports/:id',
-    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'Cancel: stop a read or a commit (rolled back), remove staging and the upload', params: IdParams } },
+    {
+      config: { access: { roles: LOADERS } },
+      schema: { tags: ['onboarding'], summary: 'Cancel: stop a read or a commit (rolled back), remove staging and the upload', params: IdParams, response: { 204: NoContent } },
+    },
     async (request, reply) => {
       const { user } = principalOf(request)
       const imp = await load(request.params.id, user.id)
@@ -317,25 +347,39 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
       await clearLayerStaged(db, imp.id)
       const now = await getLayerImport(db, imp.id, user.id)
       if (now && now.state !== 'committed') await updateLayerImport(db, imp.id, { state: 'cancelled', phase: null, file_path: null })
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 
   app.get(
     '/api/layer-loads',
-    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'History of committed loads, newest first (append-only)', querystring: LayerQuery } },
+    {
+      config: { access: { roles: LOADERS } },
+      schema: {
+        tags: ['onboarding'],
+        summary: 'History of committed loads, newest first (append-only)',
+        querystring: LayerQuery,
+        response: { 200: Type.Object({ loads: Type.Array(LayerLoad) }) },
+      },
+    },
     async (request) => ({ loads: await listLoads(db, principalOf(request).scope, (request.query.layer as LayerKey | undefined) ?? null, request.query.limit ?? 200) }),
   )
 
   app.get(
     '/api/layer-mapping-presets',
-    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'Named field mappings', querystring: LayerQuery } },
+    {
+      config: { access: { roles: LOADERS } },
+      schema: { tags: ['onboarding'], summary: 'Named field mappings', querystring: LayerQuery, response: { 200: Type.Object({ presets: Type.Array(MappingPreset) }) } },
+    },
     async (request) => ({ presets: await listPresets(db, (request.query.layer as LayerKey | undefined) ?? null) }),
   )
 
   app.post(
     '/api/layer-mapping-presets',
-    { config: { access: { roles: LOADERS } }, schema: { tags: ['onboarding'], summary: 'Save a named field mapping (same name: replaced)', body: PresetBody } },
+    {
+      config: { access: { roles: LOADERS } },
+      schema: { tags: ['onboarding'], summary: 'Save a named field mapping (same name: replaced)', body: PresetBody, response: { 201: MappingPreset } },
+    },
     async (request, reply) => {
       const { user } = principalOf(request)
       const { name, mapping } = request.body
@@ -349,7 +393,10 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
 
   app.get(
     '/api/onboarding/status',
-    { config: { access: { roles: READERS } }, schema: { tags: ['onboarding'], summary: 'What the district has loaded and what it still lacks' } },
+    {
+      config: { access: { roles: READERS } },
+      schema: { tags: ['onboarding'], summary: 'What the district has loaded and what it still lacks', response: { 200: OnboardingStatus } },
+    },
     async (request): Promise<OnboardingStatus> => {
       const { scope } = principalOf(request)
       const last = await lastLoads(db, scope)
