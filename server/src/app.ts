@@ -12,6 +12,7 @@ import type { Config } from './config.ts'
 import type { Db } from './db/db.ts'
 import { registerAccess } from './http/access.ts'
 import { registerContract } from './http/contract.ts'
+import { registerIdempotency } from './http/idempotency.ts'
 import { registerProblemHandlers, sendProblem } from './http/problem.ts'
 import { registerSecurity } from './http/security.ts'
 import { attachmentRoutes } from './routes/attachments.route.ts'
@@ -20,6 +21,7 @@ import { caseRoutes } from './routes/cases.route.ts'
 import { detectionBatchRoutes } from './routes/detection-batches.route.ts'
 import { detectionImportRoutes } from './routes/detection-imports.route.ts'
 import { detectionRoutes } from './routes/detections.route.ts'
+import { fieldRoutes } from './routes/field.route.ts'
 import { imageryRoutes } from './routes/imagery.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { layerImportRoutes } from './routes/layer-imports.route.ts'
@@ -59,6 +61,7 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(cookie)
   await registerSecurity(app)
   registerAccess(app, db)
+  registerIdempotency(app, db)
 
   await app.register(swagger, {
     openapi: {
@@ -88,6 +91,7 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(detectionBatchRoutes, { db })
   await app.register(layerImportRoutes, { db, config })
   await app.register(imageryRoutes, { db })
+  await app.register(fieldRoutes, { db })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))
   if (webBuilt) {

@@ -1,6 +1,6 @@
 // A write that names an older version than the record has (If-Match) is refused, and the refusal is
 // part of the trace (全程留痕): one helper records it in the record's history and throws, for every
-// record edited with If-Match (cases, patches, batches, zones, targets).
+// record edited with If-Match (cases, patches, batches, zones, targets, teams, assignments).
 import type { Queryable } from '../db/db.ts'
 import { Refusal } from '../domain/errors.ts'
 
@@ -22,9 +22,10 @@ export type Trail =
   | { table: 'detection_history'; key: { detection_id: number } | { batch_id: number } }
   | { table: 'zone_history'; key: { zone_id: number } }
   | { table: 'target_history'; key: { admin_code: string; year: number } }
+  | { table: 'field_history'; key: { team_id: number } | { assignment_id: number } }
 
 // Tables and key columns come from Trail, a closed set: never from a request.
-const KEY_COLUMNS = new Set(['case_id', 'detection_id', 'batch_id', 'zone_id', 'admin_code', 'year'])
+const KEY_COLUMNS = new Set(['case_id', 'detection_id', 'batch_id', 'zone_id', 'admin_code', 'year', 'team_id', 'assignment_id'])
 const HAS_REASON = new Set<Trail['table']>(['case_history', 'detection_history'])
 
 /**
