@@ -12,6 +12,7 @@ let home: { village: string; other: string }
 const people: Record<string, { cookie: string; id: number }> = {}
 
 const q = async <T>(sql: string, params: unknown[] = []) => (await t.db.query<T & Record<string, unknown>>(sql, params)).rows
+const count = async (sql: string, params: unknown[] = []) => (await q<{ n: number }>(sql, params))[0]!.n
 
 async function person(name: string, role: 'field' | 'planner' | 'viewer', scope: string) {
   const cookie = await t.signIn(role, scope)
@@ -84,7 +85,7 @@ test('cases of a village go to a team; things already given are skipped unless r
   const moved = (await call(planner, 'POST', '/api/assignments', { cases: [first], assigneeId: people.wang!.id, reassign: true })).json()
   assert.equal(moved.reassigned, 1)
   assert.equal(moved.items[0].assignee.id, people.wang!.id)
-  const [{ n }] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM assignments WHERE case_id = $1 AND status = 'open'`, [first])
+  const n = await count(`SELECT count(*)::int AS n FROM assignments WHERE case_id = $1 AND status = 'open'`, [first])
   assert.equal(n, 1, 'one open assignment per case')
   const teamNow = (await call(planner, 'GET', `/api/teams/${team.id}`)).json()
   assert.equal(teamNow.load.open, open.length - 1)
@@ -104,7 +105,7 @@ test('a person of another town cannot be given this village\'s cases, and a fore
 
 test('my tasks: mine and my team\'s, soonest deadline first, or nearest first from where I stand', async () => {
   const mine = (await call(people.wang!.cookie, 'GET', '/api/my/tasks')).json().items as { id: number; nextDeadline: string | null; distanceM: number | null; target: { point: [number, number] } }[]
-  const [{ n }] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM assignments WHERE status = 'open'`)
+  const n = await count(`SELECT count(*)::int AS n FROM assignments WHERE status = 'open'`)
   assert.equal(mine.length, n, 'wang sees his own task and all of his team\'s')
   const deadlines = mine.map((x) => (x.nextDeadline ? Date.parse(x.nextDeadline) : Infinity))
   assert.deepEqual(deadlines, [...deadlines].sort((a, b) => a - b))
@@ -158,7 +159,7 @@ test('a write replayed with the same Idempotency-Key is done once and answered t
   assert.equal(replay.headers['idempotent-replayed'], 'true')
   assert.equal(replay.headers.etag, first.headers.etag)
   assert.deepEqual(replay.json(), first.json())
-  const [{ n }] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM case_history WHERE case_id = $1 AND action = 'transition:notify'`, [c!.id])
+  const n = await count(`SELECT count(*)::int AS n FROM case_history WHERE case_id = $1 AND action = 'transition:notify'`, [c!.id])
   assert.equal(n, 1)
   // the same key for another operation, and a key that is not a UUID
   const reused = await call(people.wang!.cookie, 'PATCH', `/api/cases/${c!.id}`, { locationText: 'x' }, { 'if-match': first.headers.etag as string, 'idempotency-key': key })
@@ -180,7 +181,7 @@ test('a refused write is answered the same on replay and changes nothing', async
   const replay = await send()
   assert.equal(replay.statusCode, 412)
   assert.equal(replay.headers['idempotent-replayed'], 'true')
-  const [{ n }] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM case_history WHERE case_id = $1 AND action = 'refused:stale_version'`, [c!.id])
+  const n = await count(`SELECT count(*)::int AS n FROM case_history WHERE case_id = $1 AND action = 'refused:stale_version'`, [c!.id])
   assert.equal(n, 1, 'the refusal is recorded once')
 })
 
