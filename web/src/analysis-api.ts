@@ -2,19 +2,21 @@
 // and history, any-area statistics, ledger statistics (JSON and the XLSX of the same table), key
 // villages, targets and the burn-down.
 //
-// The response shapes and code lists come from the server's pure domain modules (one definition);
-// only what the client sends is declared here.
-import {
-  ZONE_TYPES, type KeyVillage, type Zone, type ZoneFields, type ZoneGeometry, type ZoneHistoryEntry, type ZoneTargets, type ZoneType,
-} from '../../server/src/domain/planning-types.ts'
-import {
-  SHARED_FIGURES, type GroupKey, type LabelledAreaStatistics, type SharedFigure, type StatisticsTable,
-} from '../../server/src/domain/statistics.ts'
-import { TARGET_FIGURES, type Burndown, type BurndownStep, type TargetFigure, type TargetView } from '../../server/src/domain/targets.ts'
+// The response shapes come from the server's API schemas (types only, one definition), the code
+// lists from its pure domain modules; only what the client sends is declared here.
+import { ZONE_TYPES, type ZoneType } from '../../server/src/domain/planning-types.ts'
+import { SHARED_FIGURES, type GroupKey, type SharedFigure } from '../../server/src/domain/statistics.ts'
+import { TARGET_FIGURES, type TargetFigure } from '../../server/src/domain/targets.ts'
+import type {
+  AreaStatistics as AreaStatisticsView, Burndown, BurndownStep, ChangeEntry, ChangeHistory, KeyVillage, KeyVillageList, PolygonalGeometry, StatisticsTable,
+  TargetList, TargetView, Zone, ZoneFields, ZoneList, ZoneTargets,
+} from '../../server/src/schemas/planning.schema.ts'
 import { request, uploadFile } from './api.ts'
 
 export { TARGET_FIGURES, ZONE_TYPES }
-export type { Burndown, KeyVillage, TargetFigure, Zone, ZoneFields, ZoneGeometry, ZoneHistoryEntry, ZoneTargets, ZoneType }
+export type { Burndown, KeyVillage, TargetFigure, Zone, ZoneFields, ZoneTargets, ZoneType }
+export type ZoneGeometry = PolygonalGeometry
+export type ZoneHistoryEntry = ChangeEntry
 
 // --- statistics --------------------------------------------------------------------------------
 
@@ -55,7 +57,7 @@ export function statisticsXlsxUrl(q: StatQuery): string {
   return `/api/statistics?${statisticsQueryString(q, 'xlsx')}`
 }
 
-export type AreaStatistics = LabelledAreaStatistics
+export type AreaStatistics = AreaStatisticsView
 
 export async function areaStatistics(geometry: ZoneGeometry, signal?: AbortSignal): Promise<AreaStatistics> {
   const res = await request('POST', '/api/statistics/area', { geometry }, signal)
@@ -90,7 +92,7 @@ export async function listZones(opts: { type?: ZoneType; admin?: string } = {}, 
   if (opts.type) p.set('type', opts.type)
   if (opts.admin) p.set('admin', opts.admin)
   const res = await request('GET', `/api/zones?${p}`, undefined, signal)
-  return ((await res.json()) as { items: Zone[] }).items
+  return ((await res.json()) as ZoneList).items
 }
 
 export async function getZone(id: number, signal?: AbortSignal): Promise<VersionedZone> {
@@ -111,7 +113,7 @@ export async function deleteZone(id: number, etag: string): Promise<void> {
 
 export async function zoneHistory(id: number, signal?: AbortSignal): Promise<ZoneHistoryEntry[]> {
   const res = await request('GET', `/api/zones/${id}/history`, undefined, signal)
-  return ((await res.json()) as { history: ZoneHistoryEntry[] }).history
+  return ((await res.json()) as ChangeHistory).history
 }
 
 export async function zoneStatistics(id: number, signal?: AbortSignal): Promise<AreaStatistics> {
@@ -124,17 +126,17 @@ export async function zoneStatistics(id: number, signal?: AbortSignal): Promise<
 export async function importZones(file: File, zoneType: ZoneType, opts: { crs?: string; nameProperty?: string } = {}): Promise<Zone[]> {
   const fields: Record<string, string> = { zoneType, nameProperty: opts.nameProperty ?? 'name' }
   if (opts.crs) fields.crs = opts.crs
-  return (await uploadFile<{ items: Zone[] }>('/api/zones/import', fields, file)).items
+  return (await uploadFile<ZoneList>('/api/zones/import', fields, file)).items
 }
 
 // --- key villages ------------------------------------------------------------------------------
 
-export async function listKeyVillages(opts: { densityThreshold?: number; town?: string } = {}, signal?: AbortSignal): Promise<{ densityThreshold: number; items: KeyVillage[] }> {
+export async function listKeyVillages(opts: { densityThreshold?: number; town?: string } = {}, signal?: AbortSignal): Promise<KeyVillageList> {
   const p = new URLSearchParams()
   if (opts.densityThreshold !== undefined) p.set('densityThreshold', String(opts.densityThreshold))
   if (opts.town) p.set('town', opts.town)
   const res = await request('GET', `/api/key-villages?${p}`, undefined, signal)
-  return (await res.json()) as { densityThreshold: number; items: KeyVillage[] }
+  return (await res.json()) as KeyVillageList
 }
 
 // --- targets ----------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ export async function listTargets(opts: { year: number; admin?: string }, signal
   const p = new URLSearchParams({ year: String(opts.year) })
   if (opts.admin) p.set('admin', opts.admin)
   const res = await request('GET', `/api/targets?${p}`, undefined, signal)
-  return ((await res.json()) as { items: TargetItem[] }).items
+  return ((await res.json()) as TargetList).items
 }
 
 export async function getBurndown(opts: { admin: string; year: number; step?: BurndownStep }, signal?: AbortSignal): Promise<Burndown> {

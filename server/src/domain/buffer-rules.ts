@@ -1,6 +1,8 @@
 import { InputError } from './errors.ts'
+import type { BufferRules } from '../schemas/planning.schema.ts'
 // 四道六边 and ring-band rules as pure logic: which classes exist, which widths are allowed, and
-// the stored form (the jsonb of buffer_rule_sets.rules) of what the API receives.
+// the stored form (the jsonb of buffer_rule_sets.rules) of what the API receives (its API form,
+// BufferRules, is in schemas/planning.schema.ts).
 
 /** 四道 (plus expressways, which some plans add): roads.road_class values. */
 export const ROAD_CLASSES = ['expressway', 'national', 'provincial', 'county', 'village'] as const
@@ -9,19 +11,10 @@ export const SIDE_KINDS = ['river', 'stream', 'reservoir', 'residential', 'sceni
 export type RoadClass = (typeof ROAD_CLASSES)[number]
 export type SideKind = (typeof SIDE_KINDS)[number]
 
+/** buffer_zones.family: which kind of rule made the zone. */
+export const BUFFER_FAMILIES = ['road', 'side', 'ring_band'] as const
+
 export const MAX_WIDTH_M = 5_000
-
-export interface RingBandRule {
-  ringNo: number
-  widthM: number
-}
-
-/** The API's form of a rule set's rules. */
-export interface BufferRules {
-  roads: Partial<Record<RoadClass, number>>
-  sides: Partial<Record<SideKind, number>>
-  ringBands: RingBandRule[]
-}
 
 /** The stored form (buffer_rule_sets.rules), as migration 002 documents it. */
 export interface StoredRules {

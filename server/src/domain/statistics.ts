@@ -1,6 +1,9 @@
 import { InputError } from './errors.ts'
+import type { Figures, Shares } from '../schemas/planning.schema.ts'
+export type { Figures }
 // The ledger's statistics as pure logic: which keys a table may be grouped by, the figures each
-// row carries, and percentages that add up. No I/O: the SQL lives in repos/statistics.repo.ts.
+// row carries, and percentages that add up. No I/O: the SQL lives in repos/statistics.repo.ts; the
+// shapes (Figures, the table, area statistics) are in schemas/planning.schema.ts.
 
 /** Keys a statistics table may be grouped by (at most two at once). */
 export const GROUP_KEYS = [
@@ -31,70 +34,11 @@ export function parseGroupBy(raw: string | undefined): GroupKey[] {
   return keys as GroupKey[]
 }
 
-/** The figures of one row (and of the totals). Areas in m², exact sums of stored cents. */
-export interface Figures {
-  count: number
-  landArea: number
-  landAreaRecorded: number
-  landAreaComputed: number
-  landAreaGap: number
-  floorArea: number
-  floorAreaRecorded: number
-  floorAreaComputed: number
-  floorAreaGap: number
-  demolishedCount: number
-  demolishedLandArea: number
-  demolishedFloorArea: number
-  regreenedArea: number
-  closedCount: number
-}
-
 /** The figures that get a share column (the gaps and the recorded/computed parts do not). */
 export const SHARED_FIGURES = [
   'count', 'landArea', 'floorArea', 'demolishedCount', 'demolishedLandArea', 'demolishedFloorArea', 'regreenedArea', 'closedCount',
 ] as const satisfies readonly (keyof Figures)[]
 export type SharedFigure = (typeof SHARED_FIGURES)[number]
-export type Shares = Record<SharedFigure, number>
-
-/** A statistics row's key values: codes, ids (zone, bufferZone) or periods; null where a case has none. */
-export type GroupKeyValues = Partial<Record<GroupKey, string | number | null>>
-
-/** The figures of a table row or of its totals, with their shares. */
-export interface SharedFigures extends Figures {
-  shares: Shares
-}
-
-export interface StatisticsRowView extends SharedFigures {
-  key: GroupKeyValues
-  label: Partial<Record<GroupKey, string>>
-}
-
-/** A grouped statistics table as GET /api/statistics answers it. */
-export interface StatisticsTable {
-  groupBy: GroupKey[]
-  from: string | null
-  to: string | null
-  /** The rule set whose buffer zones a bufferZone grouping used. */
-  ruleSetId: number | null
-  overlapping: boolean
-  rows: StatisticsRowView[]
-  totals: SharedFigures
-}
-
-/** What lies inside a drawn area or a zone (m² on the ellipsoid, clipped to the area). */
-export interface AreaStatistics {
-  areaM2: number
-  cases: Pick<Figures, 'count' | 'landArea' | 'floorArea' | 'demolishedCount' | 'demolishedLandArea' | 'demolishedFloorArea' | 'regreenedArea' | 'closedCount'>
-  parcels: { count: number; clippedAreaM2: number; byLandClass: { landClass: string; count: number; clippedAreaM2: number }[] }
-  buildings: { count: number; footprintM2: number; clippedFootprintM2: number }
-  detections: { count: number }
-  bufferZones: { id: number; name: string; family: string; class: string; clippedAreaM2: number }[]
-}
-
-/** AreaStatistics as the API answers it: each land class with its Chinese label. */
-export interface LabelledAreaStatistics extends Omit<AreaStatistics, 'parcels'> {
-  parcels: Omit<AreaStatistics['parcels'], 'byLandClass'> & { byLandClass: (AreaStatistics['parcels']['byLandClass'][number] & { label: string })[] }
-}
 
 /** Disposals that demolish: their demolished areas and re-greening count as 拆除. */
 export const DEMOLITION_DISPOSALS = ['self_demolition', 'assisted_demolition', 'enforced_demolition'] as const

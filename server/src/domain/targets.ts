@@ -1,18 +1,13 @@
 import { InputError } from './errors.ts'
+import type { BurndownPoint, BurndownStep, Milestone, MilestoneState } from '../schemas/planning.schema.ts'
 // Annual targets (年度目标) as pure logic: progress, the carry-over rule, milestones and burn-down.
-// No I/O: repos/targets.repo.ts reads targets and what was achieved, this file does the sums.
+// No I/O: repos/targets.repo.ts reads targets and what was achieved, this file does the sums. The
+// API's shapes (TargetView, Burndown …) are in schemas/planning.schema.ts.
 
 export const TARGET_FIGURES = ['demolishedArea', 'casesClosed', 'regreenedArea'] as const
 export type TargetFigure = (typeof TARGET_FIGURES)[number]
 /** A figure per measure; null in a target means "no target for this figure". */
 export type FigureSet<T = number> = Record<TargetFigure, T>
-
-export interface Milestone {
-  /** YYYY-MM-DD, Beijing date, inside the target's year. */
-  date: string
-  /** Share of the target due by the date, in (0, 1]. */
-  share: number
-}
 
 export interface YearTarget {
   year: number
@@ -68,31 +63,6 @@ export function progress(t: CarriedYear): FigureSet<number | null> {
   }
 }
 
-export interface MilestoneState extends Milestone {
-  /** The date has passed (it is before today). */
-  due: boolean
-  /** share × target per figure with a target (areas to the cent, counts rounded up). */
-  required: FigureSet<number | null>
-  achievedByDate: FigureSet
-  /** Met on every figure with a target; false once due and not met; null while open. */
-  met: boolean | null
-}
-
-/** A unit's target of a year as the API answers it: what was achieved, carried, progress, milestones. */
-export interface TargetView {
-  adminCode: string
-  name: string
-  level: 'district' | 'town' | 'village'
-  year: number
-  version: number
-  target: FigureSet<number | null>
-  achieved: FigureSet
-  carriedIn: FigureSet
-  carriedOut: FigureSet
-  progress: FigureSet<number | null>
-  milestones: MilestoneState[]
-}
-
 /**
  * A milestone is met when what was achieved by its date (inclusive) plus what was carried in
  * reaches share × target on every figure that has a target.
@@ -128,25 +98,6 @@ export function checkMilestones(year: number, milestones: readonly Milestone[]):
     if (prev && prev.share > m.share) throw new TargetInputError(`milestone ${m.date} asks for less (${m.share}) than the one before it (${prev.share})`, `milestones[${idx}].share`)
   }
   return sorted
-}
-
-export interface BurndownPoint {
-  date: string
-  remaining: FigureSet<number | null>
-  /** A straight line from the whole target (less what was carried in) on 1 January to 0 on 31 December. */
-  ideal: FigureSet<number | null>
-}
-
-export type BurndownStep = 'day' | 'week'
-
-/** GET /api/targets/burndown: the remaining work of one target, step by step. */
-export interface Burndown {
-  adminCode: string
-  year: number
-  step: BurndownStep
-  target: FigureSet<number | null>
-  carriedIn: FigureSet
-  series: BurndownPoint[]
 }
 
 const DAY_MS = 86_400_000

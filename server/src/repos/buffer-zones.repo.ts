@@ -1,31 +1,10 @@
 // 四道六边 and ring-band buffer zones: rule sets (fixed versions, one active) and the zones
 // PostGIS computes from them (chaiwei_compute_buffer_zones, migration 007).
 import type { Db, Queryable } from '../db/db.ts'
-import { toApiRules, type BufferRules, type StoredRules } from '../domain/buffer-rules.ts'
+import { toApiRules, type StoredRules } from '../domain/buffer-rules.ts'
+import type { BufferMembership, BufferZone, RuleSet } from '../schemas/planning.schema.ts'
 import { inScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
-
-export interface RuleSet {
-  id: number
-  name: string
-  active: boolean
-  createdAt: string
-  createdBy: string | null
-  rules: BufferRules
-  zoneCount: number
-}
-
-export interface BufferZone {
-  id: number
-  ruleSetId: number
-  family: string
-  class: string
-  widthM: number
-  name: string
-  areaM2: number
-  computedAt: string
-  geometry?: unknown
-}
 
 type Row = Record<string, unknown>
 const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
@@ -100,7 +79,7 @@ export async function listBufferZones(db: Queryable, ruleSetId: number, withGeom
     [ruleSetId],
   )
   return r.rows.map((z) => ({
-    id: z.id as number, ruleSetId: z.rule_set_id as number, family: z.family as string, class: z.class as string, widthM: z.width_m as number,
+    id: z.id as number, ruleSetId: z.rule_set_id as number, family: z.family as BufferZone['family'], class: z.class as string, widthM: z.width_m as number,
     name: z.name as string, areaM2: z.area_m2 as number, computedAt: z.computed_at as string,
     ...(withGeometry ? { geometry: JSON.parse(z.geometry as string) } : {}),
   }))
@@ -119,7 +98,7 @@ const MEMBERSHIP = {
 export type MemberKind = keyof typeof MEMBERSHIP
 
 /** The zones of a rule set a feature lies in; null when the feature does not exist in the scope. */
-export async function membershipsOf(db: Queryable, kind: MemberKind, id: number, scope: Scope, ruleSetId: number) {
+export async function membershipsOf(db: Queryable, kind: MemberKind, id: number, scope: Scope, ruleSetId: number): Promise<BufferMembership[] | null> {
   const m = MEMBERSHIP[kind] // identifiers from the fixed map above, never from the request
   const exists = await db.query(`SELECT 1 FROM ${m.table} WHERE id = $1 AND ${inScope('admin_code', '$2')}`, [id, scope])
   if (exists.rowCount === 0) return null
@@ -128,5 +107,7 @@ export async function membershipsOf(db: Queryable, kind: MemberKind, id: number,
      WHERE v.${m.column} = $1 AND v.rule_set_id = $2 ORDER BY z.family, z.class, z.id`,
     [id, ruleSetId],
   )
-  return r.rows.map((z) => ({ bufferZoneId: z.id as number, name: z.name as string, family: z.family as string, class: z.class as string, widthM: z.width_m as number }))
+  return r.rows.map((z) => ({
+    bufferZoneId: z.id as number, name: z.name as string, family: z.family as BufferMembership['family'], class: z.class as string, widthM: z.width_m as number,
+  }))
 }

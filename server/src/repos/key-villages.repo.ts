@@ -1,7 +1,7 @@
 // 重点村: villages that meet a criterion of seed 000 (DOMAIN.md): floating population above the
 // registered one (倒挂), floating population above 1,000, or many violations for their size.
 import type { Queryable } from '../db/db.ts'
-import type { KeyVillage, KeyVillageReason } from '../domain/planning-types.ts'
+import type { KeyVillage, KeyVillageReason } from '../schemas/planning.schema.ts'
 import { inScope, inUnit } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
 

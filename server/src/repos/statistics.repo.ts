@@ -1,7 +1,8 @@
 // The ledger's figures straight out of PostGIS: grouped tables and any-area statistics. Every
 // figure is an exact SQL sum of stored cents; domain/statistics.ts does shares and labels.
 import type { Db, Queryable } from '../db/db.ts'
-import { DEMOLITION_DISPOSALS, type AreaStatistics, type Figures, type GroupKey, type GroupKeyValues } from '../domain/statistics.ts'
+import { DEMOLITION_DISPOSALS, type GroupKey } from '../domain/statistics.ts'
+import type { Figures, GroupKeyValues, MeasuredArea } from '../schemas/planning.schema.ts'
 import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { checkPolygon, type PolygonLimits } from './zones.repo.ts'
 import { inScope, inUnit } from './scope.sql.ts'
@@ -191,7 +192,7 @@ const clipped = (g: string) =>
  * building footprints and buffer zones (the active rule set's) clipped to it. Clipped sums are
  * rounded to the cent once, at the end. Scoped rows only.
  */
-export async function areaStatistics(db: Db, geometry: unknown, scope: Scope, limits: PolygonLimits = AREA_LIMITS): Promise<AreaStatistics> {
+export async function areaStatistics(db: Db, geometry: unknown, scope: Scope, limits: PolygonLimits = AREA_LIMITS): Promise<MeasuredArea> {
   const { ewkb } = await checkPolygon(db, geometry, limits)
   // One statement, so a detailed drawing is read and cut into pieces once.
   const r = await withoutJit(db, (q) => q.query<{ area: number; cases: string; parcels: string; buildings: string; detections: number; zones: string }>(

@@ -2,10 +2,8 @@
 // their trace. The carry-over, progress and milestone rules are in domain/targets.ts.
 import type { Db, Queryable } from '../db/db.ts'
 import { DEMOLITION_DISPOSALS } from '../domain/statistics.ts'
-import {
-  carryOver, checkMilestones, progress, milestoneState, zeroFigures, TARGET_FIGURES,
-  type CarriedYear, type FigureSet, type Milestone, type TargetView,
-} from '../domain/targets.ts'
+import { carryOver, checkMilestones, progress, milestoneState, zeroFigures, TARGET_FIGURES, type CarriedYear, type FigureSet } from '../domain/targets.ts'
+import type { ChangeEntry, Milestone, Snapshot, TargetBody, TargetView } from '../schemas/planning.schema.ts'
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
@@ -147,20 +145,13 @@ export async function targetDaily(db: Queryable, scope: Scope, adminCode: string
   return { carried: chain.find((c) => c.year === year)!, daily: daily.get(`${adminCode}:${year}`) ?? new Map() }
 }
 
-export interface TargetInput {
-  demolishedArea?: number | null
-  casesClosed?: number | null
-  regreenedArea?: number | null
-  milestones?: Milestone[]
-}
-
 /**
  * Creates (expectedVersion undefined; refused if it exists → StaleVersionError(current)) or replaces
  * (expectedVersion must match) a target. Appends to target_history either way.
  * Returns 'created' | 'replaced', or null when the admin unit does not exist.
  */
 export async function putTarget(
-  db: Db, adminCode: string, year: number, input: TargetInput, expectedVersion: number | undefined, userId: number,
+  db: Db, adminCode: string, year: number, input: TargetBody, expectedVersion: number | undefined, userId: number,
 ): Promise<'created' | 'replaced' | null> {
   const milestones = checkMilestones(year, input.milestones ?? [])
   const outcome = await db.transaction(async (tx) => {
@@ -200,11 +191,14 @@ export async function putTarget(
   return outcome
 }
 
-export async function targetHistory(db: Queryable, adminCode: string, year: number) {
+export async function targetHistory(db: Queryable, adminCode: string, year: number): Promise<ChangeEntry[]> {
   const r = await db.query<Row>(
     `SELECT h.id, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, u.username, h.action, h.before, h.after
      FROM target_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.admin_code = $1 AND h.year = $2 ORDER BY h.at, h.id`,
     [adminCode, year],
   )
-  return r.rows.map((h) => ({ id: h.id as number, at: h.at as string, user: h.username as string | null, action: h.action as string, before: h.before, after: h.after }))
+  return r.rows.map((h) => ({
+    id: h.id as number, at: h.at as string, user: h.username as string | null, action: h.action as string,
+    before: h.before as Snapshot | null, after: h.after as Snapshot | null,
+  }))
 }

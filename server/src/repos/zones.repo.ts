@@ -1,7 +1,8 @@
 // 整治区域: planners' zones, drawn, made from villages or parcels, or read from a file. Every write
 // bumps `version` (the ETag) and appends to zone_history in the same transaction.
 import type { Db, Queryable } from '../db/db.ts'
-import type { Zone, ZoneFields, ZoneHistoryEntry, ZoneSnapshot, ZoneTargets, ZoneType } from '../domain/planning-types.ts'
+import type { ZoneType } from '../domain/planning-types.ts'
+import type { ChangeEntry, Snapshot, Zone, ZoneFields, ZoneTargets } from '../schemas/planning.schema.ts'
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
@@ -332,7 +333,7 @@ export async function deleteZone(db: Db, id: number, scope: Scope, expectedVersi
  * The trace of a zone, also after it was deleted: scope is checked against the admin unit the
  * zone last had (kept in its history), so a deleted zone's trace stays where it was visible.
  */
-export async function zoneHistory(db: Queryable, id: number, scope: Scope): Promise<ZoneHistoryEntry[] | null> {
+export async function zoneHistory(db: Queryable, id: number, scope: Scope): Promise<ChangeEntry[] | null> {
   const r = await db.query<Row>(
     `SELECT h.id, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, u.username, h.action, h.before, h.after
      FROM zone_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.zone_id = $1 ORDER BY h.at, h.id`,
@@ -350,6 +351,6 @@ export async function zoneHistory(db: Queryable, id: number, scope: Scope): Prom
   if (!holds(scope, adminCode)) return null
   return r.rows.map((h) => ({
     id: h.id as number, at: h.at as string, user: h.username as string | null, action: h.action as string,
-    before: h.before as ZoneSnapshot | null, after: h.after as ZoneSnapshot | null,
+    before: h.before as Snapshot | null, after: h.after as Snapshot | null,
   }))
 }

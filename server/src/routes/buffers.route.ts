@@ -10,6 +10,8 @@ import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import {
   activateRuleSet, activeRuleSetId, createRuleSet, getRuleSet, listBufferZones, listRuleSets, membershipsOf, missingRings, type MemberKind,
 } from '../repos/buffer-zones.repo.ts'
+import { IdParams } from '../schemas/common.schema.ts'
+import { BufferMemberships, BufferZoneList, RuleSet, RuleSetList } from '../schemas/planning.schema.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 const Width = Type.Number({ description: 'metres, > 0 and ≤ 5000' })
@@ -30,12 +32,13 @@ const RuleSetBody = Type.Object(
   { additionalProperties: false },
 )
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
-
 export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/api/buffer-rule-sets',
-    { config: { access: { roles: READERS } }, schema: { tags: ['analysis'], summary: 'Buffer rule sets (fixed versions), newest first' } },
+    {
+      config: { access: { roles: READERS } },
+      schema: { tags: ['analysis'], summary: 'Buffer rule sets (fixed versions), newest first', response: { 200: RuleSetList } },
+    },
     async () => ({ items: await listRuleSets(db) }),
   )
 
@@ -43,7 +46,12 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     '/api/buffer-rule-sets',
     {
       config: { access: { roles: PLANNERS } },
-      schema: { tags: ['analysis'], summary: 'A new rule set version; its zones are computed at once; activate: true makes it the active one', body: RuleSetBody },
+      schema: {
+        tags: ['analysis'],
+        summary: 'A new rule set version; its zones are computed at once; activate: true makes it the active one',
+        body: RuleSetBody,
+        response: { 201: RuleSet },
+      },
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
@@ -55,7 +63,9 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         throw badRequest(`there is no ring road number ${missing.join(', ')} in the reference data`, { field: `rules.ringBands[${i}].ringNo` })
       }
       const id = await createRuleSet(db, request.body.name, stored, request.body.activate ?? false, user.id)
-      return reply.code(201).header('location', `/api/buffer-rule-sets/${id}`).send(await getRuleSet(db, id))
+      const set = await getRuleSet(db, id)
+      if (!set) throw notFound(`no buffer rule set ${id}`)
+      return reply.code(201).header('location', `/api/buffer-rule-sets/${id}`).send(set)
     },
   )
 
@@ -63,12 +73,18 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     '/api/buffer-rule-sets/:id/activate',
     {
       config: { access: { roles: PLANNERS } },
-      schema: { tags: ['analysis'], summary: 'Make a rule set the active one (its zones are recomputed from today’s reference data)', params: IdParams },
+      schema: {
+        tags: ['analysis'],
+        summary: 'Make a rule set the active one (its zones are recomputed from today’s reference data)',
+        params: IdParams,
+        response: { 200: RuleSet },
+      },
     },
     async (request) => {
       requireDistrictScope(principalOf(request).scope, 'buffer rule sets')
-      if (!(await activateRuleSet(db, request.params.id))) throw notFound(`no buffer rule set ${request.params.id}`)
-      return getRuleSet(db, request.params.id)
+      const set = (await activateRuleSet(db, request.params.id)) ? await getRuleSet(db, request.params.id) : null
+      if (!set) throw notFound(`no buffer rule set ${request.params.id}`)
+      return set
     },
   )
 
@@ -83,6 +99,7 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
           { ruleSet: Type.Optional(Type.Integer({ minimum: 1 })), geometry: Type.Optional(Type.Boolean({ default: true })) },
           { additionalProperties: false },
         ),
+        response: { 200: BufferZoneList },
       },
     },
     async (request) => {
@@ -109,6 +126,7 @@ export const bufferRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
           },
           { additionalProperties: false },
         ),
+        response: { 200: BufferMemberships },
       },
     },
     async (request) => {

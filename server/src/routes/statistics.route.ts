@@ -2,18 +2,17 @@
 // Every signed-in role reads, within their scope.
 import ExcelJS from 'exceljs'
 import type { FastifyReply } from 'fastify'
-import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { CASE_STATUSES } from '../domain/case-lifecycle.ts'
 import { CASE_SOURCES, CASE_USES, OWNERSHIPS } from '../domain/case-types.ts'
-import type { KeyVillage } from '../domain/planning-types.ts'
 import { READERS } from '../domain/roles.ts'
 import {
   compareKeys, DISPOSAL_LABELS, FIGURE_LABELS, GROUP_KEY_LABELS, LAND_CLASS_LABELS, missingLabel, OVERLAPPING_KEYS, parseGroupBy, rowShares,
-  SHARED_FIGURES, totalShares, type AreaStatistics, type Figures, type GroupKey, type GroupKeyValues, type LabelledAreaStatistics,
-  type StatisticsTable,
+  SHARED_FIGURES, totalShares, type GroupKey,
 } from '../domain/statistics.ts'
 import { principalOf } from '../http/access.ts'
+import { binary } from '../http/contract.ts'
 import { checkAdminInScope } from '../http/admin-param.ts'
 import { listParam } from '../http/list-param.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
@@ -23,8 +22,25 @@ import { keyVillages } from '../repos/key-villages.repo.ts'
 import { areaStatistics, keyNames, ledgerStatistics } from '../repos/statistics.repo.ts'
 import { getZone } from '../repos/zones.repo.ts'
 import type { Scope } from '../domain/scope.ts'
+import {
+  AreaBody, AreaFormatQuery, AreaStatistics, FormatParam, KeyVillageList, StatisticsTable,
+  type Figures, type GroupKeyValues, type KeyVillage, type MeasuredArea,
+} from '../schemas/planning.schema.ts'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+/** A 200 that is JSON, or with format=xlsx the same as a workbook: both media types declared. */
+export function jsonOrXlsx<T extends TSchema>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema }, ...binary(XLSX_TYPE, `${description} as a workbook (format=xlsx)`).content } }
+}
+
+/** Sends a workbook as a download: an ASCII file name, and the Chinese one for browsers that read it. */
+export function sendWorkbook(reply: FastifyReply, workbook: Buffer, asciiName: string, name: string) {
+  return reply
+    .header('content-disposition', `attachment; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+    .type(XLSX_TYPE)
+    .send(workbook)
+}
 const DISPOSALS = Object.keys(DISPOSAL_LABELS)
 const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
 
@@ -42,13 +58,8 @@ const StatisticsQuery = Type.Object(
     source: Type.Optional(Type.String()),
     ownership: Type.Optional(Type.String()),
     disposal: Type.Optional(Type.String()),
-    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])),
+    format: Type.Optional(FormatParam),
   },
-  { additionalProperties: false },
-)
-
-const PolygonBody = Type.Object(
-  { geometry: Type.Object({ type: Type.String(), coordinates: Type.Any() }, { description: 'GeoJSON Polygon or MultiPolygon, lon/lat' }) },
   { additionalProperties: false },
 )
 
@@ -164,7 +175,7 @@ export async function keyVillagesXlsx(items: readonly KeyVillage[], threshold: n
 }
 
 /** The figures inside an area (a drawing or a zone) as a workbook: one sheet, a section per kind. */
-export async function areaStatisticsXlsx(s: LabelledAreaStatistics, title: string): Promise<Buffer> {
+export async function areaStatisticsXlsx(s: AreaStatistics, title: string): Promise<Buffer> {
   const wb = new ExcelJS.Workbook()
   wb.creator = 'chaiwei'
   const ws = wb.addWorksheet('范围内统计')
@@ -195,18 +206,13 @@ export async function areaStatisticsXlsx(s: LabelledAreaStatistics, title: strin
 }
 
 /** Sends area statistics as JSON, or as a workbook with format=xlsx. */
-export async function sendAreaStatistics(reply: FastifyReply, s: AreaStatistics, format: 'json' | 'xlsx' | undefined, title: string) {
+export async function sendAreaStatistics(reply: FastifyReply, s: MeasuredArea, format: 'json' | 'xlsx' | undefined, title: string) {
   const labelled = labelledArea(s)
   if (format !== 'xlsx') return reply.send(labelled)
-  return reply
-    .header('content-disposition', `attachment; filename="area-statistics.xlsx"; filename*=UTF-8''${encodeURIComponent(`${title}.xlsx`)}`)
-    .type(XLSX_TYPE)
-    .send(await areaStatisticsXlsx(labelled, title))
+  return sendWorkbook(reply, await areaStatisticsXlsx(labelled, title), 'area-statistics.xlsx', `${title}.xlsx`)
 }
 
-export const AreaFormatQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])) }, { additionalProperties: false })
-
-export function labelledArea(s: AreaStatistics): LabelledAreaStatistics {
+export function labelledArea(s: MeasuredArea): AreaStatistics {
   return { ...s, parcels: { ...s.parcels, byLandClass: s.parcels.byLandClass.map((p) => ({ ...p, label: LAND_CLASS_LABELS[p.landClass] ?? p.landClass })) } }
 }
 
@@ -219,6 +225,7 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
         tags: ['analysis'],
         summary: 'Ledger statistics grouped by up to two keys, with shares and totals; format=xlsx for a workbook (docs/api-analysis.md)',
         querystring: StatisticsQuery,
+        response: { 200: jsonOrXlsx(StatisticsTable, 'the statistics table') },
       },
     },
     async (request, reply) => {
@@ -226,10 +233,7 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
       const table = await statisticsTable(db, scope, request.query)
       if (request.query.format !== 'xlsx') return table
       const name = `违法建设统计${table.groupBy.length ? `_${table.groupBy.map((k) => GROUP_KEY_LABELS[k]).join('_')}` : ''}.xlsx`
-      return reply
-        .header('content-disposition', `attachment; filename="statistics.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`)
-        .type(XLSX_TYPE)
-        .send(await statisticsXlsx(table))
+      return sendWorkbook(reply, await statisticsXlsx(table), 'statistics.xlsx', name)
     },
   )
 
@@ -237,11 +241,17 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
     '/api/statistics/area',
     {
       config: { access: { roles: READERS } },
-      schema: { tags: ['analysis'], summary: 'Figures inside any drawn polygon (≤ 50 km², ≤ 5,000 vertices); format=xlsx for a workbook', body: PolygonBody, querystring: AreaFormatQuery },
+      schema: {
+        tags: ['analysis'],
+        summary: 'Figures inside any drawn polygon (≤ 50 km², ≤ 5,000 vertices); format=xlsx for a workbook',
+        body: AreaBody,
+        querystring: AreaFormatQuery,
+        response: { 200: jsonOrXlsx(AreaStatistics, 'the figures inside the drawn area') },
+      },
     },
     async (request, reply) => {
       const { scope } = principalOf(request)
-      const s: AreaStatistics = await areaStatistics(db, request.body.geometry, scope)
+      const s = await areaStatistics(db, request.body.geometry, scope)
       return sendAreaStatistics(reply, s, request.query.format, '绘制范围内统计')
     },
   )
@@ -257,10 +267,11 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
           {
             densityThreshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000, default: 5, description: 'cases per km²' })),
             town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
-            format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])),
+            format: Type.Optional(FormatParam),
           },
           { additionalProperties: false },
         ),
+        response: { 200: jsonOrXlsx(KeyVillageList, 'the key villages') },
       },
     },
     async (request, reply) => {
@@ -270,10 +281,7 @@ export const statisticsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
       checkAdminInScope(town, scope, 'town')
       const items = await keyVillages(db, scope, threshold, town)
       if (request.query.format !== 'xlsx') return { densityThreshold: threshold, items }
-      return reply
-        .header('content-disposition', `attachment; filename="key-villages.xlsx"; filename*=UTF-8''${encodeURIComponent('重点村.xlsx')}`)
-        .type(XLSX_TYPE)
-        .send(await keyVillagesXlsx(items, threshold))
+      return sendWorkbook(reply, await keyVillagesXlsx(items, threshold), 'key-villages.xlsx', '重点村.xlsx')
     },
   )
 }

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
-import { burndown, type Burndown, type TargetView } from '../domain/targets.ts'
+import { burndown } from '../domain/targets.ts'
 import { principalOf } from '../http/access.ts'
 import { checkAdminInScope } from '../http/admin-param.ts'
 import { etagOf, etagVersion } from '../http/etag.ts'
@@ -13,24 +13,14 @@ import { getTarget, putTarget, targetDaily, targetHistory, targetsOfYear } from 
 import { StaleVersionError } from '../repos/stale-version.ts'
 import { holds } from '../domain/scope.ts'
 import { beijingToday } from '../domain/beijing-clock.ts'
+import { Burndown, ChangeHistory, FormatParam, TargetBody, TargetList, TargetView } from '../schemas/planning.schema.ts'
+import { jsonOrXlsx, sendWorkbook } from './statistics.route.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 const ADMIN = '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'
 const Year = Type.Integer({ minimum: 2000, maximum: 2100 })
 
 const TargetParams = Type.Object({ adminCode: Type.String({ pattern: ADMIN }), year: Year })
-
-const TargetBody = Type.Object(
-  {
-    demolishedArea: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1e11 }), Type.Null()], { description: 'm² of demolished land (占地)' })),
-    casesClosed: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000 }), Type.Null()])),
-    regreenedArea: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1e11 }), Type.Null()])),
-    milestones: Type.Optional(
-      Type.Array(Type.Object({ date: Type.String({ format: 'date' }), share: Type.Number() }, { additionalProperties: false }), { maxItems: 24 }),
-    ),
-  },
-  { additionalProperties: false },
-)
 
 const FIGURE_NAMES = { demolishedArea: '拆除面积（㎡）', casesClosed: '销账（处）', regreenedArea: '覆绿面积（㎡）' } as const
 
@@ -58,9 +48,10 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         tags: ['analysis'],
         summary: 'Targets of a year in your area with achievement, carry-over, progress and milestones',
         querystring: Type.Object(
-          { year: Year, admin: Type.Optional(Type.String({ pattern: ADMIN })), format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])) },
+          { year: Year, admin: Type.Optional(Type.String({ pattern: ADMIN })), format: Type.Optional(FormatParam) },
           { additionalProperties: false },
         ),
+        response: { 200: jsonOrXlsx(TargetList, 'the year’s targets') },
       },
     },
     async (request, reply) => {
@@ -70,10 +61,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       const items = await targetsOfYear(db, scope, year, admin)
       if (items.length === 0) throw notFound(`no targets for ${year}${admin ? ` under ${admin}` : ''} in your area`)
       if (request.query.format !== 'xlsx') return { year, items }
-      return reply
-        .header('content-disposition', `attachment; filename="targets-${year}.xlsx"; filename*=UTF-8''${encodeURIComponent(`${year}年度目标.xlsx`)}`)
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .send(await targetsXlsx(year, items))
+      return sendWorkbook(reply, await targetsXlsx(year, items), `targets-${year}.xlsx`, `${year}年度目标.xlsx`)
     },
   )
 
@@ -88,6 +76,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
           { admin: Type.Optional(Type.String({ pattern: ADMIN })), year: Year, step: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week')])) },
           { additionalProperties: false },
         ),
+        response: { 200: Burndown },
       },
     },
     async (request) => {
@@ -105,7 +94,7 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.get(
     '/api/targets/:adminCode/:year',
-    { config: { access: { roles: READERS } }, schema: { tags: ['analysis'], summary: 'One target; ETag = version', params: TargetParams } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['analysis'], summary: 'One target; ETag = version', params: TargetParams, response: { 200: TargetView } } },
     async (request, reply) => {
       const { scope } = principalOf(request)
       const t = await getTarget(db, scope, request.params.adminCode, request.params.year)
@@ -118,7 +107,13 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     '/api/targets/:adminCode/:year',
     {
       config: { access: { roles: PLANNERS } },
-      schema: { tags: ['analysis'], summary: 'Set a target: creates it (no If-Match) or replaces it (If-Match)', params: TargetParams, body: TargetBody },
+      schema: {
+        tags: ['analysis'],
+        summary: 'Set a target: creates it (no If-Match) or replaces it (If-Match)',
+        params: TargetParams,
+        body: TargetBody,
+        response: { 200: TargetView, 201: TargetView },
+      },
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
@@ -144,7 +139,10 @@ export const targetRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.get(
     '/api/targets/:adminCode/:year/history',
-    { config: { access: { roles: READERS } }, schema: { tags: ['analysis'], summary: 'Every change to a target, oldest first', params: TargetParams } },
+    {
+      config: { access: { roles: READERS } },
+      schema: { tags: ['analysis'], summary: 'Every change to a target, oldest first', params: TargetParams, response: { 200: ChangeHistory } },
+    },
     async (request) => {
       const { scope } = principalOf(request)
       const { adminCode, year } = request.params

@@ -8,44 +8,19 @@ import { ZONE_TYPES, type ZoneType } from '../domain/planning-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { checkAdminInScope } from '../http/admin-param.ts'
+import { multipartBody, NoContent } from '../http/contract.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { areaStatistics } from '../repos/statistics.repo.ts'
 import {
   createZone, createZones, deleteZone, editZone, getZone, listZones, ZONE_LIMITS, zoneHistory, type ZoneInput,
 } from '../repos/zones.repo.ts'
-import { AreaFormatQuery, sendAreaStatistics } from './statistics.route.ts'
+import { IdParams } from '../schemas/common.schema.ts'
+import { AreaFormatQuery, AreaStatistics, ChangeHistory, NewZoneBody, PatchZoneBody, Zone, ZoneList } from '../schemas/planning.schema.ts'
+import { jsonOrXlsx, sendAreaStatistics } from './statistics.route.ts'
 
 const PLANNERS: readonly Role[] = ['admin', 'planner']
 export const ZONE_FILE_LIMITS = { bytes: 5 * 1024 * 1024, features: 200 }
-
-const Targets = Type.Object(
-  {
-    demolishedArea: Type.Optional(Type.Number({ minimum: 0 })),
-    casesClosed: Type.Optional(Type.Integer({ minimum: 0 })),
-    regreenedArea: Type.Optional(Type.Number({ minimum: 0 })),
-  },
-  { additionalProperties: false },
-)
-
-const Geometry = Type.Object({ type: Type.String(), coordinates: Type.Any() }, { description: 'GeoJSON Polygon or MultiPolygon, lon/lat' })
-const NullableDate = Type.Union([Type.String({ format: 'date' }), Type.Null()])
-
-const zoneFields = {
-  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
-  zoneType: Type.Enum(ZONE_TYPES),
-  periodStart: Type.Optional(NullableDate),
-  periodEnd: Type.Optional(NullableDate),
-  responsibleUnit: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
-  targets: Type.Optional(Targets),
-  geometry: Type.Optional(Geometry),
-  fromVillages: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{12}$' }), { maxItems: 200 })),
-  fromParcels: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 5000 })),
-}
-
-const NewZoneBody = Type.Object(zoneFields, { additionalProperties: false })
-const PatchZoneBody = Type.Partial(Type.Object(zoneFields), { additionalProperties: false, minProperties: 1 })
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
 /** Zones from an uploaded GIS file's features: names from a property, or 区域1, 区域2, … */
 function zonesFromFeatures(features: FileFeature[], zoneType: ZoneType, nameProperty: string): ZoneInput[] {
@@ -74,6 +49,7 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
           },
           { additionalProperties: false },
         ),
+        response: { 200: ZoneList },
       },
     },
     async (request) => {
@@ -88,7 +64,12 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     '/api/zones',
     {
       config: { access: { roles: PLANNERS } },
-      schema: { tags: ['planning'], summary: 'Create a zone from a drawing (geometry), villages (fromVillages) or parcels (fromParcels)', body: NewZoneBody },
+      schema: {
+        tags: ['planning'],
+        summary: 'Create a zone from a drawing (geometry), villages (fromVillages) or parcels (fromParcels)',
+        body: NewZoneBody,
+        response: { 201: Zone },
+      },
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
@@ -104,6 +85,14 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       schema: {
         tags: ['planning'],
         summary: `Zones from a GIS file: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ or CSV with WKT (multipart: fields zoneType, nameProperty, crs when the file does not say it, encoding; then file; ≤ ${ZONE_FILE_LIMITS.bytes / 1024 / 1024} MB, ≤ ${ZONE_FILE_LIMITS.features} features); all or nothing`,
+        body: multipartBody({
+          zoneType: { description: `the zones' type: ${ZONE_TYPES.join(', ')} (default rectification_area)` },
+          nameProperty: { description: 'the feature property that names each zone (default name; else 区域1, 区域2, …)' },
+          crs: { description: 'the coordinate system, when the file does not say it (e.g. EPSG:4490)' },
+          encoding: { description: 'the text encoding of a Shapefile’s attributes, when it does not say it' },
+          file: { description: 'GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ or CSV with WKT', binary: true },
+        }),
+        response: { 201: ZoneList },
       },
     },
     async (request, reply) => {
@@ -136,7 +125,7 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/api/zones/:id',
-    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'One zone; ETag = version', params: IdParams } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'One zone; ETag = version', params: IdParams, response: { 200: Zone } } },
     async (request, reply) => {
       const { scope } = principalOf(request)
       const z = await getZone(db, request.params.id, scope)
@@ -147,7 +136,10 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.patch(
     '/api/zones/:id',
-    { config: { access: { roles: PLANNERS } }, schema: { tags: ['planning'], summary: 'Edit or redraw a zone; needs If-Match', params: IdParams, body: PatchZoneBody } },
+    {
+      config: { access: { roles: PLANNERS } },
+      schema: { tags: ['planning'], summary: 'Edit or redraw a zone; needs If-Match', params: IdParams, body: PatchZoneBody, response: { 200: Zone } },
+    },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const version = ifMatchVersion(request.headers['if-match'], 'zone')
@@ -159,18 +151,24 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.delete(
     '/api/zones/:id',
-    { config: { access: { roles: PLANNERS } }, schema: { tags: ['planning'], summary: 'Delete a zone; needs If-Match; its history stays', params: IdParams } },
+    {
+      config: { access: { roles: PLANNERS } },
+      schema: { tags: ['planning'], summary: 'Delete a zone; needs If-Match; its history stays', params: IdParams, response: { 204: NoContent } },
+    },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const version = ifMatchVersion(request.headers['if-match'], 'zone')
       if (!(await deleteZone(db, request.params.id, scope, version, user.id))) throw notFound(`no zone ${request.params.id}`)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 
   app.get(
     '/api/zones/:id/history',
-    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'Every change to the zone, oldest first; kept after deletion', params: IdParams } },
+    {
+      config: { access: { roles: READERS } },
+      schema: { tags: ['planning'], summary: 'Every change to the zone, oldest first; kept after deletion', params: IdParams, response: { 200: ChangeHistory } },
+    },
     async (request) => {
       const { scope } = principalOf(request)
       const history = await zoneHistory(db, request.params.id, scope)
@@ -181,7 +179,16 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/api/zones/:id/statistics',
-    { config: { access: { roles: READERS } }, schema: { tags: ['planning'], summary: 'The area statistics inside the zone; format=xlsx for a workbook', params: IdParams, querystring: AreaFormatQuery } },
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['planning'],
+        summary: 'The area statistics inside the zone; format=xlsx for a workbook',
+        params: IdParams,
+        querystring: AreaFormatQuery,
+        response: { 200: jsonOrXlsx(AreaStatistics, 'the figures inside the zone') },
+      },
+    },
     async (request, reply) => {
       const { scope } = principalOf(request)
       const z = await getZone(db, request.params.id, scope)
