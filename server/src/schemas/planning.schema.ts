@@ -43,7 +43,7 @@ export const ChangeEntry = Type.Object({
 })
 export type ChangeEntry = Static<typeof ChangeEntry>
 
-export const ChangeHistory = Type.Object({ history: Type.Array(ChangeEntry) })
+export const ChangeHistory = Type.Object({ history: Type.Array(ChangeEntry) }, { description: 'every change, oldest first' })
 export type ChangeHistory = Static<typeof ChangeHistory>
 
 // ---- zones --------------------------------------------------------------------------------
@@ -100,10 +100,10 @@ export const Zone = Type.Object({
   updatedAt: DateTime,
   /** Left out where the list was asked for with geometry=false. */
   geometry: Type.Optional(PolygonalGeometry),
-})
+}, { description: 'a zone (整治区域); ETag = version' })
 export type Zone = Static<typeof Zone>
 
-export const ZoneList = Type.Object({ items: Type.Array(Zone) })
+export const ZoneList = Type.Object({ items: Type.Array(Zone) }, { description: 'zones, newest first' })
 export type ZoneList = Static<typeof ZoneList>
 
 // ---- buffer rule sets and zones -----------------------------------------------------------
@@ -126,10 +126,10 @@ export const RuleSet = Type.Object({
   createdBy: Nullable(Type.String()),
   rules: BufferRules,
   zoneCount: Type.Integer(),
-})
+}, { description: 'a buffer rule set (a fixed version)' })
 export type RuleSet = Static<typeof RuleSet>
 
-export const RuleSetList = Type.Object({ items: Type.Array(RuleSet) })
+export const RuleSetList = Type.Object({ items: Type.Array(RuleSet) }, { description: 'rule sets, newest first' })
 export type RuleSetList = Static<typeof RuleSetList>
 
 const BufferZoneFields = {
@@ -150,14 +150,14 @@ export const BufferZone = Type.Object({
 })
 export type BufferZone = Static<typeof BufferZone>
 
-export const BufferZoneList = Type.Object({ ruleSetId: Type.Integer(), items: Type.Array(BufferZone) })
+export const BufferZoneList = Type.Object({ ruleSetId: Type.Integer(), items: Type.Array(BufferZone) }, { description: 'the buffer zones of a rule set' })
 export type BufferZoneList = Static<typeof BufferZoneList>
 
 /** A buffer zone a case, patch or building lies in. */
 export const BufferMembership = Type.Object({ bufferZoneId: Type.Integer(), ...BufferZoneFields })
 export type BufferMembership = Static<typeof BufferMembership>
 
-export const BufferMemberships = Type.Object({ ruleSetId: Type.Integer(), items: Type.Array(BufferMembership) })
+export const BufferMemberships = Type.Object({ ruleSetId: Type.Integer(), items: Type.Array(BufferMembership) }, { description: 'the buffer zones the feature lies in' })
 export type BufferMemberships = Static<typeof BufferMemberships>
 
 // ---- statistics ---------------------------------------------------------------------------
@@ -212,7 +212,7 @@ export const StatisticsTable = Type.Object({
   overlapping: Type.Boolean({ description: 'a case may fall in several rows (zone, bufferZone): shares are each of the total' }),
   rows: Type.Array(StatisticsRow),
   totals: SharedFigures,
-})
+}, { description: 'the statistics table' })
 export type StatisticsTable = Static<typeof StatisticsTable>
 
 /** Parcels of one land class inside an area, clipped to it. */
@@ -231,7 +231,7 @@ export const AreaStatistics = Type.Object({
   buildings: Type.Object({ count: Count, footprintM2: Type.Number(), clippedFootprintM2: Type.Number() }),
   detections: Type.Object({ count: Count }),
   bufferZones: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), family: Type.String(), class: Type.String(), clippedAreaM2: Type.Number() })),
-})
+}, { description: 'the figures inside the area' })
 export type AreaStatistics = Static<typeof AreaStatistics>
 
 /** AreaStatistics as the repo measures it, before the land classes get their labels. */
@@ -269,7 +269,7 @@ export const KeyVillage = Type.Object({
 })
 export type KeyVillage = Static<typeof KeyVillage>
 
-export const KeyVillageList = Type.Object({ densityThreshold: Type.Number(), items: Type.Array(KeyVillage) })
+export const KeyVillageList = Type.Object({ densityThreshold: Type.Number(), items: Type.Array(KeyVillage) }, { description: 'key villages, by code' })
 export type KeyVillageList = Static<typeof KeyVillageList>
 
 // ---- targets ------------------------------------------------------------------------------
@@ -323,10 +323,10 @@ export const TargetView = Type.Object({
   carriedOut: figureSet(Figure),
   progress: figureSet(Nullable(Type.Number({ description: '%, two decimals, not capped at 100' }))),
   milestones: Type.Array(MilestoneState),
-})
+}, { description: 'a unit’s target of a year; ETag = version' })
 export type TargetView = Static<typeof TargetView>
 
-export const TargetList = Type.Object({ year: Type.Integer(), items: Type.Array(TargetView) })
+export const TargetList = Type.Object({ year: Type.Integer(), items: Type.Array(TargetView) }, { description: 'the year’s targets, by admin code' })
 export type TargetList = Static<typeof TargetList>
 
 export const BURNDOWN_STEPS = ['day', 'week'] as const
@@ -348,5 +348,5 @@ export const Burndown = Type.Object({
   target: figureSet(NullableFigure),
   carriedIn: figureSet(Figure),
   series: Type.Array(BurndownPoint),
-})
+}, { description: 'the remaining work of a target, step by step' })
 export type Burndown = Static<typeof Burndown>
