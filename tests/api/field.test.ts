@@ -148,6 +148,17 @@ test('a patch given to a field user moves to assigned with its own history', asy
   assert.equal(history.history.at(-1).action, 'assign')
 })
 
+test('parcels are given out too, and show in the assignee\'s tasks with their number and place', async () => {
+  const [p] = await q<{ id: number; parcel_no: string }>(`SELECT id, parcel_no FROM parcels WHERE admin_code = $1 ORDER BY id LIMIT 1`, [home.village])
+  const res = (await call(planner, 'POST', '/api/assignments', { parcels: [p!.id], assigneeId: people.li!.id, note: '核实地类' })).json()
+  assert.equal(res.created, 1)
+  const task = (await call(people.li!.cookie, 'GET', '/api/my/tasks')).json().items.find((x: { target: { kind: string } }) => x.target.kind === 'parcel')
+  assert.equal(task.target.label, p!.parcel_no)
+  assert.equal(task.target.status, 'parcel')
+  assert.equal(task.note, '核实地类')
+  assert.equal(task.target.point.length, 2)
+})
+
 test('a write replayed with the same Idempotency-Key is done once and answered the same', async () => {
   const [c] = await q<{ id: number; version: number }>(`SELECT id, version FROM cases WHERE admin_code = $1 AND status = 'identified' ORDER BY id LIMIT 1`, [home.village])
   const key = randomUUID()

@@ -32,7 +32,7 @@ type Probe = (c: Ctx) => Call[]
 
 interface Ctx {
   home: { code: string; town: string; lon: number; lat: number; caseId: number; caseNo: string; detectionId: number }
-  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string }
+  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string; teamId: number; assignmentId: number }
   /** Cases in the home village, and those of them waiting for a location. */
   homeCases: { cases: number; pending: number }
   /** The foreign records' current versions: a write sends the right If-Match, so only scope can refuse it. */
@@ -116,6 +116,13 @@ before(async () => {
     await new Promise((r) => setTimeout(r, 50))
   }
 
+  // a team of the far village and a parcel given to it
+  const farTeam = await t.app.inject({ method: 'POST', url: '/api/teams', headers: { cookie: district }, payload: { name: '外村工作组', kind: 'village_team', adminCode: far, memberIds: [] } })
+  assert.equal(farTeam.statusCode, 201, farTeam.body)
+  const farParcel = await first('parcels', far)
+  const farAssign = await t.app.inject({ method: 'POST', url: '/api/assignments', headers: { cookie: district }, payload: { parcels: [farParcel], teamId: farTeam.json().id } })
+  assert.equal(farAssign.json().created, 1, farAssign.body)
+
   const [batch] = await q<{ id: number }>(`SELECT batch_id AS id FROM detections WHERE admin_code = $1 ORDER BY id LIMIT 1`, [home])
   const [ruleSet] = await q<{ id: number }>(`SELECT id FROM buffer_rule_sets ORDER BY id LIMIT 1`)
   const [target] = await q<{ year: number }>(`SELECT year FROM targets ORDER BY year LIMIT 1`)
@@ -123,6 +130,7 @@ before(async () => {
     home: { code: home, town: home.slice(0, 9), ...(await place(home)), caseId: homeCase.id, caseNo: homeCase.case_no, detectionId: await first('detections', home) },
     foreign: {
       code: far, ...farPlace, caseId: farCase, detectionId: await first('detections', far), zoneId: zone.json().id, attachmentId: att.json().id, importId: imp.json().id, layerImportId: layerImp.json().id,
+      teamId: farTeam.json().id, assignmentId: farAssign.json().items[0].id,
     },
     homeCases: (await q<{ cases: number; pending: number }>(
       `SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE starts_with(admin_code, $1)`, [home]))[0]!,
@@ -289,6 +297,19 @@ const PROBES: Record<string, Probe> = {
       assert.deepEqual([b.cases, b.casesPendingLocation], [c.homeCases.cases, c.homeCases.pending], 'case counts of the home village only')
     },
   }],
+  'GET /api/teams': () => [get('/api/teams')],
+  'POST /api/teams': (c) => [{ ...send('POST', '/api/teams', { name: '越界组', kind: 'grid', adminCode: c.foreign.code, memberIds: [] }, 'any4xx'), namesPlace: true }],
+  'GET /api/teams/{id}': (c) => [get(`/api/teams/${c.foreign.teamId}`, 'refused')],
+  'PATCH /api/teams/{id}': (c) => [send('PATCH', `/api/teams/${c.foreign.teamId}`, { name: '改名' })],
+  'GET /api/field-workers': (c) => [get(`/api/field-workers?admin=${c.home.code}`), get(`/api/field-workers?admin=${c.foreign.code}`, 'refused')],
+  'GET /api/assignments': (c) => [get('/api/assignments'), get(`/api/assignments?admin=${c.foreign.code}`, 'refused')],
+  'POST /api/assignments': (c) => [
+    send('POST', '/api/assignments', { cases: [c.foreign.caseId], teamId: c.foreign.teamId }, 'any4xx'),
+    send('POST', '/api/assignments', { village: c.foreign.code, kinds: ['case'], teamId: c.foreign.teamId }),
+  ],
+  'GET /api/assignments/{id}': (c) => [get(`/api/assignments/${c.foreign.assignmentId}`, 'refused')],
+  'PATCH /api/assignments/{id}': (c) => [send('PATCH', `/api/assignments/${c.foreign.assignmentId}`, { note: '越权' })],
+  'GET /api/my/tasks': () => [get('/api/my/tasks')],
   // drawn per request from the sample's synthetic imagery: pixels, no rows
   'GET /api/imagery/sample/{batchId}/{side}/{z}/{x}/{y}.png': (c) => {
     const { z, x, y } = tileAt(c.home.lon, c.home.lat, 14)

@@ -196,7 +196,7 @@ export async function assign(db: Db, body: AssignBody, scope: Scope, userId: num
   await db.transaction(async (tx) => {
     for (const p of picks) {
       const col = KIND_COLUMN[p.kind]
-      const t = await tx.query<Row>(`SELECT admin_code, status FROM ${KIND_TABLE[p.kind]} WHERE id = $1 FOR UPDATE`, [p.id])
+      const t = await tx.query<Row>(`SELECT admin_code, ${p.kind === 'parcel' ? 'NULL' : 'status'} AS status FROM ${KIND_TABLE[p.kind]} WHERE id = $1 FOR UPDATE`, [p.id])
       const target = t.rows[0]!
       if (!holds(scopeOf(who.area), target.admin_code as string)) {
         skipped.push({ ...p, reason: `${who.teamId ? 'the team' : 'the person'} works in ${who.area}, which does not cover ${String(target.admin_code)}`, reasonZh: '不在该人员或队伍的工作范围内' })
