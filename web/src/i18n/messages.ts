@@ -2,6 +2,9 @@
 // area. The English table is typed against the Chinese one, so a missing key fails the build.
 // Coded values (statuses, uses, classes) are keyed `<domain>.<code>`; see codes.ts.
 
+import { dispatchEn, dispatchZh } from './dispatch-messages.ts'
+import { fieldEn, fieldZh } from './field-messages.ts'
+
 export const LANGS = ['zh-CN', 'en'] as const
 export type Lang = (typeof LANGS)[number]
 export const DEFAULT_LANG: Lang = 'zh-CN'
@@ -970,6 +973,8 @@ const zhCN = {
   "ob.problem.unknown_code": "代码无法识别",
   "ob.problem.bad_value": "取值有误",
   "ob.problem.duplicate": "编号重复",
+  ...fieldZh,
+  ...dispatchZh,
 } as const
 
 export type MessageKey = keyof typeof zhCN
@@ -1939,6 +1944,8 @@ const en: Messages = {
   "ob.problem.unknown_code": "unknown code",
   "ob.problem.bad_value": "bad value",
   "ob.problem.duplicate": "duplicate",
+  ...fieldEn,
+  ...dispatchEn,
 }
 
 export const messages: Readonly<Record<Lang, Messages>> = { 'zh-CN': zhCN, en }
