@@ -53,7 +53,8 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
     logger: logger === false ? false : { level: config.logLevel },
     bodyLimit: 1024 * 1024,
     trustProxy: true,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // strictTypes off: a multipart body's schema documents its parts without `type` (http/contract.ts multipartBody)
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, strictTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerProblemHandlers(app)
