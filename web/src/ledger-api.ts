@@ -1,16 +1,19 @@
 // The ledger (台账) part of the API client: the case table, one case with its ETag, lifecycle
 // transitions and edits with If-Match, the history, and photo uploads (XMLHttpRequest, for the
 // progress bar). See docs/api.md "The ledger".
-import { ApiError, request, uploadFile, type Problem } from './api.ts'
+import { ApiError, request, uploadFile } from './api.ts'
 import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from './codes.ts'
-// The response shapes and code lists come from the server's domain module: one definition.
-import {
-  CASE_FLAGS, CASE_SORT_KEYS,
-  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type CaseTotals, type HistoryEntry, type LedgerImportProgress, type Overdue,
-} from '../../server/src/domain/case-types.ts'
+// The code lists come from the server's domain module, the response shapes from its schemas (types
+// only: TypeBox stays out of the bundle): one definition each.
+import { CASE_FLAGS, CASE_SORT_KEYS, type CaseSortKey, type ImportMode } from '../../server/src/domain/case-types.ts'
+import type {
+  Attachment, AttachmentList, CaseHistory, CaseList, CaseListRow, CaseRecord, CaseTotals, InspectionResult, LedgerImportJob, LedgerImportProblem, LedgerImportProgress,
+  LedgerImportResult, Overdue,
+} from '../../server/src/schemas/cases.schema.ts'
+import type { HistoryEntry } from '../../server/src/schemas/common.schema.ts'
 
 export { CASE_FLAGS, CASE_SORT_KEYS }
-export type { CaseList, CaseSortKey, CaseTotals, HistoryEntry, Overdue }
+export type { Attachment, CaseList, CaseSortKey, CaseTotals, HistoryEntry, ImportMode, InspectionResult, LedgerImportResult, Overdue }
 export type CaseRow = CaseListRow
 export type CaseDetail = CaseRecord
 
@@ -72,37 +75,10 @@ export function villageBooksUrl(admin: string | undefined, lang: 'zh' | 'en'): s
 
 export const TEMPLATE_URL = '/api/ledger/template.xlsx'
 
-export type ImportMode = 'all_or_nothing' | 'valid_rows_only'
-
-export interface ImportProblem {
-  sheet?: string
-  row: number
-  column: string
-  field: string
-  message: string
-  messageEn: string
-}
-
-export interface LedgerImportResult {
-  imported: number
-  rows: number
-  /** Of the imported rows: placed at their village without coordinates (待定位). */
-  locationPending: number
-  problems: ImportProblem[]
-  problemCount: number
-  mode: ImportMode
-}
+export type ImportProblem = LedgerImportProblem
 
 /** How far a background import has got (GET /api/ledger/imports/{id}). */
 export type ImportProgress = LedgerImportProgress
-
-interface ImportJob {
-  id: string
-  state: 'running' | 'done' | 'failed'
-  progress: ImportProgress
-  result?: LedgerImportResult
-  error?: Problem
-}
 
 export interface ImportCallbacks {
   /** The upload: bytes sent, 0–1. */
@@ -119,14 +95,14 @@ const POLL_MS = 1000
  * it is done. A refused file rejects with ApiError whose problem holds the same fields.
  */
 export async function importLedgerFile(file: File, mode: ImportMode, cb: ImportCallbacks = {}, signal?: AbortSignal): Promise<LedgerImportResult> {
-  const first = await uploadFile<LedgerImportResult | ImportJob>('/api/ledger/import', { mode }, file, cb.onUpload ? { onProgress: cb.onUpload } : {})
+  const first = await uploadFile<LedgerImportResult | LedgerImportJob>('/api/ledger/import', { mode }, file, cb.onUpload ? { onProgress: cb.onUpload } : {})
   if (!('state' in first)) return first
   let job = first
   while (job.state === 'running') {
     cb.onServer?.(job.progress)
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     if (signal?.aborted) throw new DOMException('aborted', 'AbortError')
-    job = (await (await request('GET', `/api/ledger/imports/${job.id}`, undefined, signal)).json()) as ImportJob
+    job = (await (await request('GET', `/api/ledger/imports/${job.id}`, undefined, signal)).json()) as LedgerImportJob
   }
   if (job.state === 'failed' || !job.result) {
     const problem = job.error ?? null
@@ -218,25 +194,12 @@ export async function editCase(id: number, etag: string, body: Record<string, un
 
 export async function caseHistory(id: number, signal?: AbortSignal): Promise<HistoryEntry[]> {
   const res = await request('GET', `/api/cases/${id}/history`, undefined, signal)
-  return ((await res.json()) as { history: HistoryEntry[] }).history
-}
-
-export interface Attachment {
-  id: number
-  kind: string
-  fileName: string
-  mimeType?: string
-  byteSize?: number
-  stage?: string | null
-  takenAt: string | null
-  /** [lon, lat] from the photo's EXIF GPS, null when it has none. */
-  location: [number, number] | null
-  createdAt?: string
+  return ((await res.json()) as CaseHistory).history
 }
 
 export async function listAttachments(id: number, signal?: AbortSignal): Promise<Attachment[]> {
   const res = await request('GET', `/api/cases/${id}/attachments`, undefined, signal)
-  return ((await res.json()) as { attachments: Attachment[] }).attachments
+  return ((await res.json()) as AttachmentList).attachments
 }
 
 export const attachmentUrl = (id: number) => `/api/attachments/${id}/content`
@@ -252,12 +215,6 @@ export function uploadAttachment(
 ): Promise<Attachment> {
   const fields: Record<string, string> = opts.stage ? { stage: opts.stage, clientId: opts.clientId } : { clientId: opts.clientId }
   return uploadFile<Attachment>(`/api/cases/${caseId}/attachments`, fields, file, { fallbackName: 'photo.jpg', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
-}
-
-export interface InspectionResult {
-  inspectionId: number
-  /** The new case opened on the site when the result is a rebound (反弹), else null. */
-  reboundCaseId: number | null
 }
 
 /** 回头看: re-inspects a closed case (no If-Match); a rebound opens a new, linked case. */

@@ -23,7 +23,8 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import wkx from 'wkx'
 import type { Db, Queryable } from '../db/db.ts'
-import type { LedgerImportProgress } from '../domain/case-types.ts'
+import { IMPORT_MODES, type ImportMode } from '../domain/case-types.ts'
+import type { LedgerImportProblem, LedgerImportProgress, LedgerImportResult, SheetSummary } from '../schemas/cases.schema.ts'
 import { checkMigratedState, isMigrationIssue, STATUS_ZH, type CaseStatus, type Disposal, type MigratedField, type MigratedState, type Reuse } from '../domain/case-lifecycle.ts'
 import { listTownsAndVillages } from '../repos/admin-units.repo.ts'
 import { caseNoPrefix, formatCaseNo } from '../repos/cases.repo.ts'
@@ -64,32 +65,17 @@ import { CellError, openXlsx, XlsxRefused, type Cell, type SheetRow, type XlsxSo
 import { holds, type Scope } from '../domain/scope.ts'
 import { FileRefused } from './formats/reader.ts'
 
-export type ImportMode = 'all_or_nothing' | 'valid_rows_only'
-export const IMPORT_MODES: readonly ImportMode[] = ['all_or_nothing', 'valid_rows_only']
-
-export interface Problem {
-  /** Sheet name; only when the workbook has more than one ledger sheet. */
-  sheet?: string
-  /** The spreadsheet's own row number (header row included, 1-based). */
-  row: number
-  /** The column header as written in the file (the template's header for a missing column). */
-  column: string
-  /** Template key of the column (use, found_at, flag:farmland, geometry …). */
-  field: string
-  /** Chinese. */
-  message: string
-  messageEn: string
-}
+export { IMPORT_MODES, type ImportMode }
 
 /** A file the importer refuses as a whole (not a spreadsheet, too big, no header …), with the
  *  problems of its rows when they were read; the answer is the import report with nothing imported. */
 export class LedgerFileError extends FileRefused {
-  constructor(code: string, zh: string, en: string, status: 400 | 409 | 413 = 400, readonly problems: Problem[] = []) {
+  constructor(code: string, zh: string, en: string, status: 400 | 409 | 413 = 400, readonly problems: LedgerImportProblem[] = []) {
     super(code, zh, en, status, 'file', { imported: 0, problems, problemCount: problems.length })
   }
   /** The report of a file whose rows were read but not written. */
-  result?: ImportResult
-  withResult(result: ImportResult): this {
+  result?: LedgerImportResult
+  withResult(result: LedgerImportResult): this {
     this.result = result
     Object.assign(this.extra, result)
     return this
@@ -107,9 +93,9 @@ export interface Sheet {
   rows: SheetRow[]
 }
 export interface Table {
-  format: 'xlsx' | 'csv'
+  format: LedgerImportResult['format']
   /** CSV only: the text encoding it was read in. */
-  encoding?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030'
+  encoding?: LedgerImportResult['encoding']
   sheets: Sheet[]
 }
 
@@ -527,9 +513,9 @@ const FIELD_ORDER: ReadonlyMap<string, number> = (() => {
  * runs in file order. Which rows are bad is kept for the current chunk only.
  */
 export class Report {
-  readonly list: Problem[] = []
+  readonly list: LedgerImportProblem[] = []
   count = 0
-  private chunk: (Problem & { sheet: string })[] = []
+  private chunk: (LedgerImportProblem & { sheet: string })[] = []
   private readonly bad = new Set<string>()
   constructor(private readonly max: number) {}
   add(sheet: string, row: number, column: string, field: string, zh: string, en: string) {
@@ -548,7 +534,7 @@ export class Report {
     this.bad.clear()
   }
   /** The listed problems; sheet names only when the file has more than one ledger sheet. */
-  problems(multiSheet: boolean): Problem[] {
+  problems(multiSheet: boolean): LedgerImportProblem[] {
     return multiSheet ? this.list : this.list.map(({ sheet: _, ...p }) => p)
   }
 }
@@ -942,12 +928,6 @@ async function locate(db: Queryable, drafts: Draft[], deadline: Deadline): Promi
 }
 
 
-export interface SheetSummary {
-  name: string
-  headerRow: number
-  rows: number
-}
-
 /** How far an import has got, updated as it runs (a background import is polled for it). */
 export type ImportProgress = LedgerImportProgress
 
@@ -1200,7 +1180,7 @@ export async function checkLedger(db: Queryable, source: LedgerSource, scope: Sc
       headers.set(sheet.name, header)
       for (const h of header.ignored) ignored.add(h)
       // A missing column fails the whole file whatever the mode: no row could be read right.
-      const missing: Problem[] = []
+      const missing: LedgerImportProblem[] = []
       for (const k of REQUIRED_COLUMNS) {
         if (!header.columns.has(k)) missing.push({ sheet: sheet.name, row: header.headerRow, column: col(k).zh, field: k, message: `缺少必需的列“${col(k).zh}”`, messageEn: `the required column ${col(k).zh} (${k}) is missing` })
       }
@@ -1351,22 +1331,6 @@ export async function writeCases(db: Db, checked: CheckedFile, ctx: WriteContext
   }
 }
 
-export interface ImportResult {
-  imported: number
-  rows: number
-  /** Of the rows imported: placed at their village without coordinates (待定位). */
-  locationPending: number
-  problems: Problem[]
-  problemCount: number
-  mode: ImportMode
-  file: string
-  format: Table['format']
-  encoding?: Table['encoding']
-  crs: string
-  sheets: SheetSummary[]
-  ignoredSheets: string[]
-  ignoredColumns: string[]
-}
 
 export const IMPORT_CRS = 'EPSG:4490 (CGCS2000) lon/lat; WGS84 (EPSG:4326) read as equal'
 
@@ -1385,7 +1349,7 @@ export interface ImportRequest {
  * Reads, checks and (if the mode allows) writes a ledger file. Throws LedgerFileError for a refused
  * file. `progress` is updated as it runs, for a caller that reports it.
  */
-export async function importLedger(db: Db, req: ImportRequest, progress: ImportProgress = newProgress()): Promise<ImportResult> {
+export async function importLedger(db: Db, req: ImportRequest, progress: ImportProgress = newProgress()): Promise<LedgerImportResult> {
   const limits: Limits = { ...IMPORT_LIMITS, ...req.limits }
   const deadline = new Deadline(limits)
   const now = req.now ?? Date.now()
@@ -1399,7 +1363,7 @@ export async function importLedger(db: Db, req: ImportRequest, progress: ImportP
     }
     try {
       const valid = checked.stage.count
-      const result = (imported: number): ImportResult => ({
+      const result = (imported: number): LedgerImportResult => ({
         imported,
         rows: checked.rows,
         locationPending: imported ? checked.numbering.pending : 0,

@@ -4,13 +4,11 @@ import type { Db, Queryable } from '../db/db.ts'
 import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { overdueSql } from './case-clocks.sql.ts'
 import { statusTrail } from './status-trail.repo.ts'
-import {
-  CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS,
-  type CaseList, type CaseListRow, type CaseRecord, type CaseSortKey, type HistoryEntry, type Party,
-} from '../domain/case-types.ts'
+import { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS, type CaseSortKey } from '../domain/case-types.ts'
+import type { CaseList, CaseRecord, Party } from '../schemas/cases.schema.ts'
+import type { HistoryEntry } from '../schemas/common.schema.ts'
 
 export { CASE_FLAGS, CASE_SOURCES, CASE_USES, OWNERSHIPS }
-export type { CaseList, CaseListRow, CaseRecord, HistoryEntry }
 import { allowedActions, overdue, planTransition, type CaseStatus, type TransitionInput } from '../domain/case-lifecycle.ts'
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit, prefixMatch } from './scope.sql.ts'

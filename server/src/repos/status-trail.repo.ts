@@ -1,7 +1,7 @@
 // The append-only trail of a case or a patch (case_history, detection_history): both tables have
 // the same columns, so one query reads either, oldest first, with who made each step.
 import type { Queryable } from '../db/db.ts'
-import type { HistoryEntry } from '../domain/case-types.ts'
+import type { HistoryEntry } from '../schemas/common.schema.ts'
 
 /** Table and key column per kind of record: identifiers come from here only. */
 const TRAILS = {

@@ -10,24 +10,11 @@ import { badRequest, notFound } from '../http/problem.ts'
 import {
   CASE_FLAGS, CASE_SORTS, CASE_SOURCES, CASE_USES, caseHistory, createCase, editCase, getCase, listCases, OWNERSHIPS, reinspectCase, transitionCase, type CaseSort,
 } from '../repos/cases.repo.ts'
+import { CaseHistory, CaseList, CaseRecord, InspectionResult, Parties } from '../schemas/cases.schema.ts'
+import { IdParams } from '../schemas/common.schema.ts'
 
 /** Who records cases and moves them on: the field teams and the planners' office. */
 const CASE_WRITERS: readonly Role[] = ['admin', 'planner', 'field']
-
-const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
-
-/** 当事人: personal data, returned only to PERSONAL_DATA_ROLES and hidden in others' history. */
-const Parties = Type.Array(
-  Type.Object(
-    {
-      name: Type.String({ minLength: 1, maxLength: 50 }),
-      idNumber: Type.Optional(Type.String({ pattern: '^[0-9]{17}[0-9Xx]$', description: '18-character resident ID number' })),
-      phone: Type.Optional(Type.String({ pattern: '^[0-9+ -]{5,20}$' })),
-    },
-    { additionalProperties: false },
-  ),
-  { maxItems: 20 },
-)
 
 const NewCaseBody = Type.Object(
   {
@@ -104,7 +91,7 @@ const EditBody = Type.Object(
 export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/api/cases',
-    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'The ledger: filter, sort, page; totals of the whole selection', querystring: ListQuery } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'The ledger: filter, sort, page; totals of the whole selection', querystring: ListQuery, response: { 200: CaseList } } },
     async (request) => {
       const q = request.query
       const sortKey = (q.sort ?? '-found_at').replace(/^-/, '')
@@ -122,7 +109,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/api/cases/:id',
-    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'One case with its allowed actions and clocks; ETag = version', params: CaseParams } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'One case with its allowed actions and clocks; ETag = version', params: IdParams, response: { 200: CaseRecord } } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const c = await getCase(db, request.params.id, scope, new Date(), PERSONAL_DATA_ROLES.includes(user.role))
@@ -133,7 +120,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.post(
     '/api/cases',
-    { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Record a new case (排查认定)', body: NewCaseBody } },
+    { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Record a new case (排查认定)', body: NewCaseBody, response: { 201: CaseRecord } } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const c = await createCase(db, request.body, user.id, scope)
@@ -145,7 +132,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     '/api/cases/:id/transitions',
     {
       config: { access: { roles: CASE_WRITERS } },
-      schema: { tags: ['ledger'], summary: 'Move a case on in its lifecycle; needs If-Match', params: CaseParams, body: TransitionBody },
+      schema: { tags: ['ledger'], summary: 'Move a case on in its lifecycle; needs If-Match', params: IdParams, body: TransitionBody, response: { 200: CaseRecord } },
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
@@ -158,7 +145,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.patch(
     '/api/cases/:id',
-    { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Edit attributes; needs If-Match; traced with before and after', params: CaseParams, body: EditBody } },
+    { config: { access: { roles: CASE_WRITERS } }, schema: { tags: ['ledger'], summary: 'Edit attributes; needs If-Match; traced with before and after', params: IdParams, body: EditBody, response: { 200: CaseRecord } } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       const version = ifMatchVersion(request.headers['if-match'], 'case')
@@ -175,11 +162,12 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       schema: {
         tags: ['ledger'],
         summary: 'Re-inspect a closed case (回头看); a rebound opens a new linked case',
-        params: CaseParams,
+        params: IdParams,
         body: Type.Object(
           { at: Type.String({ format: 'date-time' }), result: Type.Enum(['clean', 'rebound']), note: Type.Optional(Type.String({ maxLength: 1000 })) },
           { additionalProperties: false },
         ),
+        response: { 201: InspectionResult },
       },
     },
     async (request, reply) => {
@@ -192,7 +180,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/api/cases/:id/history',
-    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'Every change to the case, oldest first (全程留痕)', params: CaseParams } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'Every change to the case, oldest first (全程留痕)', params: IdParams, response: { 200: CaseHistory } } },
     async (request) => {
       const { user, scope } = principalOf(request)
       const c = await getCase(db, request.params.id, scope)

@@ -14,7 +14,7 @@ import { READERS, type Role } from '../domain/roles.ts'
 import { ledgerCsv, ledgerFeatures, ledgerXlsx, selectLedger, templateXlsx, type Lang } from '../imports/ledger-export.ts'
 import { parseCrs } from '../imports/formats/crs.ts'
 import { writeGeoJson, writeGeoPackage } from '../imports/formats/writers.ts'
-import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, newProgress, type ImportMode, type ImportProgress, type ImportResult } from '../imports/ledger-import.ts'
+import { fileTooLarge, IMPORT_CRS, IMPORT_MODES, importLedger, newProgress, type ImportMode } from '../imports/ledger-import.ts'
 import { IMPORT_LIMITS } from '../imports/ledger-template.ts'
 import { principalOf } from '../http/access.ts'
 import { adminUnitName, villagesWithin } from '../repos/admin-units.repo.ts'
@@ -22,6 +22,8 @@ import { caseSelectionOf, CaseSelectionFields, type CaseSelectionQuery } from '.
 import { badRequest, HttpProblem, notFound, refusalProblem } from '../http/problem.ts'
 import type { Scope } from '../domain/scope.ts'
 import { Refusal } from '../domain/errors.ts'
+import { binary, multipartBody } from '../http/contract.ts'
+import { LedgerImportJob, LedgerImportResult, type LedgerImportRefusal } from '../schemas/cases.schema.ts'
 
 /** Who may load ledgers in bulk: the planners' office and administrators. */
 const LEDGER_IMPORTERS: readonly Role[] = ['admin', 'planner']
@@ -94,21 +96,14 @@ function attachment(reply: FastifyReply, fallback: string, name: string) {
 }
 
 /** An import running (or finished) in the background, polled by the user who started it. */
-interface Job {
-  id: string
+interface Job extends LedgerImportJob {
   userId: number
-  file: string
-  progress: ImportProgress
-  state: 'running' | 'done' | 'failed'
-  result?: ImportResult
-  /** The problem+json body a refused file gets. */
-  error?: Record<string, unknown>
 }
 
 /** Finished jobs are kept this long for their poller. */
 const JOB_KEEP_MS = 60 * 60 * 1000
 
-const jobView = (j: Job) => ({
+const jobView = (j: Job): LedgerImportJob => ({
   id: j.id,
   file: j.file,
   state: j.state,
@@ -118,7 +113,6 @@ const jobView = (j: Job) => ({
 })
 
 const ImportParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
-
 
 const LAYER_NAME = '违法建设台账'
 
@@ -139,7 +133,21 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
     '/api/ledger/import',
     {
       config: { access: { roles: LEDGER_IMPORTERS } },
-      schema: { tags: ['ledger'], summary: 'Import a ledger (台账) from XLSX or CSV', description: IMPORT_DESCRIPTION, consumes: ['multipart/form-data'], querystring: ImportQuery },
+      schema: {
+        tags: ['ledger'],
+        summary: 'Import a ledger (台账) from XLSX or CSV',
+        description: IMPORT_DESCRIPTION,
+        consumes: ['multipart/form-data'],
+        querystring: ImportQuery,
+        body: multipartBody({
+          file: { description: 'the ledger: .xlsx or .csv', binary: true },
+          mode: { description: `${IMPORT_MODES.join(' or ')} (or the query parameter); default all_or_nothing` },
+        }),
+        response: {
+          200: LedgerImportResult,
+          202: { ...LedgerImportJob, description: 'a large file, imported in the background: poll Location (GET /api/ledger/imports/{id})' },
+        },
+      },
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
@@ -200,10 +208,10 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
               job.state = 'failed'
               if (err instanceof Refusal) {
                 const p = refusalProblem(err)
-                job.error = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, ...p.extra }
+                job.error = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, ...p.extra } satisfies LedgerImportRefusal
               } else {
                 request.log.error({ err }, 'ledger import failed')
-                job.error = { status: 500, title: 'Internal Server Error', detail: 'the import failed; nothing was written', code: 'internal' }
+                job.error = { type: 'about:blank', status: 500, title: 'Internal Server Error', detail: 'the import failed; nothing was written', code: 'internal' }
               }
             })
             .finally(() => {
@@ -232,6 +240,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         summary: 'A ledger import running in the background: its progress, then its result or error',
         description: 'state: running (progress.phase reading|writing, progress.fraction 0–1, rowsRead, rowsValid, rowsWritten, problemCount), done (result: as the 200 answer of POST /api/ledger/import) or failed (error: the problem+json a refused file gets). Only the user who started it sees it; kept an hour after it ends.',
         params: ImportParams,
+        response: { 200: LedgerImportJob },
       },
     },
     async (request) => {
@@ -250,6 +259,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         summary: 'One ledger per village (一村一台账): XLSX, one sheet per village with a 合计 row',
         description: 'Give village (one sheet) or town (a sheet for each village in it within your scope). Totals: count, land and floor area, recorded and computed. Personal data (parties) are not exported; text a spreadsheet would run as a formula is prefixed with an apostrophe.',
         querystring: XlsxQuery,
+        response: { 200: binary(XLSX_TYPE, 'the ledger workbook, one sheet per village') },
       },
     },
     async (request, reply) => {
@@ -278,6 +288,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         summary: 'The ledger as CSV (UTF-8 with BOM) for any selection within your scope, with a 合计 row',
         description: 'Filters: admin (code prefix), status, use, source (comma-separated). Same columns as the XLSX; parties are not exported.',
         querystring: CsvQuery,
+        response: { 200: binary('text/csv', 'the ledger as CSV, UTF-8 with BOM') },
       },
     },
     async (request, reply) => {
@@ -297,6 +308,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         summary: 'The ledger as GeoJSON (RFC 7946, lon/lat) for any selection within your scope',
         description: 'One feature per case: its polygon or point, the ledger columns as properties (Chinese names unless lang=en). Parties are not exported.',
         querystring: CsvQuery,
+        response: { 200: binary('application/geo+json', 'a GeoJSON FeatureCollection') },
       },
     },
     async (request, reply) => {
@@ -315,6 +327,7 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         summary: 'The ledger as a GeoPackage for any selection within your scope',
         description: 'One feature per case in a layer 违法建设台账, in EPSG:4326 or the CRS asked for (crs=EPSG:4548 for Beijing\'s Gauss-Krüger zone). Parties are not exported.',
         querystring: GisQuery,
+        response: { 200: binary('application/geopackage+sqlite3', 'a GeoPackage with one layer') },
       },
     },
     async (request, reply) => {
@@ -330,7 +343,11 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
     '/api/ledger/template.xlsx',
     {
       config: { access: { roles: READERS } },
-      schema: { tags: ['ledger'], summary: 'The empty ledger template with a sheet explaining every column and its values' },
+      schema: {
+        tags: ['ledger'],
+        summary: 'The empty ledger template with a sheet explaining every column and its values',
+        response: { 200: binary(XLSX_TYPE, 'the ledger template') },
+      },
     },
     async (_request, reply) => attachment(reply, 'ledger-template.xlsx', '违法建设台账模板.xlsx').type(XLSX_TYPE).send(await templateXlsx()),
   )
