@@ -2,22 +2,7 @@
 import type { Db, Queryable } from '../db/db.ts'
 import { inScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
-
-export interface Attachment {
-  id: number
-  caseId: number | null
-  detectionId: number | null
-  kind: 'photo' | 'document'
-  stage: string | null
-  fileName: string
-  mimeType: string
-  byteSize: number
-  sha256: string
-  takenAt: string | null
-  location: [number, number] | null
-  uploadedBy: string | null
-  uploadedAt: string
-}
+import type { Attachment } from '../schemas/cases.schema.ts'
 
 type Row = Record<string, unknown>
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import exifr from 'exifr'
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
@@ -14,6 +14,9 @@ import { getCase } from '../repos/cases.repo.ts'
 import { detectionInScope } from '../repos/detections.repo.ts'
 import type { FileStore } from '../storage/file-store.ts'
 import type { Scope } from '../domain/scope.ts'
+import { binary, multipartBody } from '../http/contract.ts'
+import { Attachment, AttachmentList } from '../schemas/cases.schema.ts'
+import { IdParams } from '../schemas/common.schema.ts'
 
 export const MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
 const WRITERS: readonly Role[] = ['admin', 'planner', 'field']
@@ -49,6 +52,19 @@ async function exifOf(bytes: Buffer): Promise<{ takenAt: string | null; location
   } catch {
     return { takenAt: null, location: null } // no or unreadable EXIF: the photo is still evidence
   }
+}
+
+/** The parts of an upload; `stage` and `clientId` must come before the file. */
+const UploadBody = multipartBody({
+  stage: { description: `optional: ${STAGES.join(', ')}` },
+  clientId: { description: 'optional: a UUID the client chose, so that a replay of the upload is answered with the stored attachment (200)' },
+  file: { description: 'the photo (JPEG, PNG, WebP) or PDF, as taken: EXIF time and GPS are read from it', binary: true },
+})
+
+/** Stored bytes, in the media type sniffed from them at upload. */
+const AttachmentContent = {
+  description: 'the stored bytes',
+  content: Object.assign({}, ...['image/jpeg', 'image/png', 'image/webp', 'application/pdf'].map((t) => binary(t, t).content)) as Record<string, unknown>,
 }
 
 export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore }> = async (app, { db, files }) => {
@@ -102,7 +118,8 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
         clientId,
         userId,
       })
-      return reply.code(201).send((await getAttachment(db, id, scope))!)
+      const { storageKey: _, ...stored } = (await getAttachment(db, id, scope))!
+      return reply.code(201).send(stored)
     } catch (err) {
       await files.remove(key)
       if ((err as { code?: string }).code === '23505' && clientId) {
@@ -121,7 +138,9 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
         tags: ['ledger'],
         summary: `Attach a photo (JPEG, PNG, WebP) or PDF to a case, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file.`,
         consumes: ['multipart/form-data'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
+        body: UploadBody,
+        response: { 200: { ...Attachment, description: 'a replay of an upload already stored (same clientId)' }, 201: Attachment },
       },
     },
     async (request, reply) => {
@@ -140,7 +159,9 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
         tags: ['patches'],
         summary: `Attach a site photo (JPEG, PNG, WebP with EXIF GPS) or PDF to a satellite-change patch, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file.`,
         consumes: ['multipart/form-data'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
+        body: UploadBody,
+        response: { 200: { ...Attachment, description: 'a replay of an upload already stored (same clientId)' }, 201: Attachment },
       },
     },
     async (request, reply) => {
@@ -152,7 +173,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
 
   app.get(
     '/api/detections/:id/attachments',
-    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: "A patch's site photos and documents", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: "A patch's site photos and documents", params: IdParams, response: { 200: AttachmentList } } },
     async (request) => {
       const { scope } = principalOf(request)
       if (!(await detectionInScope(db, request.params.id, scope))) throw notFound(`no patch ${request.params.id}`)
@@ -162,7 +183,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
 
   app.get(
     '/api/cases/:id/attachments',
-    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: "A case's photos and documents", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: "A case's photos and documents", params: IdParams, response: { 200: AttachmentList } } },
     async (request) => {
       const { scope } = principalOf(request)
       const c = await getCase(db, request.params.id, scope)
@@ -173,7 +194,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
 
   app.get(
     '/api/attachments/:id/content',
-    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'The bytes of a photo or document', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['ledger'], summary: 'The bytes of a photo or document', params: IdParams, response: { 200: AttachmentContent } } },
     async (request, reply) => {
       const a = await getAttachment(db, request.params.id, principalOf(request).scope)
       if (!a) throw notFound(`no attachment ${request.params.id}`)
