@@ -2,6 +2,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App.tsx'
 import { I18nProvider } from './i18n/i18n.tsx'
+import { registerServiceWorker } from './offline/register.ts'
 import './styles.css'
 
 const root = document.getElementById('root')
@@ -13,3 +14,4 @@ createRoot(root).render(
     </I18nProvider>
   </StrictMode>,
 )
+registerServiceWorker()

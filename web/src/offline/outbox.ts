@@ -1,0 +1,210 @@
+// The outbox: every write the field screens make is queued here first and sent from here, online
+// or not, in the order it was made. Each carries a client id (Idempotency-Key), so a write whose
+// answer was lost (a dropped connection, a killed tab) is answered, not redone, when sent again;
+// and the version it was based on (If-Match), so a change someone else made meanwhile is a
+// conflict the user resolves, never a silent overwrite. Nothing leaves the outbox until the server
+// has answered it; a refused write stays, with the server's reason, until the user acts on it.
+import { fieldDb, recordKey, type OpProblem, type QueuedOp, type RecordRef } from './store.ts'
+
+export type { OpProblem, QueuedOp, RecordRef }
+
+export interface NewOp {
+  userId: number
+  method: 'POST' | 'PATCH'
+  url: string
+  body?: unknown
+  photo?: QueuedOp['photo']
+  record: RecordRef
+  ifMatch?: string
+  label: string
+}
+
+const listeners = new Set<() => void>()
+
+/** Calls `fn` whenever the outbox changes (queued, sent, refused). */
+export function onOutboxChange(fn: () => void): () => void {
+  listeners.add(fn)
+  return () => listeners.delete(fn)
+}
+function changed() {
+  for (const fn of listeners) fn()
+  // other tabs of the app
+  channel?.postMessage('changed')
+}
+const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('chaiwei-outbox')
+if (channel) channel.onmessage = () => listeners.forEach((fn) => fn())
+
+export async function listOps(): Promise<QueuedOp[]> {
+  return (await fieldDb()).getAllFromIndex('outbox', 'seq')
+}
+
+/** Queues a write and starts sending; resolves once it is safely stored. */
+export async function enqueue(op: NewOp): Promise<QueuedOp> {
+  const db = await fieldDb()
+  const tx = db.transaction('outbox', 'readwrite')
+  const all = await tx.store.index('seq').getAll()
+  const queued: QueuedOp = {
+    ...op,
+    id: crypto.randomUUID(),
+    seq: (all.at(-1)?.seq ?? 0) + 1,
+    // A write on a record another queued write changes goes with the version that one leaves.
+    after: all.filter((o) => recordKey(o.record) === recordKey(op.record)).at(-1)?.id,
+    state: 'pending',
+    attempts: 0,
+    createdAt: new Date().toISOString(),
+  }
+  await tx.store.put(queued)
+  await tx.done
+  changed()
+  void sync()
+  return queued
+}
+
+/** Drops a refused or conflicting write the user chose not to send. */
+export async function discard(id: string): Promise<void> {
+  await (await fieldDb()).delete('outbox', id)
+  changed()
+  void sync()
+}
+
+/** Sends a refused write again, as it is or changed, based on `ifMatch` (e.g. their version after a conflict). */
+export async function retry(id: string, change: { body?: unknown; ifMatch?: string } = {}): Promise<void> {
+  const db = await fieldDb()
+  const op = await db.get('outbox', id)
+  if (!op) return
+  // A changed write is a new operation: a new client id, so the server does not answer it with the refusal it stored.
+  const renewed = change.body !== undefined || change.ifMatch !== undefined
+  const next: QueuedOp = { ...op, ...change, state: 'pending', problem: undefined, ...(change.ifMatch ? { after: undefined } : {}), ...(renewed ? { id: crypto.randomUUID() } : {}) }
+  const tx = db.transaction('outbox', 'readwrite')
+  if (renewed) await tx.store.delete(id)
+  await tx.store.put(next)
+  await tx.done
+  changed()
+  void sync()
+}
+
+export type SyncState = { kind: 'idle' } | { kind: 'syncing' } | { kind: 'offline' } | { kind: 'signed_out' }
+let syncState: SyncState = { kind: 'idle' }
+export const currentSyncState = () => syncState
+function setSyncState(s: SyncState) {
+  syncState = s
+  for (const fn of listeners) fn()
+}
+
+let running: Promise<void> | null = null
+
+/**
+ * Sends what is pending, oldest first. Stops at the first network failure (the rest waits for
+ * the connection); a record with a conflict or refusal holds back later writes to the same record.
+ * One tab sends at a time (Web Locks), so two tabs never send the same write at once.
+ */
+export function sync(): Promise<void> {
+  running ??= (async () => {
+    try {
+      const locks = (navigator as Navigator & { locks?: LockManager }).locks
+      if (locks) await locks.request('chaiwei-outbox', () => sendAll())
+      else await sendAll()
+    } finally {
+      running = null
+    }
+  })()
+  return running
+}
+
+async function sendAll(): Promise<void> {
+  const db = await fieldDb()
+  const blocked = new Set<string>()
+  for (const op of await db.getAllFromIndex('outbox', 'seq')) {
+    const key = recordKey(op.record)
+    if (op.state === 'failed' || op.state === 'conflict') {
+      blocked.add(key)
+      continue
+    }
+    if (blocked.has(key)) continue
+    setSyncState({ kind: 'syncing' })
+    await db.put('outbox', { ...op, state: 'syncing', attempts: op.attempts + 1 })
+    changed()
+    const outcome = await send(op)
+    if (outcome.kind === 'offline' || outcome.kind === 'signed_out' || outcome.kind === 'later') {
+      await db.put('outbox', { ...op, state: 'pending', attempts: op.attempts + 1 })
+      setSyncState(outcome.kind === 'later' ? { kind: 'idle' } : { kind: outcome.kind })
+      changed()
+      if (outcome.kind === 'later') setTimeout(() => void sync(), 2000)
+      return
+    }
+    if (outcome.kind === 'done') {
+      const tx = db.transaction(['outbox', 'versions'], 'readwrite')
+      await tx.objectStore('outbox').delete(op.id)
+      // what the next write on this record goes with: the new version, or (a photo) the one it was sent with
+      const left = outcome.etag ?? outcome.ifMatch
+      if (left) await tx.objectStore('versions').put({ key: op.id, etag: left })
+      if (op.after) await tx.objectStore('versions').delete(op.after)
+      await tx.done
+    } else if (outcome.kind === 'stale' || outcome.kind === 'refused') {
+      await db.put('outbox', { ...op, state: outcome.kind === 'stale' ? 'conflict' : 'failed', problem: outcome.problem, attempts: op.attempts + 1 })
+      blocked.add(key)
+    }
+    changed()
+  }
+  setSyncState({ kind: 'idle' })
+}
+
+type Outcome =
+  | { kind: 'done'; etag: string | null; ifMatch: string | undefined }
+  | { kind: 'stale' | 'refused'; problem: OpProblem }
+  | { kind: 'offline' | 'signed_out' | 'later' }
+
+async function send(op: QueuedOp): Promise<Outcome> {
+  const headers: Record<string, string> = { 'Idempotency-Key': op.id, Accept: 'application/json, application/problem+json' }
+  const ifMatch = (op.after && (await (await fieldDb()).get('versions', op.after))?.etag) || op.ifMatch
+  if (ifMatch) headers['If-Match'] = ifMatch
+  let body: BodyInit | undefined
+  if (op.photo) {
+    const form = new FormData()
+    for (const [k, v] of Object.entries(op.photo.fields)) form.append(k, v)
+    form.append('file', op.photo.blob, op.photo.name)
+    body = form
+  } else if (op.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(op.body)
+  }
+  let res: Response
+  try {
+    res = await fetch(op.url, { method: op.method, headers, body, credentials: 'same-origin' })
+  } catch {
+    return { kind: 'offline' }
+  }
+  if (res.ok) return { kind: 'done', etag: res.headers.get('etag'), ifMatch }
+  if (res.status === 401) return { kind: 'signed_out' }
+  // still running from an earlier send, or the server failed: try again shortly
+  if (res.status === 409 && res.headers.get('retry-after')) return { kind: 'later' }
+  if (res.status >= 500) return op.attempts >= 5 ? { kind: 'refused', problem: await problemOf(res) } : { kind: 'later' }
+  return { kind: res.status === 412 ? 'stale' : 'refused', problem: await problemOf(res) }
+}
+
+async function problemOf(res: Response): Promise<OpProblem> {
+  try {
+    const p = (await res.json()) as Partial<OpProblem> & { detail?: string }
+    return { status: res.status, detail: p.detail ?? res.statusText, ...(p.detailZh ? { detailZh: p.detailZh } : {}), ...(p.code ? { code: p.code } : {}) }
+  } catch {
+    return { status: res.status, detail: res.statusText }
+  }
+}
+
+/** A write left 'syncing' by a tab that was closed mid-send is pending again: sending it again is safe (same client id). */
+export async function recoverInterrupted(): Promise<void> {
+  const db = await fieldDb()
+  for (const op of await db.getAll('outbox')) if (op.state === 'syncing') await db.put('outbox', { ...op, state: 'pending' })
+}
+
+/** Sends whenever the connection comes back, and now. */
+export function startSync(): () => void {
+  const kick = () => void sync()
+  window.addEventListener('online', kick)
+  const timer = window.setInterval(kick, 30_000)
+  void recoverInterrupted().then(kick)
+  return () => {
+    window.removeEventListener('online', kick)
+    window.clearInterval(timer)
+  }
+}
