@@ -3,15 +3,18 @@
 // wizard's calls (docs/api-patches.md).
 import { request, uploadFile } from './api.ts'
 import { FALSE_CHANGE_CAUSES } from '../../server/src/domain/detection-lifecycle.ts'
-import {
-  EXPORT_FORMATS, SCREENING_FLAGS,
-  type BatchDashboard, type BatchImagery, type BatchIssuer, type BatchSummary, type DetectionCounts, type DetectionHistoryEntry, type DetectionList,
-  type DetectionListRow, type DetectionRecord, type ExportFormat, type ImagerySource,
-} from '../../server/src/domain/detection-types.ts'
+import { EXPORT_FORMATS, SCREENING_FLAGS, type BatchIssuer, type ExportFormat } from '../../server/src/domain/detection-types.ts'
+import type {
+  Assignee, BatchDashboard, BatchImagery, BatchSummary, DetectionCounts, DetectionHistoryEntry, DetectionImport, DetectionList, DetectionListRow,
+  DetectionRecord, ImagerySource, ImportCommitted, ImportProblem,
+} from '../../server/src/schemas/detections.schema.ts'
 import type { Attachment } from './ledger-api.ts'
 
 export { EXPORT_FORMATS, FALSE_CHANGE_CAUSES, SCREENING_FLAGS }
-export type { BatchDashboard, BatchImagery, BatchSummary, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, ExportFormat, ImagerySource }
+export type {
+  Assignee, BatchDashboard, BatchImagery, BatchSummary, DetectionCounts, DetectionHistoryEntry, DetectionImport, DetectionList, DetectionListRow,
+  DetectionRecord, ExportFormat, ImagerySource, ImportCommitted, ImportProblem,
+}
 
 export async function listBatches(signal?: AbortSignal): Promise<BatchSummary[]> {
   const res = await request('GET', '/api/detection-batches', undefined, signal)
@@ -90,9 +93,9 @@ export async function patchHistory(id: number, signal?: AbortSignal): Promise<De
   return ((await res.json()) as { history: DetectionHistoryEntry[] }).history
 }
 
-export async function assignees(id: number, signal?: AbortSignal): Promise<{ id: number; username: string; displayName: string; role: string }[]> {
+export async function assignees(id: number, signal?: AbortSignal): Promise<Assignee[]> {
   const res = await request('GET', `/api/detections/${id}/assignees`, undefined, signal)
-  return ((await res.json()) as { users: { id: number; username: string; displayName: string; role: string }[] }).users
+  return ((await res.json()) as { users: Assignee[] }).users
 }
 
 export async function patchPhotos(id: number, signal?: AbortSignal): Promise<Attachment[]> {
@@ -105,36 +108,6 @@ export async function uploadPatchPhoto(id: number, file: Blob & { name?: string 
 }
 
 // --- the import wizard (docs/api-patches.md "Import") ---
-
-export interface ImportProblem {
-  feature: number
-  patchNo: string | null
-  code: string
-  message: string
-  repairable?: boolean
-  areaChangeM2?: number
-}
-
-export interface DetectionImport {
-  id: string
-  state: 'reading' | 'staged' | 'needs_crs' | 'failed' | 'committed'
-  progress: { done: number; total: number | null } | null
-  fileName: string
-  format: string | null
-  layer: string | null
-  crs: { code: string; name: string; source: string } | null
-  encoding: string | null
-  featureCount: number
-  validCount: number
-  bounds: [number, number, number, number] | null
-  fields: string[]
-  mapping: Record<string, string | null>
-  repair: boolean
-  problems: ImportProblem[]
-  problemCount: number
-  warnings: { code: string; message: string }[]
-  error: { code: string; message: string } | null
-}
 
 export async function startImport(file: Blob & { name?: string }, opts: { crs?: string; encoding?: string }, onProgress?: (f: number) => void): Promise<DetectionImport> {
   const fields: Record<string, string> = {}
@@ -163,8 +136,8 @@ export interface NewBatch {
   deadline?: string
 }
 
-export async function commitImport(id: string, batch: NewBatch, onlyValid: boolean): Promise<{ batchId: number; imported: number; skipped: number }> {
-  return (await (await request('POST', `/api/detection-imports/${id}/commit`, { batch, onlyValid })).json()) as { batchId: number; imported: number; skipped: number }
+export async function commitImport(id: string, batch: NewBatch, onlyValid: boolean): Promise<ImportCommitted> {
+  return (await (await request('POST', `/api/detection-imports/${id}/commit`, { batch, onlyValid })).json()) as ImportCommitted
 }
 
 export async function discardImport(id: string): Promise<void> {

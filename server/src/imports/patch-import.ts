@@ -7,9 +7,10 @@ import type { Db } from '../db/db.ts'
 import { guessFields } from '../domain/field-guess.ts'
 import {
   checkValidity, clearStaged, deriveAttributes, getImport, insertStaged, listProblems, placeFeatures, referenceMatches,
-  samplePoints, unmappedChangeTypes, updateImport, type ChangeTypePatterns, type ImportRow, type MappingFields,
-  type StagedFeature,
+  samplePoints, unmappedChangeTypes, updateImport, type ChangeTypePatterns, type ImportRow, type StagedFeature,
 } from '../repos/detection-imports.repo.ts'
+import { MAPPING_KEYS, type MappingKey } from '../domain/detection-types.ts'
+import type { DetectionImport, ImportMapping } from '../schemas/detections.schema.ts'
 import { parseCrs, toLonLat, GCJ02, type Crs, type PointTransform } from './formats/crs.ts'
 import { emptyBounds, extendBounds, isEmptyBounds, type Bounds } from './formats/geometry.ts'
 import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './formats/open.ts'
@@ -31,10 +32,6 @@ export const PATCH_IMPORT_LIMITS = {
   expiryHours: 24,
 } as const
 
-export const MAPPING_KEYS = ['patchNo', 'beforeDate', 'afterDate', 'changeType', 'area', 'confidence'] as const
-export type MappingKey = (typeof MAPPING_KEYS)[number]
-export type Mapping = Record<MappingKey, string | null>
-
 // Header names seen on ministry/province patch tables (TBBH 图斑编号, QSX/HSX 前/后时相, BHLX 变化类型,
 // TBMJ/JCMJ 面积) and their English equivalents. First match wins; compared case-insensitively.
 const MAPPING_GUESSES: Record<MappingKey, string[]> = {
@@ -46,7 +43,7 @@ const MAPPING_GUESSES: Record<MappingKey, string[]> = {
   confidence: ['置信度', '可信度', '概率', 'zxd', 'confidence', 'score', 'probability'],
 }
 
-export function guessMapping(fields: string[]): Mapping {
+export function guessMapping(fields: string[]): ImportMapping {
   return guessFields(MAPPING_KEYS, MAPPING_GUESSES, fields)
 }
 
@@ -167,9 +164,9 @@ export function estimateTotal(done: number, bytesRead: number, bytes: number): n
 }
 
 /** A mapping already chosen survives re-reading when its fields still exist. */
-function keepMapping(current: Record<string, string | null>, fields: string[]): Mapping | null {
+function keepMapping(current: Partial<ImportMapping>, fields: string[]): ImportMapping | null {
   if (!current || Object.keys(current).length === 0) return null
-  const out = {} as Mapping
+  const out = {} as ImportMapping
   for (const k of MAPPING_KEYS) {
     const v = current[k] ?? null
     out[k] = v !== null && fields.includes(v) ? v : null
@@ -178,8 +175,8 @@ function keepMapping(current: Record<string, string | null>, fields: string[]): 
 }
 
 /** Derives the mapped attributes and returns the warnings the mapping gives. */
-export async function applyMapping(db: Db, importId: string, mapping: Mapping): Promise<FileWarning[]> {
-  await deriveAttributes(db, importId, mapping as MappingFields, CHANGE_TYPES)
+export async function applyMapping(db: Db, importId: string, mapping: ImportMapping): Promise<FileWarning[]> {
+  await deriveAttributes(db, importId, mapping, CHANGE_TYPES)
   const warnings: FileWarning[] = []
   if (!mapping.patchNo) warnings.push({ code: 'patch_no_generated', message: '没有找到图斑编号字段，编号将使用要素序号；可在字段对应中指定' })
   if (mapping.changeType) {
@@ -216,8 +213,13 @@ export async function gcj02Check(db: Db, importId: string): Promise<FileWarning 
   return null
 }
 
+/** The import's mapping, every key null until the file was read. */
+export function currentMapping(imp: ImportRow): ImportMapping {
+  return Object.keys(imp.mapping).length ? (imp.mapping as ImportMapping) : (Object.fromEntries(MAPPING_KEYS.map((k) => [k, null])) as ImportMapping)
+}
+
 /** The import for the API. */
-export async function importView(db: Db, imp: ImportRow) {
+export async function importView(db: Db, imp: ImportRow): Promise<DetectionImport> {
   const crs = imp.crs_code ? parseCrs(imp.crs_code) : null
   const staged = imp.state === 'staged'
   const problems = staged ? await listProblems(db, imp.id, imp.repair, PATCH_IMPORT_LIMITS.problemsListed) : { problems: [], count: 0, valid: 0 }
@@ -234,7 +236,7 @@ export async function importView(db: Db, imp: ImportRow) {
     validCount: problems.valid,
     bounds: imp.bounds,
     fields: imp.fields,
-    mapping: Object.keys(imp.mapping).length ? imp.mapping : Object.fromEntries(MAPPING_KEYS.map((k) => [k, null])),
+    mapping: currentMapping(imp),
     repair: imp.repair,
     problems: problems.problems.map((p) => ({ ...p, patchNo: p.patchNo ?? undefined, areaChangeM2: p.areaChangeM2 ?? undefined })),
     problemCount: problems.count,

@@ -4,7 +4,7 @@
 import type { Db, Queryable } from '../db/db.ts'
 import { beijingToday } from '../domain/beijing-clock.ts'
 import { beijingTimeSql } from './beijing.sql.ts'
-import type { BatchDashboard, BatchImagery, BatchSummary, DashboardRow } from '../domain/detection-types.ts'
+import type { BatchDashboard, BatchEdit, BatchImagery, BatchSummary, DashboardRow } from '../schemas/detections.schema.ts'
 import { countsSelect, toCounts } from './detections.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
 import { inScope } from './scope.sql.ts'
@@ -60,13 +60,6 @@ export async function getBatch(db: Queryable, id: number, scope: Scope, now = ne
     [id, scope, beijingToday(now)],
   )
   return r.rows[0] ? toSummary(r.rows[0]) : null
-}
-
-export interface BatchEdit {
-  name?: string
-  deadline?: string | null
-  imagery?: BatchImagery
-  reason?: string
 }
 
 export class BatchInputError extends InputError {}

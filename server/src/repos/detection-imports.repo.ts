@@ -7,8 +7,7 @@ import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from '.
 import { inScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
 import { Refusal } from '../domain/errors.ts'
-
-export type ImportState = 'reading' | 'staged' | 'needs_crs' | 'failed' | 'committed'
+import type { ImportCommitted, ImportError, ImportMapping, ImportState, ImportWarning } from '../schemas/detections.schema.ts'
 
 export interface ImportRow {
   id: string
@@ -29,12 +28,13 @@ export interface ImportRow {
   feature_count: number
   progress_done: number
   progress_total: number | null
-  bounds: number[] | null
+  bounds: [number, number, number, number] | null
   fields: string[]
-  mapping: Record<string, string | null>
+  /** {} until the file was read */
+  mapping: ImportMapping | Record<string, never>
   repair: boolean
-  warnings: { code: string; message: string }[]
-  error: { code: string; message: string; messageEn?: string } | null
+  warnings: ImportWarning[]
+  error: ImportError | null
   batch_id: number | null
   created_at: string
   updated_at: string
@@ -155,15 +155,6 @@ export async function placeFeatures(db: Queryable, id: string, scope: Scope): Pr
   )
 }
 
-export interface MappingFields {
-  patchNo: string | null
-  beforeDate: string | null
-  afterDate: string | null
-  changeType: string | null
-  area: string | null
-  confidence: string | null
-}
-
 /** Patterns (PostgreSQL regular expressions) that map a change-type text to our keys, in order. */
 export interface ChangeTypePatterns {
   new_building: string
@@ -181,7 +172,7 @@ const DATE = String.raw`^\s*([0-9]{4})[-/.年]?([0-9]{1,2})[-/.月]?([0-9]{1,2})
  * The mapped attributes, derived from the staged properties in one statement. Field names are
  * parameters (->> $n), never spliced into the SQL.
  */
-export async function deriveAttributes(db: Queryable, id: string, m: MappingFields, types: ChangeTypePatterns): Promise<void> {
+export async function deriveAttributes(db: Queryable, id: string, m: ImportMapping, types: ChangeTypePatterns): Promise<void> {
   await db.query(
     `WITH src AS (
        SELECT feature_no,
@@ -371,7 +362,7 @@ export async function commitImport(
   batch: BatchInput,
   onlyValid: boolean,
   afterInsert?: (tx: Queryable, batchId: number) => Promise<void>,
-): Promise<{ batchId: number; imported: number; skipped: number }> {
+): Promise<Pick<ImportCommitted, 'batchId' | 'imported' | 'skipped'>> {
   return db.transaction(async (tx) => {
     const taken = await tx.query('SELECT 1 FROM detection_batches WHERE name = $1', [batch.name])
     if (taken.rowCount > 0) throw new BatchNameTaken(batch.name)

@@ -7,27 +7,11 @@
 //   * buffer zones of the active rule set (四道六边, ring bands) and key villages it lies in;
 //   * its own area in m² (on the ellipsoid).
 // One set-based statement per call; overlap areas on the ellipsoid, overlays with a grid size
-// (docs/decisions.md 10).
+// (docs/decisions.md 10). What is stored is the Screening of server/src/schemas/detections.schema.ts.
 import type { Queryable } from '../db/db.ts'
-import type { ScreeningFlag } from '../domain/detection-types.ts'
 
 /** Overlaps smaller than this (m²) are slivers of shared edges, not occupation. */
 export const MIN_OVERLAP_M2 = 1
-
-export interface Screening {
-  screenedAt: string
-  areaM2: number
-  openCases: { id: number; caseNo: string; status: string; overlapM2: number }[]
-  closedCases: { id: number; caseNo: string; status: string; closedAt: string | null; overlapM2: number }[]
-  landClasses: { landClass: string; overlapM2: number }[]
-  farmlandM2: number
-  basicFarmlandM2: number
-  permittedBuildings: { id: number; permitNo: string; overlapM2: number }[]
-  permits: { id: number; permitNo: string; kind: string | null; overlapM2: number }[]
-  bufferZones: { id: number; family: string; class: string; name: string }[]
-  keyVillages: { code: string; name: string }[]
-  flags: ScreeningFlag[]
-}
 
 const overlap = (a: string, b: string) => `round(ST_Area(ST_Intersection(${a}, ${b}, 1e-7)::geography)::numeric, 2)`
 

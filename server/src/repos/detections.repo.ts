@@ -7,10 +7,11 @@ import {
   allowedDetectionActions, detectionOverdue, planDetectionAction,
   type DetectionActionInput, type DetectionResult, type DetectionStatus, type PhotoEvidence,
 } from '../domain/detection-lifecycle.ts'
-import type {
-  Assignment, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, DetectionSortKey, ScreeningFlag,
-} from '../domain/detection-types.ts'
+import type { DetectionSortKey, ScreeningFlag } from '../domain/detection-types.ts'
 import type { Role } from '../domain/roles.ts'
+import type {
+  Assignee, Assignment, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, DetectionScreening,
+} from '../schemas/detections.schema.ts'
 import { createCase, editCase, getCase } from './cases.repo.ts'
 import { statusTrail } from './status-trail.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
@@ -126,13 +127,13 @@ function toListRow(r: Row, today: string): DetectionListRow {
     patchNo: r.patch_no as string,
     adminCode: r.admin_code as string,
     adminName: r.admin_name as string,
-    changeType: r.change_type as string,
+    changeType: r.change_type as DetectionListRow['changeType'],
     confidence: r.confidence as number | null,
     areaM2: r.area_m2 as number,
     status,
     result: r.result as DetectionResult | null,
     caseId: r.case_id as number | null,
-    flags: (r.flags as string[] | null) ?? [],
+    flags: (r.flags as ScreeningFlag[] | null) ?? [],
     overdue: detectionOverdue(status, r.deadline as string | null, today),
     verifiedAt: r.verified_at as string | null,
     version: r.version as number,
@@ -167,6 +168,7 @@ export async function getDetection(db: Queryable, id: number, scope: Scope, phot
   const row = r.rows[0]
   if (!row) return null
   const status = row.status as DetectionStatus
+  const { maxM: _maxM, ...photos } = await photoEvidence(db, id, photoMaxM)
   return {
     ...toListRow(row, beijingToday(now)),
     batchName: row.batch_name as string,
@@ -180,14 +182,14 @@ export async function getDetection(db: Queryable, id: number, scope: Scope, phot
     noPhotoReason: row.no_photo_reason as string | null,
     verifiedBy: row.verified_by as string | null,
     caseNo: row.case_no as string | null,
-    screening: row.screening as Record<string, unknown>,
+    screening: row.screening as DetectionScreening,
     sourceAttributes: row.source_attributes as Record<string, unknown>,
     geometry: JSON.parse(row.geometry as string),
     bbox: [row.w as number, row.s as number, row.e as number, row.n as number],
     assignment: await openAssignment(db, id),
     allowedActions: allowedDetectionActions(status),
     photoMaxM,
-    photos: await photoEvidence(db, id, photoMaxM),
+    photos,
   }
 }
 
@@ -206,13 +208,13 @@ export async function photoEvidence(db: Queryable, detectionId: number, maxM: nu
 }
 
 /** Users who may be sent to verify the patch: verifier roles whose scope covers it. */
-export async function assignableUsers(db: Queryable, adminCode: string): Promise<{ id: number; username: string; displayName: string; role: string }[]> {
+export async function assignableUsers(db: Queryable, adminCode: string): Promise<Assignee[]> {
   const r = await db.query<Row>(
     `SELECT id, username, display_name, role FROM users
      WHERE NOT disabled AND role = ANY($2::text[]) AND ${holdsScope('scope_code', '$1')} ORDER BY role = 'field' DESC, username`,
     [adminCode, VERIFIER_ROLES],
   )
-  return r.rows.map((u) => ({ id: u.id as number, username: u.username as string, displayName: u.display_name as string, role: u.role as string }))
+  return r.rows.map((u) => ({ id: u.id as number, username: u.username as string, displayName: u.display_name as string, role: u.role as Role }))
 }
 
 /** A Db whose transaction() runs inside `tx`: lets createCase and editCase join this transaction. */

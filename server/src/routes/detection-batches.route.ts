@@ -5,9 +5,10 @@ import ExcelJS from 'exceljs'
 import type { Feature } from 'geojson'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
-import { EXPORT_FORMATS, IMAGERY_TYPES, type BatchDashboard, type ExportFormat } from '../domain/detection-types.ts'
+import { EXPORT_FORMATS, type ExportFormat } from '../domain/detection-types.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { binary } from '../http/contract.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { badRequest, forbidden, notFound } from '../http/problem.ts'
 import { writeCsvWkt, writeGeoJson, writeGeoPackage, writeKml, writeShapefileZip } from '../imports/formats/writers.ts'
@@ -16,9 +17,10 @@ import {
 } from '../repos/detection-batches.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
 import type { Scope } from '../domain/scope.ts'
+import { IdParams } from '../schemas/common.schema.ts'
+import { BatchDashboard, BatchEditBody, BatchList, BatchScreening, BatchSummary, type BatchImagery } from '../schemas/detections.schema.ts'
 
 const BATCH_EDITORS: readonly Role[] = ['admin', 'planner']
-const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
 // The words the results are written back in (the issuers read Chinese).
 const STATUS_ZH: Record<string, string> = { pending: '未核查', assigned: '核查中', verified: '已核查' }
@@ -114,27 +116,14 @@ const FORMAT_FILES: Record<ExportFormat, { ext: string; type: string }> = {
   xlsx: { ext: 'xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
 }
 
-const ImagerySource = Type.Object(
-  {
-    type: Type.Enum(IMAGERY_TYPES),
-    url: Type.String({ minLength: 1, maxLength: 2000, pattern: '^(https?://|/)' }),
-    attribution: Type.Optional(Type.String({ maxLength: 300 })),
-  },
-  { additionalProperties: false },
-)
-
-const EditBody = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    deadline: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.Null()])),
-    imagery: Type.Optional(Type.Object({ before: Type.Optional(ImagerySource), after: Type.Optional(ImagerySource) }, { additionalProperties: false })),
-    reason: Type.Optional(Type.String({ maxLength: 1000 })),
-  },
-  { additionalProperties: false, minProperties: 1 },
-)
+/** The export's answer: one file, in the media type of the format asked for. */
+const ExportFile = {
+  description: 'the results as a file (Content-Disposition: attachment)',
+  content: Object.assign({}, ...EXPORT_FORMATS.map((f) => binary(FORMAT_FILES[f].type.split(';')[0]!, `the ${f} file`).content)) as Record<string, unknown>,
+}
 
 /** A URL template must carry the tile placeholders of its type, or the map cannot use it. */
-function checkImagery(imagery: { before?: { type: string; url: string }; after?: { type: string; url: string } }) {
+function checkImagery(imagery: BatchImagery) {
   for (const side of ['before', 'after'] as const) {
     const s = imagery[side]
     if (!s) continue
@@ -146,13 +135,13 @@ function checkImagery(imagery: { before?: { type: string; url: string }; after?:
 export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/api/detection-batches',
-    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Batches with patches in your area, newest first, with counts' } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Batches with patches in your area, newest first, with counts', response: { 200: BatchList } } },
     async (request) => ({ batches: await listBatches(db, principalOf(request).scope) }),
   )
 
   app.get(
     '/api/detection-batches/:id',
-    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'One batch with its imagery and counts; ETag = version', params: Params } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'One batch with its imagery and counts; ETag = version', params: IdParams, response: { 200: BatchSummary } } },
     async (request, reply) => {
       const b = await getBatch(db, request.params.id, principalOf(request).scope)
       if (!b) throw notFound(`no batch ${request.params.id}`)
@@ -169,7 +158,7 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
     '/api/detection-batches/:id/screen',
     {
       config: { access: { roles: BATCH_EDITORS } },
-      schema: { tags: ['patches'], summary: 'Screen every patch of the batch again (after cases, parcels or buffer zones changed); 202, runs in the background in slices; 403 for a user whose area does not hold the whole batch', params: Params },
+      schema: { tags: ['patches'], summary: 'Screen every patch of the batch again (after cases, parcels or buffer zones changed); 202, runs in the background in slices; 403 for a user whose area does not hold the whole batch', params: IdParams, response: { 202: BatchScreening } },
     },
     async (request, reply) => {
       const { scope } = principalOf(request)
@@ -179,13 +168,13 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       void screenBatch(db, b.id)
         .then((r) => request.log.info({ batchId: b.id, screened: r.screened }, 'batch screened again'))
         .catch((err: unknown) => request.log.warn({ err, batchId: b.id }, 'screening the batch again failed'))
-      return reply.code(202).send({ batchId: b.id, screening: 'running' })
+      return reply.code(202).send({ batchId: b.id, screening: 'running' as const })
     },
   )
 
   app.patch(
     '/api/detection-batches/:id',
-    { config: { access: { roles: BATCH_EDITORS } }, schema: { tags: ['patches'], summary: 'Edit name, deadline or before/after imagery; needs If-Match', params: Params, body: EditBody } },
+    { config: { access: { roles: BATCH_EDITORS } }, schema: { tags: ['patches'], summary: 'Edit name, deadline or before/after imagery; needs If-Match', params: IdParams, body: BatchEditBody, response: { 200: BatchSummary } } },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
       if (!(await getBatch(db, request.params.id, scope))) throw notFound(`no batch ${request.params.id}`)
@@ -200,7 +189,7 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
 
   app.get(
     '/api/detection-batches/:id/dashboard',
-    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Counts by result, verification and false-change rates, overdue: totals, per town, per village', params: Params } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Counts by result, verification and false-change rates, overdue: totals, per town, per village', params: IdParams, response: { 200: BatchDashboard } } },
     async (request) => {
       const d = await batchDashboard(db, request.params.id, principalOf(request).scope)
       if (!d) throw notFound(`no batch ${request.params.id}`)
@@ -215,8 +204,9 @@ export const detectionBatchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       schema: {
         tags: ['patches'],
         summary: 'The verification results: the format the batch came in (default), or geojson, gpkg, shapefile, kml, csv, xlsx',
-        params: Params,
+        params: IdParams,
         querystring: Type.Object({ format: Type.Optional(Type.Enum(EXPORT_FORMATS)) }, { additionalProperties: false }),
+        response: { 200: ExportFile },
       },
     },
     async (request, reply) => {

@@ -8,18 +8,22 @@ import multipart from '@fastify/multipart'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/db.ts'
+import { MAPPING_KEYS } from '../domain/detection-types.ts'
 import type { Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { multipartBody, NoContent } from '../http/contract.ts'
 import { crsParam, encodingParam, spoolUpload } from '../http/gis-upload.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
 import { SUPPORTED_CRS_TEXT } from '../imports/formats/crs.ts'
 import {
-  applyMapping, importView, MAPPING_KEYS, PATCH_IMPORT_LIMITS, removeUpload, stageImport, type Mapping,
+  applyMapping, currentMapping, importView, PATCH_IMPORT_LIMITS, removeUpload, stageImport,
 } from '../imports/patch-import.ts'
 import {
   commitImport, createImport, deleteImport, expiredImports, getImport, previewFeatures, updateImport, type ImportRow,
 } from '../repos/detection-imports.repo.ts'
 import { screenBatch } from '../repos/detection-screening.repo.ts'
+import type { Geometry } from '../schemas/common.schema.ts'
+import { DetectionImport, ImportCommitted, ImportPreview, type ImportMapping } from '../schemas/detections.schema.ts'
 
 /** Batches up to this size are screened before the commit answers (a few seconds); larger ones after. */
 const SCREEN_INLINE_MAX = 5_000
@@ -117,6 +121,12 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
         summary: 'Upload a patch file (卫片图斑) into staging',
         description: `multipart/form-data: file (GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV with WKT), optional crs (${SUPPORTED_CRS_TEXT}) and encoding (UTF-8 | GBK). 201 when read at once, 202 while reading in the background (poll GET). See docs/api-patches.md.`,
         consumes: ['multipart/form-data'],
+        body: multipartBody({
+          file: { description: 'the patch file', binary: true },
+          crs: { description: `optional: ${SUPPORTED_CRS_TEXT}; overrides what the file says` },
+          encoding: { description: 'optional: UTF-8 | GBK' },
+        }),
+        response: { 201: DetectionImport, 202: DetectionImport },
       },
     },
     async (request, reply) => {
@@ -151,7 +161,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
 
   app.get(
     '/api/detection-imports/:id',
-    { config: { access: { roles: IMPORTERS } }, schema: { tags: ['patches'], summary: 'A staged patch import: what was read, progress, problems', params: IdParams } },
+    { config: { access: { roles: IMPORTERS } }, schema: { tags: ['patches'], summary: 'A staged patch import: what was read, progress, problems', params: IdParams, response: { 200: DetectionImport } } },
     async (request) => {
       const { user } = principalOf(request)
       return importView(db, await load(request.params.id, user.id))
@@ -162,17 +172,29 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
     '/api/detection-imports/:id/preview',
     {
       config: { access: { roles: IMPORTERS } },
-      schema: { tags: ['patches'], summary: `The staged patches for a map preview (EPSG:4326, simplified, at most ${PATCH_IMPORT_LIMITS.previewFeatures})`, params: IdParams },
+      schema: {
+        tags: ['patches'],
+        summary: `The staged patches for a map preview (EPSG:4326, simplified, at most ${PATCH_IMPORT_LIMITS.previewFeatures})`,
+        params: IdParams,
+        response: { 200: { description: 'GeoJSON FeatureCollection, problem features first', content: { 'application/geo+json': { schema: ImportPreview } } } },
+      },
     },
     async (request, reply) => {
       const { user } = principalOf(request)
       const imp = await load(request.params.id, user.id)
       if (imp.state !== 'staged') throw conflict(`the import is ${imp.state}; a preview exists once it is staged`, 'not_staged')
       const rows = await previewFeatures(db, imp.id, imp.repair, PATCH_IMPORT_LIMITS.previewFeatures)
-      const body = `{"type":"FeatureCollection","features":[${rows
-        .map((r) => `{"type":"Feature","properties":${JSON.stringify({ feature: r.feature, patchNo: r.patchNo, problem: r.problem })},"geometry":${r.geometry}}`)
-        .join(',')}]}`
-      return reply.type('application/geo+json').header('cache-control', 'private, no-store').send(body)
+      return reply
+        .type('application/geo+json')
+        .header('cache-control', 'private, no-store')
+        .send({
+          type: 'FeatureCollection' as const,
+          features: rows.map((r) => ({
+            type: 'Feature' as const,
+            properties: { feature: r.feature, patchNo: r.patchNo, problem: r.problem },
+            geometry: JSON.parse(r.geometry) as Geometry,
+          })),
+        })
     },
   )
 
@@ -180,7 +202,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
     '/api/detection-imports/:id',
     {
       config: { access: { roles: IMPORTERS } },
-      schema: { tags: ['patches'], summary: 'Re-stage: choose the CRS or encoding (re-reads the file), the field mapping, or consent to repairs', params: IdParams, body: PatchBody },
+      schema: { tags: ['patches'], summary: 'Re-stage: choose the CRS or encoding (re-reads the file), the field mapping, or consent to repairs', params: IdParams, body: PatchBody, response: { 200: DetectionImport, 202: DetectionImport } },
     },
     async (request, reply) => {
       const { user } = principalOf(request)
@@ -201,8 +223,8 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
         reread = true
       }
       if (body.mapping !== undefined) {
-        const merged = { ...(Object.keys(imp.mapping).length ? imp.mapping : Object.fromEntries(MAPPING_KEYS.map((k) => [k, null]))) } as Mapping
-        for (const [k, v] of Object.entries(body.mapping) as [keyof Mapping, string | null | undefined][]) {
+        const merged = { ...currentMapping(imp) }
+        for (const [k, v] of Object.entries(body.mapping) as [keyof ImportMapping, string | null | undefined][]) {
           if (v === undefined) continue
           if (v !== null && !imp.fields.includes(v)) throw badRequest(`mapping.${k}: the file has no field ${v}; its fields are ${imp.fields.join(', ')}`, { field: 'mapping' })
           merged[k] = v
@@ -228,7 +250,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
     '/api/detection-imports/:id/commit',
     {
       config: { access: { roles: IMPORTERS } },
-      schema: { tags: ['patches'], summary: 'Write the staged patches as a batch: all-or-nothing, or the valid ones only', params: IdParams, body: CommitBody },
+      schema: { tags: ['patches'], summary: 'Write the staged patches as a batch: all-or-nothing, or the valid ones only', params: IdParams, body: CommitBody, response: { 201: ImportCommitted } },
     },
     async (request, reply) => {
       const { user } = principalOf(request)
@@ -255,7 +277,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
         void screen()
           .then((n) => request.log.info({ batchId: result.batchId, screened: n }, 'imported batch screened'))
           .catch((err: unknown) => request.log.warn({ err, batchId: result.batchId }, 'screening the imported batch failed'))
-        return reply.code(201).send({ ...result, screened: null, screening: 'running' })
+        return reply.code(201).send({ ...result, screened: null, screening: 'running' as const })
       }
       let screened: number | null = null
       try {
@@ -263,20 +285,20 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       } catch (err) {
         request.log.warn({ err, batchId: result.batchId }, 'screening the imported batch failed')
       }
-      return reply.code(201).send({ ...result, screened, screening: screened === null ? 'failed' : 'done' })
+      return reply.code(201).send({ ...result, screened, screening: screened === null ? ('failed' as const) : ('done' as const) })
     },
   )
 
   app.delete(
     '/api/detection-imports/:id',
-    { config: { access: { roles: IMPORTERS } }, schema: { tags: ['patches'], summary: 'Discard a staged import and its uploaded file', params: IdParams } },
+    { config: { access: { roles: IMPORTERS } }, schema: { tags: ['patches'], summary: 'Discard a staged import and its uploaded file', params: IdParams, response: { 204: NoContent } } },
     async (request, reply) => {
       const { user } = principalOf(request)
       const imp = await load(request.params.id, user.id)
       if (jobs.has(imp.id)) await jobs.get(imp.id)
       removeUpload(imp.file_path)
       await deleteImport(db, imp.id)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 }

@@ -16,11 +16,13 @@ import { screenDetection } from '../repos/detection-screening.repo.ts'
 import {
   actOnDetection, assignableUsers, detectionHistory, detectionInScope, getDetection, listDetections, VERIFIER_ROLES,
 } from '../repos/detections.repo.ts'
+import { IdParams } from '../schemas/common.schema.ts'
+import { Assignees, DetectionHistory, DetectionList, DetectionRecord, Screening, type DetectionScreening } from '../schemas/detections.schema.ts'
 
 /** Withdrawing a recorded result is the office's call, not the field team's. */
 const REOPENERS: readonly Role[] = ['admin', 'planner']
 
-const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+const isScreened = (s: DetectionScreening): s is Screening => 'screenedAt' in s
 
 const ListQuery = Type.Object(
   {
@@ -73,7 +75,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
 
   app.get(
     '/api/detections',
-    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Patches: filter (batch, status, result, screening flags, overdue …), sort, page; counts of the selection', querystring: ListQuery } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Patches: filter (batch, status, result, screening flags, overdue …), sort, page; counts of the selection', querystring: ListQuery, response: { 200: DetectionList } } },
     async (request) => {
       const q = request.query
       const { user, scope } = principalOf(request)
@@ -112,7 +114,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
 
   app.get(
     '/api/detections/:id',
-    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'One patch with its screening, assignment and allowed actions; ETag = version', params: Params } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'One patch with its screening, assignment and allowed actions; ETag = version', params: IdParams, response: { 200: DetectionRecord } } },
     async (request, reply) => {
       const d = await getDetection(db, request.params.id, principalOf(request).scope, maxM)
       if (!d) throw notFound(`no patch ${request.params.id}`)
@@ -124,7 +126,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
     '/api/detections/:id/actions',
     {
       config: { access: { roles: VERIFIER_ROLES } },
-      schema: { tags: ['patches'], summary: 'Assign, verify (violation / legal / false change) or reopen a patch; needs If-Match', params: Params, body: ActionBody },
+      schema: { tags: ['patches'], summary: 'Assign, verify (violation / legal / false change) or reopen a patch; needs If-Match', params: IdParams, body: ActionBody, response: { 200: DetectionRecord } },
     },
     async (request, reply) => {
       const { user, scope } = principalOf(request)
@@ -147,18 +149,23 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
 
   app.post(
     '/api/detections/:id/screen',
-    { config: { access: { roles: VERIFIER_ROLES } }, schema: { tags: ['patches'], summary: 'Screen the patch again against current cases, parcels, permits and zones', params: Params } },
+    {
+      config: { access: { roles: VERIFIER_ROLES } },
+      schema: { tags: ['patches'], summary: 'Screen the patch again against current cases, parcels, permits and zones; answers the screening', params: IdParams, response: { 200: Screening } },
+    },
     async (request) => {
       const { scope } = principalOf(request)
       if (!(await detectionInScope(db, request.params.id, scope))) throw notFound(`no patch ${request.params.id}`)
       await screenDetection(db, request.params.id)
-      return (await getDetection(db, request.params.id, scope, maxM))!.screening
+      const screening = (await getDetection(db, request.params.id, scope, maxM))?.screening
+      if (!screening || !isScreened(screening)) throw notFound(`no patch ${request.params.id}`)
+      return screening
     },
   )
 
   app.get(
     '/api/detections/:id/history',
-    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Every change to the patch, oldest first (全程留痕)', params: Params } },
+    { config: { access: { roles: READERS } }, schema: { tags: ['patches'], summary: 'Every change to the patch, oldest first (全程留痕)', params: IdParams, response: { 200: DetectionHistory } } },
     async (request) => {
       if (!(await detectionInScope(db, request.params.id, principalOf(request).scope))) throw notFound(`no patch ${request.params.id}`)
       return { history: await detectionHistory(db, request.params.id) }
@@ -167,7 +174,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config
 
   app.get(
     '/api/detections/:id/assignees',
-    { config: { access: { roles: VERIFIER_ROLES } }, schema: { tags: ['patches'], summary: 'Users who may be sent to verify the patch (their area covers it)', params: Params } },
+    { config: { access: { roles: VERIFIER_ROLES } }, schema: { tags: ['patches'], summary: 'Users who may be sent to verify the patch (their area covers it)', params: IdParams, response: { 200: Assignees } } },
     async (request) => {
       const d = await getDetection(db, request.params.id, principalOf(request).scope, maxM)
       if (!d) throw notFound(`no patch ${request.params.id}`)
