@@ -12,6 +12,3 @@ export type CaseSortKey = (typeof CASE_SORT_KEYS)[number]
 /** How a ledger import treats bad rows: refuse the file, or write the good rows. */
 export const IMPORT_MODES = ['all_or_nothing', 'valid_rows_only'] as const
 export type ImportMode = (typeof IMPORT_MODES)[number]
-
-/** MIGRATION: detection-types.ts still imports the history row from here until its own move to the schemas lands; it lives in schemas/common.schema.ts. */
-export type { HistoryEntry } from '../schemas/common.schema.ts'
