@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../../server/src/app.ts'
 import { loadConfig } from '../../server/src/config.ts'
+import type { Db } from '../../server/src/db/db.ts'
 import { createUser } from '../../server/src/repos/users.repo.ts'
 import { freshDb, type Fixture } from './db.ts'
 
 export interface TestServer {
   url: string
   login: { username: string; password: string }
+  /** The server's database, for a test that sets things up (more users) or checks what was stored. */
+  db: Db
   close(): Promise<void>
 }
 
@@ -34,6 +37,7 @@ export async function startTestServer({ fixture = 'tiny', user = { username: 'e2
   return {
     url: `http://localhost:${address.port}`,
     login,
+    db,
     async close() {
       await app.close()
       await db.close()

@@ -3,15 +3,25 @@ import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
 import { getMe, logout, type User } from './api.ts'
 import { LoginScreen } from './components/LoginScreen.tsx'
 import { useI18n } from './i18n/i18n.tsx'
+import { RECORDS_CACHE } from './offline/cache-rules.ts'
+import { isFieldScreen, leaveFieldScreen } from './url-field.ts'
 
 // The map screen carries MapLibre (~1 MB); the login screen does not wait for it.
 const MapScreen = lazy(() => import('./components/MapScreen.tsx'))
+// The field user's phone app (外业): its own chunk.
+const FieldScreen = lazy(() => import('./components/field/FieldScreen.tsx'))
 
 type Session = { kind: 'checking' } | { kind: 'anonymous' } | { kind: 'user'; user: User }
 
 export function App() {
   const { t } = useI18n()
   const [session, setSession] = useState<Session>({ kind: 'checking' })
+  const [hash, setHash] = useState(() => window.location.hash)
+  useEffect(() => {
+    const on = () => setHash(window.location.hash)
+    window.addEventListener('hashchange', on)
+    return () => window.removeEventListener('hashchange', on)
+  }, [])
 
   useEffect(() => {
     let live = true
@@ -27,6 +37,8 @@ export function App() {
     try {
       await logout()
     } finally {
+      // the records kept for offline work are this user's; the outbox stays (it is per user and unsent)
+      await globalThis.caches?.delete(RECORDS_CACHE).catch(() => false)
       setSession({ kind: 'anonymous' })
     }
   }, [])
@@ -50,7 +62,11 @@ export function App() {
         </div>
       }
     >
-      <MapScreen user={session.user} onLogout={onLogout} onSessionLost={onSessionLost} />
+      {isFieldScreen(hash, session.user.role) ? (
+        <FieldScreen user={session.user} onLogout={onLogout} onSessionLost={onSessionLost} onDesktop={() => setHash(leaveFieldScreen())} />
+      ) : (
+        <MapScreen user={session.user} onLogout={onLogout} onSessionLost={onSessionLost} />
+      )}
     </Suspense>
   )
 }

@@ -14,6 +14,7 @@ export interface NewOp {
   url: string
   body?: unknown
   photo?: QueuedOp['photo']
+  base?: Record<string, unknown>
   record: RecordRef
   ifMatch?: string
   label: string

@@ -34,6 +34,8 @@ export interface QueuedOp {
   ifMatch?: string
   /** The write queued before this one on the same record: this one goes with the version that one leaves. */
   after?: string
+  /** For an edit: what the edited fields held when the user started, shown beside a conflict. */
+  base?: Record<string, unknown>
   /** Shown in the sync list, e.g. "核查图斑 DL-0012". */
   label: string
   state: OpState

@@ -1,0 +1,104 @@
+// The field user's phone app (外业): my tasks, the map, the offline area and the sync list, with
+// the sync badge always in view. Works with no network: the app shell and the records come from
+// the service worker, every write goes through the outbox. docs/field.md.
+import { useCallback, useEffect, useState } from 'react'
+import { ApiError, getMeta, type Meta, type User } from '../../api.ts'
+import { myTasks, type Task } from '../../field-api.ts'
+import { useI18n } from '../../i18n/i18n.tsx'
+import { startSync } from '../../offline/outbox.ts'
+import { useOutbox } from '../../offline/use-outbox.ts'
+import { LanguageSwitch } from '../LanguageSwitch.tsx'
+import { AreaPanel } from './AreaPanel.tsx'
+import { FieldMap } from './FieldMap.tsx'
+import { SyncBadge } from './SyncBadge.tsx'
+import { SyncPanel } from './SyncPanel.tsx'
+import { TaskDetail } from './TaskDetail.tsx'
+import { TaskList } from './TaskList.tsx'
+import './field.css'
+
+type Tab = 'tasks' | 'map' | 'area' | 'sync'
+
+export interface FieldScreenProps {
+  user: User
+  onLogout(): void
+  onSessionLost(): void
+  /** To the desktop views (the map screen). */
+  onDesktop(): void
+}
+
+/** Where the phone is, when the user allows it; null until known. */
+function usePosition(): [number, number] | null {
+  const [here, setHere] = useState<[number, number] | null>(null)
+  useEffect(() => {
+    if (!navigator.geolocation) return
+    const id = navigator.geolocation.watchPosition((p) => setHere([p.coords.longitude, p.coords.latitude]), () => undefined, { enableHighAccuracy: true, maximumAge: 30_000 })
+    return () => navigator.geolocation.clearWatch(id)
+  }, [])
+  return here
+}
+
+export default function FieldScreen({ user, onLogout, onSessionLost, onDesktop }: FieldScreenProps) {
+  const { t } = useI18n()
+  const outbox = useOutbox()
+  const here = usePosition()
+  const [tab, setTab] = useState<Tab>('tasks')
+  const [tasks, setTasks] = useState<Task[] | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [open, setOpen] = useState<Task | null>(null)
+  const [meta, setMeta] = useState<Meta | null>(null)
+
+  useEffect(() => startSync(), [])
+  const load = useCallback(async () => {
+    try {
+      setTasks(await myTasks())
+      setError(null)
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) onSessionLost()
+      else setError(t('field.loadFailed'))
+    }
+  }, [onSessionLost, t])
+  useEffect(() => {
+    void load()
+    getMeta().then(setMeta, () => undefined)
+  }, [load])
+  // what the server has changed once the outbox has emptied (a verified patch's task closes)
+  const waiting = outbox.ops.length
+  useEffect(() => {
+    if (waiting === 0 && outbox.online) void load()
+  }, [waiting, outbox.online, load])
+
+  const logout = () => {
+    if (waiting > 0 && !window.confirm(t('field.logoutPending', { n: waiting }))) return
+    onLogout()
+  }
+  const actor = { userId: user.id }
+
+  return (
+    <div className="field-screen" data-testid="field-screen">
+      <header className="field-bar">
+        <h1>{t('field.title')}</h1>
+        <SyncBadge outbox={outbox} onOpen={() => setTab('sync')} />
+        <LanguageSwitch />
+        <button type="button" className="field-link" onClick={onDesktop}>{t('field.desktop')}</button>
+        <button type="button" className="field-link" onClick={logout}>{t('field.logout')}</button>
+      </header>
+      <main className="field-main">
+        {error && <p className="field-error" role="alert">{error}</p>}
+        {tab === 'tasks' && tasks && !open && <TaskList tasks={tasks} here={here} ops={outbox.ops} onOpen={setOpen} />}
+        {tab === 'tasks' && open && (
+          <TaskDetail actor={actor} task={open} here={here} ops={outbox.ops} onBack={() => setOpen(null)} onShowOnMap={() => setTab('map')} />
+        )}
+        {tab === 'map' && meta && <FieldMap meta={meta} task={open} onSessionLost={onSessionLost} />}
+        {tab === 'area' && meta && tasks && <AreaPanel meta={meta} tasks={tasks} online={outbox.online} />}
+        {tab === 'sync' && <SyncPanel outbox={outbox} />}
+      </main>
+      <nav className="field-tabs">
+        {(['tasks', 'map', 'area', 'sync'] as const).map((k) => (
+          <button key={k} type="button" aria-pressed={tab === k} onClick={() => setTab(k)} data-tab={k}>
+            {t(`field.tab.${k}`)}
+          </button>
+        ))}
+      </nav>
+    </div>
+  )
+}
