@@ -2,15 +2,7 @@
 import type { Queryable } from '../db/db.ts'
 import { inScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
-
-export interface SearchHit {
-  kind: 'district' | 'town' | 'village' | 'case' | 'detection'
-  id: string
-  label: string
-  /** admin unit the hit lies in (its own code for admin units) */
-  adminCode: string
-  bbox: [number, number, number, number]
-}
+import type { SearchHit } from '../schemas/map.schema.ts'
 
 interface Row {
   kind: SearchHit['kind']

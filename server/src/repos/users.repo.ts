@@ -4,14 +4,9 @@ import type { Queryable } from '../db/db.ts'
 import { hashPassword, passwordProblem, verifyPassword } from '../domain/passwords.ts'
 import type { Role } from '../domain/roles.ts'
 import { InputError, Refusal } from '../domain/errors.ts'
+import type { User } from '../schemas/map.schema.ts'
 
-export interface User {
-  id: number
-  username: string
-  displayName: string
-  role: Role
-  scopeCode: string
-}
+export type { User }
 
 interface UserRow {
   id: number

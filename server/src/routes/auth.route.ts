@@ -1,29 +1,15 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/db.ts'
-import { READERS, ROLES } from '../domain/roles.ts'
+import { READERS } from '../domain/roles.ts'
 import { principalOf, SESSION_COOKIE } from '../http/access.ts'
+import { NoContent } from '../http/contract.ts'
 import { HttpProblem } from '../http/problem.ts'
 import { authenticate, closeSession, openSession, SIGN_IN_LOCKOUT } from '../repos/users.repo.ts'
-
-export const UserSchema = Type.Object({
-  id: Type.Integer(),
-  username: Type.String(),
-  displayName: Type.String(),
-  role: Type.Enum(ROLES),
-  scopeCode: Type.String({ description: 'admin-unit code the user sees and edits within' }),
-})
+import { Credentials, SignedIn } from '../schemas/map.schema.ts'
 
 /** Sign-in attempts one address may make per minute (an office behind one NAT address signs in together). */
 const SIGN_INS_PER_MINUTE = 30
-
-const Credentials = Type.Object(
-  {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 200 }),
-  },
-  { additionalProperties: false },
-)
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> = async (app, { db, config }) => {
   const cookieOptions = {
@@ -42,7 +28,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> =
         summary: 'Sign in; sets the session cookie',
         description: `Rate limited to ${SIGN_INS_PER_MINUTE} attempts per minute per address (429). ${SIGN_IN_LOCKOUT.failures} wrong passwords in a row lock the account for ${SIGN_IN_LOCKOUT.minutes} minutes (429, code account_locked). A session cookie sent with the request is ended: signing in always starts a new session.`,
         body: Credentials,
-        response: { 200: Type.Object({ user: UserSchema }) },
+        response: { 200: SignedIn },
       },
     },
     async (request, reply) => {
@@ -74,12 +60,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> =
 
   app.post(
     '/api/auth/logout',
-    { config: { access: 'public' }, schema: { tags: ['auth'], summary: 'Sign out; ends the session' } },
+    { config: { access: 'public' }, schema: { tags: ['auth'], summary: 'Sign out; ends the session', response: { 204: NoContent } } },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE]
       if (token) await closeSession(db, token)
       reply.clearCookie(SESSION_COOKIE, cookieOptions)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 
@@ -87,7 +73,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Config }> =
     '/api/auth/me',
     {
       config: { access: { roles: READERS } },
-      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: Type.Object({ user: UserSchema }) } },
+      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: SignedIn } },
     },
     async (request) => ({ user: principalOf(request).user }),
   )

@@ -1,13 +1,8 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { ping } from '../db/ping.ts'
+import { Health } from '../schemas/map.schema.ts'
 import { VERSION } from '../version.ts'
-
-const Health = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
-  db: Type.Union([Type.Literal('postgis'), Type.Literal('pglite')]),
-  version: Type.String(),
-})
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(

@@ -6,6 +6,7 @@ import { IMAGERY_MINZOOM, renderTile, tileBbox } from '../imagery/sample-imagery
 import type { Db } from '../db/db.ts'
 import { READERS } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { binary, NoContent } from '../http/contract.ts'
 import { badRequest, notFound } from '../http/problem.ts'
 import { getBatch, imageryFeatures } from '../repos/detection-batches.repo.ts'
 
@@ -28,6 +29,7 @@ export const imageryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
           x: Type.Integer({ minimum: 0 }),
           y: Type.Integer({ minimum: 0 }),
         }),
+        response: { 200: binary('image/png', '256 px PNG tile'), 204: NoContent },
       },
     },
     async (request, reply) => {
@@ -44,8 +46,9 @@ export const imageryRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
         if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!)
       }
       reply.header('cache-control', 'private, max-age=3600')
-      if (!png) return reply.code(204).send()
-      return reply.type('image/png').send(Buffer.from(png))
+      if (!png) return reply.code(204).send(null)
+      // the PNG's bytes, sent as they are (binary() declares them as a string of format binary)
+      return reply.type('image/png').send(Buffer.from(png) as unknown as string)
     },
   )
 }

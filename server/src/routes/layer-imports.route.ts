@@ -359,7 +359,7 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
         tags: ['onboarding'],
         summary: 'History of committed loads, newest first (append-only)',
         querystring: LayerQuery,
-        response: { 200: Type.Object({ loads: Type.Array(LayerLoad) }) },
+        response: { 200: Type.Object({ loads: Type.Array(LayerLoad) }, { description: 'the loads you see, newest first' }) },
       },
     },
     async (request) => ({ loads: await listLoads(db, principalOf(request).scope, (request.query.layer as LayerKey | undefined) ?? null, request.query.limit ?? 200) }),
@@ -369,7 +369,7 @@ export const layerImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: Conf
     '/api/layer-mapping-presets',
     {
       config: { access: { roles: LOADERS } },
-      schema: { tags: ['onboarding'], summary: 'Named field mappings', querystring: LayerQuery, response: { 200: Type.Object({ presets: Type.Array(MappingPreset) }) } },
+      schema: { tags: ['onboarding'], summary: 'Named field mappings', querystring: LayerQuery, response: { 200: Type.Object({ presets: Type.Array(MappingPreset) }, { description: 'the presets, by layer and name' }) } },
     },
     async (request) => ({ presets: await listPresets(db, (request.query.layer as LayerKey | undefined) ?? null) }),
   )

@@ -1,38 +1,12 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS } from '../domain/roles.ts'
 import { getDistrict } from '../repos/admin-units.repo.ts'
 import { getMeta } from '../repos/app-meta.repo.ts'
+import { Meta } from '../schemas/map.schema.ts'
 import { LAYERS } from '../sources/layers.ts'
 import { DETAIL_ZOOM } from '../sources/tiles.ts'
 import { VERSION } from '../version.ts'
-
-const Meta = Type.Object({
-  product: Type.Literal('chaiwei'),
-  version: Type.String(),
-  district: Type.Union([
-    Type.Null(),
-    Type.Object({
-      code: Type.String(),
-      name: Type.String(),
-      bbox: Type.Array(Type.Number(), { minItems: 4, maxItems: 4 }),
-      center: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }),
-    }),
-  ]),
-  sample: Type.Union([Type.Null(), Type.Object({ size: Type.String(), synthetic: Type.Boolean() })]),
-  layers: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      title: Type.String(),
-      minzoom: Type.Integer(),
-      maxzoom: Type.Integer(),
-      geometryType: Type.String(),
-      aggregateBelowZoom: Type.Union([Type.Integer(), Type.Null()], { description: 'below this zoom tiles carry grid points with count and area_m2' }),
-      aggregateAboveFeatures: Type.Union([Type.Integer(), Type.Null()], { description: 'a tile with more features than this carries grid points with count and area_m2 instead' }),
-      tiles: Type.String(),
-    }),
-  ),
-})
 
 /** What the web app needs to start: the district's extent, whether data is synthetic, the layers. */
 export const metaRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {

@@ -2,15 +2,19 @@
 // for QGIS, GDAL and ArcGIS to read the same data the map shows. Tiles are in tiles.route.ts.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { TSchema } from 'typebox'
 import type { Db } from '../db/db.ts'
 import { READERS } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, notFound } from '../http/problem.ts'
 import { parseCql2Text } from '../sources/cql2.ts'
-import { CRS84, findCrs, ItemsSource, SUPPORTED_CRS, type CrsDef, type GeoJSONFeature, type ItemsQuery } from '../sources/features.ts'
+import { CRS84, findCrs, ItemsSource, SUPPORTED_CRS, type CrsDef, type ItemsQuery } from '../sources/features.ts'
 import { LAYERS, type LayerSource } from '../sources/layers.ts'
 import { htmlPage, escapeHtml } from '../http/html.ts'
 import type { Scope } from '../domain/scope.ts'
+import {
+  Collection, Collections, Conformance, Feature, FeatureCollection, FeatureItem, Landing, Queryables, type Link, type QueryableProperty,
+} from '../schemas/map.schema.ts'
 
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 10_000
@@ -57,8 +61,13 @@ function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`
 }
 
-function link(href: string, rel: string, type: string, title?: string) {
+function link(href: string, rel: string, type: string, title?: string): Link {
   return title ? { href, rel, type, title } : { href, rel, type }
+}
+
+/** A 200 that is JSON (of the given media type) or, asked for with f=html or Accept, an HTML page. */
+function jsonOrHtml(description: string, schema: TSchema, jsonType = 'application/json') {
+  return { description, content: { [jsonType]: { schema }, 'text/html': { schema: Type.String({ description: 'the same as an HTML page' }) } } }
 }
 
 function parseNumberList(name: string, raw: string, count: number): number[] {
@@ -182,9 +191,9 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
   const send = (reply: FastifyReply, format: Format, json: unknown, html: () => string, jsonType = 'application/json') =>
     format === 'html' ? reply.type('text/html; charset=utf-8').send(html()) : reply.type(jsonType).send(json)
 
-  app.get('/ogc', { config: access, schema: { tags: ['ogc'], summary: 'OGC API landing page' } }, async (request, reply) => {
+  app.get('/ogc', { config: access, schema: { tags: ['ogc'], summary: 'OGC API landing page', response: { 200: jsonOrHtml('the landing page', Landing) } } }, async (request, reply) => {
     const base = baseUrl(request)
-    const body = {
+    const body: Landing = {
       title: 'chaiwei 拆违 OGC API',
       description: 'Parcels, buildings, the violation ledger, satellite-change patches and zones as OGC API Features and Tiles.',
       links: [
@@ -202,13 +211,13 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
     )
   })
 
-  app.get('/ogc/conformance', { config: access, schema: { tags: ['ogc'], summary: 'Conformance classes' } }, async (request, reply) =>
+  app.get('/ogc/conformance', { config: access, schema: { tags: ['ogc'], summary: 'Conformance classes', response: { 200: jsonOrHtml('the conformance classes', Conformance) } } }, async (request, reply) =>
     send(reply, formatOf(request), { conformsTo: CONFORMANCE }, () =>
       htmlPage('Conformance', `<ul>${CONFORMANCE.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>`),
     ),
   )
 
-  const collectionJson = async (request: FastifyRequest, layer: LayerSource) => {
+  const collectionJson = async (request: FastifyRequest, layer: LayerSource): Promise<Collection> => {
     const base = baseUrl(request)
     const extent = await sources.get(layer.id)!.extent(db, principalOf(request).scope)
     const self = `${base}/ogc/collections/${layer.id}`
@@ -234,10 +243,10 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
     }
   }
 
-  app.get('/ogc/collections', { config: access, schema: { tags: ['ogc'], summary: 'The published collections' } }, async (request, reply) => {
+  app.get('/ogc/collections', { config: access, schema: { tags: ['ogc'], summary: 'The published collections', response: { 200: jsonOrHtml('the collections', Collections) } } }, async (request, reply) => {
     const base = baseUrl(request)
     const collections = await Promise.all(LAYERS.map((l) => collectionJson(request, l)))
-    const body = {
+    const body: Collections = {
       links: [link(`${base}/ogc/collections`, 'self', 'application/json'), link(`${base}/ogc/collections?f=html`, 'alternate', 'text/html')],
       collections,
     }
@@ -253,21 +262,33 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
 
   const CollectionParams = Type.Object({ collectionId: Type.String() })
 
-  app.get('/ogc/collections/:collectionId', { config: access, schema: { tags: ['ogc'], summary: 'One collection', params: CollectionParams } }, async (request, reply) => {
+  app.get(
+    '/ogc/collections/:collectionId',
+    { config: access, schema: { tags: ['ogc'], summary: 'One collection', params: CollectionParams, response: { 200: jsonOrHtml('the collection', Collection) } } },
+    async (request, reply) => {
     const source = sourceOf(request.params.collectionId)
     const body = await collectionJson(request, source.layer)
     return send(reply, formatOf(request), body, () =>
       htmlPage(body.title, `<p>${escapeHtml(body.description)}</p><p><a href="/ogc/collections/${body.id}/items?f=html">要素 Items</a></p>`),
     )
-  })
+  },
+  )
 
   app.get(
     '/ogc/collections/:collectionId/queryables',
-    { config: access, schema: { tags: ['ogc'], summary: 'Properties a filter may name', params: CollectionParams } },
+    {
+      config: access,
+      schema: {
+        tags: ['ogc'],
+        summary: 'Properties a filter may name',
+        params: CollectionParams,
+        response: { 200: { description: 'the queryables, a JSON Schema', content: { 'application/schema+json': { schema: Queryables } } } },
+      },
+    },
     async (request, reply) => {
       const source = sourceOf(request.params.collectionId)
       const jsonType = { string: 'string', integer: 'integer', number: 'number', boolean: 'boolean', date: 'string', timestamp: 'string' } as const
-      const properties: Record<string, unknown> = {
+      const properties: Record<string, QueryableProperty> = {
         geometry: { $ref: 'https://geojson.org/schema/Geometry.json', title: '几何' },
       }
       for (const p of source.layer.properties) {
@@ -275,10 +296,10 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
           title: p.title,
           type: jsonType[p.type],
           ...(p.type === 'date' ? { format: 'date' } : p.type === 'timestamp' ? { format: 'date-time' } : {}),
-          ...(p.enum ? { enum: p.enum } : {}),
+          ...(p.enum ? { enum: [...p.enum] } : {}),
         }
       }
-      const body = {
+      const body: Queryables = {
         $schema: 'https://json-schema.org/draft/2020-12/schema',
         $id: `${baseUrl(request)}/ogc/collections/${source.layer.id}/queryables`,
         type: 'object',
@@ -314,6 +335,7 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
           },
           { additionalProperties: true },
         ),
+        response: { 200: jsonOrHtml('a page of features (GeoJSON) with paging links', FeatureCollection, 'application/geo+json') },
       },
     },
     async (request, reply) => {
@@ -333,7 +355,7 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
         links.push(link(withParams(request, { offset: String(Math.max(0, q.offset - q.limit)), f: undefined }), 'prev', 'application/geo+json', 'previous page'))
       }
       reply.header('content-crs', `<${q.crs.uri}>`)
-      const body = {
+      const body: FeatureCollection = {
         type: 'FeatureCollection',
         numberMatched: page.numberMatched,
         numberReturned: page.features.length,
@@ -354,6 +376,7 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
         summary: 'One feature',
         params: Type.Object({ collectionId: Type.String(), featureId: Type.String() }),
         querystring: Type.Object({ f: Type.Optional(Type.String()), crs: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        response: { 200: jsonOrHtml('the feature (GeoJSON) with its links', FeatureItem, 'application/geo+json') },
       },
     },
     async (request, reply) => {
@@ -364,7 +387,7 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
       if (!feature) throw notFound(`no feature ${request.params.featureId} in collection ${source.layer.id}`)
       const self = `${baseUrl(request)}/ogc/collections/${source.layer.id}/items/${encodeURIComponent(String(feature.id))}`
       reply.header('content-crs', `<${crs.uri}>`)
-      const body = {
+      const body: FeatureItem = {
         ...feature,
         links: [
           link(self, 'self', 'application/geo+json'),
@@ -377,7 +400,7 @@ export const ogcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
   )
 }
 
-function itemsHtml(layer: LayerSource, features: GeoJSONFeature[], matched: number, offset: number, links: { href: string; rel: string }[]): string {
+function itemsHtml(layer: LayerSource, features: Feature[], matched: number, offset: number, links: { href: string; rel: string }[]): string {
   const head = layer.properties.map((p) => `<th title="${escapeHtml(p.name)}">${escapeHtml(p.title)}</th>`).join('')
   const rows = features
     .map((f) => `<tr>${layer.properties.map((p) => `<td>${escapeHtml(f.properties[p.name] ?? '')}</td>`).join('')}</tr>`)

@@ -4,10 +4,12 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { Db } from '../db/db.ts'
 import { READERS } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
+import { binary, NoContent } from '../http/contract.ts'
 import { badRequest, notFound } from '../http/problem.ts'
 import { getDistrict } from '../repos/admin-units.repo.ts'
 import { LAYERS, type LayerSource } from '../sources/layers.ts'
 import { DETAIL_ZOOM, MAX_ZOOM, pruneTileInvalidations, TileService } from '../sources/tiles.ts'
+import { TileJson, TileMatrixSet, TileMatrixSets, Tileset, Tilesets } from '../schemas/map.schema.ts'
 
 export const MVT_TYPE = 'application/vnd.mapbox-vector-tile'
 const TMS_URI = 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad'
@@ -19,6 +21,21 @@ const TileParams = Type.Object({
   y: Type.Integer({ minimum: 0 }),
   x: Type.Integer({ minimum: 0 }),
 })
+
+/** `r` (a client's cache-buster), `f` (OGC's format parameter) and the narrowing filters some layers take (checked by tileFiltersOf). */
+const TileQuery = Type.Object(
+  {
+    r: Type.Optional(Type.String({ description: 'ignored: a cache-buster' })),
+    f: Type.Optional(Type.String({ description: 'ignored: the format is MVT' })),
+    ...Object.fromEntries(
+      [...new Set(LAYERS.flatMap((l) => Object.keys(l.tileFilters ?? {})))].map((name) => [
+        name,
+        Type.Optional(Type.String({ description: `tiles of ${LAYERS.filter((l) => l.tileFilters?.[name]).map((l) => l.id).join(', ')} only: a positive integer` })),
+      ]),
+    ),
+  },
+  { additionalProperties: true, description: 'any other parameter is refused (400)' },
+)
 
 const base = (request: FastifyRequest) => `${request.protocol}://${request.host}`
 const tileTemplate = (request: FastifyRequest, layer: LayerSource) =>
@@ -76,7 +93,17 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x',
-    { config: access, schema: { tags: ['tiles'], summary: 'A vector tile of one collection (z/row/col); 204 when empty', params: TileParams } },
+    {
+      config: access,
+      schema: {
+        tags: ['tiles'],
+        summary: 'A vector tile of one collection (z/row/col); 204 when empty',
+        description: 'Private to the signed-in user (tiles differ by scope); revalidate with If-None-Match (304).',
+        params: TileParams,
+        querystring: TileQuery,
+        response: { 200: binary(MVT_TYPE, 'Mapbox Vector Tile'), 204: NoContent, 304: { description: 'Not Modified: the tile still has the ETag sent in If-None-Match' } },
+      },
+    },
     async (request, reply) => {
       const { collectionId, z, x, y } = request.params
       const layer = layerOf(collectionId)
@@ -85,7 +112,7 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       const result = await tiles.get(db, layer, { z, x, y, scope: principalOf(request).scope, filters: tileFiltersOf(layer, request.query as Record<string, string>) })
       // Tiles differ per user scope: private to the browser, revalidated by ETag.
       reply.header('cache-control', 'private, no-cache').header('vary', 'cookie').header('x-tile-cache', result.cache)
-      if (!result.tile) return reply.code(204).send()
+      if (!result.tile) return reply.code(204).send(null)
       reply.header('etag', result.etag!)
       if (request.headers['if-none-match'] === result.etag) return reply.code(304).send()
       return reply.type(MVT_TYPE).send(Buffer.from(result.tile))
@@ -96,8 +123,8 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/ogc/collections/:collectionId/tiles',
-    { config: access, schema: { tags: ['tiles'], summary: 'Vector tilesets of a collection', params: CollectionParams } },
-    async (request) => {
+    { config: access, schema: { tags: ['tiles'], summary: 'Vector tilesets of a collection', params: CollectionParams, response: { 200: Tilesets } } },
+    async (request): Promise<Tilesets> => {
       const layer = layerOf(request.params.collectionId)
       const self = `${base(request)}/ogc/collections/${layer.id}/tiles`
       return {
@@ -120,8 +147,8 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/ogc/collections/:collectionId/tiles/WebMercatorQuad',
-    { config: access, schema: { tags: ['tiles'], summary: 'Tileset metadata', params: CollectionParams } },
-    async (request) => {
+    { config: access, schema: { tags: ['tiles'], summary: 'Tileset metadata', params: CollectionParams, response: { 200: Tileset } } },
+    async (request): Promise<Tileset> => {
       const layer = layerOf(request.params.collectionId)
       const self = `${base(request)}/ogc/collections/${layer.id}/tiles/WebMercatorQuad`
       return {
@@ -143,8 +170,8 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/ogc/collections/:collectionId/tiles/WebMercatorQuad/tilejson.json',
-    { config: access, schema: { tags: ['tiles'], summary: 'TileJSON 3.0 for MapLibre', params: CollectionParams } },
-    async (request) => {
+    { config: access, schema: { tags: ['tiles'], summary: 'TileJSON 3.0 for MapLibre', params: CollectionParams, response: { 200: TileJson } } },
+    async (request): Promise<TileJson> => {
       const layer = layerOf(request.params.collectionId)
       const district = await getDistrict(db)
       return {
@@ -160,11 +187,11 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
   )
 
-  app.get('/ogc/tileMatrixSets', { config: access, schema: { tags: ['tiles'], summary: 'Tile matrix sets' } }, async (request) => ({
+  app.get('/ogc/tileMatrixSets', { config: access, schema: { tags: ['tiles'], summary: 'Tile matrix sets', response: { 200: TileMatrixSets } } }, async (request): Promise<TileMatrixSets> => ({
     tileMatrixSets: [{ id: 'WebMercatorQuad', title: 'Google Maps Compatible for the World', uri: TMS_URI, links: [{ href: `${base(request)}/ogc/tileMatrixSets/WebMercatorQuad`, rel: 'self', type: 'application/json' }] }],
   }))
 
-  app.get('/ogc/tileMatrixSets/WebMercatorQuad', { config: access, schema: { tags: ['tiles'], summary: 'The WebMercatorQuad definition' } }, async () => ({
+  app.get('/ogc/tileMatrixSets/WebMercatorQuad', { config: access, schema: { tags: ['tiles'], summary: 'The WebMercatorQuad definition', response: { 200: TileMatrixSet } } }, async (): Promise<TileMatrixSet> => ({
     id: 'WebMercatorQuad',
     title: 'Google Maps Compatible for the World',
     uri: TMS_URI,

@@ -79,34 +79,37 @@ export const LayerImportError = Type.Object({
 export type LayerImportError = Static<typeof LayerImportError>
 
 /** A named field mapping (GET/POST /api/layer-mapping-presets). */
-export const MappingPreset = Type.Object({ id: Type.Integer(), layer: LayerKeySchema, name: Type.String(), mapping: LayerMapping })
+export const MappingPreset = Type.Object({ id: Type.Integer(), layer: LayerKeySchema, name: Type.String(), mapping: LayerMapping }, { description: 'a named field mapping' })
 export type MappingPreset = Static<typeof MappingPreset>
 
 /** An import as the API shows it ("The import view"). */
-export const LayerImportView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  layer: LayerKeySchema,
-  state: Type.Enum(LAYER_IMPORT_STATES),
-  progress: Type.Object({ phase: Nullable(Type.Enum(PHASES)), done: Count(), total: Nullable(Count()) }),
-  fileName: Type.String(),
-  format: Nullable(Type.String()),
-  layerName: Nullable(Type.String({ description: "the layer of the file read (a GeoPackage's table, a KML folder)" })),
-  crs: Nullable(Type.Object({ code: Type.String(), name: Type.String(), source: Nullable(Type.String()) })),
-  encoding: Nullable(Type.String()),
-  featureCount: Count(),
-  validCount: Count(),
-  bounds: Nullable(Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], { description: '[west, south, east, north], WGS84' })),
-  fields: Type.Array(FieldInfo),
-  targets: Type.Array(ImportTarget),
-  mapping: LayerMapping,
-  presets: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), mapping: LayerMapping })),
-  problems: Type.Array(LayerProblem),
-  problemCount: Count(),
-  problemCounts: Type.Record(Type.String(), Type.Integer(), { description: 'problem code → features' }),
-  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
-  error: Nullable(LayerImportError),
-  result: Nullable(CommitResult),
-})
+export const LayerImportView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    layer: LayerKeySchema,
+    state: Type.Enum(LAYER_IMPORT_STATES),
+    progress: Type.Object({ phase: Nullable(Type.Enum(PHASES)), done: Count(), total: Nullable(Count()) }),
+    fileName: Type.String(),
+    format: Nullable(Type.String()),
+    layerName: Nullable(Type.String({ description: "the layer of the file read (a GeoPackage's table, a KML folder)" })),
+    crs: Nullable(Type.Object({ code: Type.String(), name: Type.String(), source: Nullable(Type.String()) })),
+    encoding: Nullable(Type.String()),
+    featureCount: Count(),
+    validCount: Count(),
+    bounds: Nullable(Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], { description: '[west, south, east, north], WGS84' })),
+    fields: Type.Array(FieldInfo),
+    targets: Type.Array(ImportTarget),
+    mapping: LayerMapping,
+    presets: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), mapping: LayerMapping })),
+    problems: Type.Array(LayerProblem),
+    problemCount: Count(),
+    problemCounts: Type.Record(Type.String(), Type.Integer(), { description: 'problem code → features' }),
+    warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+    error: Nullable(LayerImportError),
+    result: Nullable(CommitResult),
+  },
+  { description: 'the import: state, progress, fields, mapping, problems, result (poll while reading or committing)' },
+)
 export type LayerImportView = Static<typeof LayerImportView>
 
 /** A staged feature on the preview map: its number and problem; the geometry simplified, lon/lat. */
@@ -146,11 +149,14 @@ export const LayerLoad = Type.Object({
 export type LayerLoad = Static<typeof LayerLoad>
 
 /** What the district has loaded and what it still lacks (GET /api/onboarding/status). */
-export const OnboardingStatus = Type.Object({
-  district: Nullable(Type.Object({ code: Type.String(), name: Type.String() })),
-  layers: Type.Array(Type.Object({ layer: LayerKeySchema, count: Count(), lastLoad: Nullable(LayerLoad) })),
-  missing: Type.Array(LayerKeySchema),
-  cases: Count(),
-  casesPendingLocation: Count(),
-})
+export const OnboardingStatus = Type.Object(
+  {
+    district: Nullable(Type.Object({ code: Type.String(), name: Type.String() })),
+    layers: Type.Array(Type.Object({ layer: LayerKeySchema, count: Count(), lastLoad: Nullable(LayerLoad) })),
+    missing: Type.Array(LayerKeySchema),
+    cases: Count(),
+    casesPendingLocation: Count(),
+  },
+  { description: 'per layer what is loaded, the layers still missing, and the cases' },
+)
 export type OnboardingStatus = Static<typeof OnboardingStatus>

@@ -7,6 +7,7 @@ import type { LayerSource, Property, PropertyType } from './layers.ts'
 import { inScope } from '../repos/scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
 import { InputError } from '../domain/errors.ts'
+import type { Feature } from '../schemas/map.schema.ts'
 
 export interface CrsDef {
   uri: string
@@ -51,16 +52,10 @@ export interface ItemsQuery {
 }
 
 export interface ItemsPage {
-  features: GeoJSONFeature[]
+  features: Feature[]
   numberMatched: number
 }
 
-export interface GeoJSONFeature {
-  type: 'Feature'
-  id: string | number
-  geometry: unknown
-  properties: Record<string, unknown>
-}
 
 /** Collects parameters and hands back their $n placeholders. */
 class Params {
@@ -244,7 +239,7 @@ export class ItemsSource {
     }
   }
 
-  async one(db: Queryable, id: string, scope: Scope, crs: CrsDef): Promise<GeoJSONFeature | null> {
+  async one(db: Queryable, id: string, scope: Scope, crs: CrsDef): Promise<Feature | null> {
     const params = new Params()
     const keyProp = this.byName.get(this.layer.key)!
     if (keyProp.type === 'integer' && !/^\d{1,18}$/.test(id)) return null
