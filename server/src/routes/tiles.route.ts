@@ -101,7 +101,7 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         description: 'Private to the signed-in user (tiles differ by scope); revalidate with If-None-Match (304).',
         params: TileParams,
         querystring: TileQuery,
-        response: { 200: binary(MVT_TYPE, 'Mapbox Vector Tile'), 204: NoContent, 304: { description: 'Not Modified: the tile still has the ETag sent in If-None-Match' } },
+        response: { 200: binary(MVT_TYPE, 'Mapbox Vector Tile'), 204: NoContent, 304: Type.Null({ description: 'Not Modified: the tile still has the ETag sent in If-None-Match' }) },
       },
     },
     async (request, reply) => {
@@ -114,8 +114,9 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       reply.header('cache-control', 'private, no-cache').header('vary', 'cookie').header('x-tile-cache', result.cache)
       if (!result.tile) return reply.code(204).send(null)
       reply.header('etag', result.etag!)
-      if (request.headers['if-none-match'] === result.etag) return reply.code(304).send()
-      return reply.type(MVT_TYPE).send(Buffer.from(result.tile))
+      if (request.headers['if-none-match'] === result.etag) return reply.code(304).send(null)
+      // the tile's bytes, sent as they are (binary() declares them as a string of format binary)
+      return reply.type(MVT_TYPE).send(Buffer.from(result.tile) as unknown as string)
     },
   )
 

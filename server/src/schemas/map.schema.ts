@@ -166,7 +166,7 @@ export const Queryables = Type.Object(
     properties: Type.Record(Type.String(), QueryableProperty),
     additionalProperties: Type.Boolean(),
   },
-  { patternProperties: { '^[$](schema|id)$': Type.String() }, additionalProperties: false },
+  { patternProperties: { '^[$](schema|id)$': Type.String({ description: '$schema (JSON Schema 2020-12) and $id (this URL)' }) }, additionalProperties: false },
 )
 export type Queryables = Static<typeof Queryables> & { $schema: string; $id: string }
 
