@@ -2,43 +2,14 @@
 // by itself. Errors come back as problem+json (RFC 9457) and are thrown as ApiError with the
 // server's `detail`, which the UI shows as it is.
 //
-// These types mirror the server's contract; when the server publishes its own types they should be
-// imported from there instead.
+// The answers' types come from the server's schemas (server/src/schemas/map.schema.ts), imported
+// as types only, so the client and the server cannot drift apart.
+import type { FeatureItem, LonLatBox, Meta, Queryables, SearchHit, User } from '../../server/src/schemas/map.schema.ts'
 
-export interface User {
-  id: number
-  username: string
-  displayName: string
-  role: string
-  /** The admin-unit code the user sees and edits within. */
-  scopeCode: string
-}
+export type { Feature, LayerInfo, Meta, QueryableProperty, Queryables, SearchHit, SearchKind, User } from '../../server/src/schemas/map.schema.ts'
 
-export type Bbox = [west: number, south: number, east: number, north: number]
-
-export interface LayerInfo {
-  id: string
-  title: string
-  minzoom: number
-  maxzoom: number
-  geometryType: string
-  /**
-   * Below this zoom the layer's tiles carry grid-cell points (`count`, `area_m2`) instead of the
-   * features; null when the layer is never aggregated.
-   */
-  aggregateBelowZoom?: number | null
-  /** OGC API Tiles template with {z}/{y}/{x}: row before column. */
-  tiles: string
-}
-
-export interface Meta {
-  product: string
-  version: string
-  /** null until a district is loaded into the database. */
-  district: { code: string; name: string; bbox: Bbox; center: [number, number] } | null
-  sample: { size: string; synthetic: boolean } | null
-  layers: LayerInfo[]
-}
+/** [west, south, east, north] in WGS84 degrees. */
+export type Bbox = LonLatBox
 
 export interface Problem {
   type?: string
@@ -140,18 +111,6 @@ export async function getMeta(): Promise<Meta> {
 
 // --- map: search, features, queryables ---------------------------------------------------------
 
-export type SearchKind = 'district' | 'town' | 'village' | 'case' | 'detection'
-
-export interface SearchHit {
-  kind: SearchKind
-  /** admin code, case id or patch id */
-  id: string
-  label: string
-  /** The admin unit the hit lies in (its own code for admin units). */
-  adminCode: string
-  bbox: Bbox
-}
-
 export async function search(q: string, limit = 10, signal?: AbortSignal): Promise<SearchHit[]> {
   const params = new URLSearchParams({ q, limit: String(limit) })
   const res = await request('GET', `/api/search?${params}`, undefined, signal)
@@ -159,29 +118,9 @@ export async function search(q: string, limit = 10, signal?: AbortSignal): Promi
   return body.results
 }
 
-/** One feature of an OGC API collection, in CRS84 (lon/lat). Properties are the coded English keys. */
-export interface Feature {
-  type: 'Feature'
-  id: string | number
-  geometry: { type: string; coordinates: unknown } | null
-  properties: Record<string, unknown>
-}
-
-export function getFeature(collection: string, id: string, signal?: AbortSignal): Promise<Feature> {
-  return json<Feature>('GET', `/ogc/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, undefined, signal)
-}
-
-/** One property in a collection's queryables (JSON schema): `title` is the Chinese label. */
-export interface QueryableProperty {
-  title?: string
-  type?: string
-  format?: string
-  enum?: string[]
-}
-
-export interface Queryables {
-  title?: string
-  properties: Record<string, QueryableProperty>
+/** One feature of an OGC API collection, in CRS84 (lon/lat), with its links. Properties are the coded English keys. */
+export function getFeature(collection: string, id: string, signal?: AbortSignal): Promise<FeatureItem> {
+  return json<FeatureItem>('GET', `/ogc/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, undefined, signal)
 }
 
 const queryablesCache = new Map<string, Promise<Queryables>>()
