@@ -45,11 +45,12 @@ export function writeLayersToUrl(v: Visibility): void {
 
 // --- the screen: `view=ledger` (the map alone when absent) and `case=<id>` (the open case page) ---
 
-export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard', 'patches', 'onboarding'] as const
+export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard', 'patches', 'dispatch', 'onboarding'] as const
 export type ScreenView = (typeof SCREEN_VIEWS)[number]
 
-/** Views only some roles see (the others are everyone's): reference-data onboarding is the administrators'. */
-export const VIEW_ROLES: Partial<Record<ScreenView, readonly string[]>> = { onboarding: ['admin'] }
+/** Views only some roles see (the others are everyone's): reference-data onboarding is the administrators',
+ *  dispatch (派工: teams and assignments) the planners' and administrators'. */
+export const VIEW_ROLES: Partial<Record<ScreenView, readonly string[]>> = { onboarding: ['admin'], dispatch: ['admin', 'planner'] }
 
 export function viewsFor(role: string): ScreenView[] {
   return SCREEN_VIEWS.filter((v) => VIEW_ROLES[v]?.includes(role) ?? true)
