@@ -31,7 +31,12 @@ export interface InspectorProps {
   /** A linked feature (its parcel, its case, its village) was chosen. */
   onOpen(ref: FeatureRef): void
   onZoomTo(bbox: Bbox): void
+  /** 分派 (planners, administrators): give the case, patch or parcel shown to a team or a person. */
+  onAssign?(ref: FeatureRef, feature: Feature): void
 }
+
+/** The collections whose features can be assigned as field work. */
+const ASSIGNABLE = new Set(['cases', 'detections', 'parcels'])
 
 type State =
   | { status: 'loading' }
@@ -98,7 +103,7 @@ function AdminName({ code }: { code: string }) {
   return name ? <>{name}（{code}）</> : <>{code}</>
 }
 
-export function Inspector({ target, onClose, onLoaded, onOpen, onZoomTo }: InspectorProps) {
+export function Inspector({ target, onClose, onLoaded, onOpen, onZoomTo, onAssign }: InspectorProps) {
   const i18n = useI18n()
   const { t } = i18n
   const [state, setState] = useState<State>({ status: 'loading' })
@@ -154,6 +159,11 @@ export function Inspector({ target, onClose, onLoaded, onOpen, onZoomTo }: Inspe
           {bbox && (
             <button type="button" className="link-button" onClick={() => onZoomTo(bbox)} data-testid="inspector-zoom">
               {t('inspector.zoomTo')}
+            </button>
+          )}
+          {onAssign && ASSIGNABLE.has(target.collection) && (
+            <button type="button" className="link-button" onClick={() => onAssign(target, feature)} data-testid="inspector-assign">
+              {t('dispatch.assign.one')}
             </button>
           )}
         </div>

@@ -35,6 +35,11 @@ import { TILE_SOURCES, type LayerKey } from '../onboarding-api.ts'
 const OnboardingPanel = lazy(() => import('./OnboardingPanel.tsx').then((m) => ({ default: m.OnboardingPanel })))
 // The dashboard brings ECharts: its own chunk, loaded when the view opens.
 const DashboardPanel = lazy(() => import('./DashboardPanel.tsx'))
+// Dispatch (派工): planners and administrators, its own chunk; its assign form also opens from the inspector.
+const DispatchPanel = lazy(() => import('./dispatch/DispatchPanel.tsx').then((m) => ({ default: m.DispatchPanel })))
+const AssignDialog = lazy(() => import('./dispatch/AssignDialog.tsx').then((m) => ({ default: m.AssignDialog })))
+const TASK_KIND_OF: Readonly<Record<string, 'case' | 'detection' | 'parcel'>> = { cases: 'case', detections: 'detection', parcels: 'parcel' }
+const COLLECTION_OF_KIND = { case: 'cases', detection: 'detections', parcel: 'parcels' } as const
 
 export interface MapScreenProps {
   user: User
@@ -74,7 +79,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     if (!viewsFor(user.role).includes(screen.view)) setScreen({ view: 'map', caseId: null })
   }, [screen.view, user.role])
   // Beside a table (or the reference data) the map is narrow: the layer panel starts folded there, open on the map alone.
-  const splitView = screen.view === 'ledger' || screen.view === 'patches' || screen.view === 'onboarding'
+  const splitView = screen.view === 'ledger' || screen.view === 'patches' || screen.view === 'onboarding' || screen.view === 'dispatch'
   useEffect(() => setPanelOpen(!splitView), [splitView])
   useEffect(() => {
     const onHash = () => {
@@ -245,6 +250,30 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const openLedger = useCallback(() => setScreen({ view: 'ledger', caseId: null }), [])
   const openOnboarding = useCallback(() => setScreen({ view: 'onboarding', caseId: null }), [])
 
+  // 分派 from the inspector (planners and administrators): the assign form for the feature shown.
+  const canDispatch = user.role === 'admin' || user.role === 'planner'
+  const [assignTarget, setAssignTarget] = useState<{ kind: 'case' | 'detection' | 'parcel'; id: number; label: string; adminCode: string } | null>(null)
+  const onAssign = useCallback((ref: FeatureRef, f: Feature) => {
+    const kind = TASK_KIND_OF[ref.collection]
+    const p = f.properties
+    const label = [p.case_no, p.patch_no, p.parcel_no].find((v) => typeof v === 'string' && v) as string | undefined
+    if (kind) setAssignTarget({ kind, id: Number(ref.id), label: label ?? `#${ref.id}`, adminCode: String(p.admin_code ?? user.scopeCode) })
+  }, [user.scopeCode])
+  const [assignedKey, setAssignedKey] = useState(0)
+  const onAssigned = useCallback(() => {
+    setAssignedKey((k) => k + 1)
+    mapView.current?.refreshCollection('detections')
+  }, [])
+  // A dispatch row's target: flown to and opened in the inspector.
+  const showTask = useCallback(
+    (a: { target: { kind: 'case' | 'detection' | 'parcel'; id: number; bbox: number[] } }) => {
+      const [w = 0, s = 0, e = 0, n = 0] = a.target.bbox
+      flyTo([w, s, e, n], true)
+      setInspected({ collection: COLLECTION_OF_KIND[a.target.kind], id: String(a.target.id) })
+    },
+    [flyTo],
+  )
+
   const saveBasemap = useCallback((s: BasemapSettings) => {
     saveBasemapSettings(s)
     setBasemap(s)
@@ -262,7 +291,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
       {(screen.view === 'map' || screen.view === 'dashboard') && (
         <MissingDataNotice canLoad={user.role === 'admin'} onOpenOnboarding={openOnboarding} refreshKey={loadsKey + ledgerKey} />
       )}
-      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : 'workspace'}>
+      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : screen.view === 'dispatch' ? 'workspace dispatch' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
@@ -312,6 +341,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
                 onLoaded={onInspectorLoaded}
                 onOpen={(ref) => setInspected(ref)}
                 onZoomTo={(bbox) => flyTo(bbox, true)}
+                {...(canDispatch ? { onAssign } : {})}
               />
             )}
             <CoordinateReadout store={pointer} center={view?.center ?? null} zoom={view?.zoom ?? null} />
@@ -327,6 +357,11 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
                 <path d="M3 8V3h5M17 8V3h-5M3 12v5h5M17 12v5h-5" fill="none" stroke="currentColor" strokeWidth="2" />
               </svg>
             </button>
+            {assignTarget && (
+              <Suspense fallback={null}>
+                <AssignDialog user={user} target={assignTarget} onClose={() => setAssignTarget(null)} onAssigned={onAssigned} onSessionLost={onSessionLost} />
+              </Suspense>
+            )}
             {basemapDialog && <BasemapDialog settings={basemap} onSave={saveBasemap} onClose={() => setBasemapDialog(false)} />}
           </>
         )}
@@ -389,6 +424,13 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
         <aside className="side-pane" data-testid="dashboard-pane">
           <Suspense fallback={<p className="map-status">{t('dash.loading')}</p>}>
             <DashboardPanel user={user} mapView={mapViewNow} onSessionLost={onSessionLost} />
+          </Suspense>
+        </aside>
+      )}
+      {screen.view === 'dispatch' && canDispatch && (
+        <aside className="side-pane" data-testid="dispatch-pane">
+          <Suspense fallback={<p className="map-status">{t('app.loading')}</p>}>
+            <DispatchPanel user={user} refreshKey={assignedKey} onShow={showTask} onSessionLost={onSessionLost} />
           </Suspense>
         </aside>
       )}
