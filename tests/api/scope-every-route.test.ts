@@ -301,7 +301,8 @@ const PROBES: Record<string, Probe> = {
   'POST /api/teams': (c) => [{ ...send('POST', '/api/teams', { name: '越界组', kind: 'grid', adminCode: c.foreign.code, memberIds: [] }, 'any4xx'), namesPlace: true }],
   'GET /api/teams/{id}': (c) => [get(`/api/teams/${c.foreign.teamId}`, 'refused')],
   'PATCH /api/teams/{id}': (c) => [send('PATCH', `/api/teams/${c.foreign.teamId}`, { name: '改名' })],
-  'GET /api/field-workers': (c) => [get(`/api/field-workers?admin=${c.home.code}`), get(`/api/field-workers?admin=${c.foreign.code}`, 'refused')],
+  // dispatchers only: a viewer's 403 is 'read'
+  'GET /api/field-workers': (c) => [get(`/api/field-workers?admin=${c.home.code}`, 'read'), get(`/api/field-workers?admin=${c.foreign.code}`, 'refused')],
   'GET /api/assignments': (c) => [get('/api/assignments'), get(`/api/assignments?admin=${c.foreign.code}`, 'refused')],
   'POST /api/assignments': (c) => [
     send('POST', '/api/assignments', { cases: [c.foreign.caseId], teamId: c.foreign.teamId }, 'any4xx'),

@@ -22,6 +22,7 @@ const META: Meta = {
     maxzoom: 16,
     geometryType: 'polygon',
     aggregateBelowZoom: id === 'buildings' ? 13 : null,
+    aggregateAboveFeatures: null,
     tiles: `/ogc/collections/${id}/tiles/WebMercatorQuad/{z}/{y}/{x}`,
   })),
 }

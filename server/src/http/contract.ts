@@ -46,9 +46,6 @@ const ERROR_RESPONSES = { '4xx': Problem, '5xx': Problem }
 
 type ResponseSchemas = Record<string, unknown>
 
-/** MIGRATION: routes still without a declared success response. */
-export const CONTRACT_GAPS = new Set<string>()
-
 /** Routes that are not part of the API (the web app's files, the API document itself). */
 function isApiRoute(route: RouteOptions): boolean {
   const schema = route.schema as (FastifySchema & { hide?: boolean }) | undefined
@@ -63,10 +60,7 @@ export function registerContract(app: FastifyInstance, { checkResponses }: { che
     if (methods.every((m) => m === 'HEAD')) return // Fastify's own HEAD twin of a GET
     const schema = (route.schema ?? {}) as FastifySchema & { response?: ResponseSchemas }
     const declared = Object.keys(schema.response ?? {}).some((code) => /^2(\d\d|xx)$/.test(code))
-    if (!declared) {
-      CONTRACT_GAPS.add(`${methods.join(',')} ${route.url}`) // MIGRATION: becomes a throw once every route declares
-      return
-    }
+    if (!declared) throw new Error(`route ${methods.join(',')} ${route.url} declares no success response schema (http/contract.ts)`)
     route.schema = { ...schema, response: { ...ERROR_RESPONSES, ...schema.response } }
   })
   if (checkResponses) registerResponseCheck(app)

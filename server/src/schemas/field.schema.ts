@@ -24,10 +24,10 @@ export const Team = Type.Object({
   members: Type.Array(Person),
   load: TeamLoad,
   version: Type.Integer(),
-})
+}, { description: 'a team with its members and load' })
 export type Team = Static<typeof Team>
 
-export const TeamList = Type.Object({ items: Type.Array(Team) })
+export const TeamList = Type.Object({ items: Type.Array(Team) }, { description: 'teams' })
 
 const teamFields = {
   name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
@@ -73,10 +73,10 @@ export const Assignment = Type.Object({
   overdue: Type.Boolean({ description: 'open and past its due time' }),
   target: TaskTarget,
   version: Type.Integer(),
-})
+}, { description: 'an assignment and what it is about' })
 export type Assignment = Static<typeof Assignment>
 
-export const AssignmentList = Type.Object({ total: Type.Integer(), items: Type.Array(Assignment) })
+export const AssignmentList = Type.Object({ total: Type.Integer(), items: Type.Array(Assignment) }, { description: 'a page of assignments and how many match' })
 export type AssignmentList = Static<typeof AssignmentList>
 
 /** A field user's task: an assignment with how far it is from where they stand. */
@@ -87,7 +87,7 @@ export const Task = Type.Object({
   nextDeadline: Nullable(Type.String({ format: 'date-time' })),
 })
 export type Task = Static<typeof Task>
-export const TaskList = Type.Object({ items: Type.Array(Task) })
+export const TaskList = Type.Object({ items: Type.Array(Task) }, { description: 'the open tasks, in the order asked for' })
 export type TaskList = Static<typeof TaskList>
 
 const Ids = Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 5000, uniqueItems: true })
@@ -116,7 +116,7 @@ export const AssignResult = Type.Object({
   reassigned: Type.Integer(),
   skipped: Type.Array(Type.Object({ kind: Type.Enum(TASK_KINDS), id: Type.Integer(), reason: Type.String(), reasonZh: Type.String() })),
   items: Type.Array(Assignment),
-})
+}, { description: 'what was given out, moved and skipped (with why)' })
 export type AssignResult = Static<typeof AssignResult>
 
 export const AssignmentPatchBody = Type.Object(
@@ -157,4 +157,4 @@ export const TaskQuery = Type.Object(
 export type TaskQuery = Static<typeof TaskQuery>
 
 /** Users a planner may give work to, in an area. */
-export const FieldUsers = Type.Object({ items: Type.Array(Person) })
+export const FieldUsers = Type.Object({ items: Type.Array(Person) }, { description: 'people who may be given the work' })
