@@ -37,7 +37,7 @@ export default defineConfig({
         ],
       },
       injectManifest: {
-        globPatterns: ['**/*.{js,css,html,png,svg,woff2,webmanifest}'],
+        globPatterns: ['**/*.{js,mjs,css,html,png,svg,woff2,webmanifest}'],
         // MapLibre's chunk is ~1 MB; the app must open offline with its map.
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
       },

@@ -3,6 +3,7 @@
 // precached, so the app opens with no network; tiles and imagery come from the network and, when
 // it fails, from the downloaded areas; the field user's records are refreshed online and answered
 // from their last copy offline. Writes are never handled here: the page's outbox queues them.
+import { clientsClaim } from 'workbox-core'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { NetworkFirst } from 'workbox-strategies'
@@ -12,6 +13,9 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: str
 
 precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
+// The first install takes the open page at once, so it works offline without a reload; an update
+// still waits until every tab of the old version is closed (no mixed versions under a form).
+clientsClaim()
 
 // Every page of the app is the app shell (client-side views live in the hash).
 registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/(api|ogc|docs|health)(\/|$)/] }))

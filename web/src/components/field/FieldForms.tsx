@@ -9,6 +9,8 @@ import { useI18n } from '../../i18n/i18n.tsx'
 import type { MessageKey } from '../../i18n/messages.ts'
 import { queueCaseEdit, queueDemolition, queuePhoto, queueVerify, type Actor, type VerifyInput } from '../../offline/field-actions.ts'
 import { FALSE_CHANGE_CAUSES } from '../../patches-api.ts'
+import { planTransition, TransitionError } from '../../../../server/src/domain/case-lifecycle.ts'
+import type { CaseDetail } from '../../ledger-api.ts'
 
 interface FormProps {
   actor: Actor
@@ -114,19 +116,32 @@ export function VerifyPatchForm({ actor, task, onSaved, onCancel }: FormProps) {
   )
 }
 
-export function DemolishForm({ actor, task, onSaved, onCancel }: FormProps) {
-  const { label } = useI18n()
+/** Records a demolition; the case as last read (when there is a copy) checks it by the same rules the server applies, so an offline entry is not refused later. */
+export function DemolishForm({ actor, task, current, onSaved, onCancel }: FormProps & { current: CaseDetail | null }) {
+  const { label, lang } = useI18n()
   const [v, setV] = useState<Record<string, string>>({ at: localDateTimeNow(), disposal: 'self_demolition' })
   const [photos, setPhotos] = useState<File[]>([])
+  const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const set = (k: string) => (e: { target: { value: string } }) => setV((o) => ({ ...o, [k]: e.target.value }))
   const submit = async (e: FormEvent) => {
     e.preventDefault()
+    const input = { at: iso(v.at!), disposal: v.disposal as 'self_demolition', demolishedLandAreaM2: num(v.land), demolishedFloorAreaM2: num(v.floor) }
+    if (current) {
+      try {
+        planTransition(
+          { status: current.status, foundAt: current.foundAt, orderIssuedAt: current.orderIssuedAt, deadline: current.deadline, disposedAt: current.disposedAt, landAreaM2: current.landAreaRecordedM2 ?? current.landAreaComputedM2 },
+          { action: 'demolish', ...input },
+          new Date(),
+        )
+      } catch (err) {
+        if (!(err instanceof TransitionError)) throw err
+        return setError((lang === 'zh-CN' && err.zh) || err.message)
+      }
+    }
     setBusy(true)
     await savePhotos(actor, task, photos, 'demolished')
-    await queueDemolition(actor, task, ifMatchOf(task), {
-      at: iso(v.at!), disposal: v.disposal as 'self_demolition', demolishedLandAreaM2: num(v.land), demolishedFloorAreaM2: num(v.floor),
-    })
+    await queueDemolition(actor, task, ifMatchOf(task), input)
     onSaved()
   }
   return (
@@ -137,9 +152,10 @@ export function DemolishForm({ actor, task, onSaved, onCancel }: FormProps) {
           {(['self_demolition', 'assisted_demolition', 'enforced_demolition'] as const).map((d) => <option key={d} value={d}>{label('disposal', d)}</option>)}
         </select>
       </Row>
-      <Row label="field.demolishedLand"><input type="number" inputMode="decimal" min={0} step="0.01" value={v.land ?? ''} onChange={set('land')} name="land" /></Row>
-      <Row label="field.demolishedFloor"><input type="number" inputMode="decimal" min={0} step="0.01" value={v.floor ?? ''} onChange={set('floor')} name="floor" /></Row>
+      <Row label="field.demolishedLand"><input type="number" inputMode="decimal" min={0} step="0.01" value={v.land ?? ''} onChange={set('land')} name="land" required /></Row>
+      <Row label="field.demolishedFloor"><input type="number" inputMode="decimal" min={0} step="0.01" value={v.floor ?? ''} onChange={set('floor')} name="floor" required /></Row>
       <Row label="field.at"><input type="datetime-local" value={v.at} onChange={set('at')} name="at" required /></Row>
+      {error && <p className="field-error" role="alert">{error}</p>}
       <Footer onCancel={onCancel} busy={busy} />
     </form>
   )

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react'
 import { ApiError, getMeta, type Meta, type User } from '../../api.ts'
 import { myTasks, type Task } from '../../field-api.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
+import { keepRecords } from '../../offline/area.ts'
 import { startSync } from '../../offline/outbox.ts'
 import { useOutbox } from '../../offline/use-outbox.ts'
 import { LanguageSwitch } from '../LanguageSwitch.tsx'
@@ -58,8 +59,16 @@ export default function FieldScreen({ user, onLogout, onSessionLost, onDesktop }
     }
   }, [onSessionLost, t])
   useEffect(() => {
-    void load()
-    getMeta().then(setMeta, () => undefined)
+    const refresh = () => {
+      void load()
+      getMeta().then(setMeta, () => undefined)
+      // who is signed in, kept by the service worker so the app opens offline as this user
+      void keepRecords(['/api/auth/me'])
+    }
+    refresh()
+    // the first visit: the service worker takes the page only after it loaded; read again through it
+    navigator.serviceWorker?.addEventListener('controllerchange', refresh)
+    return () => navigator.serviceWorker?.removeEventListener('controllerchange', refresh)
   }, [load])
   // what the server has changed once the outbox has emptied (a verified patch's task closes)
   const waiting = outbox.ops.length

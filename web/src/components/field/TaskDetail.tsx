@@ -96,7 +96,7 @@ export function TaskDetail({ actor, task, here, ops, onBack, onShowOnMap }: Task
         </div>
       )}
       {step === 'verify' && <VerifyPatchForm actor={actor} task={task} onSaved={done} onCancel={() => setStep(null)} />}
-      {step === 'demolish' && <DemolishForm actor={actor} task={task} onSaved={done} onCancel={() => setStep(null)} />}
+      {step === 'demolish' && <DemolishForm actor={actor} task={task} current={caseRecord} onSaved={done} onCancel={() => setStep(null)} />}
       {step === 'site' && caseRecord && <SiteInfoForm actor={actor} task={task} current={caseRecord} onSaved={done} onCancel={() => setStep(null)} />}
     </section>
   )
