@@ -11,15 +11,12 @@
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/dispatch*.png (1280×800).
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { buildApp } from '../../server/src/app.ts'
-import { loadConfig } from '../../server/src/config.ts'
 import type { Db } from '../../server/src/db/db.ts'
 import { createUser } from '../../server/src/repos/users.repo.ts'
-import { freshDb } from '../helpers/db.ts'
+import { startTestServer } from '../helpers/server.ts'
 import { apiGet, CHROMIUM, LAUNCH_ARGS, logIn, MAP_TIMEOUT, open } from './browser.ts'
 
 const TEST_TIMEOUT = 300_000
@@ -37,11 +34,13 @@ let village: { code: string; name: string; open: number; all: number }
 
 const q = async <T>(sql: string, params: unknown[] = []) => (await db.query<T & Record<string, unknown>>(sql, params)).rows
 
-// The app over a fresh database kept in hand (tests/helpers/server.ts does the same without
-// giving the database out), with a district administrator and two field users of one village.
+// The app on the tiny sample with a district administrator, and two field users of one village.
 before(async () => {
   assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web`)
-  db = await freshDb('tiny')
+  const server = await startTestServer({ user: { ...admin, displayName: '派工测试管理员' } })
+  db = server.db
+  url = server.url
+  close = server.close
   // the village with the most open cases (and, among those, the most cases: closed ones must not count)
   const [v] = await q<{ code: string; name: string; open: number; all: number }>(
     `SELECT c.admin_code AS code, a.name, count(*) FILTER (WHERE c.${OPEN_CASE})::int AS open, count(*)::int AS all
@@ -49,21 +48,9 @@ before(async () => {
   )
   village = v!
   assert.ok(village.open >= 2, 'the sample has a village with two open cases')
-  await createUser(db, { ...admin, role: 'admin', scopeCode: '110111', displayName: '派工测试管理员' })
   // 王 works in the village itself, 李 in its town: both cover the village
   people.wang.id = (await createUser(db, { username: 'e2e-wang', password: 'field password 1', role: 'field', scopeCode: village.code, displayName: people.wang.name })).id
   people.li.id = (await createUser(db, { username: 'e2e-li', password: 'field password 2', role: 'field', scopeCode: village.code.slice(0, 9), displayName: people.li.name })).id
-  const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
-  const app = await buildApp({ config: { ...loadConfig({}), logLevel: 'warn' as const, uploadDir }, db, checkResponses: true })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (!address || typeof address === 'string') throw new Error('no port')
-  url = `http://localhost:${address.port}`
-  close = async () => {
-    await app.close()
-    await db.close()
-    rmSync(uploadDir, { recursive: true, force: true })
-  }
   // --lang: the date-time fields are drawn in the browser's own language, Chinese as the users' is
   browser = await chromium.launch({ executablePath: CHROMIUM, args: [...LAUNCH_ARGS, '--lang=zh-CN'] })
 })

@@ -4,12 +4,13 @@
 //
 // The answers' types come from the server's schemas (server/src/schemas/map.schema.ts), imported
 // as types only, so the client and the server cannot drift apart.
-import type { FeatureItem, LonLatBox, Meta, Queryables, SearchHit, User } from '../../server/src/schemas/map.schema.ts'
+import type { Bbox } from '../../server/src/schemas/common.schema.ts'
+import type { FeatureItem, Meta, Queryables, SearchHit, User } from '../../server/src/schemas/map.schema.ts'
 
 export type { Feature, LayerInfo, Meta, QueryableProperty, Queryables, SearchHit, SearchKind, User } from '../../server/src/schemas/map.schema.ts'
 
 /** [west, south, east, north] in WGS84 degrees. */
-export type Bbox = LonLatBox
+export type { Bbox }
 
 export interface Problem {
   type?: string

@@ -1,12 +1,11 @@
 // The ledger's (台账) answers: cases, the ledger table, history, imports and attachments. The routes
 // declare these schemas, the repos and the importer return their Static types, and the web client
 // (web/src/ledger-api.ts) imports those types with `import type`. Code lists stay in the domain.
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { CASE_ACTIONS, CASE_STATUSES } from '../domain/case-lifecycle.ts'
 import { CASE_FLAGS, CASE_SOURCES, CASE_USES, IMPORT_MODES, OWNERSHIPS } from '../domain/case-types.ts'
-import { Geometry, HistoryEntry } from './common.schema.ts'
+import { Geometry, HistoryEntry, Nullable } from './common.schema.ts'
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Instant = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) })
 const Area = (description: string) => Nullable(Type.Number({ description }))
 

@@ -1,10 +1,14 @@
 // Shapes more than one route group answers with. The API's schemas live in server/src/schemas/, one
 // module per route group: routes declare them, repos return their Static types, and the web client
 // imports those types (`import type` only, so TypeBox stays out of the browser bundle).
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TNull, type TSchema, type TUnion } from 'typebox'
+
+/** The value or null. */
+export const Nullable = <T extends TSchema>(t: T): TUnion<[T, TNull]> => Type.Union([t, Type.Null()])
 
 /** [west, south, east, north] in WGS84 degrees. */
-export const Bbox = Type.Array(Type.Number(), { minItems: 4, maxItems: 4, description: '[west, south, east, north], WGS84' })
+export const Bbox = Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], { description: '[west, south, east, north], WGS84' })
+export type Bbox = Static<typeof Bbox>
 
 /** A GeoJSON geometry (RFC 7946), WGS84 longitude/latitude. */
 export const Geometry = Type.Object(

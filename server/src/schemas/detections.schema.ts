@@ -2,18 +2,16 @@
 // imagery; the patch list, one patch with its screening, history and assignees; the import wizard's
 // staged import and its commit. Routes declare them, repos return their Static types, and
 // web/src/patches-api.ts imports the types (`import type` only). See docs/api-patches.md.
-import { Type, type Static, type TNull, type TSchema, type TString, type TUnion } from 'typebox'
+import { Type, type Static, type TNull, type TString, type TUnion } from 'typebox'
 import { CHANGE_TYPES, DETECTION_ACTIONS, DETECTION_RESULTS, DETECTION_STATUSES } from '../domain/detection-lifecycle.ts'
 import { BATCH_ISSUERS, IMAGERY_TYPES, MAPPING_KEYS, SCREENING_FLAGS } from '../domain/detection-types.ts'
 import { ROLES } from '../domain/roles.ts'
-import { Bbox, Geometry, HistoryEntry } from './common.schema.ts'
+import { Bbox, Geometry, HistoryEntry, Nullable } from './common.schema.ts'
 
-const Nullable = <T extends TSchema>(t: T): TUnion<[T, TNull]> => Type.Union([t, Type.Null()])
 const DATE = { format: 'date' } as const
 const DATE_TIME = { format: 'date-time' } as const
 
 /** [west, south, east, north] in WGS84 degrees, typed as the 4-tuple the map takes. */
-const BboxTuple = Type.Unsafe<[number, number, number, number]>(Bbox)
 
 // ---- batches ----
 
@@ -181,7 +179,7 @@ export const DetectionRecord = Type.Object(
     screening: DetectionScreening,
     sourceAttributes: Type.Record(Type.String(), Type.Unknown(), { description: 'the row as the issuer sent it' }),
     geometry: Geometry,
-    bbox: BboxTuple,
+    bbox: Bbox,
     assignment: Nullable(Assignment),
     allowedActions: Type.Array(Type.Enum(DETECTION_ACTIONS)),
     photoMaxM: Type.Number({ description: 'CHAIWEI_VERIFY_PHOTO_MAX_M: a site photo must be this close to count' }),
@@ -249,7 +247,7 @@ export const DetectionImport = Type.Object(
     encoding: Nullable(Type.String()),
     featureCount: Type.Integer(),
     validCount: Type.Integer(),
-    bounds: Nullable(BboxTuple),
+    bounds: Nullable(Bbox),
     fields: Type.Array(Type.String()),
     mapping: ImportMapping,
     repair: Type.Boolean(),

@@ -1,9 +1,9 @@
 // 外业 field work: teams, assignments and a field user's tasks (docs/field.md).
 import { Type, type Static } from 'typebox'
+import { Nullable } from './common.schema.ts'
 import { ASSIGNMENT_STATUSES, TASK_KINDS, TEAM_KINDS } from '../domain/field-work.ts'
 
 const AdminCode = Type.String({ pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$' })
-const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer> | ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()])
 
 export const Person = Type.Object({ id: Type.Integer(), displayName: Type.String(), role: Type.String(), scopeCode: Type.String() })
 export type Person = Static<typeof Person>

@@ -2,15 +2,11 @@
 // Features (landing, conformance, collections, queryables, items) and OGC API Tiles metadata. The
 // routes declare these schemas, the repos return their Static types, and the web client
 // (web/src/api.ts) imports those types with `import type`.
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { ROLES } from '../domain/roles.ts'
-import { Geometry } from './common.schema.ts'
+import { Bbox, Geometry, Nullable } from './common.schema.ts'
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 
-/** [west, south, east, north] in WGS84 degrees, as a 4-tuple (common.schema's Bbox is a number array). */
-export const LonLatBox = Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], { description: '[west, south, east, north], WGS84' })
-export type LonLatBox = Static<typeof LonLatBox>
 
 // --- system ---------------------------------------------------------------------------------------
 
@@ -28,7 +24,7 @@ export type Health = Static<typeof Health>
 export const District = Type.Object({
   code: Type.String(),
   name: Type.String(),
-  bbox: LonLatBox,
+  bbox: Bbox,
   center: Type.Tuple([Type.Number(), Type.Number()], { description: '[longitude, latitude]' }),
 })
 export type District = Static<typeof District>
@@ -89,7 +85,7 @@ export const SearchHit = Type.Object({
   id: Type.String({ description: 'admin code, case id or patch id' }),
   label: Type.String(),
   adminCode: Type.String({ description: 'the admin unit the hit lies in (its own code for admin units)' }),
-  bbox: LonLatBox,
+  bbox: Bbox,
 })
 export type SearchHit = Static<typeof SearchHit>
 export type SearchKind = SearchHit['kind']
@@ -126,7 +122,7 @@ export const Collection = Type.Object({
   crs: Type.Array(Type.String()),
   storageCrs: Type.String(),
   extent: Type.Object({
-    spatial: Type.Object({ bbox: Type.Array(LonLatBox, { description: 'empty when the scope holds no feature' }), crs: Type.String() }),
+    spatial: Type.Object({ bbox: Type.Array(Bbox, { description: 'empty when the scope holds no feature' }), crs: Type.String() }),
     temporal: Type.Optional(
       Type.Object({
         // [start, end], null for an open end (an array, not a tuple: fast-json-stringify cannot serialize tuple items without a type)
@@ -258,7 +254,7 @@ export const TileJson = Type.Object(
     tiles: Type.Array(Type.String()),
     minzoom: Type.Integer(),
     maxzoom: Type.Integer(),
-    bounds: Type.Optional(LonLatBox),
+    bounds: Type.Optional(Bbox),
     center: Type.Optional(Type.Tuple([Type.Number(), Type.Number(), Type.Number()], { description: '[longitude, latitude, zoom]' })),
     vector_layers: Type.Array(
       Type.Object({

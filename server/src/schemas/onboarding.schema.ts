@@ -3,11 +3,10 @@
 // declare these schemas, the repo and the importer return their Static types, and the web client
 // (web/src/onboarding-api.ts) imports those types with `import type`. Code lists (layer keys,
 // states, modes) stay in domain/onboarding-types.ts.
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { FIELD_KINDS, LAYER_IMPORT_STATES, LAYER_KEYS, LOAD_MODES, PHASES } from '../domain/onboarding-types.ts'
-import { Geometry } from './common.schema.ts'
+import { Geometry, Nullable } from './common.schema.ts'
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Count = (description?: string) => Type.Integer({ minimum: 0, ...(description ? { description } : {}) })
 
 export const LayerKeySchema = Type.Enum(LAYER_KEYS, { description: `one of ${LAYER_KEYS.join(', ')}` })

@@ -3,11 +3,11 @@
 // and the burn-down. Routes declare them; repos and domain logic use their Static types; the web
 // client imports those types (web/src/analysis-api.ts, `import type` only).
 import { Type, type Static, type TSchema } from 'typebox'
+import { Nullable } from './common.schema.ts'
 import { BUFFER_FAMILIES, ROAD_CLASSES, SIDE_KINDS } from '../domain/buffer-rules.ts'
 import { ZONE_TYPES } from '../domain/planning-types.ts'
 import { GROUP_KEYS, SHARED_FIGURES } from '../domain/statistics.ts'
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const DateTime = Type.String({ format: 'date-time' })
 
 // ---- geometry -----------------------------------------------------------------------------

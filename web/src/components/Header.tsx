@@ -2,6 +2,8 @@ import type { User } from '../api.ts'
 import { viewsFor, type ScreenView } from '../url-state.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import { LanguageSwitch } from './LanguageSwitch.tsx'
+import { FIELD_WORKER_ROLES } from '../../../server/src/domain/field-work.ts'
+import { FIELD_VIEW } from '../url-field.ts'
 
 export interface HeaderProps {
   user: User
@@ -38,6 +40,11 @@ export function Header({ user, districtName, onLogout, view, onView }: HeaderPro
             {label('role', user.role)}
           </span>
         </span>
+        {FIELD_WORKER_ROLES.includes(user.role) && (
+          <a className="tasks-link" href={`#view=${FIELD_VIEW}`} data-testid="my-tasks">
+            {t('field.title')}
+          </a>
+        )}
         <LanguageSwitch />
         <button type="button" className="logout" onClick={onLogout} data-testid="logout">
           {t('header.logout')}
