@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react'
 import { request } from '../../api.ts'
 import { fmtDateTime } from '../../format.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
+import type { MessageKey } from '../../i18n/messages.ts'
 import { discard, retry, type QueuedOp } from '../../offline/outbox.ts'
 
 interface Theirs {
@@ -34,6 +35,11 @@ async function loadTheirs(op: QueuedOp): Promise<Theirs> {
     at = last?.at ?? null
   }
   return { record, etag: res.headers.get('etag') ?? `"v${String(record.version)}"`, who, at }
+}
+
+/** The labels of the case fields the phone edits (others by their property label, or as named). */
+const FIELD_LABELS: Readonly<Record<string, MessageKey>> = {
+  floors: 'field.floors', locationText: 'field.locationText', landAreaRecordedM2: 'field.landArea', reachedAt: 'field.arrived',
 }
 
 const show = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))
@@ -73,7 +79,7 @@ export function ConflictView({ op, onDone }: { op: QueuedOp; onDone(): void }) {
               <tbody>
                 {fields.map((f) => (
                   <tr key={f} data-field={f}>
-                    <th>{lookup(`prop.${f}`) ?? f}</th>
+                    <th>{FIELD_LABELS[f] ? t(FIELD_LABELS[f]) : (lookup(`prop.${f}`) ?? f)}</th>
                     <td>
                       <label><input type="radio" name={`pick-${f}`} checked={keepMine[f] ?? true} onChange={() => setKeepMine((k) => ({ ...k, [f]: true }))} data-pick="mine" /> {show(mine[f])}</label>
                     </td>

@@ -28,7 +28,7 @@ export function PhotoInput({ photos, onChange }: { photos: File[]; onChange(p: F
   const { t } = useI18n()
   return (
     <label className="photo-input">
-      <span className="photo-button">📷 {t('field.photoAdd')}</span>
+      <span className="photo-button">{t('field.photoAdd')}</span>
       <input type="file" accept="image/*" capture="environment" multiple onChange={(e) => onChange([...photos, ...Array.from(e.target.files ?? [])])} data-testid="photo-input" />
       {photos.length > 0 && <span className="photo-count">{t('field.photos', { n: photos.length })}</span>}
     </label>
