@@ -148,6 +148,25 @@ test('a patch given to a field user moves to assigned with its own history', asy
   assert.equal(history.history.at(-1).action, 'assign')
 })
 
+test('a zone picks the open cases and unverified patches inside it, nothing else', async () => {
+  const [z] = await q<{ id: number }>(`SELECT id FROM zones ORDER BY id LIMIT 1`)
+  const expected = await q<{ k: string }>(
+    `SELECT 'case/' || c.id AS k FROM cases c JOIN zones z ON z.id = $1 AND ST_Intersects(z.geom, c.geom) WHERE c.status IN ('identified', 'notified', 'order_issued')
+     UNION ALL
+     SELECT 'detection/' || d.id FROM detections d JOIN zones z ON z.id = $1 AND ST_Intersects(z.geom, d.geom) WHERE d.status IN ('pending', 'assigned')`,
+    [z!.id],
+  )
+  assert.ok(expected.length > 0, 'the zone holds open work')
+  const [pl] = await q<{ id: number }>(`SELECT id FROM users WHERE role = 'planner' AND scope_code = $1 ORDER BY id LIMIT 1`, [DISTRICT])
+  const res = (await call(planner, 'POST', '/api/assignments', { zoneId: z!.id, kinds: ['case', 'detection'], assigneeId: pl!.id, reassign: true })).json()
+  const touched = [...res.items.map((a: { target: { kind: string; id: number } }) => `${a.target.kind}/${a.target.id}`), ...res.skipped.map((x: { kind: string; id: number }) => `${x.kind}/${x.id}`)]
+  assert.deepEqual(touched.sort(), expected.map((e) => e.k).sort())
+  assert.equal(res.created + res.reassigned, res.items.length)
+  // kinds goes with a zone or a village only, and one way of picking at a time
+  assert.equal((await call(planner, 'POST', '/api/assignments', { cases: [1], kinds: ['case'], assigneeId: pl!.id })).json().code, 'kinds_with_area')
+  assert.equal((await call(planner, 'POST', '/api/assignments', { cases: [1], detections: [1], assigneeId: pl!.id })).json().code, 'pick_one_way')
+})
+
 test('parcels are given out too, and show in the assignee\'s tasks with their number and place', async () => {
   const [p] = await q<{ id: number; parcel_no: string }>(`SELECT id, parcel_no FROM parcels WHERE admin_code = $1 ORDER BY id LIMIT 1`, [home.village])
   const res = (await call(planner, 'POST', '/api/assignments', { parcels: [p!.id], assigneeId: people.li!.id, note: '核实地类' })).json()
@@ -205,5 +224,4 @@ test('planners list assignments by team and overdue; a foreign user sees none of
   assert.equal((await call(people.zhao!.cookie, 'GET', '/api/assignments')).json().total, 0)
   const workers = (await call(planner, 'GET', `/api/field-workers?admin=${home.village}`)).json().items.map((p: { id: number }) => p.id)
   assert.ok(workers.includes(people.wang!.id) && !workers.includes(people.zhao!.id) && !workers.includes(people.viewer!.id))
-  void DISTRICT
 })
