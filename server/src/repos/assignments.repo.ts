@@ -122,7 +122,8 @@ export async function myTasks(db: Queryable, userId: number, scope: Scope, q: Ta
   return tasks.sort(compareTasks(q.sort ?? 'deadline'))
 }
 
-interface Pick {
+/** One thing work is about. */
+export interface AssignmentTarget {
   kind: TaskKind
   id: number
 }
@@ -131,7 +132,7 @@ const KIND_COLUMN: Readonly<Record<TaskKind, string>> = { case: 'case_id', detec
 const KIND_TABLE: Readonly<Record<TaskKind, string>> = { case: 'cases', detection: 'detections', parcel: 'parcels' }
 
 /** Exactly one way of picking what to assign; a zone or a village picks open cases and unverified patches. */
-async function picked(db: Queryable, body: AssignBody, scope: Scope): Promise<{ picks: Pick[]; missing: Pick[] }> {
+async function picked(db: Queryable, body: AssignBody, scope: Scope): Promise<{ picks: AssignmentTarget[]; missing: AssignmentTarget[] }> {
   const ways = (['cases', 'detections', 'parcels', 'zoneId', 'village'] as const).filter((k) => body[k] !== undefined)
   if (ways.length !== 1) throw new InputError('pick what to assign in one way: cases, detections, parcels, zoneId or village', ways[1] ?? 'cases', '请用一种方式选择要分派的对象：案件、图斑、地块、整治区域或村', 'pick_one_way')
   if ((body.zoneId !== undefined || body.village !== undefined) !== (body.kinds !== undefined)) {
@@ -152,7 +153,7 @@ async function picked(db: Queryable, body: AssignBody, scope: Scope): Promise<{ 
     const z = await db.query(`SELECT 1 FROM zones WHERE id = $1 AND ${inScope('admin_code', '$2')}`, [body.zoneId, scope])
     if (z.rowCount === 0) throw new Refusal('not_found', `no zone ${body.zoneId} in your area`, { field: 'zoneId', zh: `您的范围内没有整治区域 ${body.zoneId}` })
   }
-  const picks: Pick[] = []
+  const picks: AssignmentTarget[] = []
   const open = { case: `t.status IN ('identified', 'notified', 'order_issued')`, detection: `t.status IN ('pending', 'assigned')` }
   for (const kind of kinds) {
     const r = await db.query<{ id: number }>(
@@ -185,6 +186,46 @@ async function checkAssignee(db: Queryable, body: { assigneeId?: number; teamId?
   return { userId: body.assigneeId!, teamId: null, area: u.scope_code as string }
 }
 
+/**
+ * Gives one thing to a person or a team: the open assignment it had (`prior`) is cancelled as a
+ * reassignment and the new one made, both in field_history. The one way an assignment is opened
+ * (the patch page's assign action uses it too), so "one open per thing" and the trace hold everywhere.
+ */
+export async function assignTarget(
+  tx: Queryable, target: AssignmentTarget, adminCode: string, who: { userId: number | null; teamId: number | null },
+  opts: { note: string | null; dueAt: string | null }, byUserId: number, prior: number | null,
+): Promise<number> {
+  if (prior !== null) {
+    await tx.query(`UPDATE assignments SET status = 'cancelled', closed_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, [prior])
+    await tx.query(`INSERT INTO field_history (assignment_id, user_id, action, before, after) VALUES ($1, $2, 'reassign', $3, $4)`,
+      [prior, byUserId, JSON.stringify({ status: 'open' }), JSON.stringify({ status: 'cancelled', assigneeId: who.userId, teamId: who.teamId })])
+  }
+  const a = await tx.query<{ id: number }>(
+    `INSERT INTO assignments (assignee_id, team_id, admin_code, ${KIND_COLUMN[target.kind]}, note, due_at, assigned_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [who.userId, who.teamId, adminCode, target.id, opts.note, opts.dueAt, byUserId],
+  )
+  const id = a.rows[0]!.id
+  const after = { kind: target.kind, targetId: target.id, assigneeId: who.userId, teamId: who.teamId, dueAt: opts.dueAt, note: opts.note }
+  await tx.query(`INSERT INTO field_history (assignment_id, user_id, action, after) VALUES ($1, $2, 'assign', $3)`, [id, byUserId, JSON.stringify(after)])
+  return id
+}
+
+/** Closes the open assignment of a thing whose work is done (a patch verified), with its history row. */
+export async function finishAssignmentOf(tx: Queryable, target: AssignmentTarget, byUserId: number): Promise<void> {
+  const open = await openAssignmentOf(tx, target)
+  if (!open) return
+  await tx.query(`UPDATE assignments SET status = 'done', closed_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, [open.id])
+  await tx.query(`INSERT INTO field_history (assignment_id, user_id, action, before, after) VALUES ($1, $2, 'done', $3, $4)`,
+    [open.id, byUserId, JSON.stringify({ status: 'open' }), JSON.stringify({ status: 'done', by: `${target.kind} ${target.id}` })])
+}
+
+/** The open assignment of a thing, locked for a change. */
+export async function openAssignmentOf(tx: Queryable, target: AssignmentTarget): Promise<{ id: number; assigneeId: number | null; teamId: number | null } | null> {
+  const r = await tx.query<Row>(`SELECT id, assignee_id, team_id FROM assignments WHERE ${KIND_COLUMN[target.kind]} = $1 AND status = 'open' FOR UPDATE`, [target.id])
+  const row = r.rows[0]
+  return row ? { id: Number(row.id), assigneeId: row.assignee_id === null ? null : Number(row.assignee_id), teamId: row.team_id === null ? null : Number(row.team_id) } : null
+}
+
 /** Gives each picked thing to the assignee; things given to someone else are skipped unless `reassign`. */
 export async function assign(db: Db, body: AssignBody, scope: Scope, userId: number): Promise<AssignResult> {
   const who = await checkAssignee(db, body, scope)
@@ -195,7 +236,6 @@ export async function assign(db: Db, body: AssignBody, scope: Scope, userId: num
   const ids: number[] = []
   await db.transaction(async (tx) => {
     for (const p of picks) {
-      const col = KIND_COLUMN[p.kind]
       const t = await tx.query<Row>(`SELECT admin_code, ${p.kind === 'parcel' ? 'NULL' : 'status'} AS status FROM ${KIND_TABLE[p.kind]} WHERE id = $1 FOR UPDATE`, [p.id])
       const target = t.rows[0]!
       if (!holds(scopeOf(who.area), target.admin_code as string)) {
@@ -206,29 +246,17 @@ export async function assign(db: Db, body: AssignBody, scope: Scope, userId: num
         skipped.push({ ...p, reason: `the ${p.kind} is already ${String(target.status)}`, reasonZh: p.kind === 'case' ? '案件已销账' : '图斑已核查' })
         continue
       }
-      const existing = await tx.query<Row>(`SELECT id, assignee_id, team_id FROM assignments WHERE ${col} = $1 AND status = 'open' FOR UPDATE`, [p.id])
-      const prior = existing.rows[0]
-      if (prior && Number(prior.assignee_id) === who.userId && Number(prior.team_id) === who.teamId) {
+      const prior = await openAssignmentOf(tx, p)
+      if (prior && prior.assigneeId === who.userId && prior.teamId === who.teamId) {
         skipped.push({ ...p, reason: 'already given to them', reasonZh: '已分派给该人员或队伍' })
         continue
       }
       if (prior && !body.reassign) {
-        skipped.push({ ...p, reason: 'already given to someone else; send reassign: true to move it', reasonZh: '已分派给他人；如需改派请勾选“改派”' })
+        skipped.push({ ...p, reason: 'already given to someone else; send reassign: true to move it', reasonZh: '已分派给他人，可改派' })
         continue
       }
-      if (prior) {
-        await tx.query(`UPDATE assignments SET status = 'cancelled', closed_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, [prior.id])
-        await tx.query(`INSERT INTO field_history (assignment_id, user_id, action, before, after) VALUES ($1, $2, 'reassign', $3, $4)`,
-          [prior.id, userId, JSON.stringify({ status: 'open' }), JSON.stringify({ status: 'cancelled', assigneeId: who.userId, teamId: who.teamId })])
-      }
-      const a = await tx.query<{ id: number }>(
-        `INSERT INTO assignments (assignee_id, team_id, admin_code, ${col}, note, due_at, assigned_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [who.userId, who.teamId, target.admin_code, p.id, body.note ?? null, body.dueAt ?? null, userId],
-      )
-      const id = a.rows[0]!.id
+      const id = await assignTarget(tx, p, target.admin_code as string, who, { note: body.note ?? null, dueAt: body.dueAt ?? null }, userId, prior?.id ?? null)
       ids.push(id)
-      const after = { kind: p.kind, targetId: p.id, assigneeId: who.userId, teamId: who.teamId, dueAt: body.dueAt ?? null, note: body.note ?? null }
-      await tx.query(`INSERT INTO field_history (assignment_id, user_id, action, after) VALUES ($1, $2, 'assign', $3)`, [id, userId, JSON.stringify(after)])
       if (p.kind === 'detection') {
         // The patch's own lifecycle: pending → assigned, in its history like an assignment made on the patch.
         await tx.query(`UPDATE detections SET status = 'assigned', version = version + 1, updated_at = now() WHERE id = $1`, [p.id])

@@ -12,6 +12,7 @@ import type { Role } from '../domain/roles.ts'
 import type {
   Assignee, Assignment, DetectionCounts, DetectionHistoryEntry, DetectionList, DetectionListRow, DetectionRecord, DetectionScreening,
 } from '../schemas/detections.schema.ts'
+import { assignTarget, finishAssignmentOf, openAssignmentOf } from './assignments.repo.ts'
 import { createCase, editCase, getCase } from './cases.repo.ts'
 import { statusTrail } from './status-trail.repo.ts'
 import { refuseStaleWrite } from './stale-version.ts'
@@ -20,11 +21,12 @@ import { holds, scopeOf, type Scope } from '../domain/scope.ts'
 import { beijingDateSql } from './beijing.sql.ts'
 import { beijingToday } from '../domain/beijing-clock.ts'
 import { InputError } from '../domain/errors.ts'
+import { FIELD_WORKER_ROLES } from '../domain/field-work.ts'
 
 type Row = Record<string, unknown>
 
 /** Roles that go on site and record what they found. */
-export const VERIFIER_ROLES: readonly Role[] = ['admin', 'planner', 'field']
+export const VERIFIER_ROLES: readonly Role[] = FIELD_WORKER_ROLES
 
 export class DetectionInputError extends InputError {}
 
@@ -262,12 +264,10 @@ export async function actOnDetection(
       if (!holds(scopeOf(u.scope_code as string), row.admin_code as string)) {
         throw new DetectionInputError(`user ${input.assigneeId} works in ${String(u.scope_code)}, which does not cover the patch (${String(row.admin_code)})`, 'assigneeId')
       }
-      await tx.query(`UPDATE assignments SET status = 'cancelled' WHERE detection_id = $1 AND status = 'open'`, [id])
-      const a = await tx.query<{ id: number }>(
-        `INSERT INTO assignments (assignee_id, admin_code, detection_id, note, due_at, assigned_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [input.assigneeId, row.admin_code, id, input.note ?? null, input.dueAt ?? null, user.id],
-      )
-      Object.assign(after, { assignment_id: a.rows[0]!.id, assignee_id: input.assigneeId, due_at: input.dueAt ?? null })
+      const target = { kind: 'detection' as const, id }
+      const prior = await openAssignmentOf(tx, target)
+      const assignmentId = await assignTarget(tx, target, row.admin_code as string, { userId: input.assigneeId!, teamId: null }, { note: input.note ?? null, dueAt: input.dueAt ?? null }, user.id, prior?.id ?? null)
+      Object.assign(after, { assignment_id: assignmentId, assignee_id: input.assigneeId, due_at: input.dueAt ?? null })
     }
 
     if (input.action === 'verify') {
@@ -309,7 +309,7 @@ export async function actOnDetection(
         await tx.query(`INSERT INTO case_history (case_id, user_id, action, after) VALUES ($1, $2, 'link_detection', $3)`, [created.id, user.id, JSON.stringify({ detection_id: id })])
         plan.changes.case_id = created.id
       }
-      await tx.query(`UPDATE assignments SET status = 'done' WHERE detection_id = $1 AND status = 'open'`, [id])
+      await finishAssignmentOf(tx, { kind: 'detection', id }, user.id)
       Object.assign(after, { case_id: plan.changes.case_id ?? null, photos: evidence })
     }
 
