@@ -30,11 +30,13 @@ import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
 import { searchRoutes } from './routes/search.route.ts'
 import { tileRoutes } from './routes/tiles.route.ts'
+import { uploadRoutes } from './routes/uploads.route.ts'
 import { bufferRoutes } from './routes/buffers.route.ts'
 import { statisticsRoutes } from './routes/statistics.route.ts'
 import { targetRoutes } from './routes/targets.route.ts'
 import { zoneRoutes } from './routes/zones.route.ts'
 import { FileStore } from './storage/file-store.ts'
+import { PartialUploads } from './storage/partial-uploads.ts'
 import { VERSION } from './version.ts'
 
 export interface AppOptions {
@@ -81,7 +83,9 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(searchRoutes, { db })
   await app.register(caseRoutes, { db })
   await app.register(ledgerIoRoutes, { db })
-  await app.register(attachmentRoutes, { db, files: new FileStore(config.uploadDir) })
+  const uploads = new PartialUploads(config.uploadDir)
+  await app.register(attachmentRoutes, { db, files: new FileStore(config.uploadDir), uploads })
+  await app.register(uploadRoutes, { uploads })
   await app.register(tileRoutes, { db })
   await app.register(zoneRoutes, { db })
   await app.register(bufferRoutes, { db })

@@ -32,7 +32,7 @@ type Probe = (c: Ctx) => Call[]
 
 interface Ctx {
   home: { code: string; town: string; lon: number; lat: number; caseId: number; caseNo: string; detectionId: number }
-  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string; teamId: number; assignmentId: number }
+  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string; teamId: number; assignmentId: number; uploadId: string }
   /** Cases in the home village, and those of them waiting for a location. */
   homeCases: { cases: number; pending: number }
   /** The foreign records' current versions: a write sends the right If-Match, so only scope can refuse it. */
@@ -123,6 +123,10 @@ before(async () => {
   const farAssign = await t.app.inject({ method: 'POST', url: '/api/assignments', headers: { cookie: district }, payload: { parcels: [farParcel], teamId: farTeam.json().id } })
   assert.equal(farAssign.json().created, 1, farAssign.body)
 
+  // an upload the district user started (uploads are their starter's, whatever the village)
+  const farUpload = await t.app.inject({ method: 'POST', url: '/api/uploads', headers: { cookie: district }, payload: { bytes: 10, fileName: 'far.jpg' } })
+  assert.equal(farUpload.statusCode, 201, farUpload.body)
+
   const [batch] = await q<{ id: number }>(`SELECT batch_id AS id FROM detections WHERE admin_code = $1 ORDER BY id LIMIT 1`, [home])
   const [ruleSet] = await q<{ id: number }>(`SELECT id FROM buffer_rule_sets ORDER BY id LIMIT 1`)
   const [target] = await q<{ year: number }>(`SELECT year FROM targets ORDER BY year LIMIT 1`)
@@ -130,7 +134,7 @@ before(async () => {
     home: { code: home, town: home.slice(0, 9), ...(await place(home)), caseId: homeCase.id, caseNo: homeCase.case_no, detectionId: await first('detections', home) },
     foreign: {
       code: far, ...farPlace, caseId: farCase, detectionId: await first('detections', far), zoneId: zone.json().id, attachmentId: att.json().id, importId: imp.json().id, layerImportId: layerImp.json().id,
-      teamId: farTeam.json().id, assignmentId: farAssign.json().items[0].id,
+      teamId: farTeam.json().id, assignmentId: farAssign.json().items[0].id, uploadId: farUpload.json().id,
     },
     homeCases: (await q<{ cases: number; pending: number }>(
       `SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE starts_with(admin_code, $1)`, [home]))[0]!,
@@ -311,6 +315,13 @@ const PROBES: Record<string, Probe> = {
   'GET /api/assignments/{id}': (c) => [get(`/api/assignments/${c.foreign.assignmentId}`, 'refused')],
   'PATCH /api/assignments/{id}': (c) => [send('PATCH', `/api/assignments/${c.foreign.assignmentId}`, { note: '越权' })],
   'GET /api/my/tasks': () => [get('/api/my/tasks')],
+  // writers only: a viewer's 403 is 'read'; another user's upload does not exist
+  'POST /api/uploads': () => [{ ...send('POST', '/api/uploads', { bytes: 10, fileName: 'a.jpg' }, 'read'), headers: {} }],
+  'GET /api/uploads/{id}': (c) => [get(`/api/uploads/${c.foreign.uploadId}`, 'refused')],
+  'PATCH /api/uploads/{id}': (c) => [{
+    method: 'PATCH', url: `/api/uploads/${c.foreign.uploadId}`, payload: Buffer.from('0123456789'), expect: 'refused',
+    headers: { 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+  }],
   // drawn per request from the sample's synthetic imagery: pixels, no rows
   'GET /api/imagery/sample/{batchId}/{side}/{z}/{x}/{y}.png': (c) => {
     const { z, x, y } = tileAt(c.home.lon, c.home.lat, 14)

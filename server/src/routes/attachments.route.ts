@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import exifr from 'exifr'
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
@@ -13,6 +13,7 @@ import { addAttachment, findByClientId, getAttachment, listAttachments, listDete
 import { getCase } from '../repos/cases.repo.ts'
 import { detectionInScope } from '../repos/detections.repo.ts'
 import type { FileStore } from '../storage/file-store.ts'
+import type { PartialUploads } from '../storage/partial-uploads.ts'
 import type { Scope } from '../domain/scope.ts'
 import { binary, multipartBody } from '../http/contract.ts'
 import { Attachment, AttachmentList } from '../schemas/cases.schema.ts'
@@ -61,18 +62,39 @@ const UploadBody = multipartBody({
   file: { description: 'the photo (JPEG, PNG, WebP) or PDF, as taken: EXIF time and GPS are read from it', binary: true },
 })
 
+/** A finished resumable upload made into an attachment (JSON instead of multipart). */
+const FromUpload = Type.Object(
+  {
+    uploadId: Type.String({ format: 'uuid', description: 'a finished upload of POST /api/uploads' }),
+    stage: Type.Optional(Type.Enum(STAGES)),
+    clientId: Type.Optional(Type.String({ format: 'uuid' })),
+  },
+  { additionalProperties: false },
+)
+type FromUpload = Static<typeof FromUpload>
+
+/** Either body: the file itself (multipart), or a resumable upload that has every byte (JSON). */
+const AttachBody = { content: { ...UploadBody.content, 'application/json': { schema: FromUpload } } }
+
+interface Incoming {
+  bytes: Buffer
+  fileName: string
+  clientId: string | null
+  stage: string | null
+  uploadId: string | null
+}
+
 /** Stored bytes, in the media type sniffed from them at upload. */
 const AttachmentContent = {
   description: 'the stored bytes',
   content: Object.assign({}, ...['image/jpeg', 'image/png', 'image/webp', 'application/pdf'].map((t) => binary(t, t).content)) as Record<string, unknown>,
 }
 
-export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore }> = async (app, { db, files }) => {
+export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore; uploads: PartialUploads }> = async (app, { db, files, uploads }) => {
   await app.register(multipart, { limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 10, fieldSize: 1000 } })
 
-  /** One upload path for both owners: a case's evidence or a patch's site photos. */
-  const receive = async (request: FastifyRequest, reply: FastifyReply, owner: { caseId: number } | { detectionId: number }, scope: Scope, userId: number) => {
-    if (!request.isMultipart()) throw badRequest('send multipart/form-data with one file')
+  /** The file and its fields from a multipart upload. */
+  const fromMultipart = async (request: FastifyRequest): Promise<Incoming> => {
     const part = await request.file()
     if (!part) throw badRequest('no file in the upload')
     let bytes: Buffer
@@ -88,9 +110,22 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
       const f = part.fields[name] as { value?: unknown } | undefined
       return typeof f?.value === 'string' && f.value !== '' ? f.value : null
     }
-    const clientId = field('clientId')
+    return { bytes, fileName: part.filename, clientId: field('clientId'), stage: field('stage'), uploadId: null }
+  }
+
+  /** The file of a finished resumable upload (routes/uploads.route.ts) and the fields sent with it. */
+  const fromUpload = async (body: FromUpload, userId: number): Promise<Incoming> => {
+    const done = await uploads.complete(userId, body.uploadId)
+    if (!done) throw notFound(`no upload ${body.uploadId} of yours`)
+    return { bytes: done.bytes, fileName: done.fileName, clientId: body.clientId ?? null, stage: body.stage ?? null, uploadId: body.uploadId }
+  }
+
+  /** One upload path for both owners: a case's evidence or a patch's site photos. */
+  const receive = async (request: FastifyRequest, reply: FastifyReply, owner: { caseId: number } | { detectionId: number }, scope: Scope, userId: number) => {
+    const incoming = request.isMultipart() ? await fromMultipart(request) : request.body ? await fromUpload(request.body as FromUpload, userId) : null
+    if (!incoming) throw badRequest('send multipart/form-data with one file, or JSON {uploadId} of a finished upload')
+    const { bytes, clientId, stage } = incoming
     if (clientId && !UUID.test(clientId)) throw badRequest('clientId must be a UUID', { field: 'clientId' })
-    const stage = field('stage')
     if (stage && !(STAGES as readonly string[]).includes(stage)) throw badRequest(`stage must be one of ${STAGES.join(', ')}`, { field: 'stage' })
     if (clientId) {
       const earlier = await findByClientId(db, clientId, scope)
@@ -108,7 +143,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
         detectionId: 'detectionId' in owner ? owner.detectionId : null,
         kind: type.kind,
         stage,
-        fileName: part.filename.slice(0, 200) || 'upload',
+        fileName: incoming.fileName.slice(0, 200) || 'upload',
         mimeType: type.mime,
         byteSize: bytes.length,
         sha256: createHash('sha256').update(bytes).digest('hex'),
@@ -119,6 +154,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
         userId,
       })
       const { storageKey: _, ...stored } = (await getAttachment(db, id, scope))!
+      if (incoming.uploadId) await uploads.remove(userId, incoming.uploadId)
       return reply.code(201).send(stored)
     } catch (err) {
       await files.remove(key)
@@ -136,10 +172,10 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
       config: { access: { roles: WRITERS } },
       schema: {
         tags: ['ledger'],
-        summary: `Attach a photo (JPEG, PNG, WebP) or PDF to a case, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file.`,
+        summary: `Attach a photo (JPEG, PNG, WebP) or PDF to a case, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file; or JSON {uploadId, stage, clientId} of a finished resumable upload.`,
         consumes: ['multipart/form-data'],
         params: IdParams,
-        body: UploadBody,
+        body: AttachBody,
         response: { 200: { ...Attachment, description: 'a replay of an upload already stored (same clientId)' }, 201: Attachment },
       },
     },
@@ -157,10 +193,10 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
       config: { access: { roles: WRITERS } },
       schema: {
         tags: ['patches'],
-        summary: `Attach a site photo (JPEG, PNG, WebP with EXIF GPS) or PDF to a satellite-change patch, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file.`,
+        summary: `Attach a site photo (JPEG, PNG, WebP with EXIF GPS) or PDF to a satellite-change patch, at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB. Multipart: fields stage, clientId (uuid) before the file; or JSON {uploadId, stage, clientId} of a finished resumable upload.`,
         consumes: ['multipart/form-data'],
         params: IdParams,
-        body: UploadBody,
+        body: AttachBody,
         response: { 200: { ...Attachment, description: 'a replay of an upload already stored (same clientId)' }, 201: Attachment },
       },
     },
