@@ -7,6 +7,7 @@
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/field-*.png (docs/field.md).
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -129,7 +130,9 @@ test('offline: the app opens from the service worker, a patch is verified with a
   // verify it with a photo taken on site
   await openTask(page, `detection/${patch.id}`)
   await page.getByRole('button', { name: '核查图斑' }).click()
-  await page.getByTestId('photo-input').setInputFiles({ name: 'site.jpg', mimeType: 'image/jpeg', buffer: phonePhoto(patch.lon, patch.lat, '2026:12:03 09:30:00') })
+  // a photo of two pieces and more (a phone's photo is megabytes; random bytes after the image keep it a JPEG)
+  const photo = Buffer.concat([phonePhoto(patch.lon, patch.lat, '2026:12:03 09:30:00'), randomBytes(400 * 1024)])
+  await page.getByTestId('photo-input').setInputFiles({ name: 'site.jpg', mimeType: 'image/jpeg', buffer: photo })
   await page.locator('[data-testid="verify-form"] select[name="result"]').selectOption('false_change')
   await page.locator('[data-testid="verify-form"] select[name="cause"]').selectOption({ index: 1 })
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/field-verify.png` })
@@ -149,8 +152,23 @@ test('offline: the app opens from the service worker, a patch is verified with a
   // nothing reached the server while offline
   assert.equal((await one<{ status: string }>(`SELECT status FROM detections WHERE id = $1`, [patch.id])).status, 'assigned')
 
+  // the connection drops in the middle of the photo: its second piece never arrives
+  const pieces: number[] = []
+  await context.route('**/api/uploads/*', async (route) => {
+    if (route.request().method() !== 'PATCH') return route.continue()
+    const offset = Number(await route.request().headerValue('upload-offset'))
+    pieces.push(offset)
+    if (offset > 0 && pieces.filter((o) => o === offset).length === 1) return route.abort('internetdisconnected')
+    return route.continue()
+  })
   await context.setOffline(false)
+  await page.waitForFunction(() => (document.querySelector('[data-testid="sync-badge"]')?.getAttribute('data-waiting') ?? '0') !== '0')
+  await page.evaluate(() => window.dispatchEvent(new Event('online'))) // the connection is back
   await waitSynced(page)
+  await context.unroute('**/api/uploads/*')
+  assert.deepEqual(pieces, [0, 262_144, 262_144], 'the photo went on from the piece that was lost, not from the start')
+  const stored = await one<{ byte_size: number }>(`SELECT byte_size FROM attachments WHERE detection_id = $1`, [patch.id])
+  assert.equal(stored.byte_size, photo.length)
   const d = await one<{ status: string; result: string }>(`SELECT status, result FROM detections WHERE id = $1`, [patch.id])
   assert.deepEqual(d, { status: 'verified', result: 'false_change' })
   const counts = await one<{ verify: number; photos: number; demolish: number }>(

@@ -126,8 +126,10 @@ async function sendAll(): Promise<void> {
     await db.put('outbox', { ...op, state: 'syncing', attempts: op.attempts + 1 })
     changed()
     const outcome = await send(op)
+    // what send kept on the op meanwhile (a photo's upload progress)
+    const latest = (await db.get('outbox', op.id)) ?? op
     if (outcome.kind === 'offline' || outcome.kind === 'signed_out' || outcome.kind === 'later') {
-      await db.put('outbox', { ...op, state: 'pending', attempts: op.attempts + 1 })
+      await db.put('outbox', { ...latest, state: 'pending', attempts: op.attempts + 1 })
       setSyncState(outcome.kind === 'later' ? { kind: 'idle' } : { kind: outcome.kind })
       changed()
       if (outcome.kind === 'later') setTimeout(() => void sync(), 2000)
@@ -142,7 +144,7 @@ async function sendAll(): Promise<void> {
       if (op.after) await tx.objectStore('versions').delete(op.after)
       await tx.done
     } else if (outcome.kind === 'stale' || outcome.kind === 'refused') {
-      await db.put('outbox', { ...op, state: outcome.kind === 'stale' ? 'conflict' : 'failed', problem: outcome.problem, attempts: op.attempts + 1 })
+      await db.put('outbox', { ...latest, state: outcome.kind === 'stale' ? 'conflict' : 'failed', problem: outcome.problem, attempts: op.attempts + 1 })
       blocked.add(key)
     }
     changed()
@@ -155,16 +157,65 @@ type Outcome =
   | { kind: 'stale' | 'refused'; problem: OpProblem }
   | { kind: 'offline' | 'signed_out' | 'later' }
 
+/** A photo goes up in pieces of this size, so a dropped connection costs at most one piece. */
+export const PIECE_BYTES = 256 * 1024
+const JSON_HEADERS = { Accept: 'application/json, application/problem+json', 'Content-Type': 'application/json' }
+
+/**
+ * Sends a photo's bytes as a resumable upload, from where the server stands: the upload's id and
+ * progress are kept on the op, so after an interruption (even a closed tab) it goes on from there.
+ */
+async function uploadPhoto(op: QueuedOp): Promise<Outcome | { kind: 'uploaded'; uploadId: string }> {
+  const db = await fieldDb()
+  const blob = op.photo!.blob
+  const fetchJson = async (url: string, init: RequestInit) => {
+    try {
+      return await fetch(url, { credentials: 'same-origin', ...init })
+    } catch {
+      return null
+    }
+  }
+  let upload = op.upload
+  let offset = 0
+  if (upload) {
+    const where = await fetchJson(`/api/uploads/${upload.id}`, { headers: JSON_HEADERS })
+    if (!where) return { kind: 'offline' }
+    if (where.status === 404) upload = undefined // gone (kept 7 days): start again
+    else if (!where.ok) return where.status === 401 ? { kind: 'signed_out' } : { kind: 'refused', problem: await problemOf(where) }
+    else offset = ((await where.json()) as { offset: number }).offset
+  }
+  if (!upload) {
+    const made = await fetchJson('/api/uploads', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ bytes: blob.size, fileName: op.photo!.name }) })
+    if (!made) return { kind: 'offline' }
+    if (!made.ok) return made.status === 401 ? { kind: 'signed_out' } : { kind: 'refused', problem: await problemOf(made) }
+    upload = { id: ((await made.json()) as { id: string }).id, sent: 0 }
+  }
+  while (offset < blob.size) {
+    await db.put('outbox', { ...op, state: 'syncing', upload: { id: upload.id, sent: offset } })
+    changed()
+    const res = await fetchJson(`/api/uploads/${upload.id}`, {
+      method: 'PATCH',
+      headers: { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', Accept: 'application/json, application/problem+json' },
+      body: blob.slice(offset, offset + PIECE_BYTES),
+    })
+    if (!res) return { kind: 'offline' }
+    if (res.ok || res.status === 409) offset = ((await res.json()) as { offset: number }).offset // 409: the server already had it
+    else return res.status === 401 ? { kind: 'signed_out' } : { kind: 'refused', problem: await problemOf(res) }
+  }
+  await db.put('outbox', { ...op, state: 'syncing', upload: { id: upload.id, sent: offset } })
+  return { kind: 'uploaded', uploadId: upload.id }
+}
+
 async function send(op: QueuedOp): Promise<Outcome> {
   const headers: Record<string, string> = { 'Idempotency-Key': op.id, Accept: 'application/json, application/problem+json' }
   const ifMatch = (op.after && (await (await fieldDb()).get('versions', op.after))?.etag) || op.ifMatch
   if (ifMatch) headers['If-Match'] = ifMatch
   let body: BodyInit | undefined
   if (op.photo) {
-    const form = new FormData()
-    for (const [k, v] of Object.entries(op.photo.fields)) form.append(k, v)
-    form.append('file', op.photo.blob, op.photo.name)
-    body = form
+    const up = await uploadPhoto(op)
+    if (up.kind !== 'uploaded') return up
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify({ ...op.photo.fields, uploadId: up.uploadId, clientId: op.id })
   } else if (op.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(op.body)

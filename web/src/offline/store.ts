@@ -29,6 +29,8 @@ export interface QueuedOp {
   /** JSON body, or the photo to upload as multipart (fields first, then the file). */
   body?: unknown
   photo?: { blob: Blob; name: string; fields: Record<string, string> }
+  /** A photo's resumable upload (POST /api/uploads) and how many bytes the server has: kept, so an interrupted photo goes on from there. */
+  upload?: { id: string; sent: number }
   record: RecordRef
   /** If-Match as read when the user acted. */
   ifMatch?: string

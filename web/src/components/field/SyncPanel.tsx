@@ -20,6 +20,7 @@ export function SyncPanel({ outbox }: { outbox: OutboxView }) {
           <li key={op.id} className={`sync-op op-${op.state}`} data-op-state={op.state}>
             <span className="op-label">{op.label}</span>
             <span className="op-state">{t(`field.sync.state.${op.state}`)}</span>
+            {op.photo && op.upload && op.state !== 'failed' && <span className="op-progress">{Math.round((op.upload.sent / Math.max(1, op.photo.blob.size)) * 100)}%</span>}
             {op.problem && <span className="op-problem">{(lang === 'zh-CN' && op.problem.detailZh) || op.problem.detail}</span>}
             {op.state === 'conflict' && <button type="button" className="primary" onClick={() => setResolving(op)}>{t('field.sync.resolve')}</button>}
             {op.state === 'failed' && <button type="button" onClick={() => void retry(op.id)}>{t('field.sync.retry')}</button>}
