@@ -120,6 +120,18 @@ test('offline: the app opens from the service worker, a patch is verified with a
   await page.locator('[data-task]').first().waitFor()
   assert.equal(await page.locator('[data-task]').count(), 4, 'the task list from the last copy')
 
+  // the patch's after image came with the area: a tile over the patch is served with no network
+  const batch = await one<{ imagery: { after?: { url: string } } }>(`SELECT b.imagery FROM detection_batches b JOIN detections d ON d.batch_id = b.id WHERE d.id = $1`, [patch.id])
+  const n = 2 ** 17
+  const tx = Math.floor(((patch.lon + 180) / 360) * n)
+  const ty = Math.floor(((1 - Math.log(Math.tan((patch.lat * Math.PI) / 180) + 1 / Math.cos((patch.lat * Math.PI) / 180)) / Math.PI) / 2) * n)
+  const tileUrl = batch.imagery.after!.url.replace('{z}', '17').replace('{x}', String(tx)).replace('{y}', String(ty))
+  const tile = await page.evaluate(async (u) => {
+    const r = await fetch(u)
+    return { status: r.status, type: r.headers.get('content-type') }
+  }, tileUrl)
+  assert.deepEqual(tile, { status: 200, type: 'image/png' })
+
   // the patch on the downloaded map
   await openTask(page, `detection/${patch.id}`)
   await page.getByRole('button', { name: '在地图上查看' }).click()
@@ -246,7 +258,7 @@ test('a tab killed mid-sync loses nothing, and the server has the write once', {
   })
   await context.setOffline(false)
   await page.evaluate(() => window.dispatchEvent(new Event('online'))).catch(() => undefined)
-  for (let i = 0; i < 100 && !(killed && page.isClosed()); i++) await new Promise((r) => setTimeout(r, 100))
+  for (let i = 0; i < 600 && !(killed && page.isClosed()); i++) await new Promise((r) => setTimeout(r, 100))
   assert.ok(killed && page.isClosed(), 'the demolition was sent and the tab closed')
   assert.equal((await one<{ status: string }>(`SELECT status FROM cases WHERE id = $1`, [killCase.id])).status, 'demolished')
 

@@ -22,6 +22,11 @@ export async function listBatches(signal?: AbortSignal): Promise<BatchSummary[]>
 }
 
 /** Screens every patch of the batch again, in the background (after cases or parcels changed). */
+/** One batch with its imagery (before / after). */
+export async function getBatch(batchId: number, signal?: AbortSignal): Promise<BatchSummary> {
+  return (await (await request('GET', `/api/detection-batches/${batchId}`, undefined, signal)).json()) as BatchSummary
+}
+
 export async function rescreenBatch(batchId: number): Promise<void> {
   await request('POST', `/api/detection-batches/${batchId}/screen`)
 }

@@ -52,6 +52,15 @@ export function union(boxes: readonly Bbox[]): Bbox | null {
   return boxes.reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])])
 }
 
+/** Patches' imagery is drawn closer than the vector tiles: these zooms around each patch. */
+export const IMAGERY_ZOOMS = [15, 18] as const
+
+/** The tiles of an XYZ template ({z}/{x}/{y}) over a box at the imagery zooms; none for a template on another host. */
+export function imageryUrls(template: string, bbox: Bbox): string[] {
+  if (!template.startsWith('/')) return [] // another host's imagery: not ours to copy, and the service worker does not serve it
+  return tilesCovering(bbox, IMAGERY_ZOOMS[0], IMAGERY_ZOOMS[1]).map(({ z, x, y }) => template.replace('{z}', String(z)).replace('{x}', String(x)).replace('{y}', String(y)))
+}
+
 export interface AreaPlan {
   urls: string[]
   estimatedBytes: number
@@ -65,10 +74,10 @@ function bytesPerTile(): number {
   return Number.isFinite(n) && n > 0 ? n : GUESSED_TILE_BYTES
 }
 
-/** The tile URLs of the layers over the area, and whether they fit the storage budget. */
-export async function planArea(bbox: Bbox, tileTemplates: readonly string[]): Promise<AreaPlan> {
+/** The tile URLs of the layers over the area (and `extra`, e.g. imagery), and whether they fit the storage budget. */
+export async function planArea(bbox: Bbox, tileTemplates: readonly string[], extra: readonly string[] = []): Promise<AreaPlan> {
   const tiles = tilesCovering(bbox)
-  const urls = tileTemplates.flatMap((t) => tiles.map(({ z, x, y }) => t.replace('{z}', String(z)).replace('{x}', String(x)).replace('{y}', String(y))))
+  const urls = [...tileTemplates.flatMap((t) => tiles.map(({ z, x, y }) => t.replace('{z}', String(z)).replace('{x}', String(x)).replace('{y}', String(y)))), ...extra]
   const estimatedBytes = Math.round(urls.length * bytesPerTile())
   const est = await navigator.storage?.estimate?.().catch(() => null)
   const availableBytes = est?.quota !== undefined ? Math.max(0, est.quota * BUDGET_SHARE - (est.usage ?? 0)) : null

@@ -21,6 +21,7 @@ const RECORD_PATHS = [
   /^\/api\/cases\/\d+\/attachments$/,
   /^\/api\/detections\/\d+$/,
   /^\/api\/detections\/\d+\/attachments$/,
+  /^\/api\/detection-batches\/\d+$/,
   /^\/ogc\/collections$/,
   /^\/ogc\/collections\/[^/]+\/queryables$/,
   /^\/ogc\/collections\/[^/]+\/items\/[^/]+$/,

@@ -4,12 +4,13 @@ import { useEffect, useRef, useState } from 'react'
 import type { Meta } from '../../api.ts'
 import type { Task } from '../../field-api.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
-import { downloadArea, grow, keepRecords, planArea, union, type AreaPlan, type Bbox, type Progress } from '../../offline/area.ts'
+import { downloadArea, grow, imageryUrls, keepRecords, planArea, union, type AreaPlan, type Bbox, type Progress } from '../../offline/area.ts'
+import { taskImagery } from './task-imagery.ts'
 
 const COLLECTION: Readonly<Record<Task['target']['kind'], string>> = { case: 'cases', detection: 'detections', parcel: 'parcels' }
 
-/** The reads a task needs offline: its record, photos and geometry, besides the app's own. */
-export function recordUrls(tasks: readonly Task[]): string[] {
+/** The reads a task needs offline: its record, photos and geometry (and a patch's batch), besides the app's own. */
+export function recordUrls(tasks: readonly Task[], batchIds: readonly number[]): string[] {
   const urls = ['/api/auth/me', '/api/meta', '/api/my/tasks', '/ogc/collections', ...['cases', 'detections', 'parcels'].map((c) => `/ogc/collections/${c}/queryables`)]
   for (const task of tasks) {
     const { kind, id } = task.target
@@ -19,7 +20,7 @@ export function recordUrls(tasks: readonly Task[]): string[] {
       urls.push(base, `${base}/attachments`)
     }
   }
-  return urls
+  return [...urls, ...batchIds.map((id) => `/api/detection-batches/${id}`)]
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
@@ -34,9 +35,19 @@ export function AreaPanel({ meta, tasks, online }: { meta: Meta; tasks: readonly
   const bbox = area ? grow(area, 500) : null
   const key = bbox?.map((n) => n.toFixed(5)).join(',') ?? ''
 
+  const [batchIds, setBatchIds] = useState<number[]>([])
   useEffect(() => {
     if (!bbox) return
-    void planArea(bbox, meta.layers.map((l) => l.tiles)).then(setPlan)
+    const ctl = new AbortController()
+    // the patches' before/after imagery, 100 m around each, where the batch's imagery is the app's own
+    void Promise.all(tasks.map((task) => taskImagery(task, ctl.signal).then((t) => ({ task, t }), () => ({ task, t: null }))))
+      .then((found) => {
+        const imagery = found.flatMap(({ task, t }) => (t ? [t.imagery.before, t.imagery.after].filter((s) => s?.type === 'xyz').flatMap((s) => imageryUrls(s!.url, grow(task.target.bbox as Bbox, 100))) : []))
+        setBatchIds([...new Set(found.flatMap(({ t }) => (t ? [t.batchId] : [])))])
+        return planArea(bbox, meta.layers.map((l) => l.tiles), [...new Set(imagery)])
+      })
+      .then((p) => !ctl.signal.aborted && setPlan(p))
+    return () => ctl.abort()
     // keyed by the box as text, so a new array of the same box does not plan again
   }, [key, meta])
 
@@ -45,7 +56,7 @@ export function AreaPanel({ meta, tasks, online }: { meta: Meta; tasks: readonly
     abort.current = new AbortController()
     setResult(null)
     const p = await downloadArea(plan.urls, setProgress, abort.current.signal)
-    const records = await keepRecords(recordUrls(tasks))
+    const records = await keepRecords(recordUrls(tasks, batchIds))
     setProgress(null)
     setResult({ p, records })
   }
