@@ -31,8 +31,9 @@ interface Session {
   pageErrors: string[]
 }
 
-async function open(): Promise<Session> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'zh-CN' })
+/** `serviceWorkers: 'block'` where a test answers the page's requests itself: the app's service worker would fetch tiles on its own, past page.route. */
+async function open(opts: { serviceWorkers?: 'allow' | 'block' } = {}): Promise<Session> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'zh-CN', serviceWorkers: opts.serviceWorkers ?? 'allow' })
   const page = await context.newPage()
   const origin = new URL(server.url).origin
   const foreign: string[] = []
@@ -138,7 +139,7 @@ describe('web app', { timeout: TEST_TIMEOUT }, () => {
 
   test('the blank-map check fails a map whose tiles are all empty', async () => {
     // The negative control of the test above: same page, every tile answered 204 (empty).
-    const { context, page } = await open()
+    const { context, page } = await open({ serviceWorkers: 'block' })
     try {
       await page.route('**/ogc/**', (route) => route.fulfill({ status: 204, body: '' }))
       await logIn(page)
