@@ -93,6 +93,8 @@ function setSyncState(s: SyncState) {
 }
 
 let running: Promise<void> | null = null
+/** Asked to send while a round was under way: go round once more (a write queued meanwhile). */
+let again = false
 
 /**
  * Sends what is pending, oldest first. Stops at the first network failure (the rest waits for
@@ -100,11 +102,18 @@ let running: Promise<void> | null = null
  * One tab sends at a time (Web Locks), so two tabs never send the same write at once.
  */
 export function sync(): Promise<void> {
-  running ??= (async () => {
+  if (running) {
+    again = true
+    return running
+  }
+  running = (async () => {
     try {
       const locks = (navigator as Navigator & { locks?: LockManager }).locks
-      if (locks) await locks.request('chaiwei-outbox', () => sendAll())
-      else await sendAll()
+      do {
+        again = false
+        if (locks) await locks.request('chaiwei-outbox', () => sendAll())
+        else await sendAll()
+      } while (again && navigator.onLine)
     } finally {
       running = null
     }
