@@ -2,9 +2,10 @@
 // selection. Selecting a row tells the map screen, which highlights the case on the map; a case
 // clicked on the map comes back as `selectedId`.
 import { useEffect, useRef, useState, type ReactNode } from 'react'
-import { ApiError, search, type SearchHit } from '../api.ts'
+import { ApiError } from '../api.ts'
 import { CASE_SOURCES, CASE_STATUSES, CASE_USES, isOneOf } from '../codes.ts'
 import { fmtArea, fmtDate } from '../format.ts'
+import { useAdminUnitSearch } from '../hooks/use-admin-unit-search.ts'
 import { useNarrow } from '../hooks/use-narrow.ts'
 import { useI18n } from '../i18n/i18n.tsx'
 import {
@@ -67,29 +68,15 @@ function PendingBadge() {
   )
 }
 
-/** The admin-unit filter: a code, or a name looked up with /api/search (towns and villages). */
+const ADMIN_KINDS = ['district', 'town', 'village'] as const
+
+/** The admin-unit filter: a code, or a name looked up with /api/search (district, towns and villages). */
 function AdminFilter({ value, onChange }: { value: string; onChange(code: string): void }) {
   const { t } = useI18n()
   const [text, setText] = useState(value)
-  const [hits, setHits] = useState<SearchHit[]>([])
   useEffect(() => setText(value), [value])
-  useEffect(() => {
-    const q = text.trim()
-    if (!q || /^\d+$/.test(q)) {
-      setHits([])
-      return
-    }
-    const ctl = new AbortController()
-    const timer = setTimeout(() => {
-      search(q, 10, ctl.signal)
-        .then((r) => setHits(r.filter((h) => h.kind === 'town' || h.kind === 'village' || h.kind === 'district')))
-        .catch(() => setHits([]))
-    }, 200)
-    return () => {
-      clearTimeout(timer)
-      ctl.abort()
-    }
-  }, [text])
+  // a code typed in is taken as it is; names are looked up
+  const hits = useAdminUnitSearch(/^\d+$/.test(text.trim()) ? '' : text, ADMIN_KINDS) ?? []
   const commit = (raw: string) => {
     const v = raw.trim()
     if (v === '') return onChange('')

@@ -1,8 +1,9 @@
 // An admin unit (区 / 镇街 / 村社区) in the user's scope, picked by name or code. Like the ledger's
 // admin filter it asks /api/search (which answers within the user's scope); the hits are listed
 // under the field, and a full code typed in is taken at once.
-import { useEffect, useId, useState } from 'react'
-import { search, type SearchHit } from '../../api.ts'
+import { useId, useState } from 'react'
+import type { SearchHit } from '../../api.ts'
+import { useAdminUnitSearch, type AdminKind } from '../../hooks/use-admin-unit-search.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
 
 export interface AdminUnit {
@@ -10,7 +11,7 @@ export interface AdminUnit {
   name: string
 }
 
-type Level = 'district' | 'town' | 'village'
+type Level = AdminKind
 
 export interface AdminUnitPickerProps {
   value: AdminUnit | null
@@ -27,32 +28,12 @@ export function AdminUnitPicker({ value, onChange, levels = ['district', 'town',
   const { t } = useI18n()
   const listId = useId()
   const [text, setText] = useState('')
-  const [hits, setHits] = useState<SearchHit[] | null>(null)
   const [open, setOpen] = useState(false)
-  const levelKey = levels.join(',')
-
-  useEffect(() => {
-    const q = text.trim()
-    if (!q) {
-      setHits(null)
-      return
-    }
-    const ctl = new AbortController()
-    const timer = setTimeout(() => {
-      search(q, 12, ctl.signal)
-        .then((r) => setHits(r.filter((h) => (levelKey.split(',') as string[]).includes(h.kind))))
-        .catch(() => !ctl.signal.aborted && setHits([]))
-    }, 200)
-    return () => {
-      clearTimeout(timer)
-      ctl.abort()
-    }
-  }, [text, levelKey])
+  const hits = useAdminUnitSearch(text, levels, 12)
 
   const choose = (h: SearchHit) => {
     onChange({ code: h.id, name: h.label })
     setText('')
-    setHits(null)
     setOpen(false)
   }
 
