@@ -22,12 +22,15 @@ export const FIELD_WORKER_ROLES: readonly Role[] = ['admin', 'planner', 'field']
 /** Cases that still need work on site: not yet demolished or otherwise disposed of. */
 export const OPEN_CASE_STATUSES = ['identified', 'notified', 'order_issued'] as const
 
-/** The earliest of the times a task must be acted by (ISO strings; a date counts from its Beijing midnight). */
+/** The instant a deadline date (YYYY-MM-DD, Beijing) runs out: the end of that day in Beijing. */
+export const endOfBeijingDay = (date: string) => `${date}T23:59:59+08:00`
+
+/** The earliest of the times a task must be acted by (ISO instants, or dates that run to their Beijing evening). */
 export function nextDeadline(times: ReadonlyArray<string | null | undefined>): string | null {
   let best: number | null = null
   for (const t of times) {
     if (!t) continue
-    const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T23:59:59+08:00` : t)
+    const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(t) ? endOfBeijingDay(t) : t)
     if (Number.isFinite(ms) && (best === null || ms < best)) best = ms
   }
   return best === null ? null : new Date(best).toISOString()

@@ -269,12 +269,9 @@ export async function assign(db: Db, body: AssignBody, scope: Scope, userId: num
       else created++
     }
   })
-  const items: Assignment[] = []
-  for (const id of ids.slice(0, 500)) {
-    const a = await getAssignment(db, id, scope)
-    if (a) items.push(a)
-  }
-  return { created, reassigned, skipped, items }
+  // the first 500 made, read back in one statement
+  const r = await db.query<Row>(`SELECT ${ASSIGNMENT_COLUMNS} ${TARGET_FROM} WHERE a.id = ANY($1::bigint[]) AND ${inScope('x.code', '$2')} ORDER BY a.id`, [ids.slice(0, 500), scope])
+  return { created, reassigned, skipped, items: r.rows.map(toAssignment) }
 }
 
 /** Reassigns, moves the due time, edits the note, or closes an assignment (done / cancelled). */

@@ -1,7 +1,7 @@
 // How a task's clocks read on the phone: the next deadline, how long is left, and how far away
 // the task is from where the user stands. Pure; the list and the detail share it.
 import distance from '@turf/distance'
-import { compareTasks } from '../../../../server/src/domain/field-work.ts'
+import { compareTasks, endOfBeijingDay } from '../../../../server/src/domain/field-work.ts'
 import type { Task } from '../../field-api.ts'
 
 export interface Clock {
@@ -16,7 +16,7 @@ export function clocksOf(task: Task): Clock[] {
   if (task.dueAt) clocks.push({ key: 'due', at: task.dueAt })
   if (t.reachBy) clocks.push({ key: 'reachBy', at: t.reachBy })
   if (t.removeBy) clocks.push({ key: 'removeBy', at: t.removeBy })
-  if (t.deadline) clocks.push({ key: 'deadline', at: `${t.deadline}T23:59:59+08:00` })
+  if (t.deadline) clocks.push({ key: 'deadline', at: endOfBeijingDay(t.deadline) })
   return clocks.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
 }
 
