@@ -4,6 +4,8 @@
 
 import { dispatchEn, dispatchZh } from './dispatch-messages.ts'
 import { fieldEn, fieldZh } from './field-messages.ts'
+import { publicEn, publicZh } from './public-messages.ts'
+import { reportsEn, reportsZh } from './reports-messages.ts'
 
 export const LANGS = ['zh-CN', 'en'] as const
 export type Lang = (typeof LANGS)[number]
@@ -975,6 +977,8 @@ const zhCN = {
   "ob.problem.duplicate": "编号重复",
   ...fieldZh,
   ...dispatchZh,
+  ...publicZh,
+  ...reportsZh,
 } as const
 
 export type MessageKey = keyof typeof zhCN
@@ -1946,6 +1950,8 @@ const en: Messages = {
   "ob.problem.duplicate": "duplicate",
   ...fieldEn,
   ...dispatchEn,
+  ...publicEn,
+  ...reportsEn,
 }
 
 export const messages: Readonly<Record<Lang, Messages>> = { 'zh-CN': zhCN, en }
