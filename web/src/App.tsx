@@ -10,10 +10,37 @@ import { isFieldScreen, leaveFieldScreen } from './url-field.ts'
 const MapScreen = lazy(() => import('./components/MapScreen.tsx'))
 // The field user's phone app (外业): its own chunk.
 const FieldScreen = lazy(() => import('./components/field/FieldScreen.tsx'))
+// The public pages (举报, 查询, 公示): no account, no session check; their own chunk.
+const PublicApp = lazy(() => import('./components/public/PublicApp.tsx'))
+
+/** The public pages live under /public: anyone may open them. */
+export function isPublicPath(pathname: string): boolean {
+  return pathname === '/public' || pathname.startsWith('/public/')
+}
 
 type Session = { kind: 'checking' } | { kind: 'anonymous' } | { kind: 'user'; user: User }
 
 export function App() {
+  if (isPublicPath(window.location.pathname)) return <PublicPages />
+  return <StaffApp />
+}
+
+function PublicPages() {
+  const { t } = useI18n()
+  return (
+    <Suspense
+      fallback={
+        <div className="splash" role="status">
+          {t('app.loading')}
+        </div>
+      }
+    >
+      <PublicApp />
+    </Suspense>
+  )
+}
+
+function StaffApp() {
   const { t } = useI18n()
   const [session, setSession] = useState<Session>({ kind: 'checking' })
   const [hash, setHash] = useState(() => window.location.hash)

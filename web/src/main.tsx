@@ -1,6 +1,6 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { App } from './App.tsx'
+import { App, isPublicPath } from './App.tsx'
 import { I18nProvider } from './i18n/i18n.tsx'
 import { registerServiceWorker } from './offline/register.ts'
 import './styles.css'
@@ -14,4 +14,5 @@ createRoot(root).render(
     </I18nProvider>
   </StrictMode>,
 )
-registerServiceWorker()
+// public visitors do not download the offline field app
+if (!isPublicPath(window.location.pathname)) registerServiceWorker()

@@ -1,0 +1,358 @@
+// The public pages' map (举报 and 公示): the only public module that talks to maplibre-gl.
+// A base map from the public tiles (/api/public/tiles/{layer}/{z}/{x}/{y}: admin units, roads,
+// waters; the signed-in /ogc tiles answer 401 to a visitor), coloured as the staff map
+// (theme/colors.ts), town and village names placed once per unit (labels.ts), plus two overlays:
+// the reporter's chosen point, and the published cases' generalised points with their counts.
+import {
+  Map as MapLibreMap,
+  NavigationControl,
+  ScaleControl,
+  setWorkerUrl,
+  type ExpressionSpecification,
+  type GeoJSONSource,
+  type LayerSpecification,
+  type StyleSpecification,
+} from 'maplibre-gl'
+import 'maplibre-gl/dist/maplibre-gl.css'
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
+import { labelPoints, type LabelPoint, type UnitPiece } from './labels.ts'
+import { LABEL_FONTS } from './style.ts'
+import { adminColors, labelColor, labelHalo, mapBackground, ringRoadColor, roadCasingColor, roadClassColors, waterColors, waterOutlineColor } from '../theme/colors.ts'
+
+setWorkerUrl(workerUrl)
+
+type Bbox = readonly [number, number, number, number]
+
+export const PUBLIC_TILE_LAYERS = ['admin-units', 'waters', 'roads'] as const
+
+/** A generalised point of the published ledger: how many cases share the grid cell. */
+export interface CountedPoint {
+  lon: number
+  lat: number
+  count: number
+}
+
+export interface PublicMap {
+  /** The reporter's point (null: none). */
+  setMarker(point: readonly [number, number] | null): void
+  setPoints(points: readonly CountedPoint[]): void
+  flyTo(point: readonly [number, number], zoom?: number): void
+  fitBounds(bbox: Bbox, maxZoom?: number): void
+  resize(): void
+  destroy(): void
+}
+
+export interface PublicMapOptions {
+  container: HTMLElement
+  /** The district's bbox: the map opens on it and stays near it. */
+  bbox: Bbox
+  /** A tap or click on the map. */
+  onPick?(lon: number, lat: number): void
+  /** Every time rendering settles. */
+  onIdle?(): void
+  /** After every move: the view, for the page to expose to tests. */
+  onView?(view: { zoom: number; lon: number; lat: number }): void
+  /** Texts MapLibre shows itself (the "two fingers" hint), in the page's language. */
+  locale?: Record<string, string>
+  /** The phone gesture rule: one finger scrolls the page, two move the map. */
+  cooperative?: boolean
+}
+
+const PICK_SOURCE = 'pick'
+const POINTS_SOURCE = 'disclosed'
+const LABEL_SOURCE = 'place-labels'
+const EMPTY = { type: 'FeatureCollection' as const, features: [] }
+
+const isPolygon: ExpressionSpecification = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false]
+const isLine: ExpressionSpecification = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false]
+const isRing: ExpressionSpecification = ['==', ['get', 'ring_no'], 6]
+const level = (l: string): ExpressionSpecification => ['==', ['get', 'level'], l]
+const widthByZoom = (...pairs: [number, number][]) => ['interpolate', ['exponential', 1.5], ['zoom'], ...pairs.flat()] as unknown as ExpressionSpecification
+
+function matchColor(prop: string, table: Readonly<Record<string, string>>, fallback: string): ExpressionSpecification {
+  return ['match', ['get', prop], ...Object.entries(table).flat(), fallback] as unknown as ExpressionSpecification
+}
+
+/** The public base map style: tile URLs made absolute (they are fetched from a worker). */
+export function publicStyle(origin: string, bbox: Bbox): StyleSpecification {
+  const base = origin.replace(/\/$/, '')
+  const vector = (layer: string) => ({
+    type: 'vector' as const,
+    tiles: [`${base}/api/public/tiles/${layer}/{z}/{x}/{y}`],
+    maxzoom: 16,
+    bounds: [...bbox] as [number, number, number, number],
+    ...(layer === 'admin-units' ? { promoteId: 'code' } : {}),
+  })
+  const roadColor = matchColor('road_class', roadClassColors, roadClassColors.village)
+  const roadWidth = widthByZoom([8, 0.6], [12, 1.8], [16, 6])
+  const text = { 'text-color': labelColor, 'text-halo-color': labelHalo, 'text-halo-width': 1.5 }
+  const layers: LayerSpecification[] = [
+    { id: 'background', type: 'background', paint: { 'background-color': mapBackground } },
+    ...(['district', 'town', 'village'] as const).map(
+      (l): LayerSpecification => ({
+        id: `admin-fill-${l}`,
+        type: 'fill',
+        source: 'admin-units',
+        'source-layer': 'admin-units',
+        filter: level(l),
+        ...(l === 'village' ? { minzoom: 10 } : {}),
+        paint: { 'fill-color': adminColors[l].fill, 'fill-opacity': l === 'district' ? 1 : 0.6 },
+      }),
+    ),
+    { id: 'waters-fill', type: 'fill', source: 'waters', 'source-layer': 'waters', filter: isPolygon, paint: { 'fill-color': waterColors.reservoir, 'fill-outline-color': waterOutlineColor } },
+    {
+      id: 'waters-line',
+      type: 'line',
+      source: 'waters',
+      'source-layer': 'waters',
+      filter: isLine,
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': ['match', ['get', 'kind'], 'river', waterColors.river, waterColors.stream],
+        'line-width': ['interpolate', ['exponential', 1.5], ['zoom'], 9, ['match', ['get', 'kind'], 'river', 1.2, 0.6], 14, ['match', ['get', 'kind'], 'river', 3.5, 1.5]],
+      },
+    },
+    {
+      id: 'roads-casing',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      minzoom: 11,
+      filter: ['all', isLine, ['!', isRing]],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': roadCasingColor, 'line-width': widthByZoom([11, 2.5], [16, 8]) },
+    },
+    {
+      id: 'roads-line',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      filter: ['all', isLine, ['!', isRing]],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': ['step', ['zoom'], ['match', ['get', 'road_class'], ['county', 'village'], '#c9c1ae', roadColor], 11, roadColor],
+        'line-width': roadWidth,
+      },
+    },
+    {
+      id: 'roads-ring',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      filter: ['all', isLine, isRing],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': ringRoadColor, 'line-width': widthByZoom([8, 2], [12, 4], [16, 10]) },
+    },
+    {
+      id: 'admin-line-village',
+      type: 'line',
+      source: 'admin-units',
+      'source-layer': 'admin-units',
+      filter: level('village'),
+      minzoom: 11,
+      paint: { 'line-color': adminColors.village.line, 'line-width': widthByZoom([11, 0.5], [16, 1.2]), 'line-dasharray': [4, 2] },
+    },
+    {
+      id: 'admin-line-town',
+      type: 'line',
+      source: 'admin-units',
+      'source-layer': 'admin-units',
+      filter: level('town'),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': adminColors.town.line, 'line-width': widthByZoom([8, 0.8], [12, 1.6], [16, 2.5]), 'line-opacity': 0.85 },
+    },
+    {
+      id: 'admin-line-district',
+      type: 'line',
+      source: 'admin-units',
+      'source-layer': 'admin-units',
+      filter: level('district'),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': adminColors.district.line, 'line-width': widthByZoom([8, 2], [12, 3], [16, 4.5]) },
+    },
+    {
+      id: 'label-village',
+      type: 'symbol',
+      source: LABEL_SOURCE,
+      minzoom: 12.5,
+      filter: level('village'),
+      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONTS, 'text-size': 12, 'text-padding': 4 },
+      paint: { ...text, 'text-color': '#5b5670' },
+    },
+    {
+      id: 'label-town',
+      type: 'symbol',
+      source: LABEL_SOURCE,
+      maxzoom: 13,
+      filter: level('town'),
+      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONTS, 'text-size': ['interpolate', ['linear'], ['zoom'], 9, 12, 12, 15], 'text-padding': 6 },
+      paint: { ...text, 'text-halo-width': 2 },
+    },
+    // the published cases: one circle per grid cell, sized by how many share it
+    {
+      id: 'disclosed-circle',
+      type: 'circle',
+      source: POINTS_SOURCE,
+      paint: {
+        'circle-color': '#b02a30',
+        'circle-opacity': 0.8,
+        'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 6, 10, 12, 50, 18],
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 1.5,
+      },
+    },
+    {
+      id: 'disclosed-count',
+      type: 'symbol',
+      source: POINTS_SOURCE,
+      filter: ['>', ['get', 'count'], 1],
+      layout: { 'text-field': ['to-string', ['get', 'count']], 'text-font': LABEL_FONTS, 'text-size': 11, 'text-allow-overlap': true },
+      paint: { 'text-color': '#ffffff' },
+    },
+    // the reporter's point: a red dot with a white ring, over everything
+    {
+      id: 'pick-halo',
+      type: 'circle',
+      source: PICK_SOURCE,
+      paint: { 'circle-color': '#b02a30', 'circle-opacity': 0.18, 'circle-radius': 22 },
+    },
+    {
+      id: 'pick-dot',
+      type: 'circle',
+      source: PICK_SOURCE,
+      paint: { 'circle-color': '#b02a30', 'circle-radius': 9, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 3 },
+    },
+  ]
+  return {
+    version: 8,
+    name: 'chaiwei-public',
+    // no glyphs, no sprite: labels in the browser's own fonts, nothing fetched from elsewhere
+    sources: {
+      'admin-units': vector('admin-units'),
+      waters: vector('waters'),
+      roads: vector('roads'),
+      [LABEL_SOURCE]: { type: 'geojson', data: EMPTY },
+      [POINTS_SOURCE]: { type: 'geojson', data: EMPTY },
+      [PICK_SOURCE]: { type: 'geojson', data: EMPTY },
+    },
+    layers,
+  }
+}
+
+function expand(b: Bbox, k: number): [[number, number], [number, number]] {
+  const dx = (b[2] - b[0]) * k
+  const dy = (b[3] - b[1]) * k
+  return [
+    [b[0] - dx, b[1] - dy],
+    [b[2] + dx, b[3] + dy],
+  ]
+}
+
+export function createPublicMap(opts: PublicMapOptions): PublicMap {
+  const { bbox } = opts
+  const map = new MapLibreMap({
+    container: opts.container,
+    style: publicStyle(window.location.origin, bbox),
+    bounds: [
+      [bbox[0], bbox[1]],
+      [bbox[2], bbox[3]],
+    ],
+    fitBoundsOptions: { padding: 16 },
+    maxBounds: expand(bbox, 0.6),
+    minZoom: 7,
+    maxZoom: 18,
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+    renderWorldCopies: false,
+    cooperativeGestures: opts.cooperative ?? false,
+    ...(opts.locale ? { locale: opts.locale } : {}),
+  })
+  map.touchZoomRotate.disableRotation()
+  map.keyboard.disableRotation()
+  map.addControl(new NavigationControl({ showCompass: false }), 'top-right')
+  map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left')
+
+  let destroyed = false
+  let styleReady = false
+  const queued: (() => void)[] = []
+  const whenReady = (fn: () => void) => (styleReady ? fn() : queued.push(fn))
+  map.once('style.load', () => {
+    styleReady = true
+    for (const fn of queued.splice(0)) fn()
+  })
+
+  // place names: one point per town and village from the tile pieces loaded so far
+  const labels = new Map<string, LabelPoint>()
+  let labelTimer: ReturnType<typeof setTimeout> | undefined
+  const updateLabels = () => {
+    labelTimer = undefined
+    if (destroyed || !map.getSource('admin-units')) return
+    const pieces: UnitPiece[] = []
+    for (const f of map.querySourceFeatures('admin-units', { sourceLayer: 'admin-units', filter: ['match', ['get', 'level'], ['town', 'village'], true, false] })) {
+      const p = f.properties as Record<string, unknown>
+      if (p['code'] === undefined || !p['name']) continue
+      pieces.push({ code: String(p['code']), name: String(p['name']), level: String(p['level']), geometry: f.geometry as UnitPiece['geometry'] })
+    }
+    let changed = false
+    for (const point of labelPoints(pieces)) {
+      const old = labels.get(point.properties.code)
+      if (!old || point.properties.area > old.properties.area * 1.01) {
+        labels.set(point.properties.code, point)
+        changed = true
+      }
+    }
+    if (changed) map.getSource<GeoJSONSource>(LABEL_SOURCE)?.setData({ type: 'FeatureCollection', features: [...labels.values()] })
+  }
+  map.on('sourcedata', (e) => {
+    if (e.sourceId === 'admin-units' && e.isSourceLoaded && labelTimer === undefined) labelTimer = setTimeout(updateLabels, 150)
+  })
+
+  map.on('click', (e) => opts.onPick?.(e.lngLat.lng, e.lngLat.lat))
+  map.on('idle', () => opts.onIdle?.())
+  const reportView = () => {
+    const c = map.getCenter()
+    opts.onView?.({ zoom: map.getZoom(), lon: c.lng, lat: c.lat })
+  }
+  map.on('moveend', reportView)
+  map.once('load', reportView)
+
+  return {
+    setMarker(point) {
+      whenReady(() =>
+        map.getSource<GeoJSONSource>(PICK_SOURCE)?.setData(
+          point ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [point[0], point[1]] } }] } : EMPTY,
+        ),
+      )
+    },
+    setPoints(points) {
+      whenReady(() =>
+        map.getSource<GeoJSONSource>(POINTS_SOURCE)?.setData({
+          type: 'FeatureCollection',
+          features: points.map((p) => ({ type: 'Feature', properties: { count: p.count }, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } })),
+        }),
+      )
+    },
+    flyTo(point, zoom) {
+      map.easeTo({ center: [point[0], point[1]], zoom: Math.max(map.getZoom(), zoom ?? 15), duration: 600 })
+    },
+    fitBounds(b, maxZoom = 15) {
+      map.fitBounds(
+        [
+          [b[0], b[1]],
+          [b[2], b[3]],
+        ],
+        { padding: 30, maxZoom, duration: 0 },
+      )
+    },
+    resize() {
+      map.resize()
+    },
+    destroy() {
+      destroyed = true
+      if (labelTimer !== undefined) clearTimeout(labelTimer)
+      map.remove()
+    },
+  }
+}
