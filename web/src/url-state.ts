@@ -45,12 +45,18 @@ export function writeLayersToUrl(v: Visibility): void {
 
 // --- the screen: `view=ledger` (the map alone when absent) and `case=<id>` (the open case page) ---
 
-export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard', 'patches', 'dispatch', 'onboarding'] as const
+export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard', 'patches', 'dispatch', 'reports', 'onboarding'] as const
 export type ScreenView = (typeof SCREEN_VIEWS)[number]
 
 /** Views only some roles see (the others are everyone's): reference-data onboarding is the administrators',
- *  dispatch (派工: teams and assignments) the planners' and administrators'. */
-export const VIEW_ROLES: Partial<Record<ScreenView, readonly string[]>> = { onboarding: ['admin'], dispatch: ['admin', 'planner'] }
+ *  dispatch (派工: teams and assignments) the planners' and administrators'; the public's reports (举报受理)
+ *  are read by the office's roles and triaged by planners and administrators (field teams work from
+ *  their tasks instead). */
+export const VIEW_ROLES: Partial<Record<ScreenView, readonly string[]>> = {
+  onboarding: ['admin'],
+  dispatch: ['admin', 'planner'],
+  reports: ['admin', 'planner', 'analyst', 'viewer'],
+}
 
 export function viewsFor(role: string): ScreenView[] {
   return SCREEN_VIEWS.filter((v) => VIEW_ROLES[v]?.includes(role) ?? true)
@@ -119,6 +125,23 @@ export function writePatchScreenToUrl(batchId: number | null, patchId: number | 
     else params.delete(k)
   }
   const next = `#${params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/')}`
+  if (next === window.location.hash) return
+  window.history.replaceState(window.history.state, '', window.location.href.replace(/(#.*)?$/, next))
+}
+
+// --- the reports view (举报受理): `report=<id>` (the open report) ---
+
+export function reportFromHash(hash: string): number | null {
+  const n = Number(hashParams(hash).get('report'))
+  return Number.isInteger(n) && n > 0 ? n : null
+}
+
+/** Writes (or drops) `report=`, every other parameter kept. */
+export function writeReportToUrl(id: number | null): void {
+  const params = hashParams(window.location.hash)
+  if (id !== null) params.set('report', String(id))
+  else params.delete('report')
+  const next = hashOf(params)
   if (next === window.location.hash) return
   window.history.replaceState(window.history.state, '', window.location.href.replace(/(#.*)?$/, next))
 }

@@ -38,6 +38,8 @@ const DashboardPanel = lazy(() => import('./DashboardPanel.tsx'))
 // Dispatch (派工): planners and administrators, its own chunk; its assign form also opens from the inspector.
 const DispatchPanel = lazy(() => import('./dispatch/DispatchPanel.tsx').then((m) => ({ default: m.DispatchPanel })))
 const AssignDialog = lazy(() => import('./dispatch/AssignDialog.tsx').then((m) => ({ default: m.AssignDialog })))
+// 举报受理, the public's reports: the office's roles (triage: planners and administrators), its own chunk.
+const ReportsView = lazy(() => import('./reports/ReportsView.tsx').then((m) => ({ default: m.ReportsView })))
 const TASK_KIND_OF: Readonly<Record<string, 'case' | 'detection' | 'parcel'>> = { cases: 'case', detections: 'detection', parcels: 'parcel' }
 const COLLECTION_OF_KIND = { case: 'cases', detection: 'detections', parcel: 'parcels' } as const
 
@@ -79,7 +81,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     if (!viewsFor(user.role).includes(screen.view)) setScreen({ view: 'map', caseId: null })
   }, [screen.view, user.role])
   // Beside a table (or the reference data) the map is narrow: the layer panel starts folded there, open on the map alone.
-  const splitView = screen.view === 'ledger' || screen.view === 'patches' || screen.view === 'onboarding' || screen.view === 'dispatch'
+  const splitView = screen.view === 'ledger' || screen.view === 'patches' || screen.view === 'onboarding' || screen.view === 'dispatch' || screen.view === 'reports'
   useEffect(() => setPanelOpen(!splitView), [splitView])
   useEffect(() => {
     const onHash = () => {
@@ -291,7 +293,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
       {(screen.view === 'map' || screen.view === 'dashboard') && (
         <MissingDataNotice canLoad={user.role === 'admin'} onOpenOnboarding={openOnboarding} refreshKey={loadsKey + ledgerKey} />
       )}
-      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : screen.view === 'dispatch' ? 'workspace dispatch' : 'workspace'}>
+      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : screen.view === 'dispatch' ? 'workspace dispatch' : screen.view === 'reports' ? 'workspace reports' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
@@ -431,6 +433,21 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
         <aside className="side-pane" data-testid="dispatch-pane">
           <Suspense fallback={<p className="map-status">{t('app.loading')}</p>}>
             <DispatchPanel user={user} refreshKey={assignedKey} onShow={showTask} onSessionLost={onSessionLost} />
+          </Suspense>
+        </aside>
+      )}
+      {screen.view === 'reports' && viewsFor(user.role).includes('reports') && meta && (
+        <aside className="side-pane" data-testid="reports-pane">
+          <Suspense fallback={<p className="map-status">{t('app.loading')}</p>}>
+            <ReportsView
+              user={user}
+              mapView={mapViewNow}
+              onFly={(b) => flyTo(b, false)}
+              onShowCase={(id) => setInspected({ collection: 'cases', id: String(id) })}
+              onOpenCase={openCase}
+              onCasesChanged={() => mapView.current?.refreshCases()}
+              onSessionLost={onSessionLost}
+            />
           </Suspense>
         </aside>
       )}

@@ -38,6 +38,7 @@ import {
   type Highlight,
 } from './choropleth.ts'
 import type { DrawController, DrawOptions, DrawTool } from './draw.ts'
+import { createReportPoints, type ReportPoints, type ReportPointsInternal } from './report-points.ts'
 import {
   AGGREGATE_LAYERS,
   BASEMAP_BEFORE,
@@ -129,6 +130,8 @@ export interface MapView {
    */
   pickPoint(): Promise<[number, number] | null>
   cancelPick(): void
+  /** The public reports' points (report-points.ts), made on first use; their clicks come before inspecting. */
+  reportPoints(): ReportPoints
 }
 
 const ADMIN_SOURCE = 'admin-units'
@@ -373,6 +376,8 @@ export function createMapView(opts: MapViewOptions): MapView {
 
   /** The drawing tool on (draw.ts through startDrawing), 'none' when not drawing. */
   let drawingTool: DrawTool = 'none'
+  /** The reports' points (report-points.ts), once asked for. */
+  let reports: ReportPointsInternal | null = null
   /** A point being picked (pickPoint): the next click is its. */
   let picking: ((p: [number, number] | null) => void) | null = null
   const endPick = (p: [number, number] | null) => {
@@ -415,7 +420,7 @@ export function createMapView(opts: MapViewOptions): MapView {
     const f = pick(p)
     // The pointer over things to inspect; not over the bare ground (an admin unit), where the map
     // keeps its grab cursor for panning.
-    map.getCanvas().style.cursor = f && (PICK_RANK[f.layer.id] ?? 0) > GROUND_RANK ? 'pointer' : ''
+    map.getCanvas().style.cursor = (f && (PICK_RANK[f.layer.id] ?? 0) > GROUND_RANK) || reports?.hits(p) ? 'pointer' : ''
     setHover(f)
   }
   map.on('mousemove', (e) => {
@@ -434,6 +439,7 @@ export function createMapView(opts: MapViewOptions): MapView {
     if (picking) return endPick([e.lngLat.lng, e.lngLat.lat])
     // While a drawing tool is on, clicks are the drawing's (no inspecting, no zooming into cells).
     if (drawingTool !== 'none') return
+    if (reports?.handleClick(e.point)) return
     const f = pick(e.point)
     const aggregated = f ? AGGREGATE_LAYERS[f.layer.id] : undefined
     if (f && aggregated) {
@@ -682,6 +688,10 @@ export function createMapView(opts: MapViewOptions): MapView {
     },
     cancelPick() {
       endPick(null)
+    },
+    reportPoints() {
+      reports ??= createReportPoints(map, whenReady)
+      return reports
     },
     destroy() {
       endPick(null)
