@@ -22,6 +22,9 @@ import { detectionBatchRoutes } from './routes/detection-batches.route.ts'
 import { detectionImportRoutes } from './routes/detection-imports.route.ts'
 import { detectionRoutes } from './routes/detections.route.ts'
 import { fieldRoutes } from './routes/field.route.ts'
+import { open311Routes } from './routes/open311.route.ts'
+import { publicRoutes } from './routes/public.route.ts'
+import { reportRoutes } from './routes/reports.route.ts'
 import { imageryRoutes } from './routes/imagery.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { layerImportRoutes } from './routes/layer-imports.route.ts'
@@ -84,7 +87,8 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(caseRoutes, { db })
   await app.register(ledgerIoRoutes, { db })
   const uploads = new PartialUploads(config.uploadDir)
-  await app.register(attachmentRoutes, { db, files: new FileStore(config.uploadDir), uploads })
+  const files = new FileStore(config.uploadDir)
+  await app.register(attachmentRoutes, { db, files, uploads })
   await app.register(uploadRoutes, { uploads })
   await app.register(tileRoutes, { db })
   await app.register(zoneRoutes, { db })
@@ -97,6 +101,9 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(layerImportRoutes, { db, config })
   await app.register(imageryRoutes, { db })
   await app.register(fieldRoutes, { db })
+  await app.register(publicRoutes, { db, files })
+  await app.register(open311Routes, { db, config })
+  await app.register(reportRoutes, { db, files })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))
   if (webBuilt) {

@@ -25,6 +25,8 @@ export interface Config {
   importMaxBytes: number
   /** A patch is verified with a site photo taken this close to it (metres), or a reason why not. */
   verifyPhotoMaxM: number
+  /** Keys of the apps allowed to send reports through Open311 (POST requests.json); none: that door is shut. */
+  open311Keys: readonly string[]
 }
 
 export class ConfigError extends Error {}
@@ -43,6 +45,7 @@ const KNOWN = {
   CHAIWEI_UPLOAD_DIR: 'photos and documents folder (default data/uploads)',
   CHAIWEI_IMPORT_MAX_BYTES: 'largest patch import file in bytes (default 209715200 = 200 MB)',
   CHAIWEI_VERIFY_PHOTO_MAX_M: 'metres: a patch is verified with a site photo taken this close to it, or a reason why not (default 100)',
+  CHAIWEI_OPEN311_KEYS: 'comma-separated api_key values of apps that may post reports through Open311 (each at least 16 characters; default none)',
 } as const
 
 export const configKeys: Readonly<Record<string, string>> = KNOWN
@@ -60,6 +63,13 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, key: string, allowed: r
   if (raw === undefined || raw === '') return fallback
   if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${key}=${raw} is not one of ${allowed.join(', ')}`)
   return raw as T
+}
+
+function keyList(env: NodeJS.ProcessEnv, key: string): string[] {
+  const keys = (env[key] ?? '').split(',').map((k) => k.trim()).filter(Boolean)
+  const short = keys.find((k) => k.length < 16)
+  if (short !== undefined) throw new ConfigError(`${key}: every key must be at least 16 characters (${short.slice(0, 4)}… is ${short.length})`)
+  return keys
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): Config {
@@ -85,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     uploadDir: resolve(root, env.CHAIWEI_UPLOAD_DIR || 'data/uploads'),
     importMaxBytes: int(env, 'CHAIWEI_IMPORT_MAX_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 ** 3),
     verifyPhotoMaxM: int(env, 'CHAIWEI_VERIFY_PHOTO_MAX_M', 100, 1, 10_000),
+    open311Keys: keyList(env, 'CHAIWEI_OPEN311_KEYS'),
   }
 }

@@ -1,6 +1,6 @@
 // The one access helper. Every /api and /ogc route declares who may call it in its config:
 //   { config: { access: { roles: READERS } } }   signed-in users with one of these roles
-//   { config: { access: 'public' } }             anyone (GET only, plus the login form)
+//   { config: { access: 'public' } }             anyone (GET only, plus the login form and the public's reports)
 // A route that declares nothing refuses to register, and no write is ever public.
 // The signed-in user and their scope (an admin-unit code) land on request.principal.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -29,8 +29,12 @@ declare module 'fastify' {
   }
 }
 
-// Writes anyone may make: signing in, and signing out (harmless without a session).
-const PUBLIC_WRITES = new Set(['POST /api/auth/login', 'POST /api/auth/logout'])
+// Writes anyone may make: signing in, signing out (harmless without a session), and the public's
+// reports (rate-limited and CAPTCHA-guarded in routes/public.route.ts; Open311 needs an api_key).
+const PUBLIC_WRITES = new Set([
+  'POST /api/auth/login', 'POST /api/auth/logout',
+  'POST /api/public/reports', 'POST /api/public/reports/:code/info', 'POST /api/open311/v2/requests.json',
+])
 const GUARDED_PREFIXES = ['/api', '/ogc']
 
 /** The principal of a route that declared roles: always set by the time the handler runs. */

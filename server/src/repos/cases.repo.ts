@@ -36,6 +36,8 @@ export interface NewCase {
   /** Set only to override the admin unit the geometry lies in; needs adminOverrideReason. */
   adminCode?: string
   adminOverrideReason?: string
+  /** The public report (举报) the case was opened from: kept in its first history row. */
+  fromReport?: number
 }
 
 
@@ -108,7 +110,7 @@ export async function getCase(db: Queryable, id: number, scope: Scope, now = new
 }
 
 /** The village the geometry lies in (by a point on its surface), or null outside the district. */
-async function villageOf(db: Queryable, geojson: string): Promise<string | null> {
+export async function villageOf(db: Queryable, geojson: string): Promise<string | null> {
   const r = await db.query<{ code: string }>(
     `SELECT code FROM admin_units
      WHERE level = 'village' AND ST_Intersects(geom, ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326)))
@@ -160,46 +162,50 @@ async function nextCaseNo(tx: Queryable, village: string, foundMs: number): Prom
 }
 
 export async function createCase(db: Db, input: NewCase, userId: number, scope: Scope, now = new Date()): Promise<CaseRecord> {
+  const id = await db.transaction((tx) => insertCase(tx, input, userId, scope, now))
+  return (await getCase(db, id, scope, now, true))!
+}
+
+/** Checks and writes a new case with its first history row inside the caller's transaction (a
+ *  public report accepted into the ledger writes both in one); answers its id. */
+export async function insertCase(tx: Queryable, input: NewCase, userId: number, scope: Scope, now = new Date()): Promise<number> {
   const geojson = JSON.stringify(input.geometry)
-  await checkGeometry(db, geojson)
+  await checkGeometry(tx, geojson)
   const found = Date.parse(input.foundAt)
   if (Number.isNaN(found)) throw new CaseInputError(`foundAt ${input.foundAt} is not a date-time`, 'foundAt')
   if (found > now.getTime() + 5 * 60_000) throw new CaseInputError(`foundAt ${input.foundAt} is in the future`, 'foundAt')
-  const located = await villageOf(db, geojson)
+  const located = await villageOf(tx, geojson)
   if (!located) throw new CaseInputError('the geometry lies outside the district', 'geometry')
   let adminCode = located
   if (input.adminCode && input.adminCode !== located) {
     if (!input.adminOverrideReason?.trim()) {
       throw new CaseInputError(`the geometry lies in ${located}; to file the case under ${input.adminCode} give adminOverrideReason`, 'adminOverrideReason')
     }
-    const exists = await db.query("SELECT 1 FROM admin_units WHERE code = $1 AND level = 'village'", [input.adminCode])
+    const exists = await tx.query("SELECT 1 FROM admin_units WHERE code = $1 AND level = 'village'", [input.adminCode])
     if (exists.rowCount === 0) throw new CaseInputError(`adminCode ${input.adminCode} is not a village`, 'adminCode')
     adminCode = input.adminCode
   }
   if (!holds(scope, adminCode)) throw new CaseInputError(`the case lies in ${adminCode}, outside your area ${scope}`, 'geometry')
 
-  const id = await db.transaction(async (tx) => {
-    const caseNo = await nextCaseNo(tx, adminCode, found)
-    const r = await tx.query<{ id: number }>(
-      `INSERT INTO cases (case_no, admin_code, admin_override_reason, location_text, use, ownership, building_form, floors,
-                          land_area_recorded_m2, floor_area_recorded_m2, source, flags, new_construction, found_at, created_by, parties, geom)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, ST_SetSRID(ST_GeomFromGeoJSON($16), 4326))
-       RETURNING id`,
-      [
-        caseNo, adminCode, adminCode === located ? null : input.adminOverrideReason!.trim(), input.locationText ?? null, input.use,
-        input.ownership ?? null, input.buildingForm ?? null, input.floors ?? null, input.landAreaRecordedM2 ?? null,
-        input.floorAreaRecordedM2 ?? null, input.source, input.flags ?? [], input.newConstruction ?? false, input.foundAt, userId, geojson,
-        JSON.stringify(input.parties ?? []),
-      ],
-    )
-    const newId = r.rows[0]!.id
-    await tx.query(
-      `INSERT INTO case_history (case_id, user_id, action, to_status, after) VALUES ($1, $2, 'create', 'identified', $3)`,
-      [newId, userId, JSON.stringify({ case_no: caseNo, admin_code: adminCode, use: input.use, source: input.source })],
-    )
-    return newId
-  })
-  return (await getCase(db, id, scope, now, true))!
+  const caseNo = await nextCaseNo(tx, adminCode, found)
+  const r = await tx.query<{ id: number }>(
+    `INSERT INTO cases (case_no, admin_code, admin_override_reason, location_text, use, ownership, building_form, floors,
+                        land_area_recorded_m2, floor_area_recorded_m2, source, flags, new_construction, found_at, created_by, parties, geom)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, ST_SetSRID(ST_GeomFromGeoJSON($16), 4326))
+     RETURNING id`,
+    [
+      caseNo, adminCode, adminCode === located ? null : input.adminOverrideReason!.trim(), input.locationText ?? null, input.use,
+      input.ownership ?? null, input.buildingForm ?? null, input.floors ?? null, input.landAreaRecordedM2 ?? null,
+      input.floorAreaRecordedM2 ?? null, input.source, input.flags ?? [], input.newConstruction ?? false, input.foundAt, userId, geojson,
+      JSON.stringify(input.parties ?? []),
+    ],
+  )
+  const newId = r.rows[0]!.id
+  await tx.query(
+    `INSERT INTO case_history (case_id, user_id, action, to_status, after) VALUES ($1, $2, 'create', 'identified', $3)`,
+    [newId, userId, JSON.stringify({ case_no: caseNo, admin_code: adminCode, use: input.use, source: input.source, ...(input.fromReport ? { from_report: input.fromReport } : {}) })],
+  )
+  return newId
 }
 
 export interface TransitionResult {
