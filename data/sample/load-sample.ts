@@ -230,6 +230,12 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
     await tx.query('UPDATE cases c SET detection_id = d.id FROM detections d WHERE d.case_id = c.id')
     await (await import('./planning.ts')).loadPlanning(tx) // buffer rule set and zones, targets, planners' zones
     for (const b of BATCHES) await screenBatch(tx, b.id, REFERENCE_DATE) // what an import does after its commit
+    // the sample office publishes its ledger (公示) at every stage, so the public pages show something
+    await tx.query(
+      `UPDATE disclosure_settings SET stages = '{order_issued,demolished,closed}',
+              office_name = (SELECT name FROM admin_units WHERE level = 'district' ORDER BY code LIMIT 1) || '违法建设专项治理办公室（示例）',
+              notice_note = '如对公示内容有异议，请于公示之日起 7 日内向所在镇街拆违办反映。示例数据，仅供演示。'`,
+    )
     for (const table of TABLES) await syncIdentity(tx, table)
 
     const counts: Record<string, number> = {}
