@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../server/src/app.ts'
-import { loadConfig } from '../../server/src/config.ts'
+import { loadConfig, type Config } from '../../server/src/config.ts'
 import type { Db } from '../../server/src/db/db.ts'
 import type { Role } from '../../server/src/domain/roles.ts'
 import { createUser } from '../../server/src/repos/users.repo.ts'
@@ -15,6 +15,8 @@ export const DISTRICT = '110111'
 export interface TestApp {
   app: FastifyInstance
   db: Db
+  /** Where this app keeps uploaded files (a temporary folder removed by close). */
+  uploadDir: string
   /** Creates a user and signs in; returns the Cookie header to send. */
   signIn(role: Role, scopeCode?: string): Promise<string>
   close(): Promise<void>
@@ -22,14 +24,15 @@ export interface TestApp {
 
 let userSeq = 0
 
-export async function testApp(fixture: Fixture = 'tiny'): Promise<TestApp> {
+export async function testApp(fixture: Fixture = 'tiny', settings: Partial<Config> = {}): Promise<TestApp> {
   const db = await freshDb(fixture)
   const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
-  const config = { ...loadConfig({}), cookieSecure: true, logLevel: 'silent' as const, uploadDir }
+  const config = { ...loadConfig({}), cookieSecure: true, logLevel: 'silent' as const, uploadDir, ...settings }
   const app = await buildApp({ config, db, logger: false, checkResponses: true })
   return {
     app,
     db,
+    uploadDir,
     async signIn(role, scopeCode = DISTRICT) {
       const username = `t-${role}-${++userSeq}`
       const password = 'correct horse battery'
