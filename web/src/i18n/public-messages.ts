@@ -109,6 +109,7 @@ export const publicZh = {
   'public.step.note': '说明：',
   'public.step.noteAskMore': '请补充：',
   'public.step.noteReject': '原因：',
+  'public.step.noteAddInfo': '补充内容：',
 
   'public.stage.in_progress': '正在处理',
   'public.stage.order_issued': '已下达限期拆除决定',
@@ -152,7 +153,7 @@ export const publicZh = {
   'public.disclosure.stage': '阶段',
   'public.disclosure.disposal': '处置方式',
   'public.disclosure.dates': '日期',
-  'public.disclosure.demolishedAreas': '拆除 {land} / {floor} m²',
+  'public.disclosure.demolishedAreas': '拆除 {land} / {floor}\u00a0m²',
   'public.disclosure.foundOn': '发现',
   'public.disclosure.orderIssuedOn': '下达决定',
   'public.disclosure.deadline': '限期至',
@@ -283,6 +284,7 @@ export const publicEn: Record<keyof typeof publicZh, string> = {
   'public.step.note': 'Note: ',
   'public.step.noteAskMore': 'Please add: ',
   'public.step.noteReject': 'Reason: ',
+  'public.step.noteAddInfo': 'Added: ',
 
   'public.stage.in_progress': 'Being handled',
   'public.stage.order_issued': 'Demolition order issued',
@@ -326,7 +328,7 @@ export const publicEn: Record<keyof typeof publicZh, string> = {
   'public.disclosure.stage': 'Stage',
   'public.disclosure.disposal': 'Disposal',
   'public.disclosure.dates': 'Dates',
-  'public.disclosure.demolishedAreas': 'removed {land} / {floor} m²',
+  'public.disclosure.demolishedAreas': 'removed {land} / {floor}\u00a0m²',
   'public.disclosure.foundOn': 'Found',
   'public.disclosure.orderIssuedOn': 'Order',
   'public.disclosure.deadline': 'Deadline',

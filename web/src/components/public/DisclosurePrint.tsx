@@ -28,8 +28,8 @@ export function DisclosurePrint({ village }: { village: string }) {
   }, [village, valid])
 
   useEffect(() => {
-    document.body.classList.add('public-print-body')
-    return () => document.body.classList.remove('public-print-body')
+    document.documentElement.classList.add('public-print-html')
+    return () => document.documentElement.classList.remove('public-print-html')
   }, [])
 
   const toolbar = (

@@ -80,7 +80,7 @@ export default function PublicApp() {
   return (
     <div className="public-app" data-testid="public-app">
       <PublicHeader route={route} />
-      <main className="public-main">
+      <main className={route === 'disclosure' ? 'public-main wide' : 'public-main'}>
         {route === 'report' && <ReportPage />}
         {route === 'receipt' && <ReceiptPage initialCode={params.get('code') ?? ''} />}
         {route === 'disclosure' && <DisclosurePage />}

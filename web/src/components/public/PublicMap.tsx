@@ -15,8 +15,8 @@ export interface PublicMapProps {
   points?: readonly CountedPoint[]
   /** Frame these bounds when they change (e.g. a village's points). */
   frame?: Bbox | null
-  /** Ease to this point when it changes (e.g. the phone's position). */
-  focus?: readonly [number, number] | null
+  /** Ease to this point when it changes (the phone's position; a tap made zoomed out: gentle). */
+  focus?: { point: readonly [number, number]; gentle: boolean } | null
   onPick?(lon: number, lat: number): void
   cooperative?: boolean
 }
@@ -78,10 +78,10 @@ export function PublicMap({ bbox, testId, className, marker = null, points, fram
     if (points) handle.current?.setPoints(points)
   }, [points])
   useEffect(() => {
-    if (frame) handle.current?.fitBounds(frame)
+    if (frame) handle.current?.fitBounds(frame, 13)
   }, [frame])
   useEffect(() => {
-    if (focus) handle.current?.flyTo(focus)
+    if (focus) handle.current?.flyTo(focus.point, 15, focus.gentle)
   }, [focus])
 
   return (

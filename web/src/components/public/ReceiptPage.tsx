@@ -52,6 +52,7 @@ const STAGE_KEYS: Readonly<Record<NonNullable<PublicReportStatus['caseStage']>, 
 const NOTE_KEYS: Readonly<Record<string, MessageKey>> = {
   ask_more: 'public.step.noteAskMore',
   reject: 'public.step.noteReject',
+  add_info: 'public.step.noteAddInfo',
 }
 
 type Lookup = { kind: 'idle' } | { kind: 'loading'; code: string } | { kind: 'found'; code: string; report: PublicReportStatus } | { kind: 'error'; message: string }

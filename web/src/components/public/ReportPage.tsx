@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n/i18n.tsx'
 import { isPhoneNumber, REPORT_SERVICES, type ReportService } from '../../../../server/src/domain/public-reports.ts'
 import { captchaImageSrc, getCaptcha, getReportRules, problemCode, submitReport, type Captcha, type ReportReceipt, type ReportRules } from '../../public-api.ts'
 import { errorMessage } from './errors.ts'
+import { formatDateTime } from './format.ts'
 import { linkClick } from './nav.ts'
 import { PhotoPicker } from './PhotoPicker.tsx'
 import { PublicMap } from './PublicMap.tsx'
@@ -71,7 +72,7 @@ function ReportForm({ rules, onDone }: { rules: ReportRules; onDone(r: ReportRec
   const [service, setService] = useState<ReportService | ''>('')
   const [description, setDescription] = useState('')
   const [place, setPlace] = useState<Place | null>(null)
-  const [focus, setFocus] = useState<readonly [number, number] | null>(null)
+  const [focus, setFocus] = useState<{ point: readonly [number, number]; gentle: boolean } | null>(null)
   const [locating, setLocating] = useState(false)
   const [photos, setPhotos] = useState<File[]>([])
   const [contactName, setContactName] = useState('')
@@ -97,6 +98,7 @@ function ReportForm({ rules, onDone }: { rules: ReportRules; onDone(r: ReportRec
   const marker = place ? ([place.lon, place.lat] as const) : null
   const onPick = useCallback((lon: number, lat: number) => {
     setPlace({ lon, lat, source: 'map' })
+    setFocus({ point: [lon, lat], gentle: true })
     setProblem((p) => (p?.field === 'location' ? null : p))
   }, [])
 
@@ -111,7 +113,7 @@ function ReportForm({ rules, onDone }: { rules: ReportRules; onDone(r: ReportRec
         setLocating(false)
         const { longitude: lon, latitude: lat, accuracy } = pos.coords
         setPlace({ lon, lat, source: 'gps', accuracyM: accuracy })
-        setFocus([lon, lat])
+        setFocus({ point: [lon, lat], gentle: false })
         setProblem(inside(rules.bbox, lon, lat) ? null : { field: 'location', message: t('public.report.gpsOutside', { district: rules.districtName }) })
       },
       (err) => {
@@ -328,7 +330,7 @@ function ReceiptShown({ receipt, onAnother }: { receipt: ReportReceipt; onAnothe
   return (
     <section className="public-card public-receipt" data-testid="report-receipt">
       <h1>{t('public.receipt.received')}</h1>
-      <p>{t('public.receipt.receivedLine', { village: receipt.villageName, at: new Date(receipt.submittedAt).toLocaleString(lang, { timeZone: 'Asia/Shanghai' }) })}</p>
+      <p>{t('public.receipt.receivedLine', { village: receipt.villageName, at: formatDateTime(receipt.submittedAt, lang) })}</p>
       <p className="public-code-label">{t('public.receipt.codeLabel')}</p>
       <p className="public-code" data-testid="receipt-code">
         {receipt.receiptCode}
