@@ -13,6 +13,7 @@ import { LAYERS } from '../../server/src/sources/layers.ts'
 import { multipartBody } from '../fixtures/patches/canonical.ts'
 import { DISTRICT, testApp, type TestApp } from '../helpers/app.ts'
 import { phonePhoto } from '../helpers/photo.ts'
+import { sendReport } from '../helpers/public-report.ts'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 interface Call {
@@ -32,7 +33,7 @@ type Probe = (c: Ctx) => Call[]
 
 interface Ctx {
   home: { code: string; town: string; lon: number; lat: number; caseId: number; caseNo: string; detectionId: number }
-  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string; teamId: number; assignmentId: number; uploadId: string }
+  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string; teamId: number; assignmentId: number; uploadId: string; reportId: number; reportPhotoId: number }
   /** Cases in the home village, and those of them waiting for a location. */
   homeCases: { cases: number; pending: number }
   /** The foreign records' current versions: a write sends the right If-Match, so only scope can refuse it. */
@@ -127,6 +128,11 @@ before(async () => {
   const farUpload = await t.app.inject({ method: 'POST', url: '/api/uploads', headers: { cookie: district }, payload: { bytes: 10, fileName: 'far.jpg' } })
   assert.equal(farUpload.statusCode, 201, farUpload.body)
 
+  // a resident's report from the far village, with a photo
+  const farReport = await sendReport(t.app, '192.0.2.40', { lon: farPlace.lon, lat: farPlace.lat }, [{ name: 'far.jpg', bytes: phonePhoto(farPlace.lon, farPlace.lat) }])
+  assert.equal(farReport.statusCode, 201, farReport.body)
+  const [farReportPhoto] = await q<{ id: number }>(`SELECT id FROM report_photos WHERE report_id = $1`, [farReport.json().id])
+
   const [batch] = await q<{ id: number }>(`SELECT batch_id AS id FROM detections WHERE admin_code = $1 ORDER BY id LIMIT 1`, [home])
   const [ruleSet] = await q<{ id: number }>(`SELECT id FROM buffer_rule_sets ORDER BY id LIMIT 1`)
   const [target] = await q<{ year: number }>(`SELECT year FROM targets ORDER BY year LIMIT 1`)
@@ -135,6 +141,7 @@ before(async () => {
     foreign: {
       code: far, ...farPlace, caseId: farCase, detectionId: await first('detections', far), zoneId: zone.json().id, attachmentId: att.json().id, importId: imp.json().id, layerImportId: layerImp.json().id,
       teamId: farTeam.json().id, assignmentId: farAssign.json().items[0].id, uploadId: farUpload.json().id,
+      reportId: farReport.json().id, reportPhotoId: farReportPhoto!.id,
     },
     homeCases: (await q<{ cases: number; pending: number }>(
       `SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE starts_with(admin_code, $1)`, [home]))[0]!,
@@ -187,6 +194,27 @@ const PROBES: Record<string, Probe> = {
   'GET /health': () => [get('/health')],
   'POST /api/auth/login': () => [], // signing in has no scope; tests/api/auth.test.ts and security.test.ts
   'POST /api/auth/logout': () => [],
+  // the public's pages answer the same to anyone, signed in or not; what they may show is walked in
+  // tests/api/public-privacy.test.ts
+  'GET /api/public/report-rules': () => [],
+  'GET /api/public/captcha': () => [],
+  'POST /api/public/reports': () => [],
+  'GET /api/public/reports/{code}': () => [],
+  'POST /api/public/reports/{code}/info': () => [],
+  'GET /api/public/reports/{code}/photos/{photoId}': () => [],
+  'GET /api/public/disclosure': () => [],
+  'GET /api/public/tiles/{layer}/{z}/{x}/{y}': () => [],
+  'GET /api/open311/v2/services.json': () => [],
+  'GET /api/open311/v2/requests.json': () => [],
+  'GET /api/open311/v2/requests/{id}.json': () => [],
+  'POST /api/open311/v2/requests.json': () => [],
+  // the staff's triage of reports
+  'GET /api/reports': (c) => [get('/api/reports?status=all'), get(`/api/reports?adminCode=${c.foreign.code}`, 'refused')],
+  'GET /api/reports/{id}': (c) => [get(`/api/reports/${c.foreign.reportId}`, 'refused')],
+  'POST /api/reports/{id}/triage': (c) => [send('POST', `/api/reports/${c.foreign.reportId}/triage`, { action: 'reject', publicNote: '越权' })],
+  'GET /api/reports/{id}/photos/{photoId}': (c) => [get(`/api/reports/${c.foreign.reportId}/photos/${c.foreign.reportPhotoId}`, 'refused')],
+  'GET /api/disclosure/settings': () => [get('/api/disclosure/settings')],
+  'PUT /api/disclosure/settings': () => [send('PUT', '/api/disclosure/settings', { stages: [], locationGridM: 200, officeName: '', noticeNote: '' })],
   'GET /api/auth/me': () => [get('/api/auth/me')],
   'GET /api/meta': () => [get('/api/meta')],
   'GET /ogc': () => [get('/ogc')],

@@ -3,10 +3,9 @@
 // settings of what the office publishes (公示). docs/public.md.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/db.ts'
-import { Refusal } from '../domain/errors.ts'
 import { PERSONAL_DATA_ROLES, READERS, type Role } from '../domain/roles.ts'
-import { isDistrictWide } from '../domain/scope.ts'
 import { principalOf } from '../http/access.ts'
+import { checkAdminInScope, requireDistrictScope } from '../http/admin-param.ts'
 import { binary } from '../http/contract.ts'
 import { etagOf, ifMatchVersion } from '../http/etag.ts'
 import { notFound } from '../http/problem.ts'
@@ -28,6 +27,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore 
   }, async (request) => {
     const { scope } = principalOf(request)
     const q = request.query
+    checkAdminInScope(q.adminCode, scope)
     return listReports(db, { scope, status: q.status ?? 'open', adminCode: q.adminCode, limit: q.limit ?? 200 })
   })
 
@@ -84,7 +84,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore 
     schema: { tags: ['reports'], summary: 'Change what the office publishes (If-Match); district-wide users only', body: DisclosureSettingsBody, response: { 200: DisclosureSettings } },
   }, async (request, reply) => {
     const { user, scope } = principalOf(request)
-    if (!isDistrictWide(scope)) throw new Refusal('forbidden', 'what the district publishes is decided district-wide', { zh: '公示设置须由区级用户修改' })
+    requireDistrictScope(scope, 'publication settings (公示)')
     const settings = await editDisclosureSettings(db, request.body, ifMatchVersion(request.headers['if-match'], 'disclosure settings'), user.id)
     reply.header('etag', etagOf(settings.version))
     return settings
