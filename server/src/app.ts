@@ -57,7 +57,9 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   const app = Fastify({
     logger: logger === false ? false : { level: config.logLevel },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies configured (default: one on this machine),
+    // else any client could pick its own address past the per-address limits
+    trustProxy: config.trustProxy,
     // strictTypes off: a multipart body's schema documents its parts without `type` (http/contract.ts multipartBody)
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, strictTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()

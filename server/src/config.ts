@@ -27,6 +27,9 @@ export interface Config {
   verifyPhotoMaxM: number
   /** Keys of the apps allowed to send reports through Open311 (POST requests.json); none: that door is shut. */
   open311Keys: readonly string[]
+  /** Peers whose X-Forwarded-For is believed (Fastify trustProxy): the per-address rate limits
+   *  and the reports' CAPTCHA rule count by the address this gives. */
+  trustProxy: string | false
 }
 
 export class ConfigError extends Error {}
@@ -45,6 +48,7 @@ const KNOWN = {
   CHAIWEI_UPLOAD_DIR: 'photos and documents folder (default data/uploads)',
   CHAIWEI_IMPORT_MAX_BYTES: 'largest patch import file in bytes (default 209715200 = 200 MB)',
   CHAIWEI_VERIFY_PHOTO_MAX_M: 'metres: a patch is verified with a site photo taken this close to it, or a reason why not (default 100)',
+  CHAIWEI_TRUST_PROXY: 'addresses/CIDRs (comma-separated) of the reverse proxies whose X-Forwarded-For is believed, or none (default loopback: a proxy on this machine)',
   CHAIWEI_OPEN311_KEYS: 'comma-separated api_key values of apps that may post reports through Open311 (each at least 16 characters; default none)',
 } as const
 
@@ -63,6 +67,16 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, key: string, allowed: r
   if (raw === undefined || raw === '') return fallback
   if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${key}=${raw} is not one of ${allowed.join(', ')}`)
   return raw as T
+}
+
+/** `none`, or a list of addresses, CIDRs and proxy-addr's names (loopback, linklocal, uniquelocal). */
+function proxies(raw: string | undefined): string | false {
+  const value = raw?.trim() || 'loopback'
+  if (value === 'none') return false
+  const entry = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/[0-9]{1,3})?)$/
+  const bad = value.split(',').map((v) => v.trim()).find((v) => !entry.test(v))
+  if (bad !== undefined) throw new ConfigError(`CHAIWEI_TRUST_PROXY: ${bad} is not an address, a CIDR, loopback, linklocal or uniquelocal`)
+  return value
 }
 
 function keyList(env: NodeJS.ProcessEnv, key: string): string[] {
@@ -96,5 +110,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     importMaxBytes: int(env, 'CHAIWEI_IMPORT_MAX_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 ** 3),
     verifyPhotoMaxM: int(env, 'CHAIWEI_VERIFY_PHOTO_MAX_M', 100, 1, 10_000),
     open311Keys: keyList(env, 'CHAIWEI_OPEN311_KEYS'),
+    trustProxy: proxies(env.CHAIWEI_TRUST_PROXY),
   }
 }

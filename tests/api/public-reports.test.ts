@@ -203,6 +203,19 @@ test('a flood from one address: the second report needs a CAPTCHA, a wrong or re
   assert.equal((await sendReport(t.app, freshIp(), place)).statusCode, 201)
 })
 
+test('a client that is not a trusted proxy cannot pick its own address with X-Forwarded-For', async () => {
+  const place = await quietPlace(t.db)
+  const direct = (xff: string) => {
+    const form = reportForm({ serviceCode: 'other', description: '伪造来源地址', locationSource: 'map', lon: place.lon, lat: place.lat })
+    return t.app.inject({ method: 'POST', url: '/api/public/reports', payload: form.payload, headers: { ...form.headers, 'x-forwarded-for': xff }, remoteAddress: '198.51.100.9' })
+  }
+  assert.equal((await direct('10.1.1.1')).statusCode, 201)
+  // a new X-Forwarded-For each time: still the same sender (the peer's own address) to the CAPTCHA rule
+  const second = await direct('10.1.1.2')
+  assert.equal(second.statusCode, 400)
+  assert.equal(second.json().code, 'captcha_required')
+})
+
 test('oversized, fake and too many photos, a place outside the district and a bad phone number are refused and change nothing', async () => {
   const place = await quietPlace(t.db)
   const reports = await count('reports')

@@ -20,3 +20,13 @@ test('bad values refuse to start, naming key and value', () => {
   assert.throws(() => loadConfig({ CHAIWEI_SAMPLE: 'huge' }), /CHAIWEI_SAMPLE=huge is not one of none, tiny, demo, city/)
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL must start with postgres/)
 })
+
+test('X-Forwarded-For is believed from a proxy on this machine unless told otherwise; Open311 keys are long', () => {
+  assert.equal(loadConfig({}).trustProxy, 'loopback')
+  assert.equal(loadConfig({ CHAIWEI_TRUST_PROXY: 'none' }).trustProxy, false)
+  assert.equal(loadConfig({ CHAIWEI_TRUST_PROXY: '10.0.0.5,192.168.1.0/24' }).trustProxy, '10.0.0.5,192.168.1.0/24')
+  assert.throws(() => loadConfig({ CHAIWEI_TRUST_PROXY: 'true' }), /CHAIWEI_TRUST_PROXY: true is not an address/)
+  assert.deepEqual(loadConfig({}).open311Keys, [])
+  assert.deepEqual(loadConfig({ CHAIWEI_OPEN311_KEYS: 'app-one-key-0123456, app-two-key-0123456' }).open311Keys, ['app-one-key-0123456', 'app-two-key-0123456'])
+  assert.throws(() => loadConfig({ CHAIWEI_OPEN311_KEYS: 'short' }), /at least 16 characters/)
+})
