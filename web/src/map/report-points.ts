@@ -77,7 +77,7 @@ function layers(): LayerSpecification[] {
         'text-field': ['concat', '×', ['to-string', ['get', 'groupSize']]],
         'text-font': LABEL_FONTS,
         'text-size': 12,
-        'text-offset': [1.1, -0.9],
+        'text-offset': [1.5, -1.2],
         'text-allow-overlap': true,
       },
       paint: { 'text-color': '#7a2e00', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
@@ -114,9 +114,20 @@ export function createReportPoints(map: MapLibreMap, whenReady: (fn: () => void)
       [point.x + HIT, point.y + HIT],
     ]
     try {
-      const f = map.queryRenderedFeatures(box, { layers: [DOT] })[0]
-      const id = Number((f?.properties as Record<string, unknown> | undefined)?.['id'])
-      return Number.isInteger(id) ? id : null
+      // the point nearest the mouse: reports of one place lie close together
+      let best: number | null = null
+      let bestD = Infinity
+      for (const f of map.queryRenderedFeatures(box, { layers: [DOT] })) {
+        const id = Number((f.properties as Record<string, unknown>)['id'])
+        if (!Number.isInteger(id) || f.geometry.type !== 'Point') continue
+        const p = map.project(f.geometry.coordinates as [number, number])
+        const d = (p.x - point.x) ** 2 + (p.y - point.y) ** 2
+        if (d < bestD) {
+          best = id
+          bestD = d
+        }
+      }
+      return best
     } catch {
       return null
     }

@@ -9,12 +9,14 @@ import { DISCLOSURE_STAGES, getDisclosureSettings, saveDisclosureSettings, type 
 import { isSessionLost, isStale } from './report-util.ts'
 
 export interface DisclosurePanelProps {
+  /** What the district publishes is decided district-wide: users of a town or village only read it. */
+  canEdit: boolean
   onSessionLost(): void
 }
 
 type Notice = { kind: 'ok' | 'stale' | 'error'; text: string } | null
 
-export function DisclosurePanel({ onSessionLost }: DisclosurePanelProps) {
+export function DisclosurePanel({ canEdit, onSessionLost }: DisclosurePanelProps) {
   const { t, lang } = useI18n()
   const [rec, setRec] = useState<Versioned<DisclosureSettings> | null>(null)
   const [stages, setStages] = useState<DisclosureStage[]>([])
@@ -79,9 +81,10 @@ export function DisclosurePanel({ onSessionLost }: DisclosurePanelProps) {
           {notice.text}
         </p>
       )}
+      {rec && !canEdit && <p className="form-error stale">{t('reports.disclosure.districtOnly')}</p>}
       {rec && (
         <>
-          <fieldset className="dispatch-what">
+          <fieldset className="dispatch-what" disabled={!canEdit}>
             <legend>{t('reports.disclosure.stages')}</legend>
             {DISCLOSURE_STAGES.map((s) => (
               <label key={s} className="dispatch-member">
@@ -94,7 +97,7 @@ export function DisclosurePanel({ onSessionLost }: DisclosurePanelProps) {
           <label className={gridOk ? 'form-row' : 'form-row invalid'}>
             <span>{t('reports.disclosure.grid')}</span>
             <span className="with-unit">
-              <input type="number" min={100} max={2000} step={50} value={grid} onChange={(e) => setGrid(e.target.value)} data-testid="disclosure-grid" />
+              <input type="number" disabled={!canEdit} min={100} max={2000} step={50} value={grid} onChange={(e) => setGrid(e.target.value)} data-testid="disclosure-grid" />
               <span>m</span>
             </span>
             <span className="muted triage-hint">{t('reports.disclosure.gridHint')}</span>
@@ -102,18 +105,18 @@ export function DisclosurePanel({ onSessionLost }: DisclosurePanelProps) {
           </label>
           <label className="form-row">
             <span>{t('reports.disclosure.office')}</span>
-            <input type="text" maxLength={100} value={office} onChange={(e) => setOffice(e.target.value)} placeholder={t('reports.disclosure.officePlaceholder')} data-testid="disclosure-office" />
+            <input type="text" disabled={!canEdit} maxLength={100} value={office} onChange={(e) => setOffice(e.target.value)} placeholder={t('reports.disclosure.officePlaceholder')} data-testid="disclosure-office" />
           </label>
           <label className="form-row">
             <span>{t('reports.disclosure.note')}</span>
-            <textarea rows={3} maxLength={1000} value={noticeNote} onChange={(e) => setNoticeNote(e.target.value)} placeholder={t('reports.disclosure.notePlaceholder')} data-testid="disclosure-note" />
+            <textarea rows={3} disabled={!canEdit} maxLength={1000} value={noticeNote} onChange={(e) => setNoticeNote(e.target.value)} placeholder={t('reports.disclosure.notePlaceholder')} data-testid="disclosure-note" />
           </label>
           <p className="muted">{t('reports.disclosure.updated', { at: fmtDateTime(rec.data.updatedAt), v: rec.data.version })}</p>
           <div className="dialog-buttons">
             <a href="/public/disclosure" target="_blank" rel="noopener" className="open-case">
               {t('reports.public.disclosure')}
             </a>
-            <button type="submit" className="primary" disabled={busy || !gridOk} data-testid="disclosure-save">
+            <button type="submit" className="primary" disabled={busy || !gridOk || !canEdit} data-testid="disclosure-save">
               {busy ? t('reports.saving') : t('reports.save')}
             </button>
           </div>

@@ -20,6 +20,8 @@ export interface ReportDetailProps {
   onOpenReport(id: number): void
   /** The report's place shown on the map (once, when it is read). */
   onFly(r: { id: number; lon: number; lat: number }): void
+  /** The report as read (kept on the map while open, even when the queue's filter leaves it out). */
+  onLoaded(r: StaffReportDetail): void
   onShowCase(caseId: number): void
   onOpenCase(caseId: number): void
   /** The report changed: the queue is read again (and the map's cases, when one was made or linked). */
@@ -29,7 +31,7 @@ export interface ReportDetailProps {
 
 type Notice = { kind: 'ok' | 'stale' | 'error'; text: string } | null
 
-export function ReportDetail({ id, canWrite, onBack, onOpenReport, onFly, onShowCase, onOpenCase, onChanged, onSessionLost }: ReportDetailProps) {
+export function ReportDetail({ id, canWrite, onBack, onOpenReport, onFly, onLoaded, onShowCase, onOpenCase, onChanged, onSessionLost }: ReportDetailProps) {
   const { t, lang, lookup } = useI18n()
   const [rec, setRec] = useState<Versioned<StaffReportDetail> | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -39,9 +41,14 @@ export function ReportDetail({ id, canWrite, onBack, onOpenReport, onFly, onShow
   const [reload, setReload] = useState(0)
   const flown = useRef(false)
   const fly = useRef(onFly)
+  const loaded = useRef(onLoaded)
   useEffect(() => {
     fly.current = onFly
+    loaded.current = onLoaded
   })
+  useEffect(() => {
+    if (rec) loaded.current(rec.data)
+  }, [rec])
 
   useEffect(() => {
     const ctl = new AbortController()

@@ -46,6 +46,8 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
   const [error, setError] = useState<string | null>(null)
   const [listKey, setListKey] = useState(0)
   const [openId, setOpenId] = useState<number | null>(() => reportFromHash(window.location.hash))
+  /** The open report as last read: drawn even when the filter leaves it out of the queue. */
+  const [shown, setShown] = useState<StaffReport | null>(null)
 
   useEffect(() => writeReportToUrl(openId), [openId])
   useEffect(() => () => writeReportToUrl(null), [])
@@ -76,9 +78,10 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
   const fly = useCallback((r: Pick<StaffReport, 'lon' | 'lat'>) => onFly([r.lon, r.lat, r.lon, r.lat]), [onFly])
   useEffect(() => {
     if (!mapView) return
-    const points = mapView.reportPoints()
-    points.set((list?.items ?? []).map((r) => ({ id: r.id, lon: r.lon, lat: r.lat, status: r.status, groupId: r.groupId, groupSize: r.groupSize })))
-  }, [mapView, list])
+    const items = list?.items ?? []
+    const extra = shown && shown.id === openId && !items.some((r) => r.id === shown.id) ? [shown] : []
+    mapView.reportPoints().set([...items, ...extra].map((r) => ({ id: r.id, lon: r.lon, lat: r.lat, status: r.status, groupId: r.groupId, groupSize: r.groupSize })))
+  }, [mapView, list, shown, openId])
   useEffect(() => {
     if (!mapView) return
     const points = mapView.reportPoints()
@@ -123,7 +126,7 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
         </nav>
       )}
       <div className="dispatch-body">
-        {tab === 'disclosure' && canWrite && <DisclosurePanel onSessionLost={onSessionLost} />}
+        {tab === 'disclosure' && canWrite && <DisclosurePanel canEdit={user.scopeCode.length === 6} onSessionLost={onSessionLost} />}
         {tab === 'queue' && openId !== null && (
           <ReportDetail
             key={openId}
@@ -132,6 +135,7 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
             onBack={() => setOpenId(null)}
             onOpenReport={open}
             onFly={fly}
+            onLoaded={setShown}
             onShowCase={onShowCase}
             onOpenCase={onOpenCase}
             onChanged={changed}
