@@ -8,7 +8,9 @@
 // one-click prompt (reward 'not_eligible'); the first is opened by a click on its point on the map. The
 // case is moved to order_issued through the API; a fresh browser with no cookie opens the first
 // receipt and reads 已受理 and 已下达限期拆除决定. The third is rejected with a reason, which its
-// reporter reads on the receipt page.
+// reporter reads on the receipt page (after a 412: the report changed under the officer, who is
+// told and shown it again). 公示设置: the order_issued stage published; the public ledger then
+// holds the case. A viewer reads the queue without the actions or the reporter's contact.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/reports-*.png (1280×800).
 import { after, before, test } from 'node:test'
@@ -252,6 +254,14 @@ test('triage: a group of two reports, one opened from the map, accepted and the 
     const reason = await page.getByTestId('triage-public').inputValue()
     await shot(page, 'reports-reject.png')
     assert.match(reason, /不予受理。原因：该建设已依法取得规划许可。/)
+    // someone else changed the report meanwhile: 412, the report is read again and the officer told
+    await q(`UPDATE reports SET version = version + 1 WHERE id = $1`, [third.id])
+    await page.getByTestId('triage-submit').click()
+    await page.locator('[data-testid="report-notice"][data-kind="stale"]').waitFor({ timeout: MAP_TIMEOUT })
+    await page.locator(`[data-testid="report-detail"][data-id="${third.id}"][data-version="2"]`).waitFor({ timeout: MAP_TIMEOUT })
+    assert.equal(await page.getByTestId('triage-form').count(), 0)
+    await page.getByTestId('triage-reject').click()
+    await page.getByTestId('triage-phrase').first().click()
     await page.getByTestId('triage-submit').click()
     await page.locator(`[data-testid="report-detail"][data-id="${third.id}"][data-status="rejected"]`).waitFor({ timeout: MAP_TIMEOUT })
     const rejected = await receiptText(third.receiptCode)
@@ -262,6 +272,47 @@ test('triage: a group of two reports, one opened from the map, accepted and the 
     // the open queue is empty now
     await page.getByTestId('report-back').click()
     await page.getByTestId('reports-empty').waitFor({ timeout: MAP_TIMEOUT })
+
+    // --- 公示设置: publish the cases with a demolition order; the public ledger then holds the case -
+    await page.getByTestId('reports-tab-disclosure').click()
+    await page.locator('[data-testid="disclosure-settings"][data-state="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+    await page.getByTestId('disclosure-stage-order_issued').check()
+    await page.getByTestId('disclosure-grid').fill('300')
+    await page.getByTestId('disclosure-office').fill('房山区违法建设治理专班办公室')
+    await page.getByTestId('disclosure-note').fill('对公示内容有异议的，请于公示之日起 7 日内向专班办公室反映。')
+    await shot(page, 'reports-disclosure.png')
+    await page.getByTestId('disclosure-save').click()
+    await page.locator('[data-testid="disclosure-notice"][data-kind="ok"]').waitFor({ timeout: MAP_TIMEOUT })
+    const [settings] = await q<{ stages: string[]; location_grid_m: number; office_name: string }>(`SELECT stages, location_grid_m, office_name FROM disclosure_settings`)
+    assert.ok(settings?.stages.includes('order_issued'), `published stages: ${settings?.stages}`)
+    assert.deepEqual({ grid: settings.location_grid_m, office: settings.office_name }, { grid: 300, office: '房山区违法建设治理专班办公室' })
+    const published = (await (await fetch(`${url}/api/public/disclosure?limit=1000`)).json()) as { items: { caseNo: string; stage: string }[] }
+    assert.ok(published.items.some((c) => c.caseNo === made.case_no && c.stage === 'order_issued'), 'the case from the report is published')
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    await context.close()
+  }
+})
+
+test('a viewer reads the queue and a report, without the actions or the contact', { timeout: TEST_TIMEOUT }, async () => {
+  const viewer = { username: 'e2e-viewer', password: 'e2e password 8' }
+  const [district] = await q<{ code: string }>(`SELECT code FROM admin_units WHERE level = 'district' LIMIT 1`)
+  await createUser(db, { ...viewer, role: 'viewer', scopeCode: district!.code, displayName: '只读用户' })
+  const [p] = await q<{ lon: number; lat: number }>(
+    `SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM admin_units WHERE level = 'village' ORDER BY code DESC LIMIT 1`,
+  )
+  const r = await sendReport('198.51.100.20', { serviceCode: 'land_occupation', description: '河边有人用土方填埋耕地，准备盖房。', lon: p!.lon, lat: p!.lat })
+  const { context, page, pageErrors } = await open(browser, `${url}/#view=reports&report=${r.id}`, { width: 1280, height: 800 })
+  try {
+    await logIn(page, viewer)
+    await page.locator(`[data-testid="report-detail"][data-id="${r.id}"]`).waitFor({ timeout: MAP_TIMEOUT })
+    assert.equal(await page.getByTestId('report-actions').count(), 0)
+    assert.equal(await page.getByTestId('report-contact').count(), 0)
+    assert.equal(await page.getByTestId('reports-tab-disclosure').count(), 0)
+    await page.getByTestId('report-back').click()
+    await page.getByTestId('reports-status').selectOption('all')
+    await page.locator(`[data-testid="report-item"][data-id="${r.id}"]`).waitFor({ timeout: MAP_TIMEOUT })
+    assert.match((await page.locator(`[data-testid="report-item"][data-id="${r.id}"]`).textContent()) ?? '', /违法占地.*填埋耕地/)
     assert.deepEqual(pageErrors, [])
   } finally {
     await context.close()
