@@ -285,7 +285,7 @@ test('triage: a group of two reports, one opened from the map, accepted and the 
     await page.locator('[data-testid="disclosure-notice"][data-kind="ok"]').waitFor({ timeout: MAP_TIMEOUT })
     const [settings] = await q<{ stages: string[]; location_grid_m: number; office_name: string }>(`SELECT stages, location_grid_m, office_name FROM disclosure_settings`)
     assert.ok(settings?.stages.includes('order_issued'), `published stages: ${settings?.stages}`)
-    assert.deepEqual({ grid: settings.location_grid_m, office: settings.office_name }, { grid: 300, office: '房山区违法建设治理专班办公室' })
+    assert.deepEqual({ grid: settings?.location_grid_m, office: settings?.office_name }, { grid: 300, office: '房山区违法建设治理专班办公室' })
     const published = (await (await fetch(`${url}/api/public/disclosure?limit=1000`)).json()) as { items: { caseNo: string; stage: string }[] }
     assert.ok(published.items.some((c) => c.caseNo === made.case_no && c.stage === 'order_issued'), 'the case from the report is published')
     assert.deepEqual(pageErrors, [])
