@@ -176,21 +176,21 @@ export const publicZh = {
 }
 
 export const publicEn: Record<keyof typeof publicZh, string> = {
-  'public.title': 'Report illegal construction',
-  'public.footer': 'No account needed. A reporter’s contact details are seen only by the staff handling the report and are never published.',
+  'public.title': 'Illegal construction: reports and ledger',
+  'public.footer': 'No account needed. A reporter\'s contact details are seen only by the staff handling the report and are never published.',
   'public.retry': 'Try again',
 
   'public.nav.label': 'Public services',
   'public.nav.report': 'Report',
   'public.nav.receipt': 'Look up',
-  'public.nav.disclosure': 'Published ledger',
+  'public.nav.disclosure': 'Ledger',
 
   'public.map.twoFingers': 'Use two fingers to move the map',
   'public.map.ctrlScroll': 'Use Ctrl + scroll to zoom the map',
   'public.map.cmdScroll': 'Use ⌘ + scroll to zoom the map',
   'public.map.zoomIn': 'Zoom in',
   'public.map.zoomOut': 'Zoom out',
-  'public.map.error': 'The map cannot be shown; use “Use my location”',
+  'public.map.error': 'The map cannot be shown; use "Use my location"',
 
   'public.error.network': 'The server cannot be reached; check the connection and try again',
   'public.error.rateLimited': 'Too many submissions; try again in {s} s',
@@ -200,7 +200,7 @@ export const publicEn: Record<keyof typeof publicZh, string> = {
   'public.report.title': 'Report illegal construction',
   'public.report.lead': 'Seen illegal construction in {district}? Report it here: mark the place on the map, say briefly what you saw, and add photos if you can.',
   'public.report.where': '1. Place',
-  'public.report.tapHint': 'Tap the map to mark the place (two fingers move and zoom the map), or use your phone’s position.',
+  'public.report.tapHint': 'Tap the map to mark the place (two fingers move and zoom the map), or use your phone\'s position.',
   'public.report.useLocation': 'Use my location',
   'public.report.locating': 'Locating…',
   'public.report.noPlace': 'No place chosen yet',
@@ -240,8 +240,8 @@ export const publicEn: Record<keyof typeof publicZh, string> = {
   'public.photos.alt': 'Photo {n}',
   'public.photos.remove': 'Remove photo {n}',
   'public.photos.tooMany': 'At most {max} photos.',
-  'public.photos.badType': '“{name}” is not a JPEG, PNG or WebP image.',
-  'public.photos.tooBig': '“{name}” is larger than {mb} MB.',
+  'public.photos.badType': '"{name}" is not a JPEG, PNG or WebP image.',
+  'public.photos.tooBig': '"{name}" is larger than {mb} MB.',
 
   'public.receipt.title': 'Look up a report',
   'public.receipt.received': 'Report sent',
@@ -310,7 +310,7 @@ export const publicEn: Record<keyof typeof publicZh, string> = {
   'public.disclosure.stage.order_issued': 'Demolition order issued',
   'public.disclosure.stage.demolished': 'Demolished',
   'public.disclosure.stage.closed': 'Closed',
-  'public.disclosure.print': 'Print this village’s notice',
+  'public.disclosure.print': 'Print this village\'s notice',
   'public.disclosure.printHint': 'Choose a village first',
   'public.disclosure.legend': 'Positions are generalised to the centre of a grid of about {m} m, not the sites themselves; a number is how many share a cell.',
   'public.disclosure.mapCapped': 'The map shows the first {n}.',

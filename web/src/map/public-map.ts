@@ -36,7 +36,7 @@ export interface PublicMap {
   /** The reporter's point (null: none). */
   setMarker(point: readonly [number, number] | null): void
   setPoints(points: readonly CountedPoint[]): void
-  /** Ease to the point, zoomed in to at least `zoom`; `gentle`: only when zoomed out further than 13
+  /** Ease to the point, zoomed in to at least `zoom`; `gentle`: only when zoomed out further than 12.5
    *  (a tap at the district's scale is refined close up; a tap close up leaves the map where it is). */
   flyTo(point: readonly [number, number], zoom?: number, gentle?: boolean): void
   fitBounds(bbox: Bbox, maxZoom?: number): void
@@ -337,7 +337,7 @@ export function createPublicMap(opts: PublicMapOptions): PublicMap {
       )
     },
     flyTo(point, zoom, gentle) {
-      if (gentle && map.getZoom() >= 13) return
+      if (gentle && map.getZoom() >= 12.5) return
       map.easeTo({ center: [point[0], point[1]], zoom: Math.max(map.getZoom(), zoom ?? 15), duration: 600 })
     },
     fitBounds(b, maxZoom = 15) {

@@ -81,7 +81,7 @@ export function PublicMap({ bbox, testId, className, marker = null, points, fram
     if (frame) handle.current?.fitBounds(frame, 13)
   }, [frame])
   useEffect(() => {
-    if (focus) handle.current?.flyTo(focus.point, 15, focus.gentle)
+    if (focus) handle.current?.flyTo(focus.point, focus.gentle ? 14 : 15, focus.gentle)
   }, [focus])
 
   return (
