@@ -9,7 +9,7 @@
 // case is moved to order_issued through the API; a fresh browser with no cookie opens the first
 // receipt and reads 已受理 and 已下达限期拆除决定. The third is rejected with a reason, which its
 // reporter reads on the receipt page (after a 412: the report changed under the officer, who is
-// told and shown it again). 公示设置: the order_issued stage published; the public ledger then
+// told and shown it again). A fourth is linked to the case next to it, found by its number. 公示设置: the order_issued stage published; the public ledger then
 // holds the case. A viewer reads the queue without the actions or the reporter's contact.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/reports-*.png (1280×800).
@@ -154,7 +154,8 @@ test('triage: a group of two reports, one opened from the map, accepted and the 
   })
   const second = await sendReport('203.0.113.8', { serviceCode: 'new_building', description: '同一处新建房屋，已经砌到二层。', lon: lon2, lat: lat1 })
   const third = await sendReport('203.0.113.9', { serviceCode: 'extension', description: '这户人家在屋顶上加盖了一层彩钢房。', lon: east(near.lon, near.lat, 20), lat: near.lat })
-  for (const r of [first, second, third]) assert.equal(r.status, 'submitted')
+  const fourth = await sendReport('203.0.113.10', { serviceCode: 'other', description: '这里开墙打洞改成了门面房。', lon: near.lon, lat: near.lat + 60 / 111_320 })
+  for (const r of [first, second, third, fourth]) assert.equal(r.status, 'submitted')
 
   // --- (2) the planner's queue: one group of two, the third with its nearby case ----------------
   const { context, page, pageErrors } = await open(browser, `${url}/#view=reports&map=16/${lat1}/${east(lon1, lat1, -60)}`, { width: 1280, height: 800 })
@@ -268,6 +269,20 @@ test('triage: a group of two reports, one opened from the map, accepted and the 
     assert.equal(rejected.status, 'rejected')
     assert.match(rejected.text, /不予受理/)
     assert.match(rejected.text, /该建设已依法取得规划许可/)
+
+    // --- the fourth linked to the case near it, found by its number typed in ------------------------
+    await page.getByTestId('report-back').click()
+    await page.locator(`[data-testid="report-item"][data-id="${fourth.id}"] [data-testid="report-open"]`).click()
+    await page.locator(`[data-testid="report-detail"][data-id="${fourth.id}"]`).waitFor()
+    await page.getByTestId('triage-link').click()
+    await page.getByTestId('triage-case-no').fill(near.case_no)
+    await page.getByTestId('triage-case-find').click()
+    await page.locator(`[data-testid="triage-case"][data-case-id="${near.id}"]:checked`).waitFor({ timeout: MAP_TIMEOUT })
+    assert.match(await page.getByTestId('triage-public').inputValue(), new RegExp(`并入在办案件（${near.case_no}）`))
+    await page.getByTestId('triage-submit').click()
+    await page.locator(`[data-testid="report-detail"][data-id="${fourth.id}"][data-status="accepted"]`).waitFor({ timeout: MAP_TIMEOUT })
+    const [joined] = await q<{ case_id: number }>(`SELECT case_id::int FROM reports WHERE id = $1`, [fourth.id])
+    assert.equal(joined?.case_id, near.id)
 
     // the open queue is empty now
     await page.getByTestId('report-back').click()
