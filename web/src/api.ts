@@ -148,10 +148,20 @@ export function uploadFile<T>(
   file: Blob & { name?: string },
   opts: { method?: 'POST' | 'PATCH'; fallbackName?: string; onProgress?(fraction: number): void } = {},
 ): Promise<T> {
+  return uploadForm<T>(url, Object.entries(fields), [{ part: 'file', file, name: file.name ?? opts.fallbackName ?? 'upload' }], opts)
+}
+
+/** A multipart form of text fields, then files (each under its part name), sent with progress. */
+export function uploadForm<T>(
+  url: string,
+  fields: readonly (readonly [string, string])[],
+  files: readonly { part: string; file: Blob; name: string }[],
+  opts: { method?: 'POST' | 'PATCH'; onProgress?(fraction: number): void } = {},
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const form = new FormData()
-    for (const [k, v] of Object.entries(fields)) form.append(k, v)
-    form.append('file', file, file.name ?? opts.fallbackName ?? 'upload')
+    for (const [k, v] of fields) form.append(k, v)
+    for (const f of files) form.append(f.part, f.file, f.name)
     const xhr = new XMLHttpRequest()
     xhr.open(opts.method ?? 'POST', url)
     xhr.withCredentials = true
@@ -165,10 +175,10 @@ export function uploadFile<T>(
       try {
         body = xhr.responseText ? JSON.parse(xhr.responseText) : null
       } catch {
-        // not JSON
+        // not JSON: keep the status line
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as T)
-      else reject(new ApiError(xhr.status, (body as Problem | null) ?? null, `${xhr.status} ${xhr.statusText}`))
+      else reject(new ApiError(xhr.status, body && typeof body === 'object' ? (body as Problem) : null, `${xhr.status} ${xhr.statusText}`.trim()))
     }
     xhr.send(form)
   })

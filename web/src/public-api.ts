@@ -3,7 +3,7 @@
 //
 // The answers' types come from the server's schemas (server/src/schemas/public.schema.ts), imported
 // as types only.
-import { ApiError, NetworkError, request, type Problem } from './api.ts'
+import { ApiError, request, uploadForm } from './api.ts'
 import type { Captcha, Disclosure, PublicReportStatus, ReportReceipt, ReportRules } from '../../server/src/schemas/public.schema.ts'
 import type { DisclosureStage, ReportService } from '../../server/src/domain/public-reports.ts'
 
@@ -62,35 +62,9 @@ export interface NewReport {
   photos: readonly File[]
 }
 
-/**
- * Multipart POST with upload progress (XMLHttpRequest: fetch reports none). The text fields go
- * first, then the `photo` parts: the server reads the stream in order.
- */
+/** Multipart POST with progress: the text fields first, then the `photo` parts (the server reads the stream in order). */
 function postMultipart<T>(url: string, fields: readonly [string, string][], photos: readonly File[], onProgress?: (fraction: number) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const form = new FormData()
-    for (const [k, v] of fields) form.append(k, v)
-    photos.forEach((p, i) => form.append('photo', p, p.name || `photo-${i + 1}.jpg`))
-    const xhr = new XMLHttpRequest()
-    xhr.open('POST', url)
-    xhr.withCredentials = true
-    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress?.(e.loaded / e.total)
-    }
-    xhr.onerror = () => reject(new NetworkError(new Error('upload failed')))
-    xhr.onload = () => {
-      let body: unknown = null
-      try {
-        body = xhr.responseText ? JSON.parse(xhr.responseText) : null
-      } catch {
-        // not JSON: keep the status line
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T)
-      else reject(new ApiError(xhr.status, body && typeof body === 'object' ? (body as Problem) : null, `${xhr.status} ${xhr.statusText}`.trim()))
-    }
-    xhr.send(form)
-  })
+  return uploadForm<T>(url, fields, photos.map((p, i) => ({ part: 'photo', file: p, name: p.name || `photo-${i + 1}.jpg` })), { onProgress })
 }
 
 export function submitReport(report: NewReport, onProgress?: (fraction: number) => void): Promise<ReportReceipt> {
