@@ -141,6 +141,7 @@ test('duplicates near each other form one group; the later one linked to the cas
   // the new case is now suggested next to the duplicate
   const secondDetail = (await staff(planner, `/api/reports/${second.id}`)).json()
   assert.equal(secondDetail.nearbyCases[0].id, accepted.caseId)
+  assert.deepEqual(secondDetail.duplicates.map((d: { id: number; caseId: number; caseNo: string }) => [d.id, d.caseId, d.caseNo]), [[first.id, accepted.caseId, accepted.caseNo]])
   const linked = await triage(second.id, 1, { action: 'link', caseId: accepted.caseId })
   assert.equal(linked.statusCode, 200, linked.body)
   assert.equal(linked.json().reward, 'not_eligible')

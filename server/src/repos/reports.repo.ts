@@ -223,8 +223,9 @@ export async function listReports(db: Queryable, f: ReportFilter): Promise<Staff
 export async function getReport(db: Queryable, id: number, scope: Scope, withContact: boolean): Promise<StaffReportDetail | null> {
   const r = await db.query<Record<string, unknown>>(
     `SELECT ${STAFF_COLUMNS}, r.contact_name, r.contact_phone,
-            coalesce((SELECT json_agg(json_build_object('id', d.id, 'status', d.status, 'distanceM', round(ST_Distance(d.geom::geography, r.geom::geography)::numeric, 1), 'version', d.version) ORDER BY d.submitted_at, d.id)
-                      FROM reports d WHERE d.id <> r.id AND d.status <> 'rejected' AND ST_DWithin(d.geom::geography, r.geom::geography, ${DUPLICATE_RADIUS_M})), '[]') AS duplicates,
+            coalesce((SELECT json_agg(json_build_object('id', d.id, 'status', d.status, 'distanceM', round(ST_Distance(d.geom::geography, r.geom::geography)::numeric, 1), 'version', d.version,
+                                                        'caseId', d.case_id, 'caseNo', dc.case_no) ORDER BY d.submitted_at, d.id)
+                      FROM reports d LEFT JOIN cases dc ON dc.id = d.case_id WHERE d.id <> r.id AND d.status <> 'rejected' AND ST_DWithin(d.geom::geography, r.geom::geography, ${DUPLICATE_RADIUS_M})), '[]') AS duplicates,
             coalesce((SELECT json_agg(json_build_object('id', p.id, 'width', p.width, 'height', p.height) ORDER BY p.id) FROM report_photos p WHERE p.report_id = r.id), '[]') AS photos,
             coalesce((SELECT json_agg(json_build_object('id', h.id, 'at', ${iso('h.at')}, 'user', u.username, 'action', h.action, 'fromStatus', h.from_status,
                                                         'toStatus', h.to_status, 'publicNote', h.public_note, 'internalNote', h.internal_note) ORDER BY h.at, h.id)

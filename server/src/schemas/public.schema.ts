@@ -131,7 +131,7 @@ export const StaffReportDetail = Type.Object(
     contact: Type.Optional(Type.Object({ name: Nullable(Type.String()), phone: Nullable(Type.String()) }, { description: 'only for the roles that handle personal data' })),
     photos: Type.Array(Type.Object({ id: Type.Integer(), url: Type.String(), width: Type.Integer(), height: Type.Integer() })),
     history: Type.Array(ReportHistoryEntry),
-    duplicates: Type.Array(Type.Object({ id: Type.Integer(), status: Type.Enum(REPORT_STATUSES), distanceM: Type.Number(), version: Type.Integer() }), {
+    duplicates: Type.Array(Type.Object({ id: Type.Integer(), status: Type.Enum(REPORT_STATUSES), distanceM: Type.Number(), version: Type.Integer(), caseId: Nullable(Type.Integer()), caseNo: Nullable(Type.String()) }), {
       description: 'the other reports of its group',
     }),
   },

@@ -5,12 +5,12 @@
 //   不予受理 reject: the reason, required; 要求补充 ask_more: the question, required.
 // Each has the words the reporter reads, prefilled in Chinese for the officer to edit, and an
 // internal note that stays with the office.
-import { useEffect, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import { useI18n } from '../../i18n/i18n.tsx'
 import type { MessageKey } from '../../i18n/messages.ts'
 import { CASE_USES } from '../../codes.ts'
 import { problemMessage } from '../../onboarding-api.ts'
-import { findCaseByNo, getReport, triageReport, type StaffReportDetail, type TriageAction, type TriageBody, type Versioned } from '../../reports-api.ts'
+import { findCaseByNo, triageReport, type StaffReportDetail, type TriageAction, type TriageBody, type Versioned } from '../../reports-api.ts'
 import { appendPhrase, ASK_QUESTIONS, defaultPublicNote, isSessionLost, isStale, metres, noteIsFinished, REJECT_REASONS } from './report-util.ts'
 import { translate } from '../../i18n/i18n.tsx'
 
@@ -43,27 +43,15 @@ export function TriageForm({ report, action, onDone, onStale, onCancel, onSessio
   const [invalid, setInvalid] = useState<'use' | 'case' | 'note' | null>(null)
 
   // --- link: the suggestions, and a number typed in --------------------------------------------
-  const [choices, setChoices] = useState<CaseChoice[]>(() =>
-    r.nearbyCases.map((c) => ({ id: c.id, caseNo: c.caseNo, why: t('reports.link.nearby', { distance: metres(c.distanceM) }) })),
-  )
+  // the cases of accepted reports of the same place first, then the ledger's cases nearby
+  const [choices, setChoices] = useState<CaseChoice[]>(() => {
+    const fromDuplicates = r.duplicates.flatMap((d) => (d.caseId && d.caseNo ? [{ id: d.caseId, caseNo: d.caseNo, why: t('reports.link.fromDuplicate', { id: d.id }) }] : []))
+    const nearby = r.nearbyCases.map((c) => ({ id: c.id, caseNo: c.caseNo, why: t('reports.link.nearby', { distance: metres(c.distanceM) }) }))
+    return [...fromDuplicates, ...nearby].filter((c, i, all) => all.findIndex((o) => o.id === c.id) === i)
+  })
   const [chosen, setChosen] = useState<CaseChoice | null>(null)
   const [typed, setTyped] = useState('')
   const [lookupState, setLookupState] = useState<'idle' | 'busy' | 'none'>('idle')
-  useEffect(() => {
-    if (action !== 'link') return
-    // accepted reports of the same place: their cases (read one by one; a group is small)
-    const ctl = new AbortController()
-    const accepted = r.duplicates.filter((d) => d.status === 'accepted')
-    void Promise.all(accepted.map((d) => getReport(d.id, ctl.signal).then((x) => x.data).catch(() => null))).then((list) => {
-      if (ctl.signal.aborted) return
-      const more: CaseChoice[] = []
-      for (const d of list) {
-        if (d?.caseId && d.caseNo) more.push({ id: d.caseId, caseNo: d.caseNo, why: t('reports.link.fromDuplicate', { id: d.id }) })
-      }
-      if (more.length) setChoices((old) => [...more.filter((m) => !old.some((o) => o.id === m.id)), ...old])
-    })
-    return () => ctl.abort()
-  }, [action, r.duplicates, t])
   const choose = (c: CaseChoice | null) => {
     setChosen(c)
     setInvalid(null)
