@@ -23,6 +23,7 @@ import 'maplibre-gl/dist/maplibre-gl.css'
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
 import type { Geometry } from 'geojson'
 import type { Bbox, Feature, Meta } from '../api.ts'
+import { expandBbox } from '../geo/expand-bbox.ts'
 import type { RasterLayer } from './basemaps.ts'
 import { groupOf, isShown, type CaseStats, type FeatureRef, type GroupId, type Opacity, type ViewState, type Visibility } from './groups.ts'
 import { labelPoints, type LabelPoint, type UnitPiece } from './labels.ts'
@@ -143,15 +144,6 @@ const GROUND_RANK = 20
 /** Pitch when buildings are extruded. */
 const EXTRUDED_PITCH = 55
 
-function expand(b: Bbox, f: number): [[number, number], [number, number]] {
-  const dx = (b[2] - b[0]) * f
-  const dy = (b[3] - b[1]) * f
-  return [
-    [b[0] - dx, b[1] - dy],
-    [b[2] + dx, b[3] + dy],
-  ]
-}
-
 const rasterSourceId = (l: RasterLayer) => `basemap-${l.id}`
 
 function rasterSource(l: RasterLayer): RasterSourceSpecification {
@@ -230,7 +222,7 @@ export function createMapView(opts: MapViewOptions): MapView {
             [bbox[2], bbox[3]],
           ] as [[number, number], [number, number]],
           fitBoundsOptions: { padding },
-          maxBounds: expand(bbox, 1),
+          maxBounds: expandBbox(bbox, 1),
         }
       : { center: [116.4, 39.9] as [number, number], zoom: 8 }),
     minZoom: 6,

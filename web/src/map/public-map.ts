@@ -1,23 +1,15 @@
 // The public pages' map (举报 and 公示): the only public module that talks to maplibre-gl.
 // A base map from the public tiles (/api/public/tiles/{layer}/{z}/{x}/{y}: admin units, roads,
-// waters; the signed-in /ogc tiles answer 401 to a visitor), coloured as the staff map
-// (theme/colors.ts), town and village names placed once per unit (labels.ts), plus two overlays:
+// waters; the signed-in /ogc tiles answer 401 to a visitor), drawn with the staff map's layers
+// (base-layers.ts), town and village names placed once per unit (labels.ts), plus two overlays:
 // the reporter's chosen point, and the published cases' generalised points with their counts.
-import {
-  Map as MapLibreMap,
-  NavigationControl,
-  ScaleControl,
-  setWorkerUrl,
-  type ExpressionSpecification,
-  type GeoJSONSource,
-  type LayerSpecification,
-  type StyleSpecification,
-} from 'maplibre-gl'
+import { Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl, type GeoJSONSource, type LayerSpecification, type StyleSpecification } from 'maplibre-gl'
 import 'maplibre-gl/dist/maplibre-gl.css'
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
 import { labelPoints, type LabelPoint, type UnitPiece } from './labels.ts'
-import { LABEL_FONTS } from './style.ts'
-import { adminColors, labelColor, labelHalo, mapBackground, ringRoadColor, roadCasingColor, roadClassColors, waterColors, waterOutlineColor } from '../theme/colors.ts'
+import { ADMIN_LEVELS, adminFill, adminLines, isLine, LABEL_FONTS, LABEL_SOURCE, placeLabels, ringRoad, roadCasing, roadLine, waterFill, widthByZoom } from './base-layers.ts'
+import { expandBbox } from '../geo/expand-bbox.ts'
+import { mapBackground, waterColors } from '../theme/colors.ts'
 
 setWorkerUrl(workerUrl)
 
@@ -62,18 +54,7 @@ export interface PublicMapOptions {
 
 const PICK_SOURCE = 'pick'
 const POINTS_SOURCE = 'disclosed'
-const LABEL_SOURCE = 'place-labels'
 const EMPTY = { type: 'FeatureCollection' as const, features: [] }
-
-const isPolygon: ExpressionSpecification = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false]
-const isLine: ExpressionSpecification = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false]
-const isRing: ExpressionSpecification = ['==', ['get', 'ring_no'], 6]
-const level = (l: string): ExpressionSpecification => ['==', ['get', 'level'], l]
-const widthByZoom = (...pairs: [number, number][]) => ['interpolate', ['exponential', 1.5], ['zoom'], ...pairs.flat()] as unknown as ExpressionSpecification
-
-function matchColor(prop: string, table: Readonly<Record<string, string>>, fallback: string): ExpressionSpecification {
-  return ['match', ['get', prop], ...Object.entries(table).flat(), fallback] as unknown as ExpressionSpecification
-}
 
 /** The public base map style: tile URLs made absolute (they are fetched from a worker). */
 export function publicStyle(origin: string, bbox: Bbox): StyleSpecification {
@@ -85,23 +66,12 @@ export function publicStyle(origin: string, bbox: Bbox): StyleSpecification {
     bounds: [...bbox] as [number, number, number, number],
     ...(layer === 'admin-units' ? { promoteId: 'code' } : {}),
   })
-  const roadColor = matchColor('road_class', roadClassColors, roadClassColors.village)
-  const roadWidth = widthByZoom([8, 0.6], [12, 1.8], [16, 6])
-  const text = { 'text-color': labelColor, 'text-halo-color': labelHalo, 'text-halo-width': 1.5 }
+  // The staff map's ground, waters, roads, boundaries and place names, simpler where a visitor
+  // needs less: one width for every road class, rivers and streams in one layer.
   const layers: LayerSpecification[] = [
     { id: 'background', type: 'background', paint: { 'background-color': mapBackground } },
-    ...(['district', 'town', 'village'] as const).map(
-      (l): LayerSpecification => ({
-        id: `admin-fill-${l}`,
-        type: 'fill',
-        source: 'admin-units',
-        'source-layer': 'admin-units',
-        filter: level(l),
-        ...(l === 'village' ? { minzoom: 10 } : {}),
-        paint: { 'fill-color': adminColors[l].fill, 'fill-opacity': l === 'district' ? 1 : 0.6 },
-      }),
-    ),
-    { id: 'waters-fill', type: 'fill', source: 'waters', 'source-layer': 'waters', filter: isPolygon, paint: { 'fill-color': waterColors.reservoir, 'fill-outline-color': waterOutlineColor } },
+    ...ADMIN_LEVELS.map((l) => adminFill(l)),
+    waterFill(),
     {
       id: 'waters-line',
       type: 'line',
@@ -114,82 +84,11 @@ export function publicStyle(origin: string, bbox: Bbox): StyleSpecification {
         'line-width': ['interpolate', ['exponential', 1.5], ['zoom'], 9, ['match', ['get', 'kind'], 'river', 1.2, 0.6], 14, ['match', ['get', 'kind'], 'river', 3.5, 1.5]],
       },
     },
-    {
-      id: 'roads-casing',
-      type: 'line',
-      source: 'roads',
-      'source-layer': 'roads',
-      minzoom: 11,
-      filter: ['all', isLine, ['!', isRing]],
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: { 'line-color': roadCasingColor, 'line-width': widthByZoom([11, 2.5], [16, 8]) },
-    },
-    {
-      id: 'roads-line',
-      type: 'line',
-      source: 'roads',
-      'source-layer': 'roads',
-      filter: ['all', isLine, ['!', isRing]],
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: {
-        'line-color': ['step', ['zoom'], ['match', ['get', 'road_class'], ['county', 'village'], '#c9c1ae', roadColor], 11, roadColor],
-        'line-width': roadWidth,
-      },
-    },
-    {
-      id: 'roads-ring',
-      type: 'line',
-      source: 'roads',
-      'source-layer': 'roads',
-      filter: ['all', isLine, isRing],
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: { 'line-color': ringRoadColor, 'line-width': widthByZoom([8, 2], [12, 4], [16, 10]) },
-    },
-    {
-      id: 'admin-line-village',
-      type: 'line',
-      source: 'admin-units',
-      'source-layer': 'admin-units',
-      filter: level('village'),
-      minzoom: 11,
-      paint: { 'line-color': adminColors.village.line, 'line-width': widthByZoom([11, 0.5], [16, 1.2]), 'line-dasharray': [4, 2] },
-    },
-    {
-      id: 'admin-line-town',
-      type: 'line',
-      source: 'admin-units',
-      'source-layer': 'admin-units',
-      filter: level('town'),
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': adminColors.town.line, 'line-width': widthByZoom([8, 0.8], [12, 1.6], [16, 2.5]), 'line-opacity': 0.85 },
-    },
-    {
-      id: 'admin-line-district',
-      type: 'line',
-      source: 'admin-units',
-      'source-layer': 'admin-units',
-      filter: level('district'),
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': adminColors.district.line, 'line-width': widthByZoom([8, 2], [12, 3], [16, 4.5]) },
-    },
-    {
-      id: 'label-village',
-      type: 'symbol',
-      source: LABEL_SOURCE,
-      minzoom: 12.5,
-      filter: level('village'),
-      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONTS, 'text-size': 12, 'text-padding': 4 },
-      paint: { ...text, 'text-color': '#5b5670' },
-    },
-    {
-      id: 'label-town',
-      type: 'symbol',
-      source: LABEL_SOURCE,
-      maxzoom: 13,
-      filter: level('town'),
-      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONTS, 'text-size': ['interpolate', ['linear'], ['zoom'], 9, 12, 12, 15], 'text-padding': 6 },
-      paint: { ...text, 'text-halo-width': 2 },
-    },
+    roadCasing(widthByZoom([11, 2.5], [16, 8])),
+    roadLine(widthByZoom([8, 0.6], [12, 1.8], [16, 6])),
+    ringRoad(),
+    ...adminLines(),
+    ...placeLabels(12),
     // the published cases: one circle per grid cell, sized by how many share it
     {
       id: 'disclosed-circle',
@@ -241,15 +140,6 @@ export function publicStyle(origin: string, bbox: Bbox): StyleSpecification {
   }
 }
 
-function expand(b: Bbox, k: number): [[number, number], [number, number]] {
-  const dx = (b[2] - b[0]) * k
-  const dy = (b[3] - b[1]) * k
-  return [
-    [b[0] - dx, b[1] - dy],
-    [b[2] + dx, b[3] + dy],
-  ]
-}
-
 export function createPublicMap(opts: PublicMapOptions): PublicMap {
   const { bbox } = opts
   const map = new MapLibreMap({
@@ -260,7 +150,7 @@ export function createPublicMap(opts: PublicMapOptions): PublicMap {
       [bbox[2], bbox[3]],
     ],
     fitBoundsOptions: { padding: 16 },
-    maxBounds: expand(bbox, 0.6),
+    maxBounds: expandBbox(bbox, 0.6),
     minZoom: 7,
     maxZoom: 18,
     attributionControl: false,

@@ -19,7 +19,6 @@ import type {
 } from 'maplibre-gl'
 import type { Meta } from '../api.ts'
 import {
-  adminColors,
   bufferFallback,
   bufferFamilyColors,
   buildingDensityStops,
@@ -33,33 +32,42 @@ import {
   detectionResultColors,
   detectionStatusColors,
   hoverColor,
-  labelColor,
-  labelHalo,
   landClassColors,
   mapBackground,
   parcelLineColor,
   referenceAreaColors,
-  ringRoadColor,
-  roadCasingColor,
-  roadClassColors,
   selectedCasing,
   selectedColor,
   waterColors,
-  waterOutlineColor,
   zoneFallback,
   zoneTypeColors,
 } from '../theme/colors.ts'
+import {
+  ADMIN_LEVELS,
+  adminFill,
+  adminLines,
+  isLine,
+  isPolygon,
+  LABEL_FONTS,
+  LABEL_SOURCE,
+  labelText,
+  matchColor,
+  placeLabels,
+  ringRoad,
+  ringRoadCasing,
+  roadCasing,
+  roadLine,
+  waterFill,
+  widthByZoom,
+} from './base-layers.ts'
 import { EXTRUSION_MINZOOM, FLOOR_HEIGHT_M, type SwitchId } from './groups.ts'
 
-/** The GeoJSON source the adapter fills with one label point per town/village. */
-export const LABEL_SOURCE = 'place-labels'
+// The layers the public map draws too are defined in base-layers.ts; these two stay exported here.
+export { LABEL_FONTS, LABEL_SOURCE }
 /** The GeoJSON source holding the feature open in the inspector (its full geometry from the API). */
 export const SELECTION_SOURCE = 'selection'
 /** Online raster basemap layers are inserted before this layer (right above the background). */
 export const BASEMAP_BEFORE = 'admin-fill-district'
-
-/** Local fonts for labels, first match wins: Linux (Noto CJK), Windows, macOS, then the generic. */
-export const LABEL_FONTS = ['Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', 'sans-serif']
 
 /** Style layers that draw cases: used to count the cases in view. */
 export const CASE_LAYERS = ['cases-fill', 'cases-outline', 'cases-point'] as const
@@ -75,24 +83,8 @@ export function idPropertyOf(collection: string): string {
 
 type Color = DataDrivenPropertyValueSpecification<string>
 
-function matchColor(prop: string, table: Readonly<Record<string, string>>, fallback: string): ExpressionSpecification {
-  const pairs = Object.entries(table).flat()
-  return ['match', ['get', prop], ...pairs, fallback] as unknown as ExpressionSpecification
-}
-
-const isPolygon: ExpressionSpecification = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false]
-const isLine: ExpressionSpecification = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false]
 const isPoint: ExpressionSpecification = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false]
 const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false]
-
-function level(l: string): ExpressionSpecification {
-  return ['==', ['get', 'level'], l]
-}
-
-/** Line width growing with zoom: `pairs` are [zoom, width] stops. */
-function widthByZoom(...pairs: [number, number][]): ExpressionSpecification {
-  return ['interpolate', ['exponential', 1.5], ['zoom'], ...pairs.flat()] as unknown as ExpressionSpecification
-}
 
 /** Makes a root-relative URL template absolute without `new URL`, which would escape the braces. */
 function absoluteTemplate(template: string, origin: string): string {
@@ -241,22 +233,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
   // --- basemap: the district's ground, then reference areas, waters, roads --------------------
   // Administrative units' fills: very light, the district lightest. They are the ground (switched
   // with the admin units, made transparent over an online basemap, which goes below them).
-  for (const l of ['district', 'town', 'village'] as const) {
-    add(
-      'admin',
-      'admin-units',
-      {
-        id: `admin-fill-${l}`,
-        type: 'fill',
-        source: 'admin-units',
-        'source-layer': 'admin-units',
-        filter: level(l),
-        ...(l === 'village' ? { minzoom: 10 } : {}),
-        paint: { 'fill-color': adminColors[l].fill, 'fill-opacity': l === 'district' ? 1 : 0.6 },
-      },
-      { ground: true },
-    )
-  }
+  for (const l of ADMIN_LEVELS) add('admin', 'admin-units', adminFill(l), { ground: true })
 
   // The "四道六边" surroundings: residential, scenic and enterprise areas.
   add(
@@ -287,18 +264,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
   hoverLine('reference-areas', 'reference-areas', { filter: isPolygon })
 
   // Waters: the reservoir as a fill, rivers and streams as lines.
-  add(
-    'waters',
-    'waters',
-    {
-      id: 'waters-fill',
-      type: 'fill',
-      source: 'waters',
-      'source-layer': 'waters',
-      filter: isPolygon,
-      paint: { 'fill-color': waterColors.reservoir, 'fill-outline-color': waterOutlineColor },
-    },
-  )
+  add('waters', 'waters', waterFill())
   add(
     'waters',
     'waters',
@@ -329,7 +295,6 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
 
   // Roads: minor roads get a casing once they are wide enough; major roads by class; the 6th ring
   // road on top in its own colour.
-  const roadColor = matchColor('road_class', roadClassColors, roadClassColors.village)
   // Width per class at three zooms; `extra` widens it for the casing. (A zoom expression must be the
   // top-level interpolate, so the casing cannot just add to the line's expression.)
   const roadWidth = (extra: number): ExpressionSpecification => {
@@ -343,91 +308,15 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       16, at({ expressway: 10, national: 8, provincial: 7, county: 5, village: 3.5 }),
     ] as unknown as ExpressionSpecification
   }
-  const isRing: ExpressionSpecification = ['==', ['get', 'ring_no'], 6]
-  add('roads', 'roads', {
-    id: 'roads-casing',
-    type: 'line',
-    source: 'roads',
-    'source-layer': 'roads',
-    minzoom: 11,
-    filter: ['all', isLine, ['!', isRing]],
-    layout: { 'line-cap': 'round', 'line-join': 'round' },
-    paint: { 'line-color': roadCasingColor, 'line-width': roadWidth(1.5) },
-  })
-  add(
-    'roads',
-    'roads',
-    {
-      id: 'roads-line',
-      type: 'line',
-      source: 'roads',
-      'source-layer': 'roads',
-      filter: ['all', isLine, ['!', isRing]],
-      layout: {
-        'line-cap': 'round',
-        'line-join': 'round',
-        // Bigger roads drawn last.
-        'line-sort-key': ['match', ['get', 'road_class'], 'expressway', 5, 'national', 4, 'provincial', 3, 'county', 2, 1],
-      },
-      paint: {
-        // Below the casing zoom the white minor roads would vanish on the light ground: grey them.
-        'line-color': ['step', ['zoom'], ['match', ['get', 'road_class'], ['county', 'village'], '#c9c1ae', roadColor], 11, roadColor],
-        'line-width': roadWidth(0),
-      },
-    },
-  )
-  add('roads', 'roads', {
-    id: 'roads-ring-casing',
-    type: 'line',
-    source: 'roads',
-    'source-layer': 'roads',
-    filter: ['all', isLine, isRing],
-    layout: { 'line-cap': 'round', 'line-join': 'round' },
-    paint: { 'line-color': '#ffffff', 'line-width': widthByZoom([8, 3.5], [12, 6], [16, 13]) },
-  })
-  add(
-    'roads',
-    'roads',
-    {
-      id: 'roads-ring',
-      type: 'line',
-      source: 'roads',
-      'source-layer': 'roads',
-      filter: ['all', isLine, isRing],
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: { 'line-color': ringRoadColor, 'line-width': widthByZoom([8, 2], [12, 4], [16, 10]) },
-    },
-  )
+  add('roads', 'roads', roadCasing(roadWidth(1.5)))
+  // Bigger roads drawn last.
+  add('roads', 'roads', roadLine(roadWidth(0), ['match', ['get', 'road_class'], 'expressway', 5, 'national', 4, 'provincial', 3, 'county', 2, 1]))
+  add('roads', 'roads', ringRoadCasing())
+  add('roads', 'roads', ringRoad())
   hoverLine('roads', 'roads', { filter: isLine, width: 3 })
 
   // --- administrative boundaries, heavier for towns, heaviest for the district ----------------
-  add('admin', 'admin-units', {
-    id: 'admin-line-village',
-    type: 'line',
-    source: 'admin-units',
-    'source-layer': 'admin-units',
-    filter: level('village'),
-    minzoom: 11,
-    paint: { 'line-color': adminColors.village.line, 'line-width': widthByZoom([11, 0.5], [16, 1.2]), 'line-dasharray': [4, 2] },
-  })
-  add('admin', 'admin-units', {
-    id: 'admin-line-town',
-    type: 'line',
-    source: 'admin-units',
-    'source-layer': 'admin-units',
-    filter: level('town'),
-    layout: { 'line-join': 'round' },
-    paint: { 'line-color': adminColors.town.line, 'line-width': widthByZoom([8, 0.8], [12, 1.6], [16, 2.5]), 'line-opacity': 0.85 },
-  })
-  add('admin', 'admin-units', {
-    id: 'admin-line-district',
-    type: 'line',
-    source: 'admin-units',
-    'source-layer': 'admin-units',
-    filter: level('district'),
-    layout: { 'line-join': 'round' },
-    paint: { 'line-color': adminColors.district.line, 'line-width': widthByZoom([8, 2], [12, 3], [16, 4.5]) },
-  })
+  for (const layer of adminLines()) add('admin', 'admin-units', layer)
   // The unit under the mouse: lighter than the others' hover, it is under the mouse most of the time.
   add('admin', 'admin-units', {
     id: 'admin-units-hover',
@@ -767,7 +656,6 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
 
   // --- labels, drawn from local fonts (no glyphs URL). Line labels for rivers and major roads; one
   // point per town / village computed by the adapter from the loaded admin-unit tiles -------------
-  const textPaint = { 'text-color': labelColor, 'text-halo-color': labelHalo, 'text-halo-width': 1.5 }
   add('labels', 'waters', {
     id: 'label-waters',
     type: 'symbol',
@@ -782,7 +670,7 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       'text-size': 12,
       'symbol-spacing': 400,
     },
-    paint: { ...textPaint, 'text-color': '#2f6f9f' },
+    paint: { ...labelText, 'text-color': '#2f6f9f' },
   })
   add('labels', 'roads', {
     id: 'label-roads',
@@ -798,37 +686,10 @@ export function buildStyle(meta: Meta, origin: string): BuiltStyle {
       'text-size': 11,
       'symbol-spacing': 500,
     },
-    paint: textPaint,
+    paint: labelText,
   })
   // The label points come from the admin units' tiles.
-  add('labels', 'admin-units', {
-    id: 'label-village',
-    type: 'symbol',
-    source: LABEL_SOURCE,
-    minzoom: 12.5,
-    filter: level('village'),
-    layout: {
-      'text-field': ['get', 'name'],
-      'text-font': LABEL_FONTS,
-      'text-size': ['interpolate', ['linear'], ['zoom'], 12.5, 11, 16, 13],
-      'text-padding': 4,
-    },
-    paint: { ...textPaint, 'text-color': '#5b5670' },
-  })
-  add('labels', 'admin-units', {
-    id: 'label-town',
-    type: 'symbol',
-    source: LABEL_SOURCE,
-    maxzoom: 13,
-    filter: level('town'),
-    layout: {
-      'text-field': ['get', 'name'],
-      'text-font': LABEL_FONTS,
-      'text-size': ['interpolate', ['linear'], ['zoom'], 9, 12, 12, 15],
-      'text-padding': 6,
-    },
-    paint: { ...textPaint, 'text-halo-width': 2 },
-  })
+  for (const layer of placeLabels(['interpolate', ['linear'], ['zoom'], 12.5, 11, 16, 13])) add('labels', 'admin-units', layer)
 
   const style: StyleSpecification = {
     version: 8,
