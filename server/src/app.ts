@@ -25,6 +25,7 @@ import { fieldRoutes } from './routes/field.route.ts'
 import { open311Routes } from './routes/open311.route.ts'
 import { publicRoutes } from './routes/public.route.ts'
 import { reportRoutes } from './routes/reports.route.ts'
+import { surveyRoutes } from './routes/surveys.route.ts'
 import { imageryRoutes } from './routes/imagery.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { layerImportRoutes } from './routes/layer-imports.route.ts'
@@ -106,6 +107,7 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(publicRoutes, { db, files })
   await app.register(open311Routes, { db, config })
   await app.register(reportRoutes, { db, files })
+  await app.register(surveyRoutes, { db })
 
   const webBuilt = existsSync(join(config.webDir, 'index.html'))
   if (webBuilt) {

@@ -24,10 +24,11 @@ export type Trail =
   | { table: 'target_history'; key: { admin_code: string; year: number } }
   | { table: 'field_history'; key: { team_id: number } | { assignment_id: number } }
   | { table: 'report_history'; key: { report_id: number } }
+  | { table: 'survey_history'; key: { survey_id: number } }
   | { table: 'disclosure_history'; key: Record<string, never> }
 
 // Tables and key columns come from Trail, a closed set: never from a request.
-const KEY_COLUMNS = new Set(['case_id', 'detection_id', 'batch_id', 'zone_id', 'admin_code', 'year', 'team_id', 'assignment_id', 'report_id'])
+const KEY_COLUMNS = new Set(['case_id', 'detection_id', 'batch_id', 'zone_id', 'admin_code', 'year', 'team_id', 'assignment_id', 'report_id', 'survey_id'])
 const HAS_REASON = new Set<Trail['table']>(['case_history', 'detection_history'])
 
 /**

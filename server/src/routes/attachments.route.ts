@@ -9,7 +9,8 @@ import type { Db } from '../db/db.ts'
 import { READERS, type Role } from '../domain/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { badRequest, HttpProblem, notFound } from '../http/problem.ts'
-import { addAttachment, findByClientId, getAttachment, listAttachments, listDetectionAttachments } from '../repos/attachments.repo.ts'
+import { addAttachment, findByClientId, getAttachment, listAttachments, listDetectionAttachments, listSurveyAttachments } from '../repos/attachments.repo.ts'
+import { getSurvey } from '../repos/surveys.repo.ts'
 import { getCase } from '../repos/cases.repo.ts'
 import { detectionInScope } from '../repos/detections.repo.ts'
 import type { FileStore } from '../storage/file-store.ts'
@@ -121,7 +122,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
   }
 
   /** One upload path for both owners: a case's evidence or a patch's site photos. */
-  const receive = async (request: FastifyRequest, reply: FastifyReply, owner: { caseId: number } | { detectionId: number }, scope: Scope, userId: number) => {
+  const receive = async (request: FastifyRequest, reply: FastifyReply, owner: { caseId: number } | { detectionId: number } | { surveyId: number }, scope: Scope, userId: number) => {
     const incoming = request.isMultipart() ? await fromMultipart(request) : request.body ? await fromUpload(request.body as FromUpload, userId) : null
     if (!incoming) throw badRequest('send multipart/form-data with one file, or JSON {uploadId} of a finished upload')
     const { bytes, clientId, stage } = incoming
@@ -141,6 +142,7 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
       const id = await addAttachment(db, {
         caseId: 'caseId' in owner ? owner.caseId : null,
         detectionId: 'detectionId' in owner ? owner.detectionId : null,
+        surveyId: 'surveyId' in owner ? owner.surveyId : null,
         kind: type.kind,
         stage,
         fileName: incoming.fileName.slice(0, 200) || 'upload',
@@ -214,6 +216,36 @@ export const attachmentRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileSt
       const { scope } = principalOf(request)
       if (!(await detectionInScope(db, request.params.id, scope))) throw notFound(`no patch ${request.params.id}`)
       return { attachments: await listDetectionAttachments(db, request.params.id, scope) }
+    },
+  )
+
+  app.post(
+    '/api/surveys/:id/attachments',
+    {
+      config: { access: { roles: WRITERS } },
+      schema: {
+        tags: ['surveys'],
+        summary: `Attach a photo or the appraisal report (PDF) to a house file (自建房排查), at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB; multipart or JSON {uploadId} as for cases`,
+        consumes: ['multipart/form-data'],
+        params: IdParams,
+        body: AttachBody,
+        response: { 200: { ...Attachment, description: 'a replay of an upload already stored (same clientId)' }, 201: Attachment },
+      },
+    },
+    async (request, reply) => {
+      const { user, scope } = principalOf(request)
+      if (!(await getSurvey(db, request.params.id, scope, false))) throw notFound(`no house file ${request.params.id}`)
+      return receive(request, reply, { surveyId: request.params.id }, scope, user.id)
+    },
+  )
+
+  app.get(
+    '/api/surveys/:id/attachments',
+    { config: { access: { roles: READERS } }, schema: { tags: ['surveys'], summary: "A house file's photos and documents", params: IdParams, response: { 200: AttachmentList } } },
+    async (request) => {
+      const { scope } = principalOf(request)
+      if (!(await getSurvey(db, request.params.id, scope, false))) throw notFound(`no house file ${request.params.id}`)
+      return { attachments: await listSurveyAttachments(db, request.params.id, scope) }
     },
   )
 

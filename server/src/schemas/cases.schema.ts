@@ -216,6 +216,7 @@ export const Attachment = Type.Object({
   id: Type.Integer(),
   caseId: Nullable(Type.Integer()),
   detectionId: Nullable(Type.Integer()),
+  surveyId: Nullable(Type.Integer({ description: "the house file (自建房排查) it belongs to" })),
   kind: Type.Enum(['photo', 'document']),
   stage: Nullable(Type.String()),
   fileName: Type.String(),
