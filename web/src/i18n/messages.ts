@@ -6,6 +6,8 @@ import { dispatchEn, dispatchZh } from './dispatch-messages.ts'
 import { fieldEn, fieldZh } from './field-messages.ts'
 import { publicEn, publicZh } from './public-messages.ts'
 import { reportsEn, reportsZh } from './reports-messages.ts'
+import { surveyEn, surveyZh } from './survey-messages.ts'
+import { surveyStatsEn, surveyStatsZh } from './survey-stats-messages.ts'
 
 export const LANGS = ['zh-CN', 'en'] as const
 export type Lang = (typeof LANGS)[number]
@@ -979,6 +981,8 @@ const zhCN = {
   ...dispatchZh,
   ...publicZh,
   ...reportsZh,
+  ...surveyZh,
+  ...surveyStatsZh,
 } as const
 
 export type MessageKey = keyof typeof zhCN
@@ -1952,6 +1956,8 @@ const en: Messages = {
   ...dispatchEn,
   ...publicEn,
   ...reportsEn,
+  ...surveyEn,
+  ...surveyStatsEn,
 }
 
 export const messages: Readonly<Record<Lang, Messages>> = { 'zh-CN': zhCN, en }
