@@ -45,13 +45,14 @@ export function writeLayersToUrl(v: Visibility): void {
 
 // --- the screen: `view=ledger` (the map alone when absent) and `case=<id>` (the open case page) ---
 
-export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard', 'patches', 'dispatch', 'reports', 'onboarding'] as const
+export const SCREEN_VIEWS = ['map', 'ledger', 'planning', 'dashboard', 'patches', 'dispatch', 'reports', 'survey', 'onboarding'] as const
 export type ScreenView = (typeof SCREEN_VIEWS)[number]
 
 /** Views only some roles see (the others are everyone's): reference-data onboarding is the administrators',
  *  dispatch (派工: teams and assignments) the planners' and administrators'; the public's reports (举报受理)
  *  are read by the office's roles and triaged by planners and administrators (field teams work from
- *  their tasks instead). */
+ *  their tasks instead). The house survey (自建房排查, `survey`) is everyone's: all read the files, surveyors
+ *  (admin, planner, field) write them. */
 export const VIEW_ROLES: Partial<Record<ScreenView, readonly string[]>> = {
   onboarding: ['admin'],
   dispatch: ['admin', 'planner'],
@@ -141,6 +142,23 @@ export function writeReportToUrl(id: number | null): void {
   const params = hashParams(window.location.hash)
   if (id !== null) params.set('report', String(id))
   else params.delete('report')
+  const next = hashOf(params)
+  if (next === window.location.hash) return
+  window.history.replaceState(window.history.state, '', window.location.href.replace(/(#.*)?$/, next))
+}
+
+// --- the house survey (自建房排查): `survey=<id>` (the open house file) ---
+
+export function surveyFromHash(hash: string): number | null {
+  const n = Number(hashParams(hash).get('survey'))
+  return Number.isInteger(n) && n > 0 ? n : null
+}
+
+/** Writes (or drops) `survey=`, every other parameter kept. */
+export function writeSurveyToUrl(id: number | null): void {
+  const params = hashParams(window.location.hash)
+  if (id !== null) params.set('survey', String(id))
+  else params.delete('survey')
   const next = hashOf(params)
   if (next === window.location.hash) return
   window.history.replaceState(window.history.state, '', window.location.href.replace(/(#.*)?$/, next))

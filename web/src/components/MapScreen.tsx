@@ -40,6 +40,8 @@ const DispatchPanel = lazy(() => import('./dispatch/DispatchPanel.tsx').then((m)
 const AssignDialog = lazy(() => import('./dispatch/AssignDialog.tsx').then((m) => ({ default: m.AssignDialog })))
 // 举报受理, the public's reports: the office's roles (triage: planners and administrators), its own chunk.
 const ReportsView = lazy(() => import('./reports/ReportsView.tsx').then((m) => ({ default: m.ReportsView })))
+// 自建房排查, the house survey: everyone reads, surveyors write; its own chunk.
+const SurveyView = lazy(() => import('./survey/SurveyView.tsx').then((m) => ({ default: m.SurveyView })))
 const TASK_KIND_OF: Readonly<Record<string, 'case' | 'detection' | 'parcel'>> = { cases: 'case', detections: 'detection', parcels: 'parcel' }
 const COLLECTION_OF_KIND = { case: 'cases', detection: 'detections', parcel: 'parcels' } as const
 
@@ -81,7 +83,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
     if (!viewsFor(user.role).includes(screen.view)) setScreen({ view: 'map', caseId: null })
   }, [screen.view, user.role])
   // Beside a table (or the reference data) the map is narrow: the layer panel starts folded there, open on the map alone.
-  const splitView = screen.view === 'ledger' || screen.view === 'patches' || screen.view === 'onboarding' || screen.view === 'dispatch' || screen.view === 'reports'
+  const splitView = screen.view === 'ledger' || screen.view === 'patches' || screen.view === 'onboarding' || screen.view === 'dispatch' || screen.view === 'reports' || screen.view === 'survey'
   useEffect(() => setPanelOpen(!splitView), [splitView])
   useEffect(() => {
     const onHash = () => {
@@ -146,6 +148,8 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
   const planningClick = useRef<((ref: FeatureRef | null) => boolean) | null>(null)
   // The patches view: a patch clicked on the map opens its page there.
   const patchClick = useRef<((id: number) => void) | null>(null)
+  // The survey view: a building clicked on the map is offered for 建档 there.
+  const surveyBuildingClick = useRef<((buildingId: number) => void) | null>(null)
   const setPlanningClick = useCallback((h: ((ref: FeatureRef | null) => boolean) | null) => {
     planningClick.current = h
   }, [])
@@ -209,6 +213,11 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
       if (screen.view === 'patches' && ref?.collection === 'detections' && patchClick.current) {
         setInspected(null)
         patchClick.current(Number(ref.id))
+        return
+      }
+      if (screen.view === 'survey' && ref?.collection === 'buildings' && surveyBuildingClick.current) {
+        setInspected(null)
+        surveyBuildingClick.current(Number(ref.id))
         return
       }
       if (ledger && ref?.collection === 'cases') {
@@ -293,7 +302,7 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
       {(screen.view === 'map' || screen.view === 'dashboard') && (
         <MissingDataNotice canLoad={user.role === 'admin'} onOpenOnboarding={openOnboarding} refreshKey={loadsKey + ledgerKey} />
       )}
-      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : screen.view === 'dispatch' ? 'workspace dispatch' : screen.view === 'reports' ? 'workspace reports' : 'workspace'}>
+      <div className={ledger || screen.view === 'patches' ? 'workspace split' : screen.view === 'planning' ? 'workspace side' : screen.view === 'dashboard' ? 'workspace wide' : screen.view === 'onboarding' ? 'workspace onboard' : screen.view === 'dispatch' ? 'workspace dispatch' : screen.view === 'reports' ? 'workspace reports' : screen.view === 'survey' ? 'workspace survey' : 'workspace'}>
       <main className="map-area" ref={mapArea}>
         {metaError && (
           <div className="map-error" role="alert">
@@ -444,6 +453,22 @@ export default function MapScreen({ user, onLogout, onSessionLost }: MapScreenPr
               mapView={mapViewNow}
               onFly={(b) => flyTo(b, false)}
               onShowCase={(id) => setInspected({ collection: 'cases', id: String(id) })}
+              onOpenCase={openCase}
+              onCasesChanged={() => mapView.current?.refreshCases()}
+              onSessionLost={onSessionLost}
+            />
+          </Suspense>
+        </aside>
+      )}
+      {screen.view === 'survey' && meta && (
+        <aside className="side-pane" data-testid="survey-pane">
+          <Suspense fallback={<p className="map-status">{t('app.loading')}</p>}>
+            <SurveyView
+              user={user}
+              mapView={mapViewNow}
+              onFly={(b) => flyTo(b, false)}
+              onSelectFeature={setSelection}
+              buildingClick={surveyBuildingClick}
               onOpenCase={openCase}
               onCasesChanged={() => mapView.current?.refreshCases()}
               onSessionLost={onSessionLost}

@@ -40,6 +40,7 @@ import {
 } from './choropleth.ts'
 import type { DrawController, DrawOptions, DrawTool } from './draw.ts'
 import { createReportPoints, type ReportPoints, type ReportPointsInternal } from './report-points.ts'
+import { createSurveyPoints, type SurveyPoints, type SurveyPointsInternal } from './survey-points.ts'
 import {
   AGGREGATE_LAYERS,
   BASEMAP_BEFORE,
@@ -133,6 +134,8 @@ export interface MapView {
   cancelPick(): void
   /** The public reports' points (report-points.ts), made on first use; their clicks come before inspecting. */
   reportPoints(): ReportPoints
+  /** The house survey's files (survey-points.ts), made on first use; their clicks come next. */
+  surveyPoints(): SurveyPoints
 }
 
 const ADMIN_SOURCE = 'admin-units'
@@ -370,6 +373,7 @@ export function createMapView(opts: MapViewOptions): MapView {
   let drawingTool: DrawTool = 'none'
   /** The reports' points (report-points.ts), once asked for. */
   let reports: ReportPointsInternal | null = null
+  let surveys: SurveyPointsInternal | null = null
   /** A point being picked (pickPoint): the next click is its. */
   let picking: ((p: [number, number] | null) => void) | null = null
   const endPick = (p: [number, number] | null) => {
@@ -412,7 +416,7 @@ export function createMapView(opts: MapViewOptions): MapView {
     const f = pick(p)
     // The pointer over things to inspect; not over the bare ground (an admin unit), where the map
     // keeps its grab cursor for panning.
-    map.getCanvas().style.cursor = (f && (PICK_RANK[f.layer.id] ?? 0) > GROUND_RANK) || reports?.hits(p) ? 'pointer' : ''
+    map.getCanvas().style.cursor = (f && (PICK_RANK[f.layer.id] ?? 0) > GROUND_RANK) || reports?.hits(p) || surveys?.hits(p) ? 'pointer' : ''
     setHover(f)
   }
   map.on('mousemove', (e) => {
@@ -431,7 +435,7 @@ export function createMapView(opts: MapViewOptions): MapView {
     if (picking) return endPick([e.lngLat.lng, e.lngLat.lat])
     // While a drawing tool is on, clicks are the drawing's (no inspecting, no zooming into cells).
     if (drawingTool !== 'none') return
-    if (reports?.handleClick(e.point)) return
+    if (reports?.handleClick(e.point) || surveys?.handleClick(e.point)) return
     const f = pick(e.point)
     const aggregated = f ? AGGREGATE_LAYERS[f.layer.id] : undefined
     if (f && aggregated) {
@@ -684,6 +688,9 @@ export function createMapView(opts: MapViewOptions): MapView {
     reportPoints() {
       reports ??= createReportPoints(map, whenReady)
       return reports
+    },
+    surveyPoints() {
+      return (surveys ??= createSurveyPoints(map, whenReady))
     },
     destroy() {
       endPick(null)

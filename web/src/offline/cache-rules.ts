@@ -22,6 +22,8 @@ const RECORD_PATHS = [
   /^\/api\/detections\/\d+$/,
   /^\/api\/detections\/\d+\/attachments$/,
   /^\/api\/detection-batches\/\d+$/,
+  // 自建房排查: the houses without a file, so a house can be picked (and surveyed) offline
+  /^\/api\/surveys\/worklist$/,
   /^\/ogc\/collections$/,
   /^\/ogc\/collections\/[^/]+\/queryables$/,
   /^\/ogc\/collections\/[^/]+\/items\/[^/]+$/,
@@ -33,5 +35,5 @@ export function isRecordRead(path: string): boolean {
 
 /** Reads whose query string only tunes the answer (where I stand), matched without it offline. */
 export function ignoresSearchOffline(path: string): boolean {
-  return path === '/api/my/tasks'
+  return path === '/api/my/tasks' || path === '/api/surveys/worklist'
 }

@@ -2,6 +2,7 @@
 // first and sent when it can be. Photos go before the step they prove (a patch is verified with a
 // site photo within reach), because the outbox sends in the order things were done.
 import type { Task } from '../field-api.ts'
+import type { NewSurveyBody } from '../survey-api.ts'
 import { enqueue, type QueuedOp } from './outbox.ts'
 
 export interface Actor {
@@ -76,5 +77,24 @@ export function queueTaskDone(actor: Actor, task: Task): Promise<QueuedOp> {
   return enqueue({
     userId: actor.userId, method: 'PATCH', url: `/api/assignments/${task.id}`, body: { status: 'done' }, ifMatch: `"v${task.version}"`,
     record: { kind: 'assignment', id: task.id }, label: `完成 ${task.target.label}`,
+  })
+}
+
+/**
+ * 自建房排查: a new house file (一户一档), made on the phone. The file has no id until the server
+ * numbers it, so it is queued under a negative local id; its photos (queueSurveyPhoto) wait behind
+ * it on that record and go to the id its creation got. Returns the local id for the photos.
+ */
+export async function queueSurvey(actor: Actor, body: NewSurveyBody, label: string): Promise<{ op: QueuedOp; localId: number }> {
+  const localId = -Date.now()
+  const op = await enqueue({ userId: actor.userId, method: 'POST', url: '/api/surveys', body, record: { kind: 'survey', id: localId }, label: `建档 ${label}` })
+  return { op, localId }
+}
+
+/** A photo of a house file queued by queueSurvey (`localId`) or of a file the server has (its id). */
+export function queueSurveyPhoto(actor: Actor, surveyId: number, photo: Blob, name: string, label: string): Promise<QueuedOp> {
+  return enqueue({
+    userId: actor.userId, method: 'POST', url: `/api/surveys/${surveyId < 0 ? '{id}' : surveyId}/attachments`, record: { kind: 'survey', id: surveyId },
+    label: `照片 ${label}`, photo: { blob: photo, name, fields: { stage: 'inspection' } },
   })
 }

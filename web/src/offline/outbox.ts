@@ -147,9 +147,10 @@ async function sendAll(): Promise<void> {
     if (outcome.kind === 'done') {
       const tx = db.transaction(['outbox', 'versions'], 'readwrite')
       await tx.objectStore('outbox').delete(op.id)
-      // what the next write on this record goes with: the new version, or (a photo) the one it was sent with
+      // what the next write on this record goes with: the new version, or (a photo) the one it was sent with;
+      // and, for a record made on the phone, the id the server gave it
       const left = outcome.etag ?? outcome.ifMatch
-      if (left) await tx.objectStore('versions').put({ key: op.id, etag: left })
+      if (left || outcome.recordId !== undefined) await tx.objectStore('versions').put({ key: op.id, etag: left ?? '', ...(outcome.recordId !== undefined ? { recordId: outcome.recordId } : {}) })
       if (op.after) await tx.objectStore('versions').delete(op.after)
       await tx.done
     } else if (outcome.kind === 'stale' || outcome.kind === 'refused') {
@@ -162,7 +163,7 @@ async function sendAll(): Promise<void> {
 }
 
 type Outcome =
-  | { kind: 'done'; etag: string | null; ifMatch: string | undefined }
+  | { kind: 'done'; etag: string | null; ifMatch: string | undefined; recordId?: number }
   | { kind: 'stale' | 'refused'; problem: OpProblem }
   | { kind: 'offline' | 'signed_out' | 'later' }
 
@@ -215,10 +216,20 @@ async function uploadPhoto(op: QueuedOp): Promise<Outcome | { kind: 'uploaded'; 
   return { kind: 'uploaded', uploadId: upload.id }
 }
 
+/** A record made on the phone has a negative id until the server numbers it. */
+const madeHere = (op: QueuedOp) => op.record.id < 0
+
 async function send(op: QueuedOp): Promise<Outcome> {
   const headers: Record<string, string> = { 'Idempotency-Key': op.id, Accept: 'application/json, application/problem+json' }
-  const ifMatch = (op.after && (await (await fieldDb()).get('versions', op.after))?.etag) || op.ifMatch
+  const prev = op.after ? await (await fieldDb()).get('versions', op.after) : undefined
+  const ifMatch = prev?.etag || op.ifMatch
   if (ifMatch) headers['If-Match'] = ifMatch
+  // A write on a record made on the phone (a photo of a new house file) names it by the id its creation got.
+  let url = op.url
+  if (url.includes('{id}')) {
+    if (prev?.recordId === undefined) return { kind: 'refused', problem: { status: 0, detail: 'the record this belongs to was not created', detailZh: '所属记录尚未建立' } }
+    url = url.replace('{id}', String(prev.recordId))
+  }
   let body: BodyInit | undefined
   if (op.photo) {
     const up = await uploadPhoto(op)
@@ -231,11 +242,22 @@ async function send(op: QueuedOp): Promise<Outcome> {
   }
   let res: Response
   try {
-    res = await fetch(op.url, { method: op.method, headers, body, credentials: 'same-origin' })
+    res = await fetch(url, { method: op.method, headers, body, credentials: 'same-origin' })
   } catch {
     return { kind: 'offline' }
   }
-  if (res.ok) return { kind: 'done', etag: res.headers.get('etag'), ifMatch }
+  if (res.ok) {
+    let recordId = prev?.recordId
+    if (madeHere(op) && op.method === 'POST' && !op.photo && recordId === undefined) {
+      try {
+        const made = (await res.json()) as { id?: unknown }
+        if (typeof made.id === 'number') recordId = made.id
+      } catch {
+        // no JSON body: later writes on the record cannot name it (they are refused, not lost)
+      }
+    }
+    return { kind: 'done', etag: res.headers.get('etag'), ifMatch, ...(recordId !== undefined ? { recordId } : {}) }
+  }
   if (res.status === 401) return { kind: 'signed_out' }
   // still running from an earlier send, or the server failed: try again shortly
   if (res.status === 409 && res.headers.get('retry-after')) return { kind: 'later' }

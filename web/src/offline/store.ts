@@ -7,7 +7,8 @@ export type OpState = 'pending' | 'syncing' | 'failed' | 'conflict'
 
 /** What a queued write changes: its conflicts and chained versions are per record. */
 export interface RecordRef {
-  kind: 'case' | 'detection' | 'assignment'
+  kind: 'case' | 'detection' | 'assignment' | 'survey'
+  /** The record's id; negative for a record made on the phone that the server has not numbered yet (a new house file). */
   id: number
 }
 
@@ -48,8 +49,9 @@ export interface QueuedOp {
 
 interface FieldDb extends DBSchema {
   outbox: { key: string; value: QueuedOp; indexes: { seq: number } }
-  /** The version (ETag) a record was left at by each accepted write, keyed by the write's id, for the write queued after it. */
-  versions: { key: string; value: { key: string; etag: string } }
+  /** The version (ETag) a record was left at by each accepted write, keyed by the write's id, for the write queued after it;
+   *  for a record made on the phone also the id the server gave it (a `{id}` in a later write's URL). */
+  versions: { key: string; value: { key: string; etag: string; recordId?: number } }
 }
 
 let dbPromise: Promise<IDBPDatabase<FieldDb>> | null = null

@@ -20,6 +20,7 @@ const RECORD_URL: Readonly<Record<QueuedOp['record']['kind'], (id: number) => st
   case: (id) => `/api/cases/${id}`,
   detection: (id) => `/api/detections/${id}`,
   assignment: (id) => `/api/assignments/${id}`,
+  survey: (id) => `/api/surveys/${id}`,
 }
 
 async function loadTheirs(op: QueuedOp): Promise<Theirs> {

@@ -1,0 +1,300 @@
+// 自建房排查, the house survey beside the map (issue 14): the files (一户一档) by village, status,
+// hazard, grade and overdue measures, one file with its measures, 销号 and a case opened from it;
+// the worklist of self-built houses still without a file (focus first); and the figures
+// (SurveyStatsPanel). The files are points on the map (map/survey-points.ts), coloured by grade
+// and ringed by hazard; a click on one opens it. A building footprint clicked on the map, or a house
+// of the worklist, offers 建档 with what the footprint knows prefilled. Loaded as its own chunk.
+import { useCallback, useEffect, useState, type MutableRefObject } from 'react'
+import { ApiError, getFeature, type Bbox, type Feature, type User } from '../../api.ts'
+import { geometryBbox } from '../../geo/bbox.ts'
+import { useI18n } from '../../i18n/i18n.tsx'
+import type { MapView } from '../../map/map-view.ts'
+import { problemMessage } from '../../onboarding-api.ts'
+import {
+  createSurvey, emptySurvey, GRADES, HAZARDS, listSurveys, SURVEY_STATUSES, type Grade, type Hazard, type SurveyList, type SurveyStatus, type SurveyValues, type WorklistItem,
+} from '../../survey-api.ts'
+import { surveyFromHash, writeSurveyToUrl } from '../../url-state.ts'
+import { AdminUnitPicker, type AdminUnit } from '../dispatch/AdminUnitPicker.tsx'
+import { SurveyStatsPanel } from '../survey-stats/SurveyStatsPanel.tsx'
+import { SurveyDetail } from './SurveyDetail.tsx'
+import { SurveyForm } from './SurveyForm.tsx'
+import { SurveyLegend } from './SurveyLegend.tsx'
+import { SurveyFileList } from './SurveyFileList.tsx'
+import { SurveyWorklist } from './SurveyWorklist.tsx'
+import '../dispatch/dispatch.css'
+import './survey.css'
+
+const LIMIT = 1000
+const TABS = ['files', 'worklist', 'stats'] as const
+type Tab = (typeof TABS)[number]
+
+/** A house about to get its file: a footprint (what it knows prefilled) or a point. */
+export interface NewFileTarget {
+  buildingId: number | null
+  point: [number, number] | null
+  initial: SurveyValues
+  selfBuilt: boolean | null
+}
+
+export interface SurveyViewProps {
+  user: User
+  mapView: MapView | null
+  onFly(bbox: Bbox): void
+  /** Outline a feature on the map (the building about to get a file), or nothing. */
+  onSelectFeature(f: Feature | null): void
+  /** Where MapScreen hands the view the buildings clicked on the map. */
+  buildingClick: MutableRefObject<((buildingId: number) => void) | null>
+  onOpenCase(caseId: number): void
+  onCasesChanged(): void
+  onSessionLost(): void
+}
+
+const BUSINESS_USES = new Set(['commercial', 'storage', 'industrial', 'office'])
+
+/** What a footprint (or a worklist row) says about the house, as the form's starting values. */
+export function prefill(b: { floors?: unknown; rented?: unknown; use?: unknown; built_year?: unknown; structure?: unknown }): SurveyValues {
+  const floors = typeof b.floors === 'number' && b.floors >= 1 ? Math.min(50, Math.round(b.floors)) : 1
+  const v = emptySurvey(floors)
+  if (typeof b.rented === 'boolean') v.rented = b.rented
+  if (typeof b.use === 'string' && BUSINESS_USES.has(b.use)) v.use = 'business'
+  if (typeof b.built_year === 'number' && b.built_year >= 1900 && b.built_year <= new Date().getFullYear()) v.builtYear = b.built_year
+  if (b.structure === 'brick_concrete' || b.structure === 'brick_wood' || b.structure === 'frame' || b.structure === 'steel') v.structure = b.structure
+  return v
+}
+
+export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClick, onOpenCase, onCasesChanged, onSessionLost }: SurveyViewProps) {
+  const { t, lang } = useI18n()
+  const canWrite = user.role === 'admin' || user.role === 'planner' || user.role === 'field'
+  const withOwner = canWrite
+  const [tab, setTab] = useState<Tab>('files')
+  const [area, setArea] = useState<AdminUnit | null>(null)
+  const [status, setStatus] = useState<SurveyStatus | ''>('')
+  const [hazard, setHazard] = useState<Hazard | ''>('')
+  const [grade, setGrade] = useState<Grade | ''>('')
+  const [overdue, setOverdue] = useState(false)
+  const [list, setList] = useState<SurveyList | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [listKey, setListKey] = useState(0)
+  const [openId, setOpenId] = useState<number | null>(() => surveyFromHash(window.location.hash))
+  const [creating, setCreating] = useState<NewFileTarget | null>(null)
+  const [createError, setCreateError] = useState<{ text: string; existing: number | null } | null>(null)
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => writeSurveyToUrl(openId), [openId])
+  useEffect(() => () => writeSurveyToUrl(null), [])
+
+  useEffect(() => {
+    const ctl = new AbortController()
+    listSurveys({ ...(area ? { adminCode: area.code } : {}), ...(status ? { status } : {}), ...(hazard ? { hazard } : {}), ...(grade ? { grade } : {}), overdue, limit: LIMIT }, ctl.signal)
+      .then((l) => {
+        setList(l)
+        setError(null)
+      })
+      .catch((e: unknown) => {
+        if (ctl.signal.aborted) return
+        if (e instanceof ApiError && e.status === 401) onSessionLost()
+        setError(problemMessage(e, lang))
+      })
+    return () => ctl.abort()
+  }, [area, status, hazard, grade, overdue, listKey, lang, onSessionLost])
+
+  const open = useCallback((id: number) => {
+    setOpenId(id)
+    setCreating(null)
+    setTab('files')
+  }, [])
+
+  // the files on the map; a click on a point opens its file
+  useEffect(() => {
+    if (!mapView) return
+    mapView.surveyPoints().set((list?.items ?? []).map((s) => ({ id: s.id, lon: s.lon, lat: s.lat, grade: s.appraisalGrade, hazard: s.hazard })))
+  }, [mapView, list])
+  useEffect(() => {
+    if (!mapView) return
+    const points = mapView.surveyPoints()
+    points.onClick(open)
+    return () => {
+      points.onClick(null)
+      points.set([])
+      points.select(null)
+    }
+  }, [mapView, open])
+  useEffect(() => mapView?.surveyPoints().select(openId), [mapView, openId])
+
+  /** A footprint offered for 建档 (outlined); one that has a file in the list opens that file instead. */
+  const offerBuilding = useCallback(
+    async (buildingId: number, fly: boolean) => {
+      const known = list?.items.find((s) => s.buildingId === buildingId)
+      if (known) return open(known.id)
+      setCreateError(null)
+      try {
+        const f = await getFeature('buildings', String(buildingId))
+        const feature = f as unknown as Feature
+        onSelectFeature({ ...feature, properties: { ...feature.properties, collection: 'buildings' } })
+        const p = feature.properties as Record<string, unknown>
+        setCreating({ buildingId, point: null, initial: prefill(p), selfBuilt: typeof p.self_built === 'boolean' ? p.self_built : null })
+        setOpenId(null)
+        setTab('files')
+        const b = fly ? geometryBbox(feature.geometry) : null
+        if (b) onFly(b)
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) onSessionLost()
+        else setCreateError({ text: problemMessage(e, lang), existing: null })
+      }
+    },
+    [list, open, onSelectFeature, onFly, onSessionLost, lang],
+  )
+  useEffect(() => {
+    buildingClick.current = canWrite ? (id) => void offerBuilding(id, false) : null
+    return () => {
+      buildingClick.current = null
+    }
+  }, [buildingClick, canWrite, offerBuilding])
+
+  const fromWorklist = useCallback((w: WorklistItem) => void offerBuilding(w.buildingId, true), [offerBuilding])
+
+  const cancelCreate = () => {
+    setCreating(null)
+    setCreateError(null)
+    onSelectFeature(null)
+  }
+  const save = async (values: SurveyValues) => {
+    if (!creating) return
+    setBusy(true)
+    setCreateError(null)
+    try {
+      const made = await createSurvey({ ...values, ...(creating.buildingId !== null ? { buildingId: creating.buildingId } : { point: creating.point! }) })
+      setCreating(null)
+      onSelectFeature(null)
+      setListKey((k) => k + 1)
+      setOpenId(made.data.id)
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) onSessionLost()
+      const existing = e instanceof ApiError && e.problem?.code === 'survey_exists' ? Number((e.problem as { surveyId?: number }).surveyId) || null : null
+      setCreateError({ text: existing ? t('survey.form.exists') : problemMessage(e, lang), existing })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const changed = useCallback(
+    (withCases: boolean) => {
+      setListKey((k) => k + 1)
+      if (withCases) onCasesChanged()
+    },
+    [onCasesChanged],
+  )
+
+  return (
+    <div className="survey-view dispatch-panel" data-testid="survey" data-state={error ? 'error' : list ? 'ok' : 'loading'}>
+      <div className="dispatch-head">
+        <h2>{t('survey.title')}</h2>
+        <p className="muted">{t('survey.intro')}</p>
+      </div>
+      <nav className="plan-tabs" role="tablist">
+        {TABS.map((x) => (
+          <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'active' : undefined} onClick={() => setTab(x)} data-testid={`survey-tab-${x}`}>
+            {t(`survey.tab.${x}`)}
+          </button>
+        ))}
+      </nav>
+      <div className="dispatch-body">
+        {creating && tab !== 'stats' && (
+          <SurveyForm
+            key={`${creating.buildingId ?? 'p'}`}
+            initial={creating.initial}
+            withOwner={withOwner}
+            title={
+              <>
+                {creating.buildingId !== null ? t('survey.form.newTitle', { id: creating.buildingId }) : t('survey.form.newPointTitle')}
+                {creating.selfBuilt === false && <small className="survey-hint"> {t('survey.pick.notSelfBuilt')}</small>}
+              </>
+            }
+            busy={busy}
+            error={
+              createError && (
+                <p className="form-error stale" role="alert" data-testid="survey-create-error">
+                  {createError.text}{' '}
+                  {createError.existing && (
+                    <button type="button" className="link-button" onClick={() => open(createError.existing!)} data-testid="survey-open-existing">
+                      {t('survey.form.openExisting')}
+                    </button>
+                  )}
+                </p>
+              )
+            }
+            onSubmit={save}
+            onCancel={cancelCreate}
+          />
+        )}
+        {!creating && createError && (
+          <p className="form-error stale" role="alert">
+            {createError.text}
+          </p>
+        )}
+        {tab === 'files' && !creating && openId !== null && (
+          <SurveyDetail
+            key={openId}
+            id={openId}
+            canWrite={canWrite}
+            onBack={() => setOpenId(null)}
+            onFly={(s) => onFly([s.lon, s.lat, s.lon, s.lat])}
+            onOpenCase={onOpenCase}
+            onChanged={changed}
+            onSessionLost={onSessionLost}
+          />
+        )}
+        {tab === 'files' && !creating && openId === null && (
+          <>
+            <div className="ledger-filters dispatch-filters survey-filters">
+              <div className="filter survey-area">
+                <span>{t('survey.filter.area')}</span>
+                <AdminUnitPicker value={area} onChange={setArea} levels={['town', 'village']} testId="survey-area" />
+              </div>
+              <label className="filter">
+                <span>{t('survey.filter.status')}</span>
+                <select value={status} onChange={(e) => setStatus(e.target.value as SurveyStatus | '')} data-testid="survey-filter-status">
+                  <option value="">{t('survey.filter.all')}</option>
+                  {SURVEY_STATUSES.map((s) => <option key={s} value={s}>{t(`survey.status.${s}`)}</option>)}
+                </select>
+              </label>
+              <label className="filter">
+                <span>{t('survey.filter.hazard')}</span>
+                <select value={hazard} onChange={(e) => setHazard(e.target.value as Hazard | '')} data-testid="survey-filter-hazard">
+                  <option value="">{t('survey.filter.all')}</option>
+                  {HAZARDS.map((h) => <option key={h} value={h}>{t(`survey.hazard.${h}`)}</option>)}
+                </select>
+              </label>
+              <label className="filter">
+                <span>{t('survey.filter.grade')}</span>
+                <select value={grade} onChange={(e) => setGrade(e.target.value as Grade | '')} data-testid="survey-filter-grade">
+                  <option value="">{t('survey.filter.all')}</option>
+                  {GRADES.map((g) => <option key={g} value={g}>{g}</option>)}
+                </select>
+              </label>
+              <label className="filter survey-overdue-filter">
+                <span>&nbsp;</span>
+                <span>
+                  <input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} data-testid="survey-filter-overdue" /> {t('survey.filter.overdue')}
+                </span>
+              </label>
+            </div>
+            {canWrite && <p className="survey-hint" data-testid="survey-pick-hint">{t('survey.pick.hint')}</p>}
+            {error && (
+              <p className="form-error stale" role="alert">
+                {t('survey.loadError')}：{error}
+              </p>
+            )}
+            {!list && !error && <p className="empty">{t('survey.loading')}</p>}
+            {list && <SurveyFileList list={list} selectedId={openId} onOpen={open} />}
+          </>
+        )}
+        {tab === 'worklist' && !creating && <SurveyWorklist canWrite={canWrite} onPick={fromWorklist} onFly={onFly} onSessionLost={onSessionLost} refreshKey={listKey} />}
+        {tab === 'stats' && <SurveyStatsPanel />}
+        {tab !== 'stats' && <SurveyLegend />}
+      </div>
+    </div>
+  )
+}
+
+export default SurveyView
