@@ -1,7 +1,7 @@
 // The field user's phone app (外业): my tasks, the map, the offline area and the sync list, with
 // the sync badge always in view. Works with no network: the app shell and the records come from
 // the service worker, every write goes through the outbox. docs/field.md.
-import { useCallback, useEffect, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
 import { ApiError, getMeta, type Meta, type User } from '../../api.ts'
 import { myTasks, type Task } from '../../field-api.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
@@ -16,6 +16,8 @@ import { SyncPanel } from './SyncPanel.tsx'
 import { TaskDetail } from './TaskDetail.tsx'
 import { TaskList } from './TaskList.tsx'
 import './field.css'
+// 自建房排查 on the phone: its own chunk (also kept by the service worker for offline use).
+const FieldSurvey = lazy(() => import('../survey/FieldSurvey.tsx'))
 
 type Tab = 'tasks' | 'map' | 'area' | 'sync'
 
@@ -47,6 +49,7 @@ export default function FieldScreen({ user, onLogout, onSessionLost, onDesktop }
   const [error, setError] = useState<string | null>(null)
   const [open, setOpen] = useState<Task | null>(null)
   const [meta, setMeta] = useState<Meta | null>(null)
+  const [surveying, setSurveying] = useState(false)
 
   useEffect(() => startSync(), [])
   const load = useCallback(async () => {
@@ -93,7 +96,18 @@ export default function FieldScreen({ user, onLogout, onSessionLost, onDesktop }
       </header>
       <main className="field-main">
         {error && <p className="field-error" role="alert">{error}</p>}
-        {tab === 'tasks' && tasks && !open && <TaskList tasks={tasks} here={here} ops={outbox.ops} onOpen={setOpen} />}
+        {tab === 'tasks' && !open && !surveying && (
+          <button type="button" className="field-survey-entry" onClick={() => setSurveying(true)} data-testid="field-survey-entry">
+            <b>{t('survey.field.entry')}</b>
+            <span>{t('survey.field.entryHint')}</span>
+          </button>
+        )}
+        {tab === 'tasks' && surveying && (
+          <Suspense fallback={<p className="task-none">{t('app.loading')}</p>}>
+            <FieldSurvey actor={actor} meta={meta} here={here} ops={outbox.ops} onBack={() => setSurveying(false)} />
+          </Suspense>
+        )}
+        {tab === 'tasks' && tasks && !open && !surveying && <TaskList tasks={tasks} here={here} ops={outbox.ops} onOpen={setOpen} />}
         {tab === 'tasks' && open && (
           <TaskDetail actor={actor} task={open} here={here} ops={outbox.ops} onBack={() => setOpen(null)} onShowOnMap={() => setTab('map')} />
         )}

@@ -11,7 +11,7 @@ import { useI18n } from '../../i18n/i18n.tsx'
 import type { MapView } from '../../map/map-view.ts'
 import { problemMessage } from '../../onboarding-api.ts'
 import {
-  createSurvey, emptySurvey, GRADES, HAZARDS, listSurveys, SURVEY_STATUSES, type Grade, type Hazard, type SurveyList, type SurveyStatus, type SurveyValues, type WorklistItem,
+  createSurvey, GRADES, HAZARDS, listSurveys, SURVEY_STATUSES, type Grade, type Hazard, type SurveyList, type SurveyStatus, type SurveyValues, type WorklistItem,
 } from '../../survey-api.ts'
 import { surveyFromHash, writeSurveyToUrl } from '../../url-state.ts'
 import { AdminUnitPicker, type AdminUnit } from '../dispatch/AdminUnitPicker.tsx'
@@ -21,6 +21,7 @@ import { SurveyForm } from './SurveyForm.tsx'
 import { SurveyLegend } from './SurveyLegend.tsx'
 import { SurveyFileList } from './SurveyFileList.tsx'
 import { SurveyWorklist } from './SurveyWorklist.tsx'
+import { prefill } from './prefill.ts'
 import '../dispatch/dispatch.css'
 import './survey.css'
 
@@ -47,19 +48,6 @@ export interface SurveyViewProps {
   onOpenCase(caseId: number): void
   onCasesChanged(): void
   onSessionLost(): void
-}
-
-const BUSINESS_USES = new Set(['commercial', 'storage', 'industrial', 'office'])
-
-/** What a footprint (or a worklist row) says about the house, as the form's starting values. */
-export function prefill(b: { floors?: unknown; rented?: unknown; use?: unknown; built_year?: unknown; structure?: unknown }): SurveyValues {
-  const floors = typeof b.floors === 'number' && b.floors >= 1 ? Math.min(50, Math.round(b.floors)) : 1
-  const v = emptySurvey(floors)
-  if (typeof b.rented === 'boolean') v.rented = b.rented
-  if (typeof b.use === 'string' && BUSINESS_USES.has(b.use)) v.use = 'business'
-  if (typeof b.built_year === 'number' && b.built_year >= 1900 && b.built_year <= new Date().getFullYear()) v.builtYear = b.built_year
-  if (b.structure === 'brick_concrete' || b.structure === 'brick_wood' || b.structure === 'frame' || b.structure === 'steel') v.structure = b.structure
-  return v
 }
 
 export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClick, onOpenCase, onCasesChanged, onSessionLost }: SurveyViewProps) {
@@ -103,6 +91,16 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
     setCreating(null)
     setTab('files')
   }, [])
+
+  // a link or another panel (the figures' overdue list) naming a file in the hash opens it
+  useEffect(() => {
+    const onHash = () => {
+      const id = surveyFromHash(window.location.hash)
+      if (id !== null) open(id)
+    }
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
+  }, [open])
 
   // the files on the map; a click on a point opens its file
   useEffect(() => {
@@ -290,7 +288,7 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
           </>
         )}
         {tab === 'worklist' && !creating && <SurveyWorklist canWrite={canWrite} onPick={fromWorklist} onFly={onFly} onSessionLost={onSessionLost} refreshKey={listKey} />}
-        {tab === 'stats' && <SurveyStatsPanel />}
+        {tab === 'stats' && <SurveyStatsPanel onOpenSurvey={open} />}
         {tab !== 'stats' && <SurveyLegend />}
       </div>
     </div>
