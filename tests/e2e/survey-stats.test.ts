@@ -117,7 +117,8 @@ async function seed(): Promise<Seeded> {
     assert.equal(res.status(), 200, await res.text())
     const body = (await res.json()) as { version: number; measures: { id: number; kind: string; overdue: boolean }[] }
     versions[name] = body.version
-    return body.measures.at(-1)!.id
+    // the file lists its measures by deadline: the new one is found by its kind
+    return body.measures.find((m) => m.kind === kind)!.id
   }
   await measure('a1', 'stop_use', -10)
   await measure('a1', 'reinforce', 20)
@@ -198,8 +199,7 @@ async function openStats() {
   await page.evaluate(() => {
     window.location.hash = 'view=survey'
   })
-  const tab = page.getByRole('tab', { name: '统计', exact: true }).or(page.getByRole('button', { name: '统计', exact: true }))
-  await tab.first().click({ timeout: MAP_TIMEOUT })
+  await page.getByTestId('survey-tab-stats').click({ timeout: MAP_TIMEOUT })
   await page.getByTestId('survey-stats').waitFor({ timeout: MAP_TIMEOUT })
 }
 
@@ -302,6 +302,17 @@ test('the overdue measures list the seeded files, each linking to its file', { t
     const p = new URLSearchParams(window.location.hash.slice(1))
     return p.get('view') === 'survey' && p.get('survey') === String(id)
   }, a1)
+})
+
+// The survey view reads survey=<id> when it mounts; the panel inside it sets the hash, which opens
+// the file only when the view follows the hash or hands the panel its opener (onOpenSurvey).
+test('a click on an overdue file opens the file in the survey view', { timeout: TEST_TIMEOUT, todo: 'the survey view does not pass onOpenSurvey to SurveyStatsPanel nor follow survey= in the hash once mounted' }, async () => {
+  await openStats()
+  const panel = page.getByTestId('survey-stats')
+  await panel.getByTestId('survey-stats-section-overdue').click()
+  const b2 = seeded.ids.b2!
+  await panel.locator(`[data-testid="survey-stats-overdue-row"][data-survey="${b2}"] [data-testid="survey-stats-open"]`).click()
+  await page.locator(`[data-testid="survey-detail"][data-id="${b2}"]`).waitFor({ timeout: 10_000 })
 })
 
 /** The workbook the panel exports for the town, as exceljs reads it. */

@@ -70,7 +70,7 @@ export const surveyStatsZh = {
   'surveyStats.workbook.intro': '自建房排查台账（Excel）：档案编号留空的行新建档案，填写档案编号的行更新该档案。任何一行有问题时整本台账不写入。',
   'surveyStats.workbook.template': '下载空白模板',
   'surveyStats.workbook.export': '导出台账',
-  'surveyStats.workbook.exportArea': '导出 {area} 台账',
+  'surveyStats.workbook.exportArea': '导出{area}台账',
   'surveyStats.workbook.import': '导入台账',
   'surveyStats.workbook.file': '台账文件（.xlsx）',
   'surveyStats.workbook.submit': '导入',

@@ -21,8 +21,8 @@ export default function SurveyHazardChart({ labels, surveyed, hazards, names }: 
       xAxis: { type: 'category', data: labels, axisLabel: { rotate: labels.length > 6 ? 40 : 0, fontSize: 11, interval: 0 } },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
-        { type: 'bar', name: names.surveyed, data: surveyed, itemStyle: { color: SERIES.actual } },
-        { type: 'bar', name: names.hazards, data: hazards, itemStyle: { color: SERIES.plan } },
+        { type: 'bar', name: names.surveyed, data: surveyed, itemStyle: { color: SERIES.actual }, barMaxWidth: 28 },
+        { type: 'bar', name: names.hazards, data: hazards, itemStyle: { color: SERIES.plan }, barMaxWidth: 28 },
       ],
     }),
     [labels, surveyed, hazards, names],

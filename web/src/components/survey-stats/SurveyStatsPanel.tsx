@@ -60,7 +60,13 @@ function surveyHash(id: number): string {
   return `#${params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/')}`
 }
 
-export function SurveyStatsPanel() {
+export interface SurveyStatsPanelProps {
+  /** Opens a house file (the survey view's own opener). Without it, a file is opened through the URL
+   *  hash (`#view=survey&survey=<id>`), which the survey view reads when it mounts. */
+  onOpenSurvey?(id: number): void
+}
+
+export function SurveyStatsPanel({ onOpenSurvey }: SurveyStatsPanelProps = {}) {
   const { t } = useI18n()
   const [section, setSection] = useState<Section>('figures')
   const [area, setArea] = useState<Area | null>(null)
@@ -85,7 +91,7 @@ export function SurveyStatsPanel() {
         ))}
       </div>
       {section === 'figures' && <FiguresTable area={area} by={by} onBy={setBy} generation={generation} />}
-      {section === 'overdue' && <OverdueList state={overdue} />}
+      {section === 'overdue' && <OverdueList state={overdue} onOpen={onOpenSurvey} />}
       {section === 'workbook' && <Workbook area={area} onImported={() => setGeneration((g) => g + 1)} />}
     </section>
   )
@@ -295,7 +301,7 @@ function useOverdue(code: string | null, generation: number): OverdueState {
   return state
 }
 
-function OverdueList({ state }: { state: OverdueState }) {
+function OverdueList({ state, onOpen }: { state: OverdueState; onOpen: ((id: number) => void) | undefined }) {
   const { t } = useI18n()
   const today = beijingToday()
   const rows = useMemo(
@@ -307,7 +313,8 @@ function OverdueList({ state }: { state: OverdueState }) {
   )
   const files = state.files?.length ?? 0
   const open = (id: number) => {
-    window.location.hash = surveyHash(id)
+    if (onOpen) onOpen(id)
+    else window.location.hash = surveyHash(id)
   }
   return (
     <div className="survey-stats-overdue" data-testid="survey-stats-overdue" data-state={state.error ? 'error' : state.files ? 'ok' : 'loading'} data-files={files}>
@@ -344,7 +351,7 @@ function OverdueList({ state }: { state: OverdueState }) {
                     <td>{s.villageName}</td>
                     <td>
                       <a
-                        href={`#view=survey&survey=${s.id}`}
+                        href={surveyHash(s.id)}
                         onClick={(e) => {
                           e.preventDefault()
                           open(s.id)
