@@ -61,8 +61,7 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
     // X-Forwarded-For is believed only from the proxies configured (default: one on this machine),
     // else any client could pick its own address past the per-address limits
     trustProxy: config.trustProxy,
-    // strictTypes off: a multipart body's schema documents its parts without `type` (http/contract.ts multipartBody)
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, strictTypes: false } },
+    // request validation is http/contract.ts's: the URL's strings coerced, JSON bodies not
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerProblemHandlers(app)

@@ -63,7 +63,21 @@ export function registerContract(app: FastifyInstance, { checkResponses }: { che
     if (!declared) throw new Error(`route ${methods.join(',')} ${route.url} declares no success response schema (http/contract.ts)`)
     route.schema = { ...schema, response: { ...ERROR_RESPONSES, ...schema.response } }
   })
+  app.setValidatorCompiler(requestValidators())
   if (checkResponses) registerResponseCheck(app)
+}
+
+/**
+ * Request validation: the URL's parts (query, params, headers) are strings and are coerced to the
+ * declared types; a JSON body is typed already and is not, because coercion picks the first branch
+ * of a union, so a `null` sent to clear a field arrived as `false`, `0` or `''` (and with null first,
+ * a `false` arrived as null).
+ */
+function requestValidators() {
+  const options = { strict: false, allErrors: false, removeAdditional: false, useDefaults: true, addUsedSchema: false } as const
+  const url = addFormats.default(new Ajv({ ...options, coerceTypes: 'array' }))
+  const body = addFormats.default(new Ajv({ ...options, coerceTypes: false }))
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? body : url).compile(schema)
 }
 
 /**

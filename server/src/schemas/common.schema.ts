@@ -3,7 +3,8 @@
 // imports those types (`import type` only, so TypeBox stays out of the browser bundle).
 import { Type, type Static, type TNull, type TSchema, type TUnion } from 'typebox'
 
-/** The value or null. */
+/** The value or null. (Request bodies are validated without type coercion, http/contract.ts, so a
+ *  null stays null and a false stays false.) */
 export const Nullable = <T extends TSchema>(t: T): TUnion<[T, TNull]> => Type.Union([t, Type.Null()])
 
 /** [west, south, east, north] in WGS84 degrees. */

@@ -33,7 +33,7 @@ const teamFields = {
   name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
   kind: Type.Enum(TEAM_KINDS),
   adminCode: AdminCode,
-  leaderId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  leaderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
   memberIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 200, uniqueItems: true }),
 }
 export const NewTeamBody = Type.Object(teamFields, { additionalProperties: false })
@@ -102,8 +102,8 @@ export const AssignBody = Type.Object(
     kinds: Type.Optional(Type.Array(Type.Enum(['case', 'detection']), { minItems: 1, uniqueItems: true, description: 'with zoneId or village: open cases, unverified patches' })),
     assigneeId: Type.Optional(Type.Integer({ minimum: 1 })),
     teamId: Type.Optional(Type.Integer({ minimum: 1 })),
-    dueAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
-    note: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    dueAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+    note: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
     /** Things already assigned to someone else are skipped unless this is true (then reassigned). */
     reassign: Type.Optional(Type.Boolean()),
   },
@@ -123,8 +123,8 @@ export const AssignmentPatchBody = Type.Object(
   {
     assigneeId: Type.Optional(Type.Integer({ minimum: 1 })),
     teamId: Type.Optional(Type.Integer({ minimum: 1 })),
-    dueAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
-    note: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    dueAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+    note: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
     status: Type.Optional(Type.Enum(['done', 'cancelled'])),
   },
   { additionalProperties: false, minProperties: 1 },
