@@ -33,7 +33,7 @@ type Probe = (c: Ctx) => Call[]
 
 interface Ctx {
   home: { code: string; town: string; lon: number; lat: number; caseId: number; caseNo: string; detectionId: number }
-  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string; teamId: number; assignmentId: number; uploadId: string; reportId: number; reportPhotoId: number }
+  foreign: { code: string; lon: number; lat: number; caseId: number; detectionId: number; zoneId: number; attachmentId: number; importId: string; layerImportId: string; teamId: number; assignmentId: number; uploadId: string; reportId: number; reportPhotoId: number; surveyId: number; measureId: number; buildingId: number; surveyWorkbook: Buffer }
   /** Cases in the home village, and those of them waiting for a location. */
   homeCases: { cases: number; pending: number }
   /** The foreign records' current versions: a write sends the right If-Match, so only scope can refuse it. */
@@ -133,6 +133,17 @@ before(async () => {
   assert.equal(farReport.statusCode, 201, farReport.body)
   const [farReportPhoto] = await q<{ id: number }>(`SELECT id FROM report_photos WHERE report_id = $1`, [farReport.json().id])
 
+  // the file of a house in the far village (自建房排查)
+  const farBuilding = await first('buildings', far)
+  const farSurvey = await t.app.inject({ method: 'POST', url: '/api/surveys', headers: { cookie: district }, payload: {
+    buildingId: farBuilding, addressText: null, ownerType: 'individual', floors: 3, structure: 'frame', builtYear: 2010, use: 'residential', businessKind: null,
+    rented: true, residents: 3, workers: 0, businessLicence: null, appraisal: 'done', appraisalGrade: 'C', hazard: 'general', ownerName: '外村户主',
+  } })
+  assert.equal(farSurvey.statusCode, 201, farSurvey.body)
+  const farMeasure = await t.app.inject({ method: 'POST', url: `/api/surveys/${farSurvey.json().id}/measures`, headers: { cookie: district, 'if-match': '"v1"' }, payload: { kind: 'monitor', deadline: '2027-01-01' } })
+  assert.equal(farMeasure.statusCode, 200, farMeasure.body)
+  const surveyWorkbook = (await t.app.inject({ url: '/api/surveys/export.xlsx', headers: { cookie: district } })).rawPayload
+
   const [batch] = await q<{ id: number }>(`SELECT batch_id AS id FROM detections WHERE admin_code = $1 ORDER BY id LIMIT 1`, [home])
   const [ruleSet] = await q<{ id: number }>(`SELECT id FROM buffer_rule_sets ORDER BY id LIMIT 1`)
   const [target] = await q<{ year: number }>(`SELECT year FROM targets ORDER BY year LIMIT 1`)
@@ -141,7 +152,7 @@ before(async () => {
     foreign: {
       code: far, ...farPlace, caseId: farCase, detectionId: await first('detections', far), zoneId: zone.json().id, attachmentId: att.json().id, importId: imp.json().id, layerImportId: layerImp.json().id,
       teamId: farTeam.json().id, assignmentId: farAssign.json().items[0].id, uploadId: farUpload.json().id,
-      reportId: farReport.json().id, reportPhotoId: farReportPhoto!.id,
+      reportId: farReport.json().id, reportPhotoId: farReportPhoto!.id, surveyId: farSurvey.json().id, measureId: farMeasure.json().measures[0].id, buildingId: farBuilding, surveyWorkbook,
     },
     homeCases: (await q<{ cases: number; pending: number }>(
       `SELECT count(*)::int AS cases, count(*) FILTER (WHERE location_pending)::int AS pending FROM cases WHERE starts_with(admin_code, $1)`, [home]))[0]!,
@@ -214,6 +225,27 @@ const PROBES: Record<string, Probe> = {
   'POST /api/reports/{id}/triage': (c) => [send('POST', `/api/reports/${c.foreign.reportId}/triage`, { action: 'reject', publicNote: '越权' })],
   'GET /api/reports/{id}/photos/{photoId}': (c) => [get(`/api/reports/${c.foreign.reportId}/photos/${c.foreign.reportPhotoId}`, 'refused')],
   'GET /api/disclosure/settings': () => [get('/api/disclosure/settings')],
+  // 自建房排查
+  'GET /api/surveys': (c) => [get('/api/surveys'), get(`/api/surveys?adminCode=${c.foreign.code}`, 'refused')],
+  'POST /api/surveys': (c) => [
+    send('POST', '/api/surveys', { buildingId: c.foreign.buildingId, addressText: null, ownerType: 'other', floors: 1, structure: 'other', builtYear: null, use: 'residential', businessKind: null, rented: false, residents: 0, workers: 0, businessLicence: null, appraisal: 'none', appraisalGrade: null, hazard: 'none' }),
+    { ...send('POST', '/api/surveys', { point: [c.foreign.lon, c.foreign.lat], addressText: null, ownerType: 'other', floors: 1, structure: 'other', builtYear: null, use: 'residential', businessKind: null, rented: false, residents: 0, workers: 0, businessLicence: null, appraisal: 'none', appraisalGrade: null, hazard: 'none' }), namesPlace: true },
+  ],
+  'GET /api/surveys/worklist': (c) => [get('/api/surveys/worklist?limit=2000'), get(`/api/surveys/worklist?adminCode=${c.foreign.code}`, 'refused')],
+  'GET /api/surveys/statistics': (c) => [get('/api/surveys/statistics?by=village'), get(`/api/surveys/statistics?adminCode=${c.foreign.code}`, 'refused')],
+  'GET /api/surveys/template.xlsx': () => [get('/api/surveys/template.xlsx')],
+  'GET /api/surveys/export.xlsx': (c) => [get('/api/surveys/export.xlsx'), get(`/api/surveys/export.xlsx?adminCode=${c.foreign.code}`, 'refused')],
+  // the district's workbook, read by a village user: the far files are problems (not in your area), nothing written
+  'POST /api/surveys/import': (c) => [{ ...upload('/api/surveys/import', 'far.xlsx', c.foreign.surveyWorkbook), expect: 'read' }],
+  'GET /api/surveys/{id}': (c) => [get(`/api/surveys/${c.foreign.surveyId}`, 'refused')],
+  'PATCH /api/surveys/{id}': (c) => [send('PATCH', `/api/surveys/${c.foreign.surveyId}`, { residents: 1 })],
+  'POST /api/surveys/{id}/measures': (c) => [send('POST', `/api/surveys/${c.foreign.surveyId}/measures`, { kind: 'repair', deadline: '2027-01-01' })],
+  'POST /api/surveys/{id}/measures/{measureId}/done': (c) => [send('POST', `/api/surveys/${c.foreign.surveyId}/measures/${c.foreign.measureId}/done`, undefined, 'refused', 2)],
+  'POST /api/surveys/{id}/resolve': (c) => [send('POST', `/api/surveys/${c.foreign.surveyId}/resolve`, undefined, 'refused', 2)],
+  'POST /api/surveys/{id}/case': (c) => [send('POST', `/api/surveys/${c.foreign.surveyId}/case`, { use: 'other' }, 'refused', 2)],
+  'GET /api/surveys/{id}/history': (c) => [get(`/api/surveys/${c.foreign.surveyId}/history`, 'refused')],
+  'POST /api/surveys/{id}/attachments': (c) => [{ ...upload(`/api/surveys/${c.foreign.surveyId}/attachments`, 'p.jpg', phonePhoto(c.foreign.lon, c.foreign.lat)), expect: 'refused' }],
+  'GET /api/surveys/{id}/attachments': (c) => [get(`/api/surveys/${c.foreign.surveyId}/attachments`, 'refused')],
   'PUT /api/disclosure/settings': () => [send('PUT', '/api/disclosure/settings', { stages: [], locationGridM: 200, officeName: '', noticeNote: '' })],
   'GET /api/auth/me': () => [get('/api/auth/me')],
   'GET /api/meta': () => [get('/api/meta')],

@@ -215,7 +215,7 @@ export const surveyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.get('/api/surveys/:id/history', {
     config: readers,
-    schema: { tags: ['surveys'], summary: 'Every step of the file (全程留痕)', params: IdParams, response: { 200: Type.Object({ items: Type.Array(Type.Omit(HistoryEntry, ['reason'])) }) } },
+    schema: { tags: ['surveys'], summary: 'Every step of the file (全程留痕)', params: IdParams, response: { 200: Type.Object({ items: Type.Array(Type.Omit(HistoryEntry, ['reason'])) }, { description: 'the file’s history, oldest first' }) } },
   }, async (request) => {
     if (!(await getSurvey(db, request.params.id, principalOf(request).scope, false))) throw notFound(`no house file ${request.params.id}`)
     return { items: await surveyHistory(db, request.params.id) }
