@@ -118,11 +118,35 @@ test('a house file from the worklist to 销号: created, a past-deadline measure
   const actions = await page.locator('[data-testid="survey-history"] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))
   assert.deepEqual(actions, ['create', 'measure', 'measure_done', 'resolve'])
 
+  // five neighbours get files through the API (every grade and hazard), so the map layer shows its colours
+  const at = await one<{ lon: number; lat: number }>(`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM house_surveys WHERE id = $1`, [id])
+  const work = (await (await page.request.get(`${server.url}/api/surveys/worklist?limit=2000`)).json()) as { items: { buildingId: number; lon: number; lat: number }[] }
+  const near = work.items.sort((a, b) => Math.hypot(a.lon - at.lon, a.lat - at.lat) - Math.hypot(b.lon - at.lon, b.lat - at.lat)).slice(0, 5)
+  const kinds = [['A', 'none'], ['B', 'general'], ['D', 'severe'], [null, 'general'], ['C', 'none']] as const
+  for (const [i, w] of near.entries()) {
+    const [g, hazard] = kinds[i]!
+    const res = await page.request.post(`${server.url}/api/surveys`, {
+      data: { buildingId: w.buildingId, addressText: null, ownerType: 'individual', floors: 2, structure: 'brick_concrete', builtYear: null, use: 'residential', businessKind: null, rented: false, residents: 4, workers: 0, businessLicence: null, appraisal: g ? 'done' : 'none', appraisalGrade: g, hazard },
+    })
+    assert.equal(res.status(), 201, await res.text())
+  }
+
   // back to the list: the file is a point on the map (grade C, ringed for 较大), and a click on it opens the file
   await page.getByTestId('survey-back').click()
-  await page.locator(`[data-testid="survey-file"][data-id="${id}"]`).waitFor()
+  await page.getByTestId('survey-refresh').click()
+  await page.locator(`[data-testid="survey-total"][data-total="6"]`).waitFor()
+  // the map framed on the six files
+  const pts = [at, ...near]
+  const [w, e] = [Math.min(...pts.map((p) => p.lon)), Math.max(...pts.map((p) => p.lon))]
+  const [so, no] = [Math.min(...pts.map((p) => p.lat)), Math.max(...pts.map((p) => p.lat))]
+  const span = Math.max(e - w, (no - so) / Math.cos((at.lat * Math.PI) / 180), 0.001)
+  const zoom = Math.min(17, Math.log2(((720 - 160) / 512) * (360 / span))).toFixed(2)
+  await afterRender(page, () => page.evaluate(([lon, lat, z]) => {
+    const p = new URLSearchParams(window.location.hash.slice(1))
+    p.set('map', `${z}/${lat}/${lon}`)
+    window.location.hash = p.toString().replace(/%2F/g, '/').replace(/%2C/g, ',')
+  }, [(w + e) / 2, (so + no) / 2, zoom] as const))
   await waitForMapIdle(page)
-  const at = await one<{ lon: number; lat: number }>(`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM house_surveys WHERE id = $1`, [id])
   await shot(page, 'survey-map.png')
   const view = await settledView(page)
   const [x, y] = await pageXY(page, view, at.lon, at.lat)
@@ -157,6 +181,7 @@ test('phone: a field user makes a file with a photo offline; it waits in the out
   await page.getByTestId('field-survey-entry').click()
   const nearest = page.getByTestId('field-survey-house').first()
   await nearest.waitFor({ timeout: MAP_TIMEOUT })
+  await shot(page, 'survey-phone-pick.png')
   assert.equal(Number(await nearest.getAttribute('data-building')), house.id, 'the house the phone stands at comes first')
 
   await context.setOffline(true)
@@ -166,9 +191,8 @@ test('phone: a field user makes a file with a photo offline; it waits in the out
   await page.getByTestId('photo-input').setInputFiles({ name: 'house.jpg', mimeType: 'image/jpeg', buffer: phonePhoto(house.lon, house.lat, '2026:12:03 10:00:00', 64) })
   await page.locator('.photo-count').waitFor()
   if (SHOTS) {
-    mkdirSync(SHOTS, { recursive: true })
-    await page.screenshot({ path: resolve(SHOTS, 'survey-phone.png') })
-    await page.screenshot({ path: resolve(SHOTS, 'survey-phone-full.png'), fullPage: true })
+    await page.locator('.field-main').evaluate((el) => el.scrollTo(0, 0))
+    await shot(page, 'survey-phone.png')
   }
   await page.getByTestId('survey-save').click()
   await page.getByTestId('field-survey-saved').waitFor()

@@ -34,6 +34,7 @@ export interface SurveyPointsInternal extends SurveyPoints {
 
 const SOURCE = 'survey-points'
 const DOT = 'survey-points-dot'
+const RING = 'survey-points-hazard'
 const SELECTED = 'survey-points-selected'
 const HIT = 7
 
@@ -42,8 +43,8 @@ export const GRADE_COLORS: Readonly<Record<string, string>> = { A: '#2f9e44', B:
 export const HAZARD_RING_COLORS: Readonly<Record<string, string>> = { general: '#fcc419', major: '#fd7e14', severe: '#c92a2a' }
 
 const gradeColor = ['match', ['get', 'grade'], 'A', GRADE_COLORS.A!, 'B', GRADE_COLORS.B!, 'C', GRADE_COLORS.C!, 'D', GRADE_COLORS.D!, GRADE_COLORS.none!] as unknown as ExpressionSpecification
-const ringColor = ['match', ['get', 'hazard'], ...Object.entries(HAZARD_RING_COLORS).flat(), '#ffffff'] as unknown as ExpressionSpecification
-const ringWidth = ['match', ['get', 'hazard'], 'none', 1.5, 3.5] as unknown as ExpressionSpecification
+const ringColor = ['match', ['get', 'hazard'], ...Object.entries(HAZARD_RING_COLORS).flat(), 'rgba(0,0,0,0)'] as unknown as ExpressionSpecification
+const DOT_RADIUS = ['interpolate', ['linear'], ['zoom'], 10, 5, 16, 8] as unknown as ExpressionSpecification
 
 function layers(): LayerSpecification[] {
   return [
@@ -55,15 +56,18 @@ function layers(): LayerSpecification[] {
       paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 12, 16, 17], 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#1c7ed6', 'circle-stroke-width': 3 },
     },
     {
+      // the hazard: a coloured disc under the dot, seen as a ring past the dot's white edge
+      id: RING,
+      type: 'circle',
+      source: SOURCE,
+      filter: ['!=', ['get', 'hazard'], 'none'],
+      paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 9, 16, 12.5], 'circle-color': ringColor },
+    },
+    {
       id: DOT,
       type: 'circle',
       source: SOURCE,
-      paint: {
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 5, 16, 8],
-        'circle-color': gradeColor,
-        'circle-stroke-color': ringColor,
-        'circle-stroke-width': ringWidth,
-      },
+      paint: { 'circle-radius': DOT_RADIUS, 'circle-color': gradeColor, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 },
     },
   ]
 }

@@ -9,7 +9,7 @@ export function GradeDot({ s }: { s: Pick<Survey, 'appraisalGrade' | 'hazard'> }
   return (
     <i
       className="survey-dot"
-      style={{ background: GRADE_COLORS[s.appraisalGrade ?? 'none'], boxShadow: ring ? `0 0 0 3px ${ring}` : '0 0 0 1.5px #fff, 0 0 0 2.5px #bbb' }}
+      style={{ background: GRADE_COLORS[s.appraisalGrade ?? 'none'], boxShadow: ring ? `0 0 0 1.5px #fff, 0 0 0 4px ${ring}` : '0 0 0 1.5px #fff, 0 0 0 2.5px #bbb' }}
       aria-hidden="true"
     />
   )

@@ -30,7 +30,7 @@ export function SurveyLegend() {
         </span>
         {(['general', 'major', 'severe'] as const).map((h) => (
           <span key={h}>
-            <i className="survey-dot" style={{ background: GRADE_COLORS.none, boxShadow: `0 0 0 3px ${HAZARD_RING_COLORS[h]}` }} aria-hidden="true" />
+            <i className="survey-dot" style={{ background: GRADE_COLORS.none, boxShadow: `0 0 0 1.5px #fff, 0 0 0 4px ${HAZARD_RING_COLORS[h]}` }} aria-hidden="true" />
             {t(`survey.hazard.${h}`)}
           </span>
         ))}

@@ -276,6 +276,9 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
                   <input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} data-testid="survey-filter-overdue" /> {t('survey.filter.overdue')}
                 </span>
               </label>
+              <button type="button" className="open-case" onClick={() => setListKey((k) => k + 1)} data-testid="survey-refresh">
+                {t('survey.refresh')}
+              </button>
             </div>
             {canWrite && <p className="survey-hint" data-testid="survey-pick-hint">{t('survey.pick.hint')}</p>}
             {error && (
