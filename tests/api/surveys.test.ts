@@ -174,6 +174,11 @@ test('the figures equal sums computed by hand from the files made', async () => 
       assert.equal(selfBuilt, await fresh.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM buildings WHERE self_built AND admin_code = $1`, [village]).then((r) => r.rows[0]!.n))
       assert.ok(g.label.length > 0)
     }
+    // every village with self-built houses has its row, with or without files, and the rows add up to the total
+    const villagesWithHouses = await fresh.db.query<{ n: number }>(`SELECT count(DISTINCT admin_code)::int AS n FROM buildings WHERE self_built`)
+    assert.equal(byVillage.groups.length, villagesWithHouses.rows[0]!.n)
+    assert.equal(byVillage.groups.reduce((n: number, g: { figures: { selfBuilt: number } }) => n + g.figures.selfBuilt, 0), byVillage.total.selfBuilt)
+    assert.equal(byVillage.groups.reduce((n: number, g: { figures: { surveyed: number } }) => n + g.figures.surveyed, 0), made.length)
     const byHazard = (await fresh.app.inject({ url: '/api/surveys/statistics?by=hazard', headers: { cookie } })).json()
     for (const h of ['none', 'general', 'major', 'severe']) {
       const g = byHazard.groups.find((x: { key: string }) => x.key === h)

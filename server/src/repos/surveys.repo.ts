@@ -348,9 +348,15 @@ export async function surveyStatistics(db: Queryable, scope: Scope, by: SurveySt
   ])
   const selfBuiltOf = new Map(selfBuilt.rows.map((r) => [r.key, r.n]))
   const all = selfBuilt.rows.reduce((n, r) => n + r.n, 0)
-  return {
-    by,
-    total: figures(total.rows[0]!, all),
-    groups: groups.rows.map((g) => ({ key: g.key, label: g.label ?? g.key, figures: figures(g, by === 'town' || by === 'village' ? selfBuiltOf.get(g.key) ?? 0 : 0) })),
+  const byUnit = by === 'town' || by === 'village'
+  const rows = groups.rows.map((g) => ({ key: g.key, label: g.label ?? g.key, figures: figures(g, byUnit ? selfBuiltOf.get(g.key) ?? 0 : 0) }))
+  if (byUnit) {
+    // every unit with self-built houses has its row, surveyed or not, as the towns' tables list them
+    const missing = [...selfBuiltOf.keys()].filter((k) => !rows.some((r) => r.key === k))
+    const names = await db.query<{ code: string; name: string }>(`SELECT code, name FROM admin_units WHERE code = ANY($1::text[])`, [missing])
+    const none = figures({ ...Object.fromEntries(Object.keys(total.rows[0]!).map((k) => [k, 0])) }, 0)
+    for (const n of names.rows) rows.push({ key: n.code, label: n.name, figures: { ...none, selfBuilt: selfBuiltOf.get(n.code)! } })
+    rows.sort((a, b) => a.key.localeCompare(b.key))
   }
+  return { by, total: figures(total.rows[0]!, all), groups: rows }
 }
