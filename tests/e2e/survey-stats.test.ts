@@ -235,7 +235,12 @@ test('the figures by village and by hazard equal the counts over house_surveys, 
   )
   const byVillage = await expected('s.admin_code', seeded.town.code)
   const villageRows = panel.getByTestId('survey-stats-row')
-  assert.deepEqual(await villageRows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-key'))), seeded.villages.map((v) => v.code))
+  // every village of the town with self-built houses has its row, surveyed or not
+  const withHouses = (await q<{ code: string }>(`SELECT DISTINCT admin_code AS code FROM buildings WHERE self_built AND admin_code LIKE $1 || '%' ORDER BY 1`, [seeded.town.code])).map((r) => r.code)
+  assert.deepEqual(await villageRows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-key'))), withHouses)
+  for (const code of withHouses.filter((c) => !seeded.villages.some((v) => v.code === c))) {
+    assert.equal((await rowFigures(panel.locator(`[data-testid="survey-stats-row"][data-key="${code}"]`))).surveyed, '0', `${code} has no file`)
+  }
   for (const v of seeded.villages) {
     const row = panel.locator(`[data-testid="survey-stats-row"][data-key="${v.code}"]`)
     assert.equal((await row.locator('th').textContent())?.trim(), v.name)
