@@ -2,7 +2,7 @@
 // not yet surveyed, the figures, and the survey workbook in and out.
 import multipart from '@fastify/multipart'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Db } from '../db/db.ts'
 import { Refusal } from '../domain/errors.ts'
 import { surveyFieldProblem } from '../domain/house-survey.ts'
@@ -35,7 +35,7 @@ export const surveyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
   const withOwner = (request: FastifyRequest) => PERSONAL_DATA_ROLES.includes(principalOf(request).user.role)
 
   /** The file as the caller may see it, with its ETag; 404 outside their area. */
-  const answer = async (request: FastifyRequest, reply: { header(k: string, v: string): unknown }, id: number, scope: Scope) => {
+  const answer = async (request: FastifyRequest, reply: FastifyReply, id: number, scope: Scope) => {
     const s = await getSurvey(db, id, scope, withOwner(request))
     if (!s) throw notFound(`no house file ${id}`)
     reply.header('etag', etagOf(s.version))
@@ -44,6 +44,12 @@ export const surveyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
   /** A versioned write; false from the repo means the file is not in the caller's area. */
   const written = (ok: boolean, id: number) => {
     if (!ok) throw notFound(`no house file ${id}`)
+  }
+  /** A write under If-Match of the file in the URL, answered with the file as it now is. */
+  const fileWrite = async (request: FastifyRequest, reply: FastifyReply, id: number, run: (w: { scope: Scope; userId: number; version: number }) => Promise<boolean>) => {
+    const { user, scope } = principalOf(request)
+    written(await run({ scope, userId: user.id, version: ifMatchVersion(request.headers['if-match'], 'house file') }), id)
+    return answer(request, reply, id, scope)
   }
 
   app.get('/api/surveys', {
@@ -171,47 +177,27 @@ export const surveyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
   app.patch('/api/surveys/:id', {
     config: writers,
     schema: { tags: ['surveys'], summary: 'Change the file (If-Match)', params: IdParams, body: SurveyPatchBody, response: { 200: Survey } },
-  }, async (request, reply) => {
-    const { user, scope } = principalOf(request)
-    written(await editSurvey(db, request.params.id, scope, ifMatchVersion(request.headers['if-match'], 'house file'), request.body, user.id), request.params.id)
-    return answer(request, reply, request.params.id, scope)
-  })
+  }, async (request, reply) => fileWrite(request, reply, request.params.id, (w) => editSurvey(db, request.params.id, w.scope, w.version, request.body, w.userId)))
 
   app.post('/api/surveys/:id/measures', {
     config: writers,
     schema: { tags: ['surveys'], summary: 'A measure against the hazard with its deadline (stop use, evacuate, monitor, repair, reinforce, demolish); the file is being rectified (If-Match)', params: IdParams, body: NewMeasureBody, response: { 200: Survey } },
-  }, async (request, reply) => {
-    const { user, scope } = principalOf(request)
-    written(await addMeasure(db, request.params.id, scope, ifMatchVersion(request.headers['if-match'], 'house file'), request.body, user.id), request.params.id)
-    return answer(request, reply, request.params.id, scope)
-  })
+  }, async (request, reply) => fileWrite(request, reply, request.params.id, (w) => addMeasure(db, request.params.id, w.scope, w.version, request.body, w.userId)))
 
   app.post('/api/surveys/:id/measures/:measureId/done', {
     config: writers,
     schema: { tags: ['surveys'], summary: 'A measure is done (If-Match of the file)', params: MeasureParams, response: { 200: Survey } },
-  }, async (request, reply) => {
-    const { user, scope } = principalOf(request)
-    written(await finishMeasure(db, request.params.id, request.params.measureId, scope, ifMatchVersion(request.headers['if-match'], 'house file'), user.id), request.params.id)
-    return answer(request, reply, request.params.id, scope)
-  })
+  }, async (request, reply) => fileWrite(request, reply, request.params.id, (w) => finishMeasure(db, request.params.id, request.params.measureId, w.scope, w.version, w.userId)))
 
   app.post('/api/surveys/:id/resolve', {
     config: writers,
     schema: { tags: ['surveys'], summary: 'The hazard is removed (every measure done): the file is resolved (销号) (If-Match)', params: IdParams, response: { 200: Survey } },
-  }, async (request, reply) => {
-    const { user, scope } = principalOf(request)
-    written(await resolveSurvey(db, request.params.id, scope, ifMatchVersion(request.headers['if-match'], 'house file'), user.id), request.params.id)
-    return answer(request, reply, request.params.id, scope)
-  })
+  }, async (request, reply) => fileWrite(request, reply, request.params.id, (w) => resolveSurvey(db, request.params.id, w.scope, w.version, w.userId)))
 
   app.post('/api/surveys/:id/case', {
     config: writers,
     schema: { tags: ['surveys'], summary: 'A violation found during the survey: open a ledger case at the house, linked to its file (If-Match)', params: IdParams, body: SurveyCaseBody, response: { 200: Survey } },
-  }, async (request, reply) => {
-    const { user, scope } = principalOf(request)
-    written(await openCaseFromSurvey(db, request.params.id, scope, ifMatchVersion(request.headers['if-match'], 'house file'), request.body, user.id), request.params.id)
-    return answer(request, reply, request.params.id, scope)
-  })
+  }, async (request, reply) => fileWrite(request, reply, request.params.id, (w) => openCaseFromSurvey(db, request.params.id, w.scope, w.version, request.body, w.userId)))
 
   app.get('/api/surveys/:id/history', {
     config: readers,
