@@ -5,11 +5,12 @@
 // new case in one click.
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { fmtDateTime } from '../../format.ts'
+import { useFirstCall, useLoad } from '../../hooks/use-load.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
-import { problemMessage } from '../../onboarding-api.ts'
 import { getReport, isOpen, TRIAGE_ACTIONS, type StaffReportDetail, type TriageAction, type Versioned } from '../../reports-api.ts'
+import { DetailLoadError, DetailSection, StatusTag } from '../record-parts.tsx'
 import { GroupLinkPrompt } from './GroupLinkPrompt.tsx'
-import { isSessionLost, metres, serviceName } from './report-util.ts'
+import { metres, serviceName } from './report-util.ts'
 import { TriageForm } from './TriageForm.tsx'
 
 export interface ReportDetailProps {
@@ -34,40 +35,29 @@ type Notice = { kind: 'ok' | 'stale' | 'error'; text: string } | null
 export function ReportDetail({ id, canWrite, onBack, onOpenReport, onFly, onLoaded, onShowCase, onOpenCase, onChanged, onSessionLost }: ReportDetailProps) {
   const { t, lang, lookup } = useI18n()
   const [rec, setRec] = useState<Versioned<StaffReportDetail> | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const [notice, setNotice] = useState<Notice>(null)
   const [action, setAction] = useState<TriageAction | null>(null)
   const [prompt, setPrompt] = useState<{ caseId: number; caseNo: string; others: StaffReportDetail['duplicates'] } | null>(null)
   const [reload, setReload] = useState(0)
-  const flown = useRef(false)
-  const fly = useRef(onFly)
   const loaded = useRef(onLoaded)
   useEffect(() => {
-    fly.current = onFly
     loaded.current = onLoaded
   })
   useEffect(() => {
     if (rec) loaded.current(rec.data)
   }, [rec])
 
-  useEffect(() => {
-    const ctl = new AbortController()
-    getReport(id, ctl.signal)
-      .then((r) => {
-        setRec(r)
-        setError(null)
-        if (!flown.current) {
-          flown.current = true
-          fly.current(r.data)
-        }
-      })
-      .catch((e: unknown) => {
-        if (ctl.signal.aborted) return
-        if (isSessionLost(e)) onSessionLost()
-        setError(problemMessage(e, lang))
-      })
-    return () => ctl.abort()
-  }, [id, reload, lang, onSessionLost])
+  const flyFirst = useFirstCall(onFly)
+  const load = useCallback((signal: AbortSignal) => getReport(id, signal), [id])
+  const error = useLoad(
+    load,
+    (r) => {
+      setRec(r)
+      flyFirst(r.data)
+    },
+    onSessionLost,
+    reload,
+  )
 
   const stale = useCallback(() => {
     setAction(null)
@@ -88,28 +78,16 @@ export function ReportDetail({ id, canWrite, onBack, onOpenReport, onFly, onLoad
 
   if (error)
     return (
-      <section className="report-detail" data-testid="report-detail" data-state="error">
-        <button type="button" className="link-button" onClick={onBack} data-testid="report-back">
-          ← {t('reports.back')}
-        </button>
-        <p className="form-error stale" role="alert">
-          {t('reports.loadError')}：{error}
-        </p>
-      </section>
+      <DetailLoadError className="report-detail" testId="report-detail" back={t('reports.back')} backTestId="report-back" label={t('reports.loadError')} error={error} onBack={onBack} />
     )
   if (!rec) return <p className="empty">{t('reports.loading')}</p>
   const r = rec.data
   const writable = canWrite && isOpen(r.status)
   return (
-    <section className="report-detail" data-testid="report-detail" data-id={r.id} data-status={r.status} data-version={r.version}>
-      <button type="button" className="link-button" onClick={onBack} data-testid="report-back">
-        ← {t('reports.back')}
-      </button>
+    <DetailSection className="report-detail" testId="report-detail" record={r} back={t('reports.back')} backTestId="report-back" onBack={onBack}>
       <header className="report-detail-head">
         <h3>
-          <span className={`report-status s-${r.status}`} data-testid="report-detail-status">
-            {t(`reports.status.${r.status}`)}
-          </span>{' '}
+          <StatusTag className={`report-status s-${r.status}`} testId="report-detail-status" text={t(`reports.status.${r.status}`)} />{' '}
           {serviceName(r.serviceCode, lang)} <span className="report-no">#{r.id}</span>
         </h3>
         <p className="muted">
@@ -279,6 +257,6 @@ export function ReportDetail({ id, canWrite, onBack, onOpenReport, onFly, onLoad
           </li>
         ))}
       </ol>
-    </section>
+    </DetailSection>
   )
 }

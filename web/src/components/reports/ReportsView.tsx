@@ -5,15 +5,18 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { Bbox, User } from '../../api.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
+import { useLoad, useReloadKey } from '../../hooks/use-load.ts'
+import { useMapPoints } from '../../hooks/use-map-points.ts'
 import type { MapView } from '../../map/map-view.ts'
-import { problemMessage } from '../../onboarding-api.ts'
+import type { ReportPoint } from '../../map/report-points.ts'
 import { groupReports, listReports, REPORT_FILTERS, type ReportFilter, type StaffReport, type StaffReportList } from '../../reports-api.ts'
 import { reportFromHash, writeReportToUrl } from '../../url-state.ts'
 import { AdminUnitPicker, type AdminUnit } from '../dispatch/AdminUnitPicker.tsx'
 import { DisclosurePanel } from './DisclosurePanel.tsx'
 import { ReportDetail } from './ReportDetail.tsx'
 import { ReportList } from './ReportList.tsx'
-import { isSessionLost } from './report-util.ts'
+import { LoadError } from '../record-parts.tsx'
+import { TabBar } from '../TabBar.tsx'
 import '../patches.css'
 import '../dispatch/dispatch.css'
 import './reports.css'
@@ -21,6 +24,7 @@ import './reports.css'
 const LIMIT = 500
 const TABS = ['queue', 'disclosure'] as const
 type Tab = (typeof TABS)[number]
+const reportLayer = (v: MapView) => v.reportPoints()
 
 export interface ReportsViewProps {
   user: User
@@ -37,14 +41,13 @@ export interface ReportsViewProps {
 }
 
 export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCasesChanged, onSessionLost }: ReportsViewProps) {
-  const { t, lang } = useI18n()
+  const { t } = useI18n()
   const canWrite = user.role === 'admin' || user.role === 'planner'
   const [tab, setTab] = useState<Tab>('queue')
   const [status, setStatus] = useState<ReportFilter>('open')
   const [area, setArea] = useState<AdminUnit | null>(null)
   const [list, setList] = useState<StaffReportList | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [listKey, setListKey] = useState(0)
+  const { key: listKey, reload, changed } = useReloadKey(onCasesChanged)
   const [openId, setOpenId] = useState<number | null>(() => reportFromHash(window.location.hash))
   /** The open report as last read: drawn even when the filter leaves it out of the queue. */
   const [shown, setShown] = useState<StaffReport | null>(null)
@@ -52,20 +55,8 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
   useEffect(() => writeReportToUrl(openId), [openId])
   useEffect(() => () => writeReportToUrl(null), [])
 
-  useEffect(() => {
-    const ctl = new AbortController()
-    listReports({ status, ...(area ? { adminCode: area.code } : {}), limit: LIMIT }, ctl.signal)
-      .then((l) => {
-        setList(l)
-        setError(null)
-      })
-      .catch((e: unknown) => {
-        if (ctl.signal.aborted) return
-        if (isSessionLost(e)) onSessionLost()
-        setError(problemMessage(e, lang))
-      })
-    return () => ctl.abort()
-  }, [status, area, listKey, lang, onSessionLost])
+  const load = useCallback((signal: AbortSignal) => listReports({ status, ...(area ? { adminCode: area.code } : {}), limit: LIMIT }, signal), [status, area])
+  const error = useLoad(load, setList, onSessionLost, listKey)
 
   const groups = useMemo(() => groupReports(list?.items ?? []), [list])
 
@@ -76,31 +67,12 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
     setTab('queue')
   }, [])
   const fly = useCallback((r: Pick<StaffReport, 'lon' | 'lat'>) => onFly([r.lon, r.lat, r.lon, r.lat]), [onFly])
-  useEffect(() => {
-    if (!mapView) return
+  const points = useMemo((): ReportPoint[] => {
     const items = list?.items ?? []
     const extra = shown && shown.id === openId && !items.some((r) => r.id === shown.id) ? [shown] : []
-    mapView.reportPoints().set([...items, ...extra].map((r) => ({ id: r.id, lon: r.lon, lat: r.lat, status: r.status, groupId: r.groupId, groupSize: r.groupSize })))
-  }, [mapView, list, shown, openId])
-  useEffect(() => {
-    if (!mapView) return
-    const points = mapView.reportPoints()
-    points.onClick(open)
-    return () => {
-      points.onClick(null)
-      points.set([])
-      points.select(null)
-    }
-  }, [mapView, open])
-  useEffect(() => mapView?.reportPoints().select(openId), [mapView, openId])
-
-  const changed = useCallback(
-    (withCases: boolean) => {
-      setListKey((k) => k + 1)
-      if (withCases) onCasesChanged()
-    },
-    [onCasesChanged],
-  )
+    return [...items, ...extra].map((r) => ({ id: r.id, lon: r.lon, lat: r.lat, status: r.status, groupId: r.groupId, groupSize: r.groupSize }))
+  }, [list, shown, openId])
+  useMapPoints(mapView, reportLayer, points, openId, open)
 
   return (
     <div className="reports-view dispatch-panel" data-testid="reports" data-state={error ? 'error' : list ? 'ok' : 'loading'}>
@@ -116,15 +88,7 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
           </a>
         </p>
       </div>
-      {canWrite && (
-        <nav className="plan-tabs" role="tablist">
-          {TABS.map((x) => (
-            <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'active' : undefined} onClick={() => setTab(x)} data-testid={`reports-tab-${x}`}>
-              {t(`reports.tab.${x}`)}
-            </button>
-          ))}
-        </nav>
-      )}
+      {canWrite && <TabBar<Tab> tabs={TABS} value={tab} onChange={setTab} label={(x) => t(`reports.tab.${x}`)} testIdPrefix="reports-tab-" />}
       <div className="dispatch-body">
         {tab === 'disclosure' && canWrite && <DisclosurePanel canEdit={user.scopeCode.length === 6} onSessionLost={onSessionLost} />}
         {tab === 'queue' && openId !== null && (
@@ -159,15 +123,11 @@ export function ReportsView({ user, mapView, onFly, onShowCase, onOpenCase, onCa
                 <span>{t('reports.filter.area')}</span>
                 <AdminUnitPicker value={area} onChange={setArea} levels={['town', 'village']} testId="reports-area" />
               </div>
-              <button type="button" className="open-case" onClick={() => setListKey((k) => k + 1)} data-testid="reports-refresh">
+              <button type="button" className="open-case" onClick={reload} data-testid="reports-refresh">
                 {t('reports.refresh')}
               </button>
             </div>
-            {error && (
-              <p className="form-error stale" role="alert">
-                {t('reports.loadError')}：{error}
-              </p>
-            )}
+            {error && <LoadError label={t('reports.loadError')} error={error} />}
             {!list && !error && <p className="empty">{t('reports.loading')}</p>}
             {list && list.items.length === 0 && (
               <p className="empty" data-testid="reports-empty">

@@ -2,9 +2,10 @@
 // measures with their deadlines (overdue in red) and 完成, 新增措施, 销号, 发现违建 → 立案 (the
 // case's number then links to its page), photos and the appraisal report, and the history. Every
 // write goes with If-Match from the file's ETag; a 412 reads the file again and says so.
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
+import { useCallback, useState, type FormEvent } from 'react'
 import { ApiError } from '../../api.ts'
 import { fmtDate, fmtDateTime, localDate } from '../../format.ts'
+import { useFirstCall, useLoad } from '../../hooks/use-load.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
 import { problemMessage } from '../../onboarding-api.ts'
 import {
@@ -12,6 +13,7 @@ import {
   surveyAttachments, surveyHistory, uploadSurveyAttachment, valuesOf,
   type Attachment, type MeasureKind, type Survey, type SurveyCaseUse, type SurveyHistoryEntry, type SurveyValues, type Versioned,
 } from '../../survey-api.ts'
+import { DetailLoadError, DetailSection, StatusTag } from '../record-parts.tsx'
 import { GradeDot } from './SurveyFileList.tsx'
 import { SurveyForm } from './SurveyForm.tsx'
 
@@ -31,7 +33,6 @@ type Notice = { kind: 'ok' | 'stale' | 'error'; text: string } | null
 export function SurveyDetail({ id, canWrite, onBack, onFly, onOpenCase, onChanged, onSessionLost }: SurveyDetailProps) {
   const { t, lang, lookup } = useI18n()
   const [rec, setRec] = useState<Versioned<Survey> | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const [notice, setNotice] = useState<Notice>(null)
   const [history, setHistory] = useState<SurveyHistoryEntry[]>([])
   const [files, setFiles] = useState<Attachment[]>([])
@@ -43,32 +44,19 @@ export function SurveyDetail({ id, canWrite, onBack, onFly, onOpenCase, onChange
   const [caseOpen, setCaseOpen] = useState(false)
   const [caseForm, setCaseForm] = useState<{ use: SurveyCaseUse; note: string }>({ use: 'residential', note: '' })
   const [upload, setUpload] = useState<number | null>(null)
-  const flown = useRef(false)
-  const fly = useRef(onFly)
-  useEffect(() => {
-    fly.current = onFly
-  })
-
-  useEffect(() => {
-    const ctl = new AbortController()
-    Promise.all([getSurvey(id, ctl.signal), surveyHistory(id, ctl.signal), surveyAttachments(id, ctl.signal)])
-      .then(([r, h, a]) => {
-        setRec(r)
-        setHistory(h)
-        setFiles(a)
-        setError(null)
-        if (!flown.current) {
-          flown.current = true
-          fly.current(r.data)
-        }
-      })
-      .catch((e: unknown) => {
-        if (ctl.signal.aborted) return
-        if (e instanceof ApiError && e.status === 401) onSessionLost()
-        setError(problemMessage(e, lang))
-      })
-    return () => ctl.abort()
-  }, [id, reload, lang, onSessionLost])
+  const flyFirst = useFirstCall(onFly)
+  const load = useCallback((signal: AbortSignal) => Promise.all([getSurvey(id, signal), surveyHistory(id, signal), surveyAttachments(id, signal)]), [id])
+  const error = useLoad(
+    load,
+    ([r, h, a]) => {
+      setRec(r)
+      setHistory(h)
+      setFiles(a)
+      flyFirst(r.data)
+    },
+    onSessionLost,
+    reload,
+  )
 
   /** Runs a write on the file; the answer is the file as it now is. */
   const act = useCallback(
@@ -99,14 +87,7 @@ export function SurveyDetail({ id, canWrite, onBack, onFly, onOpenCase, onChange
 
   if (error)
     return (
-      <section className="survey-detail" data-testid="survey-detail" data-state="error">
-        <button type="button" className="link-button" onClick={onBack} data-testid="survey-back">
-          ← {t('survey.back')}
-        </button>
-        <p className="form-error stale" role="alert">
-          {t('survey.loadError')}：{error}
-        </p>
-      </section>
+      <DetailLoadError className="survey-detail" testId="survey-detail" back={t('survey.back')} backTestId="survey-back" label={t('survey.loadError')} error={error} onBack={onBack} />
     )
   if (!rec) return <p className="empty">{t('survey.loading')}</p>
   const s = rec.data
@@ -158,15 +139,10 @@ export function SurveyDetail({ id, canWrite, onBack, onFly, onOpenCase, onChange
     )
 
   return (
-    <section className="survey-detail" data-testid="survey-detail" data-id={s.id} data-status={s.status} data-version={s.version}>
-      <button type="button" className="link-button" onClick={onBack} data-testid="survey-back">
-        ← {t('survey.back')}
-      </button>
+    <DetailSection className="survey-detail" testId="survey-detail" record={s} back={t('survey.back')} backTestId="survey-back" onBack={onBack}>
       <header className="survey-detail-head">
         <h3>
-          <span className={`survey-status st-${s.status}`} data-testid="survey-detail-status">
-            {t(`survey.status.${s.status}`)}
-          </span>{' '}
+          <StatusTag className={`survey-status st-${s.status}`} testId="survey-detail-status" text={t(`survey.status.${s.status}`)} />{' '}
           <GradeDot s={s} /> {s.addressText || (s.buildingId !== null ? `${t('survey.field.building')} #${s.buildingId}` : '')} <span className="muted">#{s.id}</span>
         </h3>
         <p className="muted">
@@ -401,6 +377,6 @@ export function SurveyDetail({ id, canWrite, onBack, onFly, onOpenCase, onChange
           </li>
         ))}
       </ol>
-    </section>
+    </DetailSection>
   )
 }

@@ -4,17 +4,22 @@
 // (SurveyStatsPanel). The files are points on the map (map/survey-points.ts), coloured by grade
 // and ringed by hazard; a click on one opens it. A building footprint clicked on the map, or a house
 // of the worklist, offers 建档 with what the footprint knows prefilled. Loaded as its own chunk.
-import { useCallback, useEffect, useState, type MutableRefObject } from 'react'
+import { useCallback, useEffect, useMemo, useState, type MutableRefObject } from 'react'
 import { ApiError, getFeature, type Bbox, type Feature, type User } from '../../api.ts'
 import { geometryBbox } from '../../geo/bbox.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
+import { useLoad, useReloadKey } from '../../hooks/use-load.ts'
+import { useMapPoints } from '../../hooks/use-map-points.ts'
 import type { MapView } from '../../map/map-view.ts'
+import type { SurveyPoint } from '../../map/survey-points.ts'
 import { problemMessage } from '../../onboarding-api.ts'
 import {
   createSurvey, GRADES, HAZARDS, listSurveys, SURVEY_STATUSES, type Grade, type Hazard, type SurveyList, type SurveyStatus, type SurveyValues, type WorklistItem,
 } from '../../survey-api.ts'
 import { surveyFromHash, writeSurveyToUrl } from '../../url-state.ts'
 import { AdminUnitPicker, type AdminUnit } from '../dispatch/AdminUnitPicker.tsx'
+import { LoadError } from '../record-parts.tsx'
+import { TabBar } from '../TabBar.tsx'
 import { SurveyStatsPanel } from '../survey-stats/SurveyStatsPanel.tsx'
 import { SurveyDetail } from './SurveyDetail.tsx'
 import { SurveyForm } from './SurveyForm.tsx'
@@ -28,6 +33,7 @@ import './survey.css'
 const LIMIT = 1000
 const TABS = ['files', 'worklist', 'stats'] as const
 type Tab = (typeof TABS)[number]
+const surveyLayer = (v: MapView) => v.surveyPoints()
 
 /** A house about to get its file: a footprint (what it knows prefilled) or a point. */
 export interface NewFileTarget {
@@ -61,8 +67,7 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
   const [grade, setGrade] = useState<Grade | ''>('')
   const [overdue, setOverdue] = useState(false)
   const [list, setList] = useState<SurveyList | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [listKey, setListKey] = useState(0)
+  const { key: listKey, reload, changed } = useReloadKey(onCasesChanged)
   const [openId, setOpenId] = useState<number | null>(() => surveyFromHash(window.location.hash))
   const [creating, setCreating] = useState<NewFileTarget | null>(null)
   const [createError, setCreateError] = useState<{ text: string; existing: number | null } | null>(null)
@@ -71,20 +76,11 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
   useEffect(() => writeSurveyToUrl(openId), [openId])
   useEffect(() => () => writeSurveyToUrl(null), [])
 
-  useEffect(() => {
-    const ctl = new AbortController()
-    listSurveys({ ...(area ? { adminCode: area.code } : {}), ...(status ? { status } : {}), ...(hazard ? { hazard } : {}), ...(grade ? { grade } : {}), overdue, limit: LIMIT }, ctl.signal)
-      .then((l) => {
-        setList(l)
-        setError(null)
-      })
-      .catch((e: unknown) => {
-        if (ctl.signal.aborted) return
-        if (e instanceof ApiError && e.status === 401) onSessionLost()
-        setError(problemMessage(e, lang))
-      })
-    return () => ctl.abort()
-  }, [area, status, hazard, grade, overdue, listKey, lang, onSessionLost])
+  const load = useCallback(
+    (signal: AbortSignal) => listSurveys({ ...(area ? { adminCode: area.code } : {}), ...(status ? { status } : {}), ...(hazard ? { hazard } : {}), ...(grade ? { grade } : {}), overdue, limit: LIMIT }, signal),
+    [area, status, hazard, grade, overdue],
+  )
+  const error = useLoad(load, setList, onSessionLost, listKey)
 
   const open = useCallback((id: number) => {
     setOpenId(id)
@@ -103,21 +99,8 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
   }, [open])
 
   // the files on the map; a click on a point opens its file
-  useEffect(() => {
-    if (!mapView) return
-    mapView.surveyPoints().set((list?.items ?? []).map((s) => ({ id: s.id, lon: s.lon, lat: s.lat, grade: s.appraisalGrade, hazard: s.hazard })))
-  }, [mapView, list])
-  useEffect(() => {
-    if (!mapView) return
-    const points = mapView.surveyPoints()
-    points.onClick(open)
-    return () => {
-      points.onClick(null)
-      points.set([])
-      points.select(null)
-    }
-  }, [mapView, open])
-  useEffect(() => mapView?.surveyPoints().select(openId), [mapView, openId])
+  const points = useMemo((): SurveyPoint[] => (list?.items ?? []).map((s) => ({ id: s.id, lon: s.lon, lat: s.lat, grade: s.appraisalGrade, hazard: s.hazard })), [list])
+  useMapPoints(mapView, surveyLayer, points, openId, open)
 
   /** A footprint offered for 建档 (outlined); one that has a file in the list opens that file instead. */
   const offerBuilding = useCallback(
@@ -164,7 +147,7 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
       const made = await createSurvey({ ...values, ...(creating.buildingId !== null ? { buildingId: creating.buildingId } : { point: creating.point! }) })
       setCreating(null)
       onSelectFeature(null)
-      setListKey((k) => k + 1)
+      reload()
       setOpenId(made.data.id)
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) onSessionLost()
@@ -175,27 +158,13 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
     }
   }
 
-  const changed = useCallback(
-    (withCases: boolean) => {
-      setListKey((k) => k + 1)
-      if (withCases) onCasesChanged()
-    },
-    [onCasesChanged],
-  )
-
   return (
     <div className="survey-view dispatch-panel" data-testid="survey" data-state={error ? 'error' : list ? 'ok' : 'loading'}>
       <div className="dispatch-head">
         <h2>{t('survey.title')}</h2>
         <p className="muted">{t('survey.intro')}</p>
       </div>
-      <nav className="plan-tabs" role="tablist">
-        {TABS.map((x) => (
-          <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'active' : undefined} onClick={() => setTab(x)} data-testid={`survey-tab-${x}`}>
-            {t(`survey.tab.${x}`)}
-          </button>
-        ))}
-      </nav>
+      <TabBar<Tab> tabs={TABS} value={tab} onChange={setTab} label={(x) => t(`survey.tab.${x}`)} testIdPrefix="survey-tab-" />
       <div className="dispatch-body">
         {creating && tab !== 'stats' && (
           <SurveyForm
@@ -276,16 +245,12 @@ export function SurveyView({ user, mapView, onFly, onSelectFeature, buildingClic
                   <input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} data-testid="survey-filter-overdue" /> {t('survey.filter.overdue')}
                 </span>
               </label>
-              <button type="button" className="open-case" onClick={() => setListKey((k) => k + 1)} data-testid="survey-refresh">
+              <button type="button" className="open-case" onClick={reload} data-testid="survey-refresh">
                 {t('survey.refresh')}
               </button>
             </div>
             {canWrite && <p className="survey-hint" data-testid="survey-pick-hint">{t('survey.pick.hint')}</p>}
-            {error && (
-              <p className="form-error stale" role="alert">
-                {t('survey.loadError')}：{error}
-              </p>
-            )}
+            {error && <LoadError label={t('survey.loadError')} error={error} />}
             {!list && !error && <p className="empty">{t('survey.loading')}</p>}
             {list && <SurveyFileList list={list} selectedId={openId} onOpen={open} />}
           </>

@@ -1,9 +1,9 @@
 // 待排查: the self-built houses of a town or village without a file, focus first (3+ floors, rented,
 // business). A click flies the map there and offers 建档.
-import { useEffect, useState } from 'react'
-import { ApiError, type Bbox } from '../../api.ts'
+import { useCallback, useState } from 'react'
+import type { Bbox } from '../../api.ts'
+import { useLoad } from '../../hooks/use-load.ts'
 import { useI18n } from '../../i18n/i18n.tsx'
-import { problemMessage } from '../../onboarding-api.ts'
 import { getWorklist, type Worklist, type WorklistItem } from '../../survey-api.ts'
 import { AdminUnitPicker, type AdminUnit } from '../dispatch/AdminUnitPicker.tsx'
 
@@ -17,25 +17,12 @@ export interface SurveyWorklistProps {
 }
 
 export function SurveyWorklist({ canWrite, onPick, onFly, onSessionLost, refreshKey }: SurveyWorklistProps) {
-  const { t, lang, label } = useI18n()
+  const { t, label } = useI18n()
   const [area, setArea] = useState<AdminUnit | null>(null)
   const [list, setList] = useState<Worklist | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const [chosen, setChosen] = useState<number | null>(null)
-  useEffect(() => {
-    const ctl = new AbortController()
-    getWorklist({ ...(area ? { adminCode: area.code } : {}), limit: 300 }, ctl.signal)
-      .then((w) => {
-        setList(w)
-        setError(null)
-      })
-      .catch((e: unknown) => {
-        if (ctl.signal.aborted) return
-        if (e instanceof ApiError && e.status === 401) onSessionLost()
-        setError(problemMessage(e, lang))
-      })
-    return () => ctl.abort()
-  }, [area, refreshKey, lang, onSessionLost])
+  const load = useCallback((signal: AbortSignal) => getWorklist({ ...(area ? { adminCode: area.code } : {}), limit: 300 }, signal), [area])
+  const error = useLoad(load, setList, onSessionLost, refreshKey)
 
   return (
     <div className="survey-worklist" data-testid="survey-worklist" data-state={error ? 'error' : list ? 'ok' : 'loading'}>
