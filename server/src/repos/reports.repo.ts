@@ -340,14 +340,24 @@ async function decideRewards(tx: Queryable, caseId: number, userId: number): Pro
   }
 }
 
+/** The salt once read, per database (it never changes once made). */
+const salts = new WeakMap<Queryable, Promise<string>>()
+
 /**
  * The sender's address as kept: salted with a secret of this installation (made once, kept in
  * app_meta), so the stored hash cannot be reversed by hashing every IPv4 address.
  */
 export async function addressHashOf(db: Queryable, address: string): Promise<string> {
-  await db.query(`INSERT INTO app_meta (key, value) VALUES ('report_address_salt', $1) ON CONFLICT (key) DO NOTHING`, [JSON.stringify(randomBytes(16).toString('hex'))])
-  const r = await db.query<{ value: string }>(`SELECT value FROM app_meta WHERE key = 'report_address_salt'`)
-  return sha256(`${r.rows[0]!.value}:${address}`)
+  let salt = salts.get(db)
+  if (!salt) {
+    salt = (async () => {
+      await db.query(`INSERT INTO app_meta (key, value) VALUES ('report_address_salt', $1) ON CONFLICT (key) DO NOTHING`, [JSON.stringify(randomBytes(16).toString('hex'))])
+      return (await db.query<{ value: string }>(`SELECT value FROM app_meta WHERE key = 'report_address_salt'`)).rows[0]!.value
+    })()
+    salt.catch(() => salts.delete(db))
+    salts.set(db, salt)
+  }
+  return sha256(`${await salt}:${address}`)
 }
 
 // ---- Open311 GeoReport v2 over the same reports ----

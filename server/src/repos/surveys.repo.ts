@@ -4,7 +4,7 @@
 import type { Db, Queryable } from '../db/db.ts'
 import { Refusal } from '../domain/errors.ts'
 import { needsMeasures, resolveRefusal, surveyFieldProblem, type Grade, type Hazard, type HouseUse, type SurveyStatus } from '../domain/house-survey.ts'
-import type { Scope } from '../domain/scope.ts'
+import { holds, type Scope } from '../domain/scope.ts'
 import type { NewSurveyBody, Survey, SurveyFigures, SurveyList, SurveyPatchBody, SurveyStatistics, Worklist } from '../schemas/surveys.schema.ts'
 import { beijingDateSql } from './beijing.sql.ts'
 import { insertCase, villageOf } from './cases.repo.ts'
@@ -135,7 +135,7 @@ export async function createSurvey(db: Db, body: NewSurveyBody, scope: Scope, us
     }
     const village = await villageOf(tx, geojson)
     if (!village) throw new Refusal('unprocessable', 'the house lies outside the district', { field: 'point', zh: '房屋不在本辖区内' })
-    if (!village.startsWith(scope)) throw new Refusal('not_found', `the house lies in ${village}, outside your area`, { field: 'point', zh: '房屋不在您的辖区内' })
+    if (!holds(scope, village)) throw new Refusal('not_found', `the house lies in ${village}, outside your area`, { field: 'point', zh: '房屋不在您的辖区内' })
     const r = await tx.query<{ id: number }>(
       `INSERT INTO house_surveys (building_id, admin_code, address_text, owner_type, owner_name, owner_phone, floors, structure, built_year, use, business_kind,
                                   rented, residents, workers, business_licence, appraisal, appraisal_grade, hazard, surveyed_at, surveyed_by, geom)
