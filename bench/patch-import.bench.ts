@@ -1,13 +1,17 @@
 // Importing 100,000 patches (卫片图斑): time and peak memory (RSS) to stage and to commit, per
-// format, each run in a fresh process on a fresh embedded database with the 'tiny' sample.
+// format, each run in a fresh process on a fresh embedded database with the 'tiny' sample. On a
+// real server each run is followed, in the same invocation, by GDAL's ogr2ogr loading the same file
+// into a fresh PostGIS database (COPY, GDAL's defaults), so the ratio compares like with like.
 // Usage:
-//   npx tsx bench/patch-import.bench.ts [count] [repeats] [formats]     e.g. 100000 3 geojson,shapefile
+//   npx tsx bench/patch-import.bench.ts [count] [repeats] [formats]     e.g. 100000 5 geojson,shapefile
 //   DATABASE_URL=postgres://… npx tsx bench/patch-import.bench.ts       real server (fresh database each run)
 //   BENCH_SCREEN=1 …                                                    also time screenBatch in the commit
+//   BENCH_OGR=0 …                                                       without the ogr2ogr runs
+//   BENCH_DIR=/tmp/x …                                                  keep the written files there (and reuse them)
 // Prints a Markdown table (medians) for bench/README.md.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -19,6 +23,7 @@ import { stageImport } from '../server/src/imports/patch-import.ts'
 import { commitImport, createImport, getImport } from '../server/src/repos/detection-imports.repo.ts'
 import { screenBatch } from '../server/src/repos/detection-screening.repo.ts'
 import { createUser } from '../server/src/repos/users.repo.ts'
+import pg from 'pg'
 import { median, migrateAndLoad, openBenchDb, tableHeader, tableRow } from './bench-lib.ts'
 import { scopeOf } from '../server/src/domain/scope.ts'
 
@@ -45,12 +50,13 @@ async function patches(db: Db, n: number): Promise<Feature<MultiPolygon>[]> {
   return out
 }
 
+// ogr: what ogr2ogr is given to read the same file (null: not compared)
 const WRITERS = {
-  geojson: { file: 'patches.geojson', write: (f: Feature[]) => writeGeoJson(f, { layerName: 'patches' }), crs: null },
-  shapefile: { file: 'patches.zip', write: (f: Feature[]) => writeShapefileZip(f, { layerName: 'patches', crs: 'EPSG:4527' }), crs: null },
-  gpkg: { file: 'patches.gpkg', write: (f: Feature[]) => writeGeoPackage(f, { layerName: 'patches', crs: 'EPSG:4548' }), crs: null },
-  csv: { file: 'patches.csv', write: (f: Feature[]) => writeCsvWkt(f, { layerName: 'patches' }), crs: 'EPSG:4326' },
-  kml: { file: 'patches.kml', write: (f: Feature[]) => writeKml(f, { layerName: 'patches' }), crs: null },
+  geojson: { file: 'patches.geojson', write: (f: Feature[]) => writeGeoJson(f, { layerName: 'patches' }), crs: null, ogr: (p: string) => [p] },
+  shapefile: { file: 'patches.zip', write: (f: Feature[]) => writeShapefileZip(f, { layerName: 'patches', crs: 'EPSG:4527' }), crs: null, ogr: (p: string) => [`/vsizip/${p}`] },
+  gpkg: { file: 'patches.gpkg', write: (f: Feature[]) => writeGeoPackage(f, { layerName: 'patches', crs: 'EPSG:4548' }), crs: null, ogr: (p: string) => [p] },
+  csv: { file: 'patches.csv', write: (f: Feature[]) => writeCsvWkt(f, { layerName: 'patches' }), crs: 'EPSG:4326', ogr: null },
+  kml: { file: 'patches.kml', write: (f: Feature[]) => writeKml(f, { layerName: 'patches' }), crs: null, ogr: null },
 } as const
 type FormatName = keyof typeof WRITERS
 
@@ -100,6 +106,44 @@ async function runOne(path: string, crs: string | null): Promise<RunResult> {
   }
 }
 
+interface OgrResult { seconds: number; peakRssMb: number; rows: number }
+
+/**
+ * ogr2ogr loading `source` into a fresh PostGIS database on the DATABASE_URL server, GDAL's
+ * defaults otherwise (COPY, a GiST index): wall time and the child's peak RSS (/usr/bin/time -v).
+ */
+async function runOgr(source: string[], run: number): Promise<OgrResult> {
+  const url = new URL(process.env.DATABASE_URL!)
+  const name = `chaiwei_bench_import_ogr_${process.pid}_${run}`
+  const admin = new pg.Client({ connectionString: url.toString() })
+  await admin.connect()
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`)
+    await admin.query(`CREATE DATABASE ${name}`)
+    const u = new URL(url)
+    u.pathname = `/${name}`
+    const c = new pg.Client({ connectionString: u.toString() })
+    await c.connect()
+    await c.query('CREATE EXTENSION postgis')
+    const conn = [`dbname=${name}`, `host=${url.hostname || '127.0.0.1'}`, `port=${url.port || 5432}`, `user=${decodeURIComponent(url.username) || 'postgres'}`]
+    if (url.password) conn.push(`password=${decodeURIComponent(url.password)}`)
+    const timeFile = join(tmpdir(), `chaiwei-bench-ogr-${process.pid}-${run}.time`)
+    const t0 = performance.now()
+    const r = spawnSync('/usr/bin/time', ['-v', '-o', timeFile, 'ogr2ogr', '-f', 'PostgreSQL', `PG:${conn.join(' ')}`, ...source,
+      '-nln', 'ogr_patches', '-lco', 'GEOMETRY_NAME=geom', '-t_srs', 'EPSG:4326', '-nlt', 'PROMOTE_TO_MULTI'], { encoding: 'utf8' })
+    const seconds = (performance.now() - t0) / 1000
+    const time = readFileSync(timeFile, 'utf8')
+    rmSync(timeFile, { force: true })
+    if (r.status !== 0) throw new Error(`ogr2ogr failed: ${r.stderr}`)
+    const rows = (await c.query<{ n: string }>('SELECT count(*) AS n FROM ogr_patches')).rows[0]!.n
+    await c.end()
+    return { seconds, peakRssMb: Math.round(Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(time)![1]) / 1024), rows: Number(rows) }
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => {})
+    await admin.end()
+  }
+}
+
 async function main() {
   if (process.argv[2] === 'run') {
     const r = await runOne(process.argv[3]!, process.argv[4] === '-' ? null : process.argv[4]!)
@@ -109,24 +153,41 @@ async function main() {
   const n = Number(process.argv[2] ?? 100_000)
   const repeats = Number(process.argv[3] ?? 3)
   const formats = (process.argv[4] ?? 'geojson,shapefile,gpkg,csv,kml').split(',') as FormatName[]
-  const dir = mkdtempSync(join(tmpdir(), 'chaiwei-bench-patches-'))
+  const keep = process.env.BENCH_DIR ? join(process.env.BENCH_DIR, String(n)) : null
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'chaiwei-bench-patches-'))
   try {
     const t0 = performance.now()
-    await prepare(dir, n, formats)
+    if (keep) mkdirSync(keep, { recursive: true })
+    const missing = formats.filter((f) => !existsSync(join(dir, WRITERS[f].file)))
+    if (missing.length) await prepare(dir, n, missing)
     console.log(`backend ${process.env.DATABASE_URL ? 'postgis' : 'pglite'}, ${n.toLocaleString('en')} patches, files written in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${repeats} runs each (fresh process and database per run)\n`)
-    console.log(tableHeader(['format', 'file MB', 'stage s', 'commit s', 'screening s', 'RSS before MB', 'peak RSS MB', 'imported']))
+    const withOgr = Boolean(process.env.DATABASE_URL) && process.env.BENCH_OGR !== '0'
+    const lines: string[] = []
     for (const f of formats) {
       const path = join(dir, WRITERS[f].file)
+      const ogrSource = withOgr ? WRITERS[f].ogr?.(path) ?? null : null
       const runs: RunResult[] = []
+      const ogr: OgrResult[] = []
+      // side by side: each project run is followed by an ogr2ogr run of the same file
       for (let i = 0; i < repeats; i++) {
         const out = execFileSync(process.execPath, ['--import', 'tsx', SELF, 'run', path, WRITERS[f].crs ?? '-'], { encoding: 'utf8', maxBuffer: 1 << 24, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] })
-        runs.push(JSON.parse(/^RESULT (.*)$/m.exec(out)![1]!) as RunResult)
+        const r = JSON.parse(/^RESULT (.*)$/m.exec(out)![1]!) as RunResult
+        runs.push(r)
+        const o = ogrSource ? await runOgr(ogrSource, i) : null
+        if (o) ogr.push(o)
+        console.error(`${f} run ${i + 1}: project ${r.stageS.toFixed(2)} + ${r.commitS.toFixed(2)} s, peak ${r.peakRssMb} MB` + (o ? `; ogr2ogr ${o.seconds.toFixed(2)} s, peak ${o.peakRssMb} MB, ${o.rows} rows` : ''))
       }
       const m = (k: keyof RunResult) => median(runs.map((r) => r[k]))
-      console.log(tableRow([f, mb(statSync(path).size), m('stageS').toFixed(1), m('commitS').toFixed(1), process.env.BENCH_SCREEN === '1' ? m('screenS').toFixed(1) : '–', m('baseRssMb'), m('peakRssMb'), m('imported')]))
+      const total = median(runs.map((r) => r.stageS + r.commitS))
+      const ogrS = ogr.length ? median(ogr.map((o) => o.seconds)) : Number.NaN
+      lines.push(tableRow([f, mb(statSync(path).size), n.toLocaleString('en'), `${m('stageS').toFixed(2)} / ${m('commitS').toFixed(2)} / ${total.toFixed(2)}`,
+        process.env.BENCH_SCREEN === '1' ? m('screenS').toFixed(1) : '–', ogr.length ? ogrS.toFixed(2) : '–', ogr.length ? (total / ogrS).toFixed(2) : '–',
+        m('baseRssMb'), m('peakRssMb'), ogr.length ? median(ogr.map((o) => o.peakRssMb)) : '–', m('imported')]))
     }
+    console.log(tableHeader(['format', 'file MB', 'features', 'project s (stage / commit / total)', 'screening s', 'ogr2ogr s', 'ratio project/ogr2ogr', 'project RSS before MB', 'project peak RSS MB', 'ogr2ogr peak RSS MB', 'imported']))
+    for (const l of lines) console.log(l)
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    if (!keep) rmSync(dir, { recursive: true, force: true })
   }
 }
 
