@@ -410,10 +410,11 @@ export class Ledger {
     return undefined
   }
 
-  async flush(): Promise<void> {
-    await this.cases.flush()
-    await this.history.flush()
-    await this.inspections.flush()
+  /** Every row in the database. */
+  async drain(): Promise<void> {
+    await this.cases.drain()
+    await this.history.drain()
+    await this.inspections.drain()
   }
 }
 

@@ -11,7 +11,7 @@ import { wktMultiPolygon } from './geo.ts'
 import { apportion, Rng } from './prng.ts'
 import { loadReferenceFeatures } from './reference-features.ts'
 import { GENERATOR_VERSION, REFERENCE_DATE, SEED, SIZES, type SampleSize } from './sizes.ts'
-import { syncIdentity, TableWriter } from './writer.ts'
+import { SerialQueries, syncIdentity, TableWriter } from './writer.ts'
 
 export type { SampleSize } from './sizes.ts'
 
@@ -146,7 +146,12 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
   const started = performance.now()
   const spec = SIZES[size]
   if (!spec) throw new Error(`unknown sample size ${String(size)}; use tiny, demo or city`)
-  return db.transaction(async (tx) => {
+  return db.transaction(async (conn) => {
+    // the writers send their inserts and go on generating; every statement runs in sending order
+    const tx = new SerialQueries(conn)
+    // The big statements (screening, planning's spatial joins) are costed high enough at city size
+    // for JIT compilation, which takes longer than running them.
+    await tx.query('SET LOCAL jit = off')
     const existing = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM admin_units')
     if ((existing.rows[0]?.n ?? 0) > 0) {
       throw new Error('the database already holds admin units; the sample loads only into an empty database')
@@ -161,6 +166,7 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
     const caseWeights = villages.map((v, i) => targets[i]! * (v.isKey ? 2 : 1) * (v.ringBand ? 1.5 : 1) * (v.terrain === 'mountain' ? 0.6 : 1))
     const caseQuota = apportion(spec.cases, caseWeights)
     const patchQuota = spec.patches.map((n) => apportion(n, targets))
+    const patchTotal = spec.patches.reduce((a, b) => a + b, 0)
 
     const parcels = parcelWriter(tx, spec.batchRows)
     const buildings = buildingWriter(tx, spec.batchRows, parcels)
@@ -218,18 +224,31 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
       for (const [k, plan] of patchPlans.entries()) await patches.add(plan, patchCases[k], rng)
 
       if (buildings.count >= nextReport || i === villages.length - 1) {
-        onProgress(`buildings ${buildings.count}/${spec.buildings} (village ${i + 1}/${villages.length})`)
+        onProgress(
+          `buildings ${buildings.count}/${spec.buildings}, cases ${ledger.count}/${spec.cases}, patches ${patches.writer.count}/${patchTotal} (village ${i + 1}/${villages.length})`,
+        )
         nextReport = buildings.count + Math.max(spec.buildings / 10, 1)
       }
     }
-    await parcels.flush()
-    await buildings.flush()
-    await ledger.flush()
-    await patches.writer.flush()
+    await parcels.drain()
+    await buildings.drain()
+    await ledger.drain()
+    await patches.writer.drain()
+    onProgress(`written: ${parcels.count} parcels, ${buildings.count} buildings, ${ledger.count} cases, ${ledger.history.count} history rows, ${patches.writer.count} patches`)
     // A case opened from a patch points back at it.
     await tx.query('UPDATE cases c SET detection_id = d.id FROM detections d WHERE d.case_id = c.id')
-    await (await import('./planning.ts')).loadPlanning(tx) // buffer rule set and zones, targets, planners' zones
-    for (const b of BATCHES) await screenBatch(tx, b.id, REFERENCE_DATE) // what an import does after its commit
+    onProgress('cases linked to their patches')
+    await (await import('./planning.ts')).loadPlanning(tx, onProgress) // buffer rule set and zones, targets, planners' zones
+    for (const b of BATCHES) {
+      // what an import does after its commit
+      let nextShown = 0
+      await screenBatch(tx, b.id, REFERENCE_DATE, (done, total) => {
+        if (done >= nextShown || done === total) {
+          onProgress(`screening batch ${b.id}: ${done}/${total} patches`)
+          nextShown = done + Math.max(total / 5, 1)
+        }
+      })
+    }
     // the sample office publishes its ledger (公示) at every stage, so the public pages show something
     await tx.query(
       `UPDATE disclosure_settings SET stages = '{order_issued,demolished,closed}',
@@ -237,6 +256,7 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
               notice_note = '如对公示内容有异议，请于公示之日起 7 日内向所在镇街拆违办反映。示例数据，仅供演示。'`,
     )
     for (const table of TABLES) await syncIdentity(tx, table)
+    onProgress('ledger published, identities synced; counting')
 
     const counts: Record<string, number> = {}
     const levels = await tx.query<{ level: string; n: number; key: number }>(

@@ -11,7 +11,7 @@ export const TARGET_YEARS = [2025, 2026, 2027] as const
 /** Share of a unit's ledger (land area, count) each year's target asks to clear. */
 const YEAR_SHARE: Record<number, number> = { 2025: 0.3, 2026: 0.35, 2027: 0.35 }
 
-export async function loadPlanning(tx: Queryable): Promise<void> {
+export async function loadPlanning(tx: Queryable, onProgress: (message: string) => void = () => {}): Promise<void> {
   const rules = checkRules(DEFAULT_RULES)
   await tx.query(
     `INSERT INTO buffer_rule_sets (id, name, rules, active, created_at) OVERRIDING SYSTEM VALUE VALUES (1, '四道六边及六环外一公里（默认）', $1, true, $2)`,
@@ -20,6 +20,7 @@ export async function loadPlanning(tx: Queryable): Promise<void> {
   await tx.query(`SELECT setval(pg_get_serial_sequence('buffer_rule_sets', 'id'), 1)`)
   await tx.query(`SELECT chaiwei_compute_buffer_zones(1)`)
   await tx.query(`UPDATE buffer_zones SET computed_at = $1`, [REFERENCE_DATE])
+  onProgress('planning: buffer zones computed')
 
   // Targets: a share of each unit's ledger, rounded to 100 m² and whole cases; re-greening a fifth
   // of the demolition; 60 % by the end of June, all by the end of the year.
@@ -47,6 +48,8 @@ export async function loadPlanning(tx: Queryable): Promise<void> {
       )
     }
   }
+
+  onProgress('planning: targets set')
 
   // Zones: the key village with the most cases; the ring-band villages of the town with the most
   // of them; and the parcels under that village's demolished cases (a 拆后 greening area).
@@ -104,4 +107,5 @@ export async function loadPlanning(tx: Queryable): Promise<void> {
       [r.rows[0]!.id, REFERENCE_DATE],
     )
   }
+  onProgress('planning: zones drawn')
 }

@@ -180,7 +180,7 @@ export async function loadReferenceFeatures(
       await addRoad(`${v.name}村道`, `Y${String(villageRoads).padStart(3, '0')}`, 'village', smoothLine([v.seed, mid, target], 4))
     }
   }
-  await roads.flush()
+  await roads.drain()
 
   // Waters.
   const waters = new TableWriter(
@@ -214,7 +214,7 @@ export async function loadReferenceFeatures(
   const reservoir = blob([116.015, 39.772], 1_400, 650, 0.5, rng)
   areas.push(new Shape([[reservoir]]))
   await waters.push([waters.count + 1, '崇青水库', 'reservoir', true, wktMultiPolygon([reservoir])])
-  await waters.flush()
+  await waters.drain()
 
   // 居民区 / 景区 / 企业驻地.
   const refAreas = new TableWriter(
@@ -259,7 +259,7 @@ export async function loadReferenceFeatures(
     const ring = estateRing(v, rng)
     if (ring) await addArea(`${v.name}居住区`, 'residential', ring, true)
   }
-  await refAreas.flush()
+  await refAreas.drain()
 
   return { obstacles: { lines, areas }, counts: { roads: roads.count, waters: waters.count, reference_areas: refAreas.count } }
 }

@@ -1,7 +1,7 @@
 // Batched inserts: rows collect in column arrays and go to the server as one
 // INSERT … SELECT … FROM unnest($1::type[], …) per batch — one round trip per few thousand rows,
 // fast on both pg and PGlite, with memory bounded by the batch size.
-import type { Queryable } from '../../server/src/db/db.ts'
+import type { Queryable, QueryResult } from '../../server/src/db/db.ts'
 
 export interface Column {
   name: string
@@ -45,12 +45,60 @@ export class TableWriter {
     if (this.pending >= this.batchRows) await this.flush()
   }
 
+  /**
+   * Sends the pending rows. The insert runs while the caller goes on generating: this waits only
+   * for this writer's previous insert (memory stays bounded), and `drain` waits for the last one.
+   * Writers of one load share one `SerialQueries`, so the statements run in the order sent.
+   */
   async flush(): Promise<void> {
     if (this.pending === 0) return
     for (const dep of this.dependsOn) await dep.flush()
     const params = this.cols.map((c) => c.splice(0, c.length))
     this.pending = 0
-    await this.tx.query(this.sql, params)
+    const previous = this.inflight
+    this.inflight = this.tx.query(this.sql, params).then(() => undefined)
+    this.inflight.catch(() => {}) // reported by the next flush or drain, not as an unhandled rejection
+    await previous
+  }
+
+  /** Flushes and waits until every row of this writer is in the database. */
+  async drain(): Promise<void> {
+    await this.flush()
+    await this.inflight
+  }
+
+  private inflight: Promise<void> = Promise.resolve()
+}
+
+/**
+ * Runs the statements given to it one after the other, in the order given, on one connection's
+ * transaction: the writers can send an insert and go on without waiting, and a statement sent
+ * later (an UPDATE over what they wrote) still runs after their inserts. After a failure the rest
+ * are refused with the first error, which reaches whoever waits.
+ */
+export class SerialQueries implements Queryable {
+  private tail: Promise<unknown> = Promise.resolve()
+  private failed: unknown
+
+  constructor(private readonly tx: Queryable) {}
+
+  private next<T>(run: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(() => {
+      if (this.failed !== undefined) throw this.failed
+      return run()
+    })
+    this.tail = p.catch((err: unknown) => {
+      this.failed ??= err
+    })
+    return p
+  }
+
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.next(() => this.tx.query<R>(sql, params))
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.next(() => this.tx.exec(sql))
   }
 }
 
