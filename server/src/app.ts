@@ -14,6 +14,7 @@ import { registerAccess } from './http/access.ts'
 import { registerContract } from './http/contract.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { registerProblemHandlers, sendProblem } from './http/problem.ts'
+import { registerReadRouting } from './http/read-routing.ts'
 import { registerSecurity } from './http/security.ts'
 import { attachmentRoutes } from './routes/attachments.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
@@ -67,6 +68,8 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   registerProblemHandlers(app)
   registerContract(app, { checkResponses })
   await app.register(cookie)
+  // before the access check, whose session lookup it routes to the read replica on GET
+  registerReadRouting(app, db, config)
   await registerSecurity(app)
   registerAccess(app, db)
   registerIdempotency(app, db)

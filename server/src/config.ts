@@ -9,6 +9,10 @@ export interface Config {
   host: string
   /** Real PostGIS server; unset means the embedded PGlite database. */
   databaseUrl: string | undefined
+  /** A hot standby of databaseUrl that answers reads (GET/HEAD); unset: the primary answers everything. */
+  databaseReadUrl: string | undefined
+  /** Server processes sharing the port (node:cluster); 1: this process serves. */
+  workers: number
   /** Folder of the embedded database (ignored when databaseUrl is set). */
   dataDir: string
   /** Sample data to load into an empty database on first start. */
@@ -39,6 +43,8 @@ const KNOWN = {
   PORT: 'HTTP port (default 3000)',
   HOST: 'listen address (default 0.0.0.0)',
   DATABASE_URL: 'postgres:// URL of a PostGIS server; unset = embedded PGlite',
+  DATABASE_READ_URL: 'postgres:// URL of a hot standby of DATABASE_URL that answers reads (only with DATABASE_URL; unset = the primary answers reads)',
+  CHAIWEI_WORKERS: 'server processes sharing the port (default 1; more than 1 only with DATABASE_URL)',
   CHAIWEI_DATA_DIR: 'embedded database folder (default data/pglite)',
   CHAIWEI_SAMPLE: 'none | tiny | demo | city: sample data loaded into an empty database (default demo)',
   CHAIWEI_COOKIE_SECURE: 'true | false (default true)',
@@ -96,10 +102,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://')
   }
+  const databaseReadUrl = env.DATABASE_READ_URL === '' ? undefined : env.DATABASE_READ_URL
+  if (databaseReadUrl !== undefined) {
+    if (databaseUrl === undefined) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the embedded database has no replicas')
+    if (!/^postgres(ql)?:\/\//.test(databaseReadUrl)) throw new ConfigError('DATABASE_READ_URL must start with postgres:// or postgresql://')
+  }
+  const workers = int(env, 'CHAIWEI_WORKERS', 1, 1, 64)
+  if (workers > 1 && databaseUrl === undefined) {
+    throw new ConfigError(`CHAIWEI_WORKERS=${workers} needs DATABASE_URL: the embedded database is opened by one process only`)
+  }
   return {
     port: int(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
+    databaseReadUrl,
+    workers,
     dataDir: resolve(root, env.CHAIWEI_DATA_DIR || 'data/pglite'),
     sample: oneOf(env, 'CHAIWEI_SAMPLE', ['none', 'tiny', 'demo', 'city'] as const, 'demo'),
     cookieSecure: oneOf(env, 'CHAIWEI_COOKIE_SECURE', ['true', 'false'] as const, 'true') === 'true',

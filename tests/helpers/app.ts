@@ -8,7 +8,9 @@ import { loadConfig, type Config } from '../../server/src/config.ts'
 import type { Db } from '../../server/src/db/db.ts'
 import type { Role } from '../../server/src/domain/roles.ts'
 import { createUser } from '../../server/src/repos/users.repo.ts'
-import { freshDb, type Fixture } from './db.ts'
+import { isRoutingDb, type RoutingDb } from '../../server/src/db/routing.db.ts'
+import { LSN_COOKIE } from '../../server/src/http/read-routing.ts'
+import { freshDb, replicaCaughtUp, type Fixture } from './db.ts'
 
 export const DISTRICT = '110111'
 
@@ -29,6 +31,7 @@ export async function testApp(fixture: Fixture = 'tiny', settings: Partial<Confi
   const uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
   const config = { ...loadConfig({}), cookieSecure: true, logLevel: 'silent' as const, uploadDir, ...settings }
   const app = await buildApp({ config, db, logger: false, checkResponses: true })
+  if (isRoutingDb(db)) readsFromCaughtUpReplica(app, db)
   return {
     app,
     db,
@@ -49,4 +52,29 @@ export async function testApp(fixture: Fixture = 'tiny', settings: Partial<Confi
       rmSync(uploadDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * With a read replica (DATABASE_READ_URL), the tests send their own Cookie header, so the cw_lsn
+ * cookie a write sets is not sent back as a browser would. Instead each GET or HEAD carries the
+ * primary's position at that moment (the tests read what they wrote, through the API or straight
+ * into t.db), after waiting a little for the replica to replay that far: a replica that has is
+ * asked, so the tests' GETs run on the replica (a GET that writes fails there, or is logged:
+ * db/routing.db.ts); one that has not yet leaves the read to the primary, as for any client.
+ * tests/api/replica.test.ts shows the cookie itself at work.
+ */
+function readsFromCaughtUpReplica(app: FastifyInstance, db: RoutingDb) {
+  const inject = app.inject.bind(app)
+  const wrapped = async (opts: string | { method?: string; headers?: Record<string, string | string[] | undefined> }) => {
+    const method = typeof opts === 'object' ? String(opts.method ?? 'GET').toUpperCase() : 'GET'
+    if (method !== 'GET' && method !== 'HEAD') return inject(opts as never)
+    const lsn = await replicaCaughtUp(db.primary, db.replica, 50, true)
+    const o: { url?: string; headers?: Record<string, string | string[] | undefined> } = typeof opts === 'string' ? { url: opts } : opts
+    const headers = { ...o.headers }
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === 'cookie') ?? 'cookie'
+    const cookie = headers[key]
+    headers[key] = `${cookie ? `${String(cookie)}; ` : ''}${LSN_COOKIE}=${encodeURIComponent(lsn)}`
+    return inject({ ...o, headers } as never)
+  }
+  ;(app as unknown as { inject: unknown }).inject = (...args: unknown[]) => (args.length === 1 ? wrapped(args[0] as never) : (inject as (...a: unknown[]) => unknown)(...args))
 }

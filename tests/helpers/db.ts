@@ -2,7 +2,9 @@
 //  * DATABASE_URL unset: an in-memory PGlite loaded from a migrated (and optionally seeded)
 //    snapshot, built once per change of migrations/sample code and cached in the OS temp folder;
 //  * DATABASE_URL set: a new database cloned from a template database built the same way,
-//    dropped when the test closes it.
+//    dropped when the test closes it;
+//  * DATABASE_READ_URL set too (a hot standby of DATABASE_URL's server): that database behind a
+//    RoutingDb whose replica is the same database on the standby, once the standby has it.
 // No test shares mutable state with another.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -13,12 +15,15 @@ import type { Db } from '../../server/src/db/db.ts'
 import { migrate, MIGRATIONS_DIR } from '../../server/src/db/migrate.ts'
 import { openPgDb } from '../../server/src/db/pg.db.ts'
 import { openPgliteDb } from '../../server/src/db/pglite.db.ts'
+import { parseLsn, RoutingDb } from '../../server/src/db/routing.db.ts'
 
 export type Fixture = 'schema' | 'tiny'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 export const DATABASE_URL = process.env.DATABASE_URL || undefined
 export const BACKEND = DATABASE_URL ? 'postgis' : 'pglite'
+/** A hot standby of DATABASE_URL's server: the per-test databases are read there too. */
+export const DATABASE_READ_URL = (DATABASE_URL && process.env.DATABASE_READ_URL) || undefined
 
 /** Changes whenever what a snapshot holds could change. */
 function fixtureHash(fixture: Fixture): string {
@@ -82,10 +87,50 @@ async function snapshotFile(fixture: Fixture): Promise<string> {
 
 // ---- real server ----
 
-function urlFor(database: string): string {
-  const u = new URL(DATABASE_URL!)
+function urlFor(database: string, server = DATABASE_URL!): string {
+  const u = new URL(server)
   u.pathname = `/${database}`
   return u.toString()
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Resolves with the primary's position once the standby has replayed everything the primary had
+ * written when called; after timeoutMs it throws, or with soft, resolves all the same.
+ */
+export async function replicaCaughtUp(primary: Db, replica: Db, timeoutMs = 30_000, soft = false): Promise<string> {
+  const text = (await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn
+  const target = parseLsn(text)!
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const at = (await replica.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn')).rows[0]?.lsn
+    if (at && parseLsn(at)! >= target) return text
+    if (Date.now() > until) {
+      if (soft) return text
+      throw new Error(`the read replica did not replay to ${text} within ${timeoutMs} ms (it is at ${at})`)
+    }
+    await sleep(2)
+  }
+}
+
+/** The database `name` on the standby, once the standby has it (a replica sees only what was committed). */
+async function onReplica(primary: Db, name: string): Promise<Db> {
+  const server = await openPgDb(urlFor('postgres', DATABASE_READ_URL), { max: 1, check: false })
+  try {
+    await replicaCaughtUp(primary, server)
+  } finally {
+    await server.close()
+  }
+  return openPgDb(urlFor(name, DATABASE_READ_URL), { max: 4, check: false, connectionTimeoutMs: 2000 })
+}
+
+/** With DATABASE_READ_URL: the test database behind a RoutingDb reading from the standby. */
+async function withReplica(primary: Db, name: string): Promise<Db> {
+  if (!DATABASE_READ_URL) return primary
+  const replica = await onReplica(primary, name)
+  // a warning here is a test's business (a GET that writes): printed, the test's own assertions decide
+  return new RoutingDb(primary, replica, { log: { warn: (obj, msg) => process.stderr.write(`read routing: ${msg} ${JSON.stringify(obj)}\n`) } })
 }
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -132,17 +177,27 @@ export async function freshDb(fixture: Fixture = 'tiny', backend: 'pglite' | 'po
     const file = await snapshotFile(fixture)
     return openPgliteDb({ snapshot: new Blob([readFileSync(file)]) })
   }
+  return (await freshServerDatabase(fixture)).db
+}
+
+/**
+ * A new database on the real server, with the URLs a separate process (a server started by a test)
+ * opens it by; db drops it when closed.
+ */
+export async function freshServerDatabase(fixture: Fixture = 'tiny'): Promise<{ db: Db; url: string; readUrl: string | undefined }> {
+  if (!DATABASE_URL) throw new Error('this test needs DATABASE_URL: a PostgreSQL server with PostGIS')
   const template = await templateDatabase(fixture)
   const name = `chaiwei_t_${randomBytes(6).toString('hex')}`
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`))
   const db = await openPgDb(urlFor(name), { max: 4 })
-  return {
+  const routed = await withReplica({
     ...db,
     async close() {
       await db.close()
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name}`))
     },
-  }
+  }, name)
+  return { db: routed, url: urlFor(name), readUrl: DATABASE_READ_URL && urlFor(name, DATABASE_READ_URL) }
 }
 
 /** A database with nothing in it (not even PostGIS installed): for migration-runner tests. */

@@ -32,17 +32,31 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   }
 }
 
-export async function openPgDb(url: string, opts: { statementTimeoutMs?: number; max?: number } = {}): Promise<Db> {
+export interface PgDbOptions {
+  statementTimeoutMs?: number
+  max?: number
+  /** How long to wait for a connection (default 10 s; a read replica waits less: the primary can answer). */
+  connectionTimeoutMs?: number
+  /** false: no check at opening (a read replica may be down now and come back later). */
+  check?: boolean
+}
+
+export async function openPgDb(url: string, opts: PgDbOptions = {}): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     types,
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
   })
   pool.on('error', () => {
     /* an idle client died (server restart); the pool replaces it on next use */
   })
+  if (opts.check !== false) await checkPostgis(pool, url)
+  return pgDb(pool)
+}
+
+async function checkPostgis(pool: pg.Pool, url: string): Promise<void> {
   try {
     const r = await pool.query<{ postgis: boolean }>(
       "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis') AS postgis",
@@ -59,6 +73,9 @@ export async function openPgDb(url: string, opts: { statementTimeoutMs?: number;
     const e = err as Error & { code?: string }
     throw new DbStartupError(`cannot use the database at ${redactUrl(url)}: ${e.code ? `${e.code} ` : ''}${e.message}`)
   }
+}
+
+function pgDb(pool: pg.Pool): Db {
   const base = wrap(pool)
   return {
     kind: 'postgis',
