@@ -30,3 +30,15 @@ test('X-Forwarded-For is believed from a proxy on this machine unless told other
   assert.deepEqual(loadConfig({ CHAIWEI_OPEN311_KEYS: 'app-one-key-0123456, app-two-key-0123456' }).open311Keys, ['app-one-key-0123456', 'app-two-key-0123456'])
   assert.throws(() => loadConfig({ CHAIWEI_OPEN311_KEYS: 'short' }), /at least 16 characters/)
 })
+
+test('a read replica and several workers need the real server; workers are a whole number from 1 to 64', () => {
+  const pg = { DATABASE_URL: 'postgres://db/chaiwei' }
+  assert.equal(loadConfig({}).databaseReadUrl, undefined)
+  assert.equal(loadConfig({}).workers, 1)
+  assert.equal(loadConfig({ ...pg, DATABASE_READ_URL: 'postgres://replica/chaiwei' }).databaseReadUrl, 'postgres://replica/chaiwei')
+  assert.throws(() => loadConfig({ DATABASE_READ_URL: 'postgres://replica/chaiwei' }), /DATABASE_READ_URL needs DATABASE_URL/)
+  assert.throws(() => loadConfig({ ...pg, DATABASE_READ_URL: 'replica:5433' }), /DATABASE_READ_URL must start with postgres/)
+  assert.equal(loadConfig({ ...pg, CHAIWEI_WORKERS: '4' }).workers, 4)
+  assert.throws(() => loadConfig({ CHAIWEI_WORKERS: '2' }), /CHAIWEI_WORKERS=2 needs DATABASE_URL/)
+  assert.throws(() => loadConfig({ ...pg, CHAIWEI_WORKERS: '0' }), /CHAIWEI_WORKERS=0 is not a whole number from 1 to 64/)
+})
