@@ -22,7 +22,13 @@ after(async () => {
 
 const quiet = { warn() {} }
 
-function decode(tile: Uint8Array | null, layer: string) {
+interface Decoded {
+  type: number
+  properties: Record<string, unknown>
+  geometry: number[][][]
+}
+
+function decode(tile: Uint8Array | null, layer: string): Decoded[] {
   if (!tile) return []
   const l = new VectorTile(new PbfReader(tile)).layers[layer]
   if (!l) return []
@@ -32,13 +38,51 @@ function decode(tile: Uint8Array | null, layer: string) {
   })
 }
 
+const keyOf = (f: Decoded) => JSON.stringify(Object.entries(f.properties).sort(([a], [b]) => a.localeCompare(b)))
+const bbox = (f: Decoded) => {
+  const p = f.geometry.flat()
+  return [Math.min(...p.map((q) => q[0]!)), Math.min(...p.map((q) => q[1]!)), Math.max(...p.map((q) => q[0]!)), Math.max(...p.map((q) => q[1]!))]
+}
+/** Polygon area in tile units² (ring areas summed, holes subtracting) and line length in tile units. */
+const area = (f: Decoded) => Math.abs(f.geometry.reduce((sum, r) => sum + r.reduce((s, p, i) => { const q = r[(i + 1) % r.length]!; return s + p[0]! * q[1]! - q[0]! * p[1]! }, 0) / 2, 0))
+const length = (f: Decoded) => f.geometry.reduce((sum, r) => sum + r.slice(1).reduce((s, p, i) => s + Math.hypot(p[0]! - r[i]![0]!, p[1]! - r[i]![1]!), 0), 0)
+/** A quarter pixel: 4 of 4096 tile units on a 256-pixel tile. */
+const QUARTER_PIXEL = 4
+/**
+ * Layers and zooms where shapes thinner than a pixel make up the feature: the 四道 bands (40 m wide)
+ * at zoom 7. geojson-vt rounds such a band to a one-unit ribbon, ST_AsMVTGeom drops it; both are
+ * invisible, and only the features and their attributes are compared there.
+ */
+const SUBPIXEL_BANDS = (layer: string, z: number) => layer === 'buffer-zones' && z < 10
+
+/**
+ * The same features with the same attributes, shapes the same to a quarter pixel. The server
+ * encodes with PostGIS (ST_AsMVTGeom), the embedded backend with geojson-vt: each quantises, clips
+ * and orders vertices its own way, so shapes are compared by extent, area and length, not vertex by vertex.
+ */
+function assertSameFeatures(a: Decoded[], b: Decoded[], where: string, compareShapes: boolean) {
+  const sort = (fs: Decoded[]) => [...fs].sort((f, g) => keyOf(f).localeCompare(keyOf(g)) || bbox(f)[0]! - bbox(g)[0]! || bbox(f)[1]! - bbox(g)[1]!)
+  const [x, y] = [sort(a), sort(b)]
+  assert.deepEqual(x.map(keyOf), y.map(keyOf), `${where}: features and attributes`)
+  x.forEach((f, i) => {
+    const g = y[i]!
+    const at = `${where} ${keyOf(f)}`
+    assert.equal(f.type, g.type, `${at}: geometry type`)
+    if (!compareShapes) return
+    const [bf, bg] = [bbox(f), bbox(g)]
+    assert.ok(bf.every((v, j) => Math.abs(v - bg[j]!) <= QUARTER_PIXEL), `${at}: extent ${bf} vs ${bg}`)
+    if (f.type === 3) assert.ok(Math.abs(area(f) - area(g)) <= 0.02 * area(f) + QUARTER_PIXEL * Math.sqrt(area(f)) + QUARTER_PIXEL ** 2, `${at}: area ${area(f)} vs ${area(g)}`)
+    if (f.type === 2) assert.ok(Math.abs(length(f) - length(g)) <= 0.02 * length(f) + QUARTER_PIXEL, `${at}: length ${length(f)} vs ${length(g)}`)
+  })
+}
+
 function tileAt(lon: number, lat: number, z: number) {
   const n = 2 ** z
   const rad = (lat * Math.PI) / 180
   return { z, x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n) }
 }
 
-test('every layer decodes to the same features on both backends at low, middle and high zoom', async () => {
+test('every layer decodes to the same features on both backends (geojson-vt there, ST_AsMVT here) at low, middle and high zoom', async () => {
   const tiles = new TileService(LAYERS, quiet)
   const b = (await pglite.query<{ lon: number; lat: number }>('SELECT ST_X(centroid) AS lon, ST_Y(centroid) AS lat FROM buildings ORDER BY id LIMIT 1')).rows[0]!
   let compared = 0
@@ -47,7 +91,7 @@ test('every layer decodes to the same features on both backends at low, middle a
       const at = tileAt(b.lon, b.lat, z)
       const req = { ...at, scope: scopeOf('110111') }
       const [a, c] = await Promise.all([tiles.make(pglite, layer, req), tiles.make(postgis, layer, req)])
-      assert.deepEqual(decode(a, layer.id), decode(c, layer.id), `${layer.id} ${z}/${at.y}/${at.x}`)
+      assertSameFeatures(decode(a, layer.id), decode(c, layer.id), `${layer.id} ${z}/${at.y}/${at.x}`, !SUBPIXEL_BANDS(layer.id, z))
       compared += decode(a, layer.id).length
     }
   }

@@ -53,6 +53,12 @@ export interface LayerSource {
    * whose point is a placeholder, not the site.
    */
   publishedWhere?: string
+  /**
+   * Below zoom 15 a polygon smaller than two tile units either way comes as its point on surface, so
+   * a tiny site stays on the map as a dot; in other layers it is left out (it would be invisible).
+   * For layers whose style draws points.
+   */
+  tinyAsPoints?: boolean
 }
 
 const CASE_STATUS = ['identified', 'notified', 'order_issued', 'demolished', 'confiscated', 'regularised', 'deferred', 'accepted', 'closed'] as const
@@ -149,7 +155,7 @@ export const LAYERS: readonly LayerSource[] = [
       p('reopened_from', 'integer', '反弹自案件'), synthetic,
     ],
     temporal: 'found_at', scopeColumn: 'admin_code',
-    publishedWhere: 'NOT location_pending',
+    publishedWhere: 'NOT location_pending', tinyAsPoints: true,
   },
   {
     id: 'detections', title: '卫片图斑', description: 'Satellite-change patches and their verification',
@@ -165,7 +171,7 @@ export const LAYERS: readonly LayerSource[] = [
       p('area_m2', 'number', '面积（㎡）'), p('status', 'string', '核查状态', ['pending', 'assigned', 'verified']),
       p('result', 'string', '核查结果', ['violation', 'legal', 'false_change']), p('verified_at', 'timestamp', '核查时间'), p('case_id', 'integer', '关联案件'), synthetic,
     ],
-    temporal: 'verified_at', scopeColumn: 'admin_code',
+    temporal: 'verified_at', scopeColumn: 'admin_code', tinyAsPoints: true,
   },
   {
     id: 'zones', title: '整治区域', description: "Planners' rectification zones",

@@ -1,14 +1,20 @@
 // Mapbox Vector Tiles for a layer in the WebMercatorQuad tile matrix set.
 //
-// One encoder for both backends: PostGIS selects the rows through the GiST index (the tile
-// envelope is transformed to the stored SRID, never the column) and simplifies them for the zoom;
-// geojson-vt clips and quantises, vt-pbf writes the protobuf. The embedded PostGIS has no
-// protobuf (no ST_AsMVT), so encoding in JS is what makes a tile identical on both backends.
+// One SQL selection of a tile's rows for both backends: PostGIS finds them through the GiST index
+// (the tile envelope is transformed to the stored SRID, never the column) and simplifies them for
+// the zoom. Then two encoders: on the real server PostGIS encodes the tile itself (ST_AsMVTGeom,
+// ST_AsMVT), so no row leaves the database; the embedded PostGIS has no protobuf support, so there
+// geojson-vt clips and quantises and vt-pbf writes the protobuf. The parity test holds the two to
+// the same features and attributes (tests/parity/backends.test.ts).
+//
+// Dense layers (buildings, cases, patches) come as grid cells below their detail zoom, read from
+// tile_grid_cells, which triggers keep current (migration 014): a whole-district tile reads a few
+// hundred cells instead of aggregating a million rows.
 import { createHash } from 'node:crypto'
 import GeoJSONVT from 'geojson-vt'
 import vtpbf from 'vt-pbf'
 import type { Feature, Geometry } from 'geojson'
-import type { Queryable } from '../db/db.ts'
+import type { Queryable, DbKind } from '../db/db.ts'
 import type { LayerSource } from './layers.ts'
 import { inScope } from '../repos/scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
@@ -25,6 +31,8 @@ export const MAX_ZOOM = 22
 export const DETAIL_ZOOM = 16
 /** Aggregation grid: cells per tile edge (8 px cells on a 256 px tile). */
 const GRID_CELLS_PER_TILE = 32
+/** tile_grid_cells holds zooms 0..12 (migration 014); deeper aggregated tiles are computed per request. */
+export const GRID_MAX_ZOOM = 12
 
 export interface TileRequest {
   z: number
@@ -36,53 +44,140 @@ export interface TileRequest {
   filters?: Readonly<Record<string, number>>
 }
 
+const TILE_ENVELOPE = `ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ${TILE_BUFFER / TILE_EXTENT}), 4326)`
+
+/**
+ * Narrower and lower than two tile units at zoom $1 (a degree of latitude is 1/cos(lat) longer in
+ * Web Mercator). Such a polygon is invisible; the two encoders would quantise it differently (one
+ * keeps a one-unit square, the other drops it), so below zoom 15 it is left out, or shown as a
+ * point where the layer says so (tinyAsPoints).
+ */
+const TINY = `ST_XMax(geom) - ST_XMin(geom) < 720.0 / 2 ^ $1 / ${TILE_EXTENT}
+  AND ST_YMax(geom) - ST_YMin(geom) < 720.0 / 2 ^ $1 / ${TILE_EXTENT} * cos(radians(ST_YMin(geom)))`
+
+/** The layer's tile filters in a fixed order: their values follow the scope as $5, $6, … */
+const filterNames = (layer: LayerSource) => Object.keys(layer.tileFilters ?? {}).sort()
+
+/** A selection of a tile's rows: SQL yielding `geom` (lon/lat) and the named attribute columns. */
+interface Selection {
+  sql: string
+  attributes: readonly string[]
+}
+
+/** A selection wrapped for each encoder. */
+interface Encodable {
+  /** PostGIS encodes: one row, one bytea. */
+  mvt: string
+  /** Rows as GeoJSON and JSON attributes for geojson-vt and vt-pbf. */
+  geojson: string
+}
+
+/** The layer's SQL, built once. $1..$3 = z, x, y; $4 = scope code; then the filters (NULL: any). */
+interface LayerSql {
+  features: Encodable
+  /** Grid cells computed from the rows (zooms deeper than the stored grid). */
+  aggregated: Encodable | null
+  /** Grid cells read from tile_grid_cells (zooms up to GRID_MAX_ZOOM). */
+  gridded: Encodable | null
+  /** How many rows the tile holds, up to maxFeatures + 1: decides between features and cells. */
+  density: { grid: string; rows: string } | null
+}
+
+function layerSql(layer: LayerSource): LayerSql {
+  const filterSql = (column: (name: string) => string) =>
+    filterNames(layer).map((name, i) => `AND ($${5 + i}::bigint IS NULL OR ${column(name)} = $${5 + i})`).join(' ')
+  const scoped = (column: string | null) => (column ? `AND ${inScope(column, '$4')}` : 'AND $4::text IS NOT NULL')
+  const where = `${scoped(layer.scopeColumn)} ${filterSql((name) => layer.tileFilters![name]!)}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
+  const attributes = [...layer.tileColumns, ...Object.keys(layer.tileExpressions ?? {})]
+  const columns = [...layer.tileColumns, ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `(${sql}) AS ${name}`)].join(', ')
+  // Simplify to about a quarter pixel at this zoom (in degrees); nothing at the detailed zooms.
+  // ST_Simplify (PostGIS's own Douglas-Peucker, keeping collapsed shapes) rather than
+  // ST_SimplifyPreserveTopology: the latter is GEOS's, rewritten in GEOS 3.12, and gives other
+  // shapes on the embedded backend (GEOS 3.14) than on Debian's server (GEOS 3.11).
+  const features: Selection = {
+    sql: `
+    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
+    SELECT CASE ${layer.tinyAsPoints ? `WHEN $1 < 15 AND ST_Dimension(geom) = 2 AND ${TINY} THEN ST_PointOnSurface(geom)` : ''}
+                WHEN $1 < 15 THEN ST_Simplify(geom, 90.0 / (256 * 4 * 2 ^ $1), true) ELSE geom END AS geom, ${columns}
+    FROM ${layer.table}, tile
+    WHERE geom && tile.env ${where}${layer.tinyAsPoints ? '' : `\n      AND NOT ($1 < 15 AND ST_Dimension(geom) = 2 AND ${TINY})`}
+    ORDER BY ${layer.key}
+    LIMIT ${MAX_FEATURES_PER_TILE}`,
+    attributes,
+  }
+  const agg = layer.aggregate
+  const encodable = (sel: Selection): Encodable => ({ mvt: mvtSql(layer, sel), geojson: geojsonSql(sel) })
+  if (!agg) return { features: encodable(features), aggregated: null, gridded: null, density: null }
+  const cellAttributes = ['count', 'area_m2', ...(agg.groupBy ? [agg.groupBy] : [])]
+  const group = agg.groupBy ? `, ${agg.groupBy}` : ''
+  const aggregated: Selection = {
+    sql: `
+    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env, 360.0 / (2 ^ $1) / ${GRID_CELLS_PER_TILE} AS cell),
+    pts AS (SELECT ${agg.point} AS pt, ${agg.areaColumn} AS area${group}
+            FROM ${layer.table}, tile WHERE geom && tile.env ${where})
+    SELECT ST_Centroid(ST_Collect(pt)) AS geom, count(*) AS count, round(coalesce(sum(area), 0))::bigint AS area_m2${group}
+    FROM pts, tile
+    WHERE pt && tile.env
+    GROUP BY floor(ST_X(pt) / tile.cell), floor(ST_Y(pt) / tile.cell)${group}
+    ORDER BY floor(ST_X(pt) / tile.cell), floor(ST_Y(pt) / tile.cell)${group}
+    LIMIT ${MAX_FEATURES_PER_TILE}`,
+    attributes: cellAttributes,
+  }
+  // The stored cells of this tile: whole cells whose mean position lies in the (buffered) tile.
+  // The cell range serves the primary key; at zoom z a cell is 360 / 2^(z+5) degrees.
+  const filters = filterNames(layer)
+  if (filters.length > 1) throw new Error(`layer ${layer.id}: a gridded layer takes at most one tile filter`)
+  const cellsInTile = `
+    FROM tile_grid_cells, tile
+    WHERE layer_table = '${layer.table}' AND z = $1
+      AND cx BETWEEN floor(ST_XMin(tile.env) * 2 ^ ($1 + 5) / 360) AND floor(ST_XMax(tile.env) * 2 ^ ($1 + 5) / 360)
+      AND cy BETWEEN floor(ST_YMin(tile.env) * 2 ^ ($1 + 5) / 360) AND floor(ST_YMax(tile.env) * 2 ^ ($1 + 5) / 360)
+      ${scoped('admin_code')} ${filterSql(() => 'narrow')}`
+  const gridded: Selection = {
+    sql: `
+    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env),
+    cells AS (SELECT cx, cy, grp, sum(n) AS n, sum(area) AS area, sum(sx) AS sx, sum(sy) AS sy ${cellsInTile}
+              GROUP BY cx, cy, grp)
+    SELECT pt AS geom, n::bigint AS count, round(area)::bigint AS area_m2${agg.groupBy ? `, grp AS ${agg.groupBy}` : ''}
+    FROM cells CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint((sx / n / 1e7)::float8, (sy / n / 1e7)::float8), 4326) AS pt) p, tile
+    WHERE n > 0 AND pt && tile.env
+    ORDER BY cx, cy, grp
+    LIMIT ${MAX_FEATURES_PER_TILE}`,
+    attributes: cellAttributes,
+  }
+  const density = agg.maxFeatures
+    ? {
+        grid: `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env) SELECT coalesce(sum(n), 0) AS n ${cellsInTile}`,
+        rows: `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
+               SELECT count(*) AS n FROM (SELECT 1 FROM ${layer.table}, tile WHERE geom && tile.env ${where} LIMIT ${agg.maxFeatures + 1}) r`,
+      }
+    : null
+  return { features: encodable(features), aggregated: encodable(aggregated), gridded: encodable(gridded), density }
+}
+
+/** The tile encoded by PostGIS: one statement, the protobuf in one bytea. */
+function mvtSql(layer: LayerSource, s: Selection): string {
+  return `
+    SELECT ST_AsMVT(t, '${layer.id}', ${TILE_EXTENT}, 'geom') AS tile
+    FROM (SELECT ST_AsMVTGeom(ST_Transform(q.geom, 3857), ST_TileEnvelope($1, $2, $3), ${TILE_EXTENT}, ${TILE_BUFFER}, true) AS geom,
+                 ${s.attributes.map((a) => `q.${a}`).join(', ')}
+          FROM (${s.sql}) q) t
+    WHERE t.geom IS NOT NULL`
+}
+
+/** The rows as GeoJSON for the JS encoder. */
+function geojsonSql(s: Selection): string {
+  return `
+    SELECT ST_AsGeoJSON(q.geom, 7) AS geojson, json_strip_nulls(json_build_object(${s.attributes.map((a) => `'${a}', q.${a}`).join(', ')})) AS props
+    FROM (${s.sql}) q`
+}
+
 interface Row {
   geojson: string
   props: Record<string, unknown> | string
 }
 
-const TILE_ENVELOPE = `ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ${TILE_BUFFER / TILE_EXTENT}), 4326)`
-
-/** The layer's tile filters in a fixed order: their values follow the scope as $5, $6, … */
-const filterNames = (layer: LayerSource) => Object.keys(layer.tileFilters ?? {}).sort()
-
-/** SQL for one layer, built once. $1..$3 = z, x, y; $4 = scope code; then the filters (NULL: any). */
-function tileSql(layer: LayerSource): { features: string; aggregated: string | null } {
-  const filters = filterNames(layer).map((name, i) => `AND ($${5 + i}::bigint IS NULL OR ${layer.tileFilters![name]} = $${5 + i})`).join(' ')
-  const scope = `${layer.scopeColumn ? `AND ${inScope(layer.scopeColumn, '$4')}` : 'AND $4::text IS NOT NULL'} ${filters}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
-  const props = [
-    ...layer.tileColumns.map((c) => `'${c}', ${c}`),
-    ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `'${name}', (${sql})`),
-  ].join(', ')
-  // Simplify to about a quarter pixel at this zoom (in degrees); nothing at the detailed zooms.
-  // ST_Simplify (PostGIS's own Douglas-Peucker, keeping collapsed shapes) rather than
-  // ST_SimplifyPreserveTopology: the latter is GEOS's, rewritten in GEOS 3.12, and gives other
-  // shapes on the embedded backend (GEOS 3.14) than on Debian's server (GEOS 3.11).
-  const features = `
-    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
-    SELECT ST_AsGeoJSON(CASE WHEN $1 < 15 THEN ST_Simplify(geom, 90.0 / (256 * 4 * 2 ^ $1), true) ELSE geom END, 7) AS geojson,
-           json_strip_nulls(json_build_object(${props})) AS props
-    FROM ${layer.table}, tile
-    WHERE geom && tile.env ${scope}
-    ORDER BY ${layer.key}
-    LIMIT ${MAX_FEATURES_PER_TILE}`
-  const agg = layer.aggregate
-  const group = agg?.groupBy ? `, ${agg.groupBy}` : ''
-  const aggregated = agg
-    ? `
-    WITH tile AS (SELECT ${TILE_ENVELOPE} AS env, 360.0 / (2 ^ $1) / ${GRID_CELLS_PER_TILE} AS cell),
-    pts AS (SELECT ${layer.key} AS key, ${agg.point} AS pt, ${agg.areaColumn} AS area${group}
-            FROM ${layer.table}, tile WHERE geom && tile.env ${scope})
-    SELECT ST_AsGeoJSON(ST_Centroid(ST_Collect(pt)), 7) AS geojson,
-           json_build_object('count', count(*), 'area_m2', round(coalesce(sum(area), 0))${agg.groupBy ? `, '${agg.groupBy}', ${agg.groupBy}` : ''}) AS props
-    FROM pts, tile
-    WHERE pt && tile.env
-    GROUP BY floor(ST_X(pt) / tile.cell), floor(ST_Y(pt) / tile.cell)${group}
-    ORDER BY min(key)
-    LIMIT ${MAX_FEATURES_PER_TILE}`
-    : null
-  return { features, aggregated }
-}
+type Kind = 'features' | 'aggregated' | 'gridded'
 
 export interface TileResult {
   tile: Uint8Array | null
@@ -91,7 +186,7 @@ export interface TileResult {
 }
 
 interface CacheEntry extends TileResult {
-  /** Newest tile_invalidations.seq when the tile was made: a newer entry meeting the tile voids it. */
+  /** tile_invalidations.seq up to which the tile is known current: a newer entry meeting it voids it. */
   seq: number
   madeAt: number
 }
@@ -101,9 +196,42 @@ export interface TileCacheOptions {
   maxAgeMs?: number
 }
 
+/** A database a tile is made from: which encoder applies depends on its kind. */
+export type TileDb = Queryable & { readonly kind: DbKind }
+
+/**
+ * The newest tile_invalidations.seq, read once for many concurrent requests. A request may only use
+ * a read that began after it arrived (an earlier one could miss a commit it must see), so a caller
+ * arriving while a read is in flight waits for the next one, which all such callers share. Under
+ * load this is one query per round trip instead of one per tile.
+ */
+class LatestSeq {
+  private running: Promise<number> | null = null
+  private queued: Promise<number> | null = null
+
+  get(db: Queryable): Promise<number> {
+    if (!this.running) return this.start(db)
+    this.queued ??= this.running.catch(() => 0).then(() => {
+      this.queued = null
+      return this.start(db)
+    })
+    return this.queued
+  }
+
+  private start(db: Queryable): Promise<number> {
+    const read = db.query<{ s: number }>('SELECT coalesce(max(seq), 0) AS s FROM tile_invalidations').then((r) => r.rows[0]!.s)
+    const settled = read.finally(() => {
+      if (this.running === settled) this.running = null
+    })
+    this.running = settled
+    return settled
+  }
+}
+
 export class TileService {
-  private readonly sql: Map<string, { features: string; aggregated: string | null }>
+  private readonly sql: Map<string, LayerSql>
   private readonly cache = new Map<string, CacheEntry>()
+  private readonly latestSeq = new LatestSeq()
   private readonly maxEntries: number
   private readonly maxAgeMs: number
 
@@ -112,7 +240,7 @@ export class TileService {
     private readonly log: { warn(obj: object, msg: string): void },
     options: TileCacheOptions = {},
   ) {
-    this.sql = new Map(layers.map((l) => [l.id, tileSql(l)]))
+    this.sql = new Map(layers.map((l) => [l.id, layerSql(l)]))
     this.maxEntries = options.maxEntries ?? 20_000
     this.maxAgeMs = options.maxAgeMs ?? 60 * 60 * 1000
   }
@@ -121,23 +249,28 @@ export class TileService {
     return this.layers.find((l) => l.id === id)
   }
 
-  async get(db: Queryable, layer: LayerSource, req: TileRequest): Promise<TileResult> {
+  async get(db: TileDb, layer: LayerSource, req: TileRequest): Promise<TileResult> {
     const narrowed = filterNames(layer).map((name) => `${name}=${req.filters?.[name] ?? ''}`).join('&')
     const key = `${layer.id}/${req.z}/${req.x}/${req.y}/${req.scope}?${narrowed}`
+    // Read the log position first: a change committed while the tile is made voids it next time.
+    const seq = await this.latestSeq.get(db)
     const cached = this.cache.get(key)
     if (cached && Date.now() - cached.madeAt < this.maxAgeMs) {
-      const stale = await db.query(
-        `SELECT 1 FROM tile_invalidations WHERE seq > $4 AND layer_table = $5 AND bbox && ${TILE_ENVELOPE} LIMIT 1`,
-        [req.z, req.x, req.y, cached.seq, layer.table],
-      )
-      if (stale.rowCount === 0) {
+      const stale =
+        seq > cached.seq &&
+        (
+          await db.query(
+            `SELECT 1 FROM tile_invalidations WHERE seq > $4 AND seq <= $5 AND layer_table = $6 AND bbox && ${TILE_ENVELOPE} LIMIT 1`,
+            [req.z, req.x, req.y, cached.seq, seq, layer.table],
+          )
+        ).rowCount > 0
+      if (!stale) {
+        cached.seq = seq // changes up to here missed it: later hits need no look at them
         this.cache.delete(key) // re-insert: Map order is the LRU order
         this.cache.set(key, cached)
         return { tile: cached.tile, etag: cached.etag, cache: 'hit' }
       }
     }
-    // Read the log position first: a change committed while the tile is made voids it next time.
-    const seq = (await db.query<{ s: number }>('SELECT coalesce(max(seq), 0) AS s FROM tile_invalidations')).rows[0]!.s
     const tile = await this.make(db, layer, req)
     const etag = tile ? `"${createHash('sha1').update(tile).digest('base64url')}"` : null
     this.cache.delete(key)
@@ -146,20 +279,35 @@ export class TileService {
     return { tile, etag, cache: 'miss' }
   }
 
-  /** The encoded tile, or null when nothing lies in it. */
-  async make(db: Queryable, layer: LayerSource, { z, x, y, scope, filters }: TileRequest): Promise<Uint8Array | null> {
-    if (z < layer.minzoom) return null
-    const sql = this.sql.get(layer.id)!
-    const params = [z, x, y, scope, ...filterNames(layer).map((name) => filters?.[name] ?? null)]
+  /** Which selection a tile of this layer uses: features, or cells where they are too dense to draw. */
+  private async selectionKind(db: Queryable, layer: LayerSource, z: number, params: unknown[]): Promise<Kind> {
     const agg = layer.aggregate
-    let rows: Row[]
-    if (agg && z < agg.belowZoom) {
-      rows = (await db.query<Row>(sql.aggregated!, params)).rows
-    } else {
-      rows = (await db.query<Row>(sql.features, params)).rows
-      // Too many to draw one by one (and to fit the byte budget): the same tile, aggregated.
-      if (agg?.maxFeatures && rows.length > agg.maxFeatures) rows = (await db.query<Row>(sql.aggregated!, params)).rows
-    }
+    const cells: Kind = z <= GRID_MAX_ZOOM ? 'gridded' : 'aggregated'
+    if (!agg) return 'features'
+    if (z < agg.belowZoom) return cells
+    if (!agg.maxFeatures) return 'features'
+    const density = this.sql.get(layer.id)!.density!
+    const n = (await db.query<{ n: number }>(z <= GRID_MAX_ZOOM ? density.grid : density.rows, params)).rows[0]!.n
+    return Number(n) > agg.maxFeatures ? cells : 'features'
+  }
+
+  /** The encoded tile, or null when nothing lies in it. */
+  async make(db: TileDb, layer: LayerSource, { z, x, y, scope, filters }: TileRequest): Promise<Uint8Array | null> {
+    if (z < layer.minzoom) return null
+    const params = [z, x, y, scope, ...filterNames(layer).map((name) => filters?.[name] ?? null)]
+    const selection = this.sql.get(layer.id)![await this.selectionKind(db, layer, z, params)]!
+    const tile = db.kind === 'postgis' ? await this.encodeInDatabase(db, selection, params) : await this.encodeInJs(db, layer, selection, params, z, x, y)
+    if (tile && tile.byteLength > TILE_BYTE_BUDGET) this.log.warn({ layer: layer.id, z, x, y, bytes: tile.byteLength }, 'tile over the byte budget')
+    return tile
+  }
+
+  private async encodeInDatabase(db: Queryable, selection: Encodable, params: unknown[]): Promise<Uint8Array | null> {
+    const bytes = (await db.query<{ tile: Buffer | null }>(selection.mvt, params)).rows[0]?.tile
+    return bytes && bytes.byteLength > 0 ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null
+  }
+
+  private async encodeInJs(db: Queryable, layer: LayerSource, selection: Encodable, params: unknown[], z: number, x: number, y: number): Promise<Uint8Array | null> {
+    const rows = (await db.query<Row>(selection.geojson, params)).rows
     if (rows.length === 0) return null
     if (rows.length === MAX_FEATURES_PER_TILE) this.log.warn({ layer: layer.id, z, x, y }, 'tile cut at the feature cap')
     const features: Feature<Geometry>[] = rows.map((r) => ({
@@ -172,11 +320,18 @@ export class TileService {
       { maxZoom: z, indexMaxZoom: 0, extent: TILE_EXTENT, buffer: TILE_BUFFER, tolerance: 3 },
     )
     const tile = index.getTile(z, x, y)
+    // Polygons that quantising collapsed to no area are left out, as PostGIS's encoder does.
+    if (tile) tile.features = tile.features.filter((f) => f.type !== 3 || (f.geometry as unknown as ArrayLike<number>[]).some((ring) => ringArea(ring) !== 0))
     if (!tile || tile.features.length === 0) return null
-    const pbf = vtpbf.fromGeojsonVt({ [layer.id]: tile }, { version: 2, extent: TILE_EXTENT })
-    if (pbf.byteLength > TILE_BYTE_BUDGET) this.log.warn({ layer: layer.id, z, x, y, bytes: pbf.byteLength }, 'tile over the byte budget')
-    return pbf
+    return vtpbf.fromGeojsonVt({ [layer.id]: tile }, { version: 2, extent: TILE_EXTENT })
   }
+}
+
+/** Twice the signed area of a ring of tile coordinates, flat as geojson-vt keeps them: x0, y0, x1, y1, … */
+function ringArea(ring: ArrayLike<number>): number {
+  let sum = 0
+  for (let i = 0, j = ring.length - 2; i < ring.length; j = i, i += 2) sum += (ring[j]! - ring[i]!) * (ring[j + 1]! + ring[i + 1]!)
+  return sum
 }
 
 /** Forget invalidations older than any cache entry can be (entries expire after maxAge). */
