@@ -83,7 +83,7 @@ async function labelRows(db: Db, keys: readonly GroupKey[], rows: { key: GroupKe
   }
 }
 
-async function statisticsTable(db: Db, scope: Scope, q: Static<typeof StatisticsQuery>): Promise<StatisticsTable> {
+export async function statisticsTable(db: Db, scope: Scope, q: Static<typeof StatisticsQuery>): Promise<StatisticsTable> {
   const keys = parseGroupBy(q.groupBy)
   if (q.from && q.to && q.from > q.to) throw badRequest(`from ${q.from} is after to ${q.to}`, { field: 'to' })
   checkAdminInScope(q.admin, scope)
