@@ -7,7 +7,8 @@
 //   BENCH_DB=postgres://…/chaiwei_city npx tsx bench/area-stats.bench.ts - 7
 //                                                      a database already migrated and loaded, used as is
 //                                                      (read only: nothing is created, loaded or dropped)
-// BENCH_ONLY=area|grouped runs one half. Prints a Markdown table for bench/README.md.
+// BENCH_ONLY=area|grouped runs one half; BENCH_AREAS=25,50,5x4000 (km²) and BENCH_GROUPBY='village;zone'
+// pick rows. Prints a Markdown table for bench/README.md.
 import { performance } from 'node:perf_hooks'
 import { parseGroupBy } from '../server/src/domain/statistics.ts'
 import { activeRuleSetId } from '../server/src/repos/buffer-zones.repo.ts'
@@ -228,7 +229,9 @@ try {
     const centre = (await db.query<{ lon: number; lat: number }>(
       `SELECT ST_X(ST_PointOnSurface(a.geom)) AS lon, ST_Y(ST_PointOnSurface(a.geom)) AS lat
        FROM admin_units a WHERE a.level = 'village' ORDER BY (SELECT count(*) FROM buildings b WHERE b.admin_code = a.code) DESC, a.code LIMIT 1`)).rows[0]!
-    for (const [km2, n] of [[1, 40], [5, 80], [25, 200], [50, 400], [5, 4000]] as const) {
+    const areas = ([[1, 40], [5, 80], [25, 200], [50, 400], [5, 4000]] as const)
+      .filter(([km2, n]) => !process.env.BENCH_AREAS || process.env.BENCH_AREAS.split(',').includes(n === 4000 ? `${km2}x4000` : String(km2)))
+    for (const [km2, n] of areas) {
       const g = drawing(centre.lon, centre.lat, km2 * 0.98, n)
       let last: Awaited<ReturnType<typeof areaStatistics>> | undefined
       let mine: HandArea | undefined
@@ -241,7 +244,8 @@ try {
     }
   }
   if (only !== 'area') {
-    for (const groupBy of ['', 'district', 'town', 'village', 'town,use', 'use', 'ownership', 'source', 'disposal', 'status', 'year', 'quarter,disposal', 'month', 'bufferZone', 'zone']) {
+    const all = ['', 'district', 'town', 'village', 'town,use', 'use', 'ownership', 'source', 'disposal', 'status', 'year', 'quarter,disposal', 'month', 'bufferZone', 'zone']
+    for (const groupBy of process.env.BENCH_GROUPBY !== undefined ? process.env.BENCH_GROUPBY.split(';') : all) {
       const keys = parseGroupBy(groupBy)
       let table: Awaited<ReturnType<typeof statisticsTable>> | undefined
       let rows: Figs[] = []
