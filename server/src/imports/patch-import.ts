@@ -6,9 +6,10 @@ import { dirname } from 'node:path'
 import type { Db } from '../db/db.ts'
 import { guessFields } from '../domain/field-guess.ts'
 import {
-  checkValidity, clearStaged, deriveAttributes, getImport, insertStaged, listProblems, placeFeatures, referenceMatches,
-  samplePoints, unmappedChangeTypes, updateImport, type ChangeTypePatterns, type ImportRow, type StagedFeature,
+  checkValidity, clearStaged, deriveAttributes, getImport, listProblems, placeFeatures, referenceMatches,
+  samplePoints, unmappedChangeTypes, updateImport, type ChangeTypePatterns, type ImportRow,
 } from '../repos/detection-imports.repo.ts'
+import { stagingWriter } from '../repos/staging.ts'
 import { MAPPING_KEYS, type MappingKey } from '../domain/detection-types.ts'
 import type { DetectionImport, ImportMapping } from '../schemas/detections.schema.ts'
 import { parseCrs, toLonLat, GCJ02, type Crs, type PointTransform } from './formats/crs.ts'
@@ -17,6 +18,9 @@ import { FileRefused, openLayer, type OpenedLayer, type RawFeature } from './for
 import { checkReadCaps, type FileWarning } from './formats/reader.ts'
 import { checkFeatureShape, type ShapeCheck, type ShapeRules } from './formats/shape.ts'
 import { breathe } from './breathe.ts'
+
+/** progress is written at most this often while reading */
+const PROGRESS_MS = 500
 
 export const PATCH_IMPORT_LIMITS = {
   features: 500_000,
@@ -103,26 +107,28 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
     const bounds: Bounds = emptyBounds()
     const fields = new Set(layer.fields)
     const geometryTypes = new Set<string>()
-    let batch: StagedFeature[] = []
     let featureNo = 0
     let bytesRead = 0
-    const flush = async () => {
-      await breathe()
-      await insertStaged(db, importId, batch)
-      batch = []
-      await updateImport(db, importId, { progress_done: featureNo, progress_total: layer.total ?? estimateTotal(featureNo, bytesRead, layer.bytes) })
-    }
-    for await (const raw of layer.features((n) => { bytesRead = n })) {
-      featureNo++
-      checkReadCaps(featureNo, started, PATCH_IMPORT_LIMITS)
-      for (const k of Object.keys(raw.properties)) fields.add(k)
-      if (raw.geometry) geometryTypes.add(raw.geometry.type)
-      const shape = checkShape(raw, toLL)
-      if (shape.geometry) extendBounds(bounds, shape.geometry)
-      batch.push({ featureNo, properties: raw.properties, geometry: shape.geometry ? JSON.stringify(shape.geometry) : null, problem: shape.problem, message: shape.message })
-      if (batch.length >= PATCH_IMPORT_LIMITS.stageBatch) await flush()
-    }
-    await flush()
+    let reported = Date.now()
+    // features stream from the reader into staging (one COPY on the real server), checked on the way
+    await stagingWriter(db, 'detection_import_features', importId, { batch: PATCH_IMPORT_LIMITS.stageBatch, timeoutMs: PATCH_IMPORT_LIMITS.seconds * 1000 }, async (staging) => {
+      for await (const raw of layer.features((n) => { bytesRead = n })) {
+        featureNo++
+        checkReadCaps(featureNo, started, PATCH_IMPORT_LIMITS)
+        for (const k of Object.keys(raw.properties)) fields.add(k)
+        if (raw.geometry) geometryTypes.add(raw.geometry.type)
+        const shape = checkShape(raw, toLL)
+        if (shape.geometry) extendBounds(bounds, shape.geometry)
+        await staging.write({ featureNo, properties: raw.properties, geometry: shape.geometry, problem: shape.problem, message: shape.message })
+        if (featureNo % PATCH_IMPORT_LIMITS.stageBatch === 0) {
+          await breathe()
+          if (Date.now() - reported >= PROGRESS_MS) {
+            reported = Date.now()
+            await updateImport(db, importId, { progress_done: featureNo, progress_total: layer.total ?? estimateTotal(featureNo, bytesRead, layer.bytes) })
+          }
+        }
+      }
+    })
 
     const warnings: FileWarning[] = [...layer.warnings]
     const polygonal = [...geometryTypes].filter((t) => t === 'Polygon' || t === 'MultiPolygon')
@@ -130,14 +136,15 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
       warnings.push({ code: 'mixed_geometry_types', message: `文件混有多种几何类型（${[...geometryTypes].join('、')}），非面要素不能导入` })
     }
     await checkValidity(db, importId)
-    await placeFeatures(db, importId, imp.scope_code)
     const fieldList = [...fields]
     const mapping = keepMapping(imp.mapping, fieldList) ?? guessMapping(fieldList)
+    // placement and the mapped attributes in one pass over the staged rows
+    await placeFeatures(db, importId, imp.scope_code, { mapping, types: CHANGE_TYPES })
     await updateImport(db, importId, {
       fields: fieldList, feature_count: featureNo, progress_done: featureNo, progress_total: featureNo,
       bounds: isEmptyBounds(bounds) ? null : bounds, mapping,
     })
-    warnings.push(...(await applyMapping(db, importId, mapping)))
+    warnings.push(...(await mappingWarnings(db, importId, mapping)))
     if (crs.code === 'EPSG:4326' || crs.code === 'EPSG:4490') {
       const gcj = await gcj02Check(db, importId)
       if (gcj) warnings.push(gcj)
@@ -177,6 +184,11 @@ function keepMapping(current: Partial<ImportMapping>, fields: string[]): ImportM
 /** Derives the mapped attributes and returns the warnings the mapping gives. */
 export async function applyMapping(db: Db, importId: string, mapping: ImportMapping): Promise<FileWarning[]> {
   await deriveAttributes(db, importId, mapping, CHANGE_TYPES)
+  return mappingWarnings(db, importId, mapping)
+}
+
+/** The warnings a mapping gives over the staged features. */
+async function mappingWarnings(db: Db, importId: string, mapping: ImportMapping): Promise<FileWarning[]> {
   const warnings: FileWarning[] = []
   if (!mapping.patchNo) warnings.push({ code: 'patch_no_generated', message: '没有找到图斑编号字段，编号将使用要素序号；可在字段对应中指定' })
   if (mapping.changeType) {

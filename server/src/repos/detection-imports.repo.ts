@@ -2,6 +2,7 @@
 // checks (validity, repair and its area change, placement in an admin unit), the attribute
 // mapping, and the commit into detection_batches/detections in one transaction.
 import type { Db, Queryable } from '../db/db.ts'
+import { setTransactionTimeout } from '../db/transaction-timeout.ts'
 import { setColumns } from './set-columns.ts'
 import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from './staging.ts'
 import { inScope } from './scope.sql.ts'
@@ -122,38 +123,60 @@ export async function checkValidity(db: Queryable, id: string): Promise<void> {
   )
 }
 
-const PLACE_SLICE = 20_000
-
 /**
  * The admin code of the smallest admin unit holding each feature's point on surface (as cases do);
- * none → outside_area; outside the uploader's scope → outside_scope.
+ * none → outside_area; outside the uploader's scope → outside_scope. With a mapping, the mapped
+ * attributes are derived in the same statement (one pass over the staged rows instead of two).
+ *
+ * Set-based, driven by the admin units: the points go to a temporary table with a GiST index, and
+ * each unit finds the points inside it, so one unit is tested against its points one after another
+ * (PostGIS keeps it prepared) instead of 100,000 probes of the units' index, each testing the
+ * district, town and village polygons in turn (9.6 s for 100,000 patches; this: about 1.5 s).
  */
-export async function placeFeatures(db: Queryable, id: string, scope: Scope): Promise<void> {
-  const max = await db.query<{ n: number | null }>('SELECT max(feature_no) AS n FROM detection_import_features WHERE import_id = $1', [id])
-  // in slices, so no one statement on a large file outlasts the server's statement timeout
-  for (let from = 1; from <= (max.rows[0]?.n ?? 0); from += PLACE_SLICE) {
-    await db.query(
-      `UPDATE detection_import_features f SET admin_code = (
-         SELECT a.code FROM admin_units a
-         WHERE ST_Intersects(a.geom, ST_PointOnSurface(coalesce(f.repaired, f.geom)))
-         ORDER BY length(a.code) DESC, a.code LIMIT 1)
-       WHERE f.import_id = $1 AND f.feature_no >= $2 AND f.feature_no < $3 AND f.geom IS NOT NULL AND (f.geom_problem IS NULL OR f.repairable)`,
-      [id, from, from + PLACE_SLICE],
+export async function placeFeatures(db: Db, id: string, scope: Scope, derive?: { mapping: ImportMapping; types: ChangeTypePatterns }): Promise<void> {
+  await db.transaction(async (tx) => {
+    await setTransactionTimeout(db, tx, PLACE_TIMEOUT_MS)
+    await tx.query('CREATE TEMPORARY TABLE import_place_points (feature_no integer PRIMARY KEY, pt geometry(Point, 4326)) ON COMMIT DROP')
+    await tx.query(
+      `INSERT INTO import_place_points
+       SELECT feature_no, ST_PointOnSurface(coalesce(repaired, geom)) FROM detection_import_features
+       WHERE import_id = $1 AND geom IS NOT NULL AND (geom_problem IS NULL OR repairable)`,
+      [id],
     )
-  }
-  await db.query(
-    `UPDATE detection_import_features SET geom_problem = 'outside_area', repairable = false,
-       geom_message = '图斑不在本系统的任何行政区划内'
-     WHERE import_id = $1 AND geom IS NOT NULL AND admin_code IS NULL AND (geom_problem IS NULL OR repairable)`,
-    [id],
-  )
-  await db.query(
-    `UPDATE detection_import_features SET geom_problem = 'outside_scope', repairable = false,
-       geom_message = '图斑位于 ' || admin_code || '，不在您的管辖范围（' || $2 || '）内'
-     WHERE import_id = $1 AND admin_code IS NOT NULL AND NOT ${inScope('admin_code', '$2')} AND (geom_problem IS NULL OR repairable)`,
-    [id, scope],
-  )
+    await tx.query('CREATE INDEX ON import_place_points USING gist (pt)')
+    await tx.query('ANALYZE import_place_points')
+    const placed = 'p.feature_no IS NOT NULL'
+    const out = `w.code IS NULL OR NOT ${inScope('w.code', '$2')}`
+    const place = `admin_code = CASE WHEN ${placed} THEN w.code ELSE f.admin_code END,
+         geom_problem = CASE WHEN NOT ${placed} THEN f.geom_problem WHEN w.code IS NULL THEN 'outside_area' WHEN NOT ${inScope('w.code', '$2')} THEN 'outside_scope' ELSE f.geom_problem END,
+         geom_message = CASE WHEN NOT ${placed} THEN f.geom_message WHEN w.code IS NULL THEN '图斑不在本系统的任何行政区划内'
+                             WHEN NOT ${inScope('w.code', '$2')} THEN '图斑位于 ' || w.code || '，不在您的管辖范围（' || $2 || '）内'
+                             ELSE f.geom_message END,
+         repairable = CASE WHEN ${placed} AND (${out}) THEN false ELSE f.repairable END`
+    const winners = `SELECT DISTINCT ON (p.feature_no) p.feature_no, a.code
+         FROM admin_units a JOIN import_place_points p ON ST_Intersects(a.geom, p.pt)
+         ORDER BY p.feature_no, length(a.code) DESC, a.code`
+    if (!derive) {
+      await tx.query(
+        `UPDATE detection_import_features f SET ${place}
+         FROM import_place_points p LEFT JOIN (${winners}) w ON w.feature_no = p.feature_no
+         WHERE f.import_id = $1 AND f.feature_no = p.feature_no`,
+        [id, scope],
+      )
+      return
+    }
+    const d = derivation(derive.mapping, derive.types, 3)
+    await tx.query(
+      `WITH ${d.ctes}, winners AS (${winners})
+       UPDATE detection_import_features f SET ${place}, ${d.sets}
+       FROM dated d LEFT JOIN import_place_points p ON p.feature_no = d.feature_no LEFT JOIN winners w ON w.feature_no = d.feature_no
+       WHERE f.import_id = $1 AND f.feature_no = d.feature_no`,
+      [id, scope, ...d.params],
+    )
+  })
 }
+
+const PLACE_TIMEOUT_MS = 600_000
 
 /** Patterns (PostgreSQL regular expressions) that map a change-type text to our keys, in order. */
 export interface ChangeTypePatterns {
@@ -169,41 +192,42 @@ const NUMBER = String.raw`^\s*[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]
 const DATE = String.raw`^\s*([0-9]{4})[-/.年]?([0-9]{1,2})[-/.月]?([0-9]{1,2})日?\s*$`
 
 /**
- * The mapped attributes, derived from the staged properties in one statement. Field names are
- * parameters (->> $n), never spliced into the SQL.
+ * The derivation of the mapped attributes from the staged properties: CTEs (src, parsed, dated: one
+ * row per feature of import $1) and the SET list for an UPDATE of `f` FROM `dated d`. Field names
+ * and patterns are parameters (->> $n) numbered from `first`, never spliced into the SQL.
  */
-export async function deriveAttributes(db: Queryable, id: string, m: ImportMapping, types: ChangeTypePatterns): Promise<void> {
-  await db.query(
-    `WITH src AS (
+function derivation(m: ImportMapping, types: ChangeTypePatterns, first: number): { ctes: string; sets: string; params: unknown[] } {
+  const p = (k: number) => `$${first + k}`
+  return {
+    ctes: `src AS (
        SELECT feature_no,
-         CASE WHEN $2::text IS NULL THEN feature_no::text ELSE nullif(btrim(properties ->> $2::text), '') END AS patch_no,
-         nullif(btrim(properties ->> $3::text), '') AS before_raw,
-         nullif(btrim(properties ->> $4::text), '') AS after_raw,
-         nullif(btrim(properties ->> $5::text), '') AS type_raw,
-         nullif(btrim(properties ->> $6::text), '') AS area_raw,
-         nullif(btrim(properties ->> $7::text), '') AS conf_raw
+         CASE WHEN ${p(0)}::text IS NULL THEN feature_no::text ELSE nullif(btrim(properties ->> ${p(0)}::text), '') END AS patch_no,
+         nullif(btrim(properties ->> ${p(1)}::text), '') AS before_raw,
+         nullif(btrim(properties ->> ${p(2)}::text), '') AS after_raw,
+         nullif(btrim(properties ->> ${p(3)}::text), '') AS type_raw,
+         nullif(btrim(properties ->> ${p(4)}::text), '') AS area_raw,
+         nullif(btrim(properties ->> ${p(5)}::text), '') AS conf_raw
        FROM detection_import_features WHERE import_id = $1
      ), parsed AS (
        SELECT s.*,
-         CASE WHEN area_raw ~ $11 THEN area_raw::double precision END AS area,
-         CASE WHEN conf_raw ~ $11 THEN conf_raw::double precision
-              WHEN replace(conf_raw, '%', '') ~ $11 AND conf_raw LIKE '%\\%' THEN replace(conf_raw, '%', '')::double precision / 100 END AS conf,
+         CASE WHEN area_raw ~ ${p(9)} THEN area_raw::double precision END AS area,
+         CASE WHEN conf_raw ~ ${p(9)} THEN conf_raw::double precision
+              WHEN replace(conf_raw, '%', '') ~ ${p(9)} AND conf_raw LIKE '%\\%' THEN replace(conf_raw, '%', '')::double precision / 100 END AS conf,
          row_number() OVER (PARTITION BY patch_no ORDER BY feature_no) AS occurrence
        FROM src s
      ), dated AS (
        SELECT p.*,
-         CASE WHEN before_raw IS NULL THEN true ELSE before_raw ~ $12 END AS before_ok,
-         CASE WHEN after_raw IS NULL THEN true ELSE after_raw ~ $12 END AS after_ok,
+         CASE WHEN before_raw IS NULL THEN true ELSE before_raw ~ ${p(10)} END AS before_ok,
+         CASE WHEN after_raw IS NULL THEN true ELSE after_raw ~ ${p(10)} END AS after_ok,
          CASE WHEN conf IS NULL THEN NULL WHEN conf > 1 AND conf <= 100 AND conf_raw NOT LIKE '%\\%' THEN conf / 100 ELSE conf END AS confidence
        FROM parsed p
-     )
-     UPDATE detection_import_features f SET
-       patch_no = d.patch_no,
+     )`,
+    sets: `patch_no = d.patch_no,
        change_type = CASE
          WHEN d.type_raw IS NULL THEN 'other'
-         WHEN d.type_raw ~* $8 THEN 'new_building'
-         WHEN d.type_raw ~* $9 THEN 'extension'
-         WHEN d.type_raw ~* $10 THEN 'land_cleared'
+         WHEN d.type_raw ~* ${p(6)} THEN 'new_building'
+         WHEN d.type_raw ~* ${p(7)} THEN 'extension'
+         WHEN d.type_raw ~* ${p(8)} THEN 'land_cleared'
          ELSE 'other' END,
        recorded_area_m2 = CASE WHEN d.area > 0 AND d.area < 1e10 THEN round(d.area::numeric, 2) END,
        confidence = CASE WHEN d.confidence BETWEEN 0 AND 1 THEN round(d.confidence::numeric, 3) END,
@@ -219,11 +243,15 @@ export async function deriveAttributes(db: Queryable, id: string, m: ImportMappi
          WHEN d.area_raw IS NOT NULL AND NOT (d.area > 0 AND d.area < 1e10) THEN '面积“' || d.area_raw || '”不是正数'
          WHEN d.conf_raw IS NOT NULL AND NOT coalesce(d.confidence BETWEEN 0 AND 1, false) THEN '置信度“' || d.conf_raw || '”不在 0–1（或 0–100%）之间'
          WHEN NOT d.before_ok THEN '前时相日期“' || d.before_raw || '”无法识别'
-         WHEN NOT d.after_ok THEN '后时相日期“' || d.after_raw || '”无法识别' END
-     FROM dated d
-     WHERE f.import_id = $1 AND f.feature_no = d.feature_no`,
-    [id, m.patchNo, m.beforeDate, m.afterDate, m.changeType, m.area, m.confidence, types.new_building, types.extension, types.land_cleared, NUMBER, DATE],
-  )
+         WHEN NOT d.after_ok THEN '后时相日期“' || d.after_raw || '”无法识别' END`,
+    params: [m.patchNo, m.beforeDate, m.afterDate, m.changeType, m.area, m.confidence, types.new_building, types.extension, types.land_cleared, NUMBER, DATE],
+  }
+}
+
+/** The mapped attributes, derived from the staged properties in one statement (a new mapping). */
+export async function deriveAttributes(db: Queryable, id: string, m: ImportMapping, types: ChangeTypePatterns): Promise<void> {
+  const d = derivation(m, types, 2)
+  await db.query(`WITH ${d.ctes} UPDATE detection_import_features f SET ${d.sets} FROM dated d WHERE f.import_id = $1 AND f.feature_no = d.feature_no`, [id, ...d.params])
 }
 
 /** Values of the change-type field that mapped to nothing but 'other', with counts. */

@@ -54,3 +54,47 @@ export function ringSignedArea2(ring: Position[]): number {
   for (let i = 0, n = ring.length; i < n - 1; i++) s += ring[i]![0]! * ring[i + 1]![1]! - ring[i + 1]![0]! * ring[i]![1]!
   return s
 }
+
+const WKB_TYPES: Record<string, number> = { Point: 1, LineString: 2, Polygon: 3, MultiPoint: 4, MultiLineString: 5, MultiPolygon: 6, GeometryCollection: 7 }
+const EWKB_SRID = 0x20000000
+
+function wkbSize(g: Geometry, withSrid: boolean): number {
+  const head = withSrid ? 9 : 5
+  switch (g.type) {
+    case 'Point': return head + 16
+    case 'LineString': return head + 4 + g.coordinates.length * 16
+    case 'Polygon': return head + 4 + g.coordinates.reduce((s, r) => s + 4 + r.length * 16, 0)
+    case 'MultiPoint': return head + 4 + g.coordinates.length * 21
+    case 'MultiLineString': return head + 4 + g.coordinates.reduce((s, l) => s + 9 + l.length * 16, 0)
+    case 'MultiPolygon': return head + 4 + g.coordinates.reduce((s, p) => s + 9 + p.reduce((t, r) => t + 4 + r.length * 16, 0), 0)
+    case 'GeometryCollection': return head + 4 + g.geometries.reduce((s, x) => s + wkbSize(x, false), 0)
+  }
+}
+
+/**
+ * The geometry as hex EWKB (little-endian, 2D, with the SRID on the outer geometry): what a
+ * PostGIS geometry column reads as text, so COPY can stage it without ST_GeomFromGeoJSON.
+ */
+export function toHexEwkb(g: Geometry, srid: number): string {
+  const buf = Buffer.allocUnsafe(wkbSize(g, true))
+  let o = 0
+  const u32 = (v: number) => { buf.writeUInt32LE(v, o); o += 4 }
+  const pos = (p: Position) => { buf.writeDoubleLE(p[0]!, o); buf.writeDoubleLE(p[1]!, o + 8); o += 16 }
+  const ring = (r: Position[]) => { u32(r.length); for (const p of r) pos(p) }
+  const write = (x: Geometry, srid: number | null) => {
+    buf[o++] = 1
+    u32(WKB_TYPES[x.type]! | (srid === null ? 0 : EWKB_SRID))
+    if (srid !== null) u32(srid)
+    switch (x.type) {
+      case 'Point': pos(x.coordinates); break
+      case 'LineString': ring(x.coordinates); break
+      case 'Polygon': u32(x.coordinates.length); for (const r of x.coordinates) ring(r); break
+      case 'MultiPoint': u32(x.coordinates.length); for (const p of x.coordinates) write({ type: 'Point', coordinates: p }, null); break
+      case 'MultiLineString': u32(x.coordinates.length); for (const l of x.coordinates) write({ type: 'LineString', coordinates: l }, null); break
+      case 'MultiPolygon': u32(x.coordinates.length); for (const p of x.coordinates) write({ type: 'Polygon', coordinates: p }, null); break
+      case 'GeometryCollection': u32(x.geometries.length); for (const y of x.geometries) write(y, null); break
+    }
+  }
+  write(g, srid)
+  return buf.toString('hex')
+}
