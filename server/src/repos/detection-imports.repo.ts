@@ -213,7 +213,7 @@ function derivation(m: ImportMapping, types: ChangeTypePatterns, first: number):
          CASE WHEN area_raw ~ ${p(9)} THEN area_raw::double precision END AS area,
          CASE WHEN conf_raw ~ ${p(9)} THEN conf_raw::double precision
               WHEN replace(conf_raw, '%', '') ~ ${p(9)} AND conf_raw LIKE '%\\%' THEN replace(conf_raw, '%', '')::double precision / 100 END AS conf,
-         row_number() OVER (PARTITION BY patch_no ORDER BY feature_no) AS occurrence
+         row_number() OVER (PARTITION BY patch_no COLLATE "C" ORDER BY feature_no) AS occurrence
        FROM src s
      ), dated AS (
        SELECT p.*,
@@ -392,6 +392,8 @@ export async function commitImport(
   afterInsert?: (tx: Queryable, batchId: number) => Promise<void>,
 ): Promise<Pick<ImportCommitted, 'batchId' | 'imported' | 'skipped'>> {
   return db.transaction(async (tx) => {
+    // the staged rows are sorted into file order in memory, not in temp files (35 MB for 100,000)
+    if (db.kind === 'postgis') await tx.query(`SELECT set_config('work_mem', '128MB', true)`)
     const taken = await tx.query('SELECT 1 FROM detection_batches WHERE name = $1', [batch.name])
     if (taken.rowCount > 0) throw new BatchNameTaken(batch.name)
     const counts = await tx.query<{ total: number; valid: number }>(
