@@ -1,5 +1,9 @@
 // What the benchmarks share: a fresh database (embedded, or a new one on DATABASE_URL), migrated
 // and loaded with a sample, medians of repeated timings, and Markdown table lines for README.md.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import type { Db } from '../server/src/db/db.ts'
@@ -70,3 +74,66 @@ export async function timed(fn: () => Promise<unknown>, repeats: number, { warm 
 export const tableHeader = (columns: readonly string[]) => `| ${columns.join(' | ')} |\n|${columns.map(() => '---|').join('')}`
 
 export const tableRow = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`
+
+// ---- the server in a child process ----
+
+const ROOT = resolve(import.meta.dirname, '..')
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => ok(port))
+    })
+    s.on('error', fail)
+  })
+}
+
+export interface ChildServer {
+  child: ChildProcess
+  base: string
+  /** The signed-in user's session cookie (name=value). */
+  cookie: string
+}
+
+/** VmHWM of a process: its peak resident set so far, MB. */
+export function peakRssMb(pid: number): number {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN
+}
+
+/** The child has ended (exit code or signal). */
+export const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null
+
+/**
+ * Starts server/src/main.ts with `env` (plus a free port on loopback and warn-level logs), waits for
+ * /health and signs `user` in (the user must exist in the database the env names).
+ */
+export async function startChildServer(env: Record<string, string | undefined>, user: { username: string; password: string }): Promise<ChildServer> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], {
+    env: { CHAIWEI_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    if (exited(child)) throw new Error(`the server exited with ${child.exitCode ?? child.signalCode}`)
+    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false)
+    if (ok) break
+    if (i > 600) throw new Error('the server did not answer /health within 60 s')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user.username, password: user.password }) })
+  if (!res.ok) throw new Error(`sign-in: ${res.status} ${await res.text()}`)
+  const cookie = /chaiwei_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')?.[0]
+  if (!cookie) throw new Error('no session cookie')
+  return { child, base, cookie }
+}
+
+export async function stopServer(s: { child: ChildProcess }) {
+  if (exited(s.child)) return
+  const gone = new Promise((r) => s.child.once('exit', r))
+  s.child.kill('SIGTERM')
+  await gone
+}

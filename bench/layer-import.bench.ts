@@ -15,11 +15,10 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/chaiwei_dev npx tsx bench/layer-import.bench.ts …
 //        (a fresh database chaiwei_bench_layers_PID on that server per run, dropped afterwards)
 // Needs gdal-bin (ogr2ogr). Prints Markdown tables for bench/README.md. Not part of CI.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { createWriteStream, mkdirSync, mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { zipSync } from 'fflate'
 import pg from 'pg'
@@ -29,9 +28,8 @@ import { openPgDb } from '../server/src/db/pg.db.ts'
 import { openPgliteDb } from '../server/src/db/pglite.db.ts'
 import { createUser } from '../server/src/repos/users.repo.ts'
 import { loadAdminUnits } from '../data/sample/admin-units.ts'
-import { median, tableHeader, tableRow } from './bench-lib.ts'
+import { exited, median, peakRssMb, startChildServer, stopServer, tableHeader, tableRow, type ChildServer } from './bench-lib.ts'
 
-const ROOT = resolve(import.meta.dirname, '..')
 const DATABASE_URL = process.env.DATABASE_URL || undefined
 const USER = { username: 'bench-admin', password: 'correct horse battery', role: 'admin' as const, scopeCode: '110111' }
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
@@ -163,58 +161,17 @@ async function prepareFiles(work: string, n: number, formats: FormatName[]) {
 
 // ---- the server in a child process ----
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => ok(port))
-    })
-    s.on('error', fail)
-  })
-}
-
-interface Server { child: ChildProcess; base: string; tmp: string; cookie: string }
-
-/** VmHWM of a process: its peak resident set so far, MB. */
-function peakRssMb(pid: number): number {
-  const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN
-}
-
-/** The child has ended (exit code or signal). */
-const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null
+interface Server extends ChildServer { tmp: string }
 
 async function startServer(work: string, run: number, db: RunDb): Promise<Server> {
-  const port = await freePort()
   const tmp = join(work, `server-tmp-${run}`)
   mkdirSync(tmp)
   const env: Record<string, string | undefined> = {
-    ...process.env, ...db.env, PORT: String(port), HOST: '127.0.0.1', CHAIWEI_SAMPLE: 'none', CHAIWEI_LOG_LEVEL: 'warn',
+    ...process.env, ...db.env, CHAIWEI_SAMPLE: 'none',
     CHAIWEI_IMPORT_MAX_BYTES: String(2 * 1024 ** 3), CHAIWEI_UPLOAD_DIR: join(tmp, 'uploads'), TMPDIR: tmp,
   }
   if (!db.env.DATABASE_URL) delete env.DATABASE_URL
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  const base = `http://127.0.0.1:${port}`
-  for (let i = 0; ; i++) {
-    if (exited(child)) throw new Error(`the server exited with ${child.exitCode ?? child.signalCode}`)
-    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false)
-    if (ok) break
-    if (i > 600) throw new Error('the server did not answer /health within 60 s')
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: USER.username, password: USER.password }) })
-  if (!res.ok) throw new Error(`sign-in: ${res.status} ${await res.text()}`)
-  const cookie = /chaiwei_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')?.[0]
-  if (!cookie) throw new Error('no session cookie')
-  return { child, base, tmp, cookie }
-}
-
-async function stopServer(s: Server) {
-  if (exited(s.child)) return
-  const gone = new Promise((r) => s.child.once('exit', r))
-  s.child.kill('SIGTERM')
-  await gone
+  return { ...(await startChildServer(env, USER)), tmp }
 }
 
 type View = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -13,7 +13,8 @@ import { afterRender, CHROMIUM, LAUNCH_ARGS, logIn, open, waitForMapIdle } from 
 const url = (process.env.CHAIWEI_URL ?? 'http://localhost:3000').replace(/\/$/, '')
 const login = { username: process.env.CHAIWEI_USER ?? 'demo-admin', password: process.env.CHAIWEI_PASSWORD ?? '' }
 if (!login.password) throw new Error('set CHAIWEI_PASSWORD (the demo accounts are printed at the first start)')
-const out = resolve(import.meta.dirname, '../../docs/screenshots')
+// CHAIWEI_SHOTS_DIR: somewhere else than the docs' folder (a look at another database's map)
+const out = resolve(process.env.CHAIWEI_SHOTS_DIR ?? resolve(import.meta.dirname, '../../docs/screenshots'))
 mkdirSync(out, { recursive: true })
 
 const ALL = 'basemap,admin,parcels,buildings,buffer-zones,zones,detections,cases,roads,waters,reference-areas,labels'

@@ -79,8 +79,12 @@ interface LayerSql {
   aggregated: Encodable | null
   /** Grid cells read from tile_grid_cells (zooms up to GRID_MAX_ZOOM). */
   gridded: Encodable | null
-  /** How many rows the tile holds, up to maxFeatures + 1: decides between features and cells. */
-  density: { grid: string; rows: string } | null
+  /**
+   * Layers drawn as cells only where a tile holds over maxFeatures: how many rows the tile holds
+   * (from the grid up to GRID_MAX_ZOOM, else counted up to maxFeatures + 1), and for PostGIS one
+   * statement that counts and encodes whichever applies.
+   */
+  density: { grid: string; rows: string; mvtFromGrid: string; mvtFromRows: string } | null
 }
 
 function layerSql(layer: LayerSource): LayerSql {
@@ -90,15 +94,10 @@ function layerSql(layer: LayerSource): LayerSql {
   const where = `${scoped(layer.scopeColumn)} ${filterSql((name) => layer.tileFilters![name]!)}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
   const attributes = [...layer.tileColumns, ...Object.keys(layer.tileExpressions ?? {})]
   const columns = [...layer.tileColumns, ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `(${sql}) AS ${name}`)].join(', ')
-  // Simplify to about a quarter pixel at this zoom (in degrees); nothing at the detailed zooms.
-  // ST_Simplify (PostGIS's own Douglas-Peucker, keeping collapsed shapes) rather than
-  // ST_SimplifyPreserveTopology: the latter is GEOS's, rewritten in GEOS 3.12, and gives other
-  // shapes on the embedded backend (GEOS 3.14) than on Debian's server (GEOS 3.11).
   const features: Selection = {
     sql: `
     WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
-    SELECT CASE ${layer.tinyAsPoints ? `WHEN $1 < 15 AND ST_Dimension(geom) = 2 AND ${TINY} THEN ST_PointOnSurface(geom)` : ''}
-                WHEN $1 < 15 THEN ST_Simplify(geom, 90.0 / (256 * 4 * 2 ^ $1), true) ELSE geom END AS geom, ${columns}
+    SELECT ${layer.tinyAsPoints ? `CASE WHEN $1 < 15 AND ST_Dimension(geom) = 2 AND ${TINY} THEN ST_PointOnSurface(geom) ELSE geom END` : 'geom'} AS geom, ${columns}
     FROM ${layer.table}, tile
     WHERE geom && tile.env ${where}${layer.tinyAsPoints ? '' : `\n      AND NOT ($1 < 15 AND ST_Dimension(geom) = 2 AND ${TINY})`}
     ORDER BY ${layer.key}
@@ -145,30 +144,40 @@ function layerSql(layer: LayerSource): LayerSql {
     LIMIT ${MAX_FEATURES_PER_TILE}`,
     attributes: cellAttributes,
   }
-  const density = agg.maxFeatures
-    ? {
-        grid: `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env) SELECT coalesce(sum(n), 0) AS n ${cellsInTile}`,
-        rows: `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
-               SELECT count(*) AS n FROM (SELECT 1 FROM ${layer.table}, tile WHERE geom && tile.env ${where} LIMIT ${agg.maxFeatures + 1}) r`,
-      }
-    : null
+  const max = agg.maxFeatures
+  let density: LayerSql['density'] = null
+  if (max) {
+    const grid = `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env) SELECT coalesce(sum(n), 0) AS n ${cellsInTile}`
+    const rows = `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
+      SELECT count(*) AS n FROM (SELECT 1 FROM ${layer.table}, tile WHERE geom && tile.env ${where} LIMIT ${max + 1}) r`
+    // PostgreSQL evaluates only the branch the count picks.
+    const choose = (count: string, cells: Selection) =>
+      `SELECT CASE WHEN (${count}) > ${max} THEN (${mvtSql(layer, cells)}) ELSE (${mvtSql(layer, features)}) END AS tile`
+    density = { grid, rows, mvtFromGrid: choose(grid, gridded), mvtFromRows: choose(rows, aggregated) }
+  }
   return { features: encodable(features), aggregated: encodable(aggregated), gridded: encodable(gridded), density }
 }
 
-/** The tile encoded by PostGIS: one statement, the protobuf in one bytea. */
+/** The tile encoded by PostGIS: one statement, the protobuf in one bytea (rows whose shape
+ *  vanishes at this zoom, NULL from ST_AsMVTGeom, are skipped by ST_AsMVT). */
 function mvtSql(layer: LayerSource, s: Selection): string {
   return `
     SELECT ST_AsMVT(t, '${layer.id}', ${TILE_EXTENT}, 'geom') AS tile
     FROM (SELECT ST_AsMVTGeom(ST_Transform(q.geom, 3857), ST_TileEnvelope($1, $2, $3), ${TILE_EXTENT}, ${TILE_BUFFER}, true) AS geom,
                  ${s.attributes.map((a) => `q.${a}`).join(', ')}
-          FROM (${s.sql}) q) t
-    WHERE t.geom IS NOT NULL`
+          FROM (${s.sql}) q) t`
 }
 
-/** The rows as GeoJSON for the JS encoder. */
+/**
+ * The rows as GeoJSON for the JS encoder, simplified to about a quarter pixel at this zoom (in
+ * degrees; nothing at the detailed zooms), as ST_AsMVTGeom's snapping does for the other encoder.
+ * ST_Simplify (PostGIS's own Douglas-Peucker, keeping collapsed shapes) rather than
+ * ST_SimplifyPreserveTopology: the latter is GEOS's, rewritten in GEOS 3.12, and gives other
+ * shapes on the embedded backend (GEOS 3.14) than on Debian's server (GEOS 3.11).
+ */
 function geojsonSql(s: Selection): string {
   return `
-    SELECT ST_AsGeoJSON(q.geom, 7) AS geojson, json_strip_nulls(json_build_object(${s.attributes.map((a) => `'${a}', q.${a}`).join(', ')})) AS props
+    SELECT ST_AsGeoJSON(CASE WHEN $1 < 15 THEN ST_Simplify(q.geom, 90.0 / (256 * 4 * 2 ^ $1), true) ELSE q.geom END, 7) AS geojson, json_strip_nulls(json_build_object(${s.attributes.map((a) => `'${a}', q.${a}`).join(', ')})) AS props
     FROM (${s.sql}) q`
 }
 
@@ -279,35 +288,42 @@ export class TileService {
     return { tile, etag, cache: 'miss' }
   }
 
-  /** Which selection a tile of this layer uses: features, or cells where they are too dense to draw. */
-  private async selectionKind(db: Queryable, layer: LayerSource, z: number, params: unknown[]): Promise<Kind> {
+  /** Which selection a tile of this layer uses: features, cells, or (dense) cells only where a tile holds over maxFeatures. */
+  private selectionKind(layer: LayerSource, z: number): Kind | 'dense' {
     const agg = layer.aggregate
-    const cells: Kind = z <= GRID_MAX_ZOOM ? 'gridded' : 'aggregated'
     if (!agg) return 'features'
-    if (z < agg.belowZoom) return cells
-    if (!agg.maxFeatures) return 'features'
-    const density = this.sql.get(layer.id)!.density!
-    const n = (await db.query<{ n: number }>(z <= GRID_MAX_ZOOM ? density.grid : density.rows, params)).rows[0]!.n
-    return Number(n) > agg.maxFeatures ? cells : 'features'
+    if (z < agg.belowZoom) return z <= GRID_MAX_ZOOM ? 'gridded' : 'aggregated'
+    return agg.maxFeatures ? 'dense' : 'features'
   }
 
   /** The encoded tile, or null when nothing lies in it. */
   async make(db: TileDb, layer: LayerSource, { z, x, y, scope, filters }: TileRequest): Promise<Uint8Array | null> {
     if (z < layer.minzoom) return null
     const params = [z, x, y, scope, ...filterNames(layer).map((name) => filters?.[name] ?? null)]
-    const selection = this.sql.get(layer.id)![await this.selectionKind(db, layer, z, params)]!
-    const tile = db.kind === 'postgis' ? await this.encodeInDatabase(db, selection, params) : await this.encodeInJs(db, layer, selection, params, z, x, y)
+    const sql = this.sql.get(layer.id)!
+    let kind = this.selectionKind(layer, z)
+    let tile: Uint8Array | null
+    if (db.kind === 'postgis') {
+      const statement = kind === 'dense' ? sql.density![z <= GRID_MAX_ZOOM ? 'mvtFromGrid' : 'mvtFromRows'] : sql[kind]!.mvt
+      tile = await this.encodeInDatabase(db, statement, params)
+    } else {
+      if (kind === 'dense') {
+        const n = (await db.query<{ n: number }>(z <= GRID_MAX_ZOOM ? sql.density!.grid : sql.density!.rows, params)).rows[0]!.n
+        kind = Number(n) > layer.aggregate!.maxFeatures! ? (z <= GRID_MAX_ZOOM ? 'gridded' : 'aggregated') : 'features'
+      }
+      tile = await this.encodeInJs(db, layer, sql[kind]!.geojson, params, z, x, y)
+    }
     if (tile && tile.byteLength > TILE_BYTE_BUDGET) this.log.warn({ layer: layer.id, z, x, y, bytes: tile.byteLength }, 'tile over the byte budget')
     return tile
   }
 
-  private async encodeInDatabase(db: Queryable, selection: Encodable, params: unknown[]): Promise<Uint8Array | null> {
-    const bytes = (await db.query<{ tile: Buffer | null }>(selection.mvt, params)).rows[0]?.tile
+  private async encodeInDatabase(db: Queryable, statement: string, params: unknown[]): Promise<Uint8Array | null> {
+    const bytes = (await db.query<{ tile: Buffer | null }>(statement, params)).rows[0]?.tile
     return bytes && bytes.byteLength > 0 ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null
   }
 
-  private async encodeInJs(db: Queryable, layer: LayerSource, selection: Encodable, params: unknown[], z: number, x: number, y: number): Promise<Uint8Array | null> {
-    const rows = (await db.query<Row>(selection.geojson, params)).rows
+  private async encodeInJs(db: Queryable, layer: LayerSource, statement: string, params: unknown[], z: number, x: number, y: number): Promise<Uint8Array | null> {
+    const rows = (await db.query<Row>(statement, params)).rows
     if (rows.length === 0) return null
     if (rows.length === MAX_FEATURES_PER_TILE) this.log.warn({ layer: layer.id, z, x, y }, 'tile cut at the feature cap')
     const features: Feature<Geometry>[] = rows.map((r) => ({
