@@ -109,7 +109,7 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
     const geometryTypes = new Set<string>()
     let featureNo = 0
     let bytesRead = 0
-    let reported = Date.now()
+    let reported = 0 // the first batch is reported at once, then at most every PROGRESS_MS
     // features stream from the reader into staging (one COPY on the real server), checked on the way
     await stagingWriter(db, 'detection_import_features', importId, { batch: PATCH_IMPORT_LIMITS.stageBatch, timeoutMs: PATCH_IMPORT_LIMITS.seconds * 1000 }, async (staging) => {
       for await (const raw of layer.features((n) => { bytesRead = n })) {
@@ -129,6 +129,7 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
         }
       }
     })
+    await updateImport(db, importId, { progress_done: featureNo, progress_total: layer.total ?? featureNo })
 
     const warnings: FileWarning[] = [...layer.warnings]
     const polygonal = [...geometryTypes].filter((t) => t === 'Polygon' || t === 'MultiPolygon')
