@@ -6,6 +6,7 @@ import { PbfReader } from 'pbf'
 import { LAYERS } from '../../server/src/sources/layers.ts'
 import { TileService } from '../../server/src/sources/tiles.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
+import { BACKEND } from '../helpers/db.ts'
 import { scopeOf } from '../../server/src/domain/scope.ts'
 
 let t: TestApp
@@ -223,4 +224,32 @@ test('overdue cases are marked in tiles, by the same rule as the ledger list', a
   const listed = (await t.app.inject({ url: '/api/cases?overdue=any&limit=1000', headers: { cookie: adminCookie } })).json().items.map((c: { id: number }) => c.id).sort((a: number, b: number) => a - b)
   assert.ok(listed.length > 0)
   assert.deepEqual(marked, listed)
+})
+
+test('a change committed late by a long transaction voids the tiles made and cached while it ran', { skip: BACKEND === 'pglite' && 'the embedded database runs one transaction at a time' }, async () => {
+  const [a, b] = (await t.db.query<{ id: number; lon: number; lat: number }>(
+    `SELECT c.id, ST_X(ST_PointOnSurface(c.geom)) AS lon, ST_Y(ST_PointOnSurface(c.geom)) AS lat
+     FROM cases c JOIN cases d ON d.id <> c.id AND ST_DWithin(c.geom, d.geom, 0.0005) AND NOT d.location_pending
+     WHERE NOT c.location_pending ORDER BY c.id, d.id LIMIT 2`,
+  )).rows
+  const [z, x, y] = xyzAt(a!.lon, a!.lat, 16)
+  const ids = async () => features((await tile('cases', z, x, y)).rawPayload, 'cases').map((f) => Number(f.properties.id))
+  assert.ok((await ids()).includes(a!.id))
+  let release!: () => void
+  const held = new Promise<void>((r) => (release = r))
+  let logged!: () => void
+  const moved = new Promise<void>((r) => (logged = r))
+  // An import-like transaction: it moves case a (its change is logged now) and commits later.
+  const long = t.db.transaction(async (tx) => {
+    await tx.query('UPDATE cases SET geom = ST_Translate(geom, 0.05, 0) WHERE id = $1', [a!.id])
+    logged()
+    await held
+  })
+  await moved
+  // Meanwhile a quick edit in the same tile commits (logged after the long one) and the tile is made again.
+  await t.db.query('UPDATE cases SET use = use WHERE id = $1', [b!.id])
+  assert.ok((await ids()).includes(a!.id), 'the move is not committed yet')
+  release()
+  await long
+  assert.ok(!(await ids()).includes(a!.id), 'the tile made before the move committed is not served again')
 })

@@ -6,9 +6,17 @@ export interface QueryResult<R> {
   rowCount: number
 }
 
+export interface QueryOptions {
+  /**
+   * Prepare the statement once per connection under this name and reuse the plan (a name always
+   * carries the same SQL). The embedded database plans each time.
+   */
+  prepareAs?: string
+}
+
 export interface Queryable {
   /** One parameterised statement ($1, $2 …). */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>
   /** A script of several statements, no parameters (migrations, sample data DDL). */
   exec(sql: string): Promise<void>
 }

@@ -1,6 +1,6 @@
 // The real PostgreSQL + PostGIS server, through a pg pool.
 import pg from 'pg'
-import { DbStartupError, valueParsers, type Db, type Queryable, type QueryResult } from './db.ts'
+import { DbStartupError, valueParsers, type Db, type Queryable, type QueryOptions, type QueryResult } from './db.ts'
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -22,8 +22,9 @@ export function redactUrl(url: string): string {
 
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const r = await client.query(sql, params as unknown[] | undefined)
+    async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+      const values = params as unknown[] | undefined
+      const r = options?.prepareAs ? await client.query({ name: options.prepareAs, text: sql, values }) : await client.query(sql, values)
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
     },
     async exec(sql: string) {

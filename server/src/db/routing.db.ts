@@ -16,7 +16,7 @@
 // replica has replayed that far (pg_last_wal_replay_lsn), else the primary. The replica's position
 // is cached for a few milliseconds so a busy server does not pay a round trip per request.
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Db, Queryable, QueryResult } from './db.ts'
+import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts'
 
 export type Target = 'primary' | 'replica'
 
@@ -124,6 +124,11 @@ export class RoutingDb implements Db {
     return this.store.run(store, fn)
   }
 
+  /** The server the current request's statements go to (primary outside a request). */
+  currentTarget(): Target {
+    return this.store.getStore()?.target ?? 'primary'
+  }
+
   /** Whether the replica is being left alone after a failure. */
   get replicaDown(): boolean {
     return Date.now() < this.downUntil
@@ -180,11 +185,11 @@ export class RoutingDb implements Db {
     }
   }
 
-  async query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+  async query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
     const store = this.store.getStore()
     if (store?.target === 'replica' && !this.replicaDown) {
       try {
-        const r = await this.replica.query<R>(sql, params)
+        const r = await this.replica.query<R>(sql, params, options)
         this.stats.replica++
         return r
       } catch (err) {
@@ -203,7 +208,7 @@ export class RoutingDb implements Db {
       store.target = 'primary'
       store.reason = 'replica down'
     }
-    return this.onPrimary(store, () => this.primary.query<R>(sql, params))
+    return this.onPrimary(store, () => this.primary.query<R>(sql, params, options))
   }
 
   exec(sql: string): Promise<void> {

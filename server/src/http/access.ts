@@ -5,6 +5,7 @@
 // The signed-in user and their scope (an admin-unit code) land on request.principal.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Db } from '../db/db.ts'
+import { SharedReads } from '../db/shared-reads.ts'
 import type { Role } from '../domain/roles.ts'
 import { userForSession, type User } from '../repos/users.repo.ts'
 import { forbidden, unauthorized } from './problem.ts'
@@ -60,11 +61,13 @@ export function registerAccess(app: FastifyInstance, db: Db) {
     }
   })
 
+  // The requests a map opening fires at once with one cookie share one lookup of its session.
+  const sessions = new SharedReads<User | null>(db)
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access
     if (access === undefined || access === 'public') return
     const token = request.cookies[SESSION_COOKIE]
-    const user = token ? await userForSession(db, token) : null
+    const user = token ? await sessions.read(token, () => userForSession(db, token)) : null
     if (!user) throw token ? unauthorized('your session has ended; sign in again', 'session_ended') : unauthorized()
     if (!access.roles.includes(user.role)) {
       throw forbidden(`this needs the role ${access.roles.join(' or ')}; you are ${user.role}`)

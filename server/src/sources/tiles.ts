@@ -15,6 +15,7 @@ import GeoJSONVT from 'geojson-vt'
 import vtpbf from 'vt-pbf'
 import type { Feature, Geometry } from 'geojson'
 import type { Queryable, DbKind } from '../db/db.ts'
+import { SharedReads } from '../db/shared-reads.ts'
 import type { LayerSource } from './layers.ts'
 import { inScope } from '../repos/scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
@@ -195,8 +196,8 @@ export interface TileResult {
 }
 
 interface CacheEntry extends TileResult {
-  /** tile_invalidations.seq up to which the tile is known current: a newer entry meeting it voids it. */
-  seq: number
+  /** The database snapshot the tile is known current for: a logged change its transaction did not see voids it. */
+  snapshot: string
   madeAt: number
 }
 
@@ -208,39 +209,12 @@ export interface TileCacheOptions {
 /** A database a tile is made from: which encoder applies depends on its kind. */
 export type TileDb = Queryable & { readonly kind: DbKind }
 
-/**
- * The newest tile_invalidations.seq, read once for many concurrent requests. A request may only use
- * a read that began after it arrived (an earlier one could miss a commit it must see), so a caller
- * arriving while a read is in flight waits for the next one, which all such callers share. Under
- * load this is one query per round trip instead of one per tile.
- */
-class LatestSeq {
-  private running: Promise<number> | null = null
-  private queued: Promise<number> | null = null
-
-  get(db: Queryable): Promise<number> {
-    if (!this.running) return this.start(db)
-    this.queued ??= this.running.catch(() => 0).then(() => {
-      this.queued = null
-      return this.start(db)
-    })
-    return this.queued
-  }
-
-  private start(db: Queryable): Promise<number> {
-    const read = db.query<{ s: number }>('SELECT coalesce(max(seq), 0) AS s FROM tile_invalidations').then((r) => r.rows[0]!.s)
-    const settled = read.finally(() => {
-      if (this.running === settled) this.running = null
-    })
-    this.running = settled
-    return settled
-  }
-}
-
 export class TileService {
   private readonly sql: Map<string, LayerSql>
   private readonly cache = new Map<string, CacheEntry>()
-  private readonly latestSeq = new LatestSeq()
+  private readonly snapshots = new WeakMap<Queryable, SharedReads<string>>()
+  /** Each PostGIS statement is prepared once per connection under a name derived from its text. */
+  private readonly statementNames = new Map<string, string>()
   private readonly maxEntries: number
   private readonly maxAgeMs: number
 
@@ -261,20 +235,24 @@ export class TileService {
   async get(db: TileDb, layer: LayerSource, req: TileRequest): Promise<TileResult> {
     const narrowed = filterNames(layer).map((name) => `${name}=${req.filters?.[name] ?? ''}`).join('&')
     const key = `${layer.id}/${req.z}/${req.x}/${req.y}/${req.scope}?${narrowed}`
-    // Read the log position first: a change committed while the tile is made voids it next time.
-    const seq = await this.latestSeq.get(db)
+    // Taken before the tile is made: a change committed meanwhile voids it next time.
+    const snapshot = await this.currentSnapshot(db)
     const cached = this.cache.get(key)
     if (cached && Date.now() - cached.madeAt < this.maxAgeMs) {
-      const stale =
-        seq > cached.seq &&
-        (
-          await db.query(
-            `SELECT 1 FROM tile_invalidations WHERE seq > $4 AND seq <= $5 AND layer_table = $6 AND bbox && ${TILE_ENVELOPE} LIMIT 1`,
-            [req.z, req.x, req.y, cached.seq, seq, layer.table],
-          )
-        ).rowCount > 0
+      let stale = false
+      if (cached.snapshot !== snapshot) {
+        // Something committed since: did a change the tile's snapshot did not see meet it?
+        const r = await db.query<{ snapshot: string; stale: boolean }>(
+          `SELECT pg_current_snapshot()::text AS snapshot, EXISTS (
+             SELECT 1 FROM tile_invalidations
+             WHERE xid >= pg_snapshot_xmin($4::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $4::pg_snapshot)
+               AND layer_table = $5 AND bbox && ${TILE_ENVELOPE}) AS stale`,
+          [req.z, req.x, req.y, cached.snapshot, layer.table],
+        )
+        stale = r.rows[0]!.stale
+        if (!stale) cached.snapshot = r.rows[0]!.snapshot // what committed up to here missed it
+      }
       if (!stale) {
-        cached.seq = seq // changes up to here missed it: later hits need no look at them
         this.cache.delete(key) // re-insert: Map order is the LRU order
         this.cache.set(key, cached)
         return { tile: cached.tile, etag: cached.etag, cache: 'hit' }
@@ -283,9 +261,16 @@ export class TileService {
     const tile = await this.make(db, layer, req)
     const etag = tile ? `"${createHash('sha1').update(tile).digest('base64url')}"` : null
     this.cache.delete(key)
-    this.cache.set(key, { tile, etag, seq, madeAt: Date.now(), cache: 'miss' })
+    this.cache.set(key, { tile, etag, snapshot, madeAt: Date.now(), cache: 'miss' })
     while (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!)
     return { tile, etag, cache: 'miss' }
+  }
+
+  /** The database's current snapshot (which transactions have committed), read once per round of concurrent requests. */
+  private currentSnapshot(db: Queryable): Promise<string> {
+    let reads = this.snapshots.get(db)
+    if (!reads) this.snapshots.set(db, (reads = new SharedReads<string>(db)))
+    return reads.read('snapshot', async () => (await db.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]!.s)
   }
 
   /** Which selection a tile of this layer uses: features, cells, or (dense) cells only where a tile holds over maxFeatures. */
@@ -318,7 +303,9 @@ export class TileService {
   }
 
   private async encodeInDatabase(db: Queryable, statement: string, params: unknown[]): Promise<Uint8Array | null> {
-    const bytes = (await db.query<{ tile: Buffer | null }>(statement, params)).rows[0]?.tile
+    let name = this.statementNames.get(statement)
+    if (!name) this.statementNames.set(statement, (name = `tile_${createHash('sha1').update(statement).digest('hex').slice(0, 24)}`))
+    const bytes = (await db.query<{ tile: Buffer | null }>(statement, params, { prepareAs: name })).rows[0]?.tile
     return bytes && bytes.byteLength > 0 ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null
   }
 
