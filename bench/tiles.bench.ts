@@ -4,6 +4,7 @@
 //
 //   BENCH_DB=postgres://postgres@127.0.0.1:5432/chaiwei_city npx tsx bench/tiles.bench.ts 7
 //       an already-loaded database (read only: the bench adds one user for the load test)
+//   BENCH_ONLY=cached …                                               the load test only
 //   DATABASE_URL=postgres://… npx tsx bench/tiles.bench.ts 7 city     a fresh database, loaded first
 //   npx tsx bench/tiles.bench.ts 5 demo                                embedded (no MapServer, no bare SQL)
 // Needs mapserver-bin and wrk (Debian) for those columns. Prints Markdown tables for bench/README.md.
@@ -26,6 +27,8 @@ const repeats = Number(process.argv[2] ?? 7)
 const size = (process.argv[3] ?? 'city') as SampleSize
 const BENCH_DB = process.env.BENCH_DB
 const LAYER_IDS = ['buildings', 'cases', 'detections', 'parcels', 'admin-units', 'roads']
+/** BENCH_ONLY=cached: the load test only. */
+const uncachedToo = process.env.BENCH_ONLY !== 'cached'
 const ZOOMS = [8, 10, 12, 14, 16]
 
 function tileAt(lon: number, lat: number, z: number) {
@@ -142,7 +145,7 @@ const tiles = new TileService(LAYERS, { warn() {} })
 const ratio = (a: number, b: number) => (b > 0 ? (a / b < 0.1 ? (a / b).toFixed(4) : (a / b).toFixed(2)) : '–')
 const lines = [tableHeader(['layer', 'z', 'project p50 ms', 'max', 'bytes', 'bare ST_AsMVT p50 ms', 'bytes', 'project / bare', 'MapServer p50 ms', 'bytes', 'project / MapServer'])]
 let overBudget = 0
-for (const layer of LAYER_IDS.map((id) => LAYERS.find((l) => l.id === id)!)) {
+for (const layer of uncachedToo ? LAYER_IDS.map((id) => LAYERS.find((l) => l.id === id)!) : []) {
   for (const z of ZOOMS) {
     if (z < layer.minzoom) continue
     const at = tileAt(hot.lon, hot.lat, z)
