@@ -212,7 +212,7 @@ end
         const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0)
         const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)
         const errors = non2xx + (socket ? socket.slice(1).reduce((s, v) => s + Number(v), 0) : 0)
-        results.push({ rps, errors, p50: /50%\s+(\S+)/.exec(stdout)?.[1] ?? '?', p99: /99%\s+(\S+)/.exec(stdout)?.[1] ?? '?' })
+        results.push({ rps, errors, p50: /^\s+50%\s+(\S+)/m.exec(stdout)?.[1] ?? '?', p99: /^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? '?' })
       }
       rmSync(script, { force: true })
       const sorted = [...results].sort((a, b) => a.rps - b.rps)
