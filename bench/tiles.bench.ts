@@ -19,7 +19,7 @@ import { createUser } from '../server/src/repos/users.repo.ts'
 import { LAYERS, type LayerSource } from '../server/src/sources/layers.ts'
 import { TILE_BYTE_BUDGET, TileService } from '../server/src/sources/tiles.ts'
 import type { SampleSize } from '../data/sample/load-sample.ts'
-import { median, migrateAndLoad, openBenchDb, startChildServer, stopServer, tableHeader, tableRow } from './bench-lib.ts'
+import { migrateAndLoad, openBenchDb, startChildServer, stopServer, tableHeader, tableRow, timed } from './bench-lib.ts'
 import { scopeOf } from '../server/src/domain/scope.ts'
 
 const run = promisify(execFile)
@@ -37,17 +37,8 @@ function tileAt(lon: number, lat: number, z: number) {
   return { z, x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n) }
 }
 
-/** Median and max of `repeats` timings of fn, after one untimed call (plans and pages warm, as on a running server). */
-async function timedMs(fn: () => Promise<unknown>) {
-  await fn()
-  const ms: number[] = []
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now()
-    await fn()
-    ms.push(performance.now() - t0)
-  }
-  return { p50: median(ms), max: Math.max(...ms) }
-}
+/** Median and max of `repeats` timings after one untimed call (plans and pages warm, as on a running server). */
+const timedMs = (fn: () => Promise<unknown>) => timed(fn, repeats, { warm: true })
 
 /** The simplest tile query a PostGIS user writes: every row meeting the tile, encoded by PostGIS. */
 const bareSql = (l: LayerSource) => `
@@ -152,16 +143,16 @@ for (const layer of uncachedToo ? LAYER_IDS.map((id) => LAYERS.find((l) => l.id 
     let bytes = 0
     const project = await timedMs(async () => (bytes = (await tiles.make(db, layer, { ...at, scope: scopeOf('110111') }))?.byteLength ?? 0))
     if (bytes > TILE_BYTE_BUDGET) overBudget++
-    const cells: (string | number)[] = [layer.id, z, project.p50.toFixed(1), project.max.toFixed(1), bytes]
+    const cells: (string | number)[] = [layer.id, z, project.median.toFixed(1), project.max.toFixed(1), bytes]
     if (db.kind === 'postgis') {
       let bareBytes = 0
       const bare = await timedMs(async () => (bareBytes = (await db.query<{ tile: Buffer }>(bareSql(layer), [z, at.x, at.y])).rows[0]!.tile.byteLength))
-      cells.push(bare.p50.toFixed(1), bareBytes, ratio(project.p50, bare.p50))
+      cells.push(bare.median.toFixed(1), bareBytes, ratio(project.median, bare.median))
     } else cells.push('–', '–', '–')
     if (withMapserver) {
       let msBytes = 0
       const ms = await timedMs(async () => (msBytes = await mapserverTile(msDir, layer.id, z, at.x, at.y)))
-      cells.push(ms.p50.toFixed(1), msBytes, ratio(project.p50, ms.p50))
+      cells.push(ms.median.toFixed(1), msBytes, ratio(project.median, ms.median))
     } else cells.push('–', '–', '–')
     lines.push(tableRow(cells))
     console.error(lines.at(-1))
@@ -174,7 +165,7 @@ rmSync(msDir, { recursive: true, force: true })
 console.log(`backend ${db.kind} (${version}), ${note}: ${counts.b} buildings, ${counts.c} cases, ${counts.d} patches; ${repeats} timed runs per cell after one warm-up`)
 console.log(lines.join('\n'))
 console.log(`\ntiles over the ${TILE_BYTE_BUDGET / 1024} KiB budget: ${overBudget}`)
-if (msStartup) console.log(`mapserv on an empty tile (process start, map load, connect): p50 ${msStartup.p50.toFixed(1)} ms`)
+if (msStartup) console.log(`mapserv on an empty tile (process start, map load, connect): p50 ${msStartup.median.toFixed(1)} ms`)
 
 // ---- cached: the HTTP server under load ----
 const hasWrk = await hasCommand('wrk', ['--version']).then((ok) => ok || hasCommand('which', ['wrk']))

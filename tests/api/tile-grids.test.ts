@@ -2,6 +2,7 @@
 // zoomed-out map counts what the ledger holds, and their triggers use the layers' own expressions.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { tileAt } from '../helpers/tiles.ts'
 import { VectorTile } from '@mapbox/vector-tile'
 import { PbfReader } from 'pbf'
 import { LAYERS } from '../../server/src/sources/layers.ts'
@@ -18,11 +19,6 @@ before(async () => {
 after(() => t.close())
 
 // At zoom 7 one tile holds the whole district; at zoom 9 cells are ~270 m.
-const tileAt = (lon: number, lat: number, z: number) => {
-  const n = 2 ** z
-  const rad = (lat * Math.PI) / 180
-  return { z, x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n) }
-}
 const DISTRICT_TILE = tileAt(115.9, 39.7, 7)
 
 // The tiny sample's 300 cases are drawn one by one; over 10 in a tile, they come as cells.

@@ -1,6 +1,7 @@
 // Vector tiles of the sample district, decoded as a map client would, and scoped per user.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { tileAt } from '../helpers/tiles.ts'
 import { VectorTile } from '@mapbox/vector-tile'
 import { PbfReader } from 'pbf'
 import { LAYERS } from '../../server/src/sources/layers.ts'
@@ -16,15 +17,6 @@ before(async () => {
   adminCookie = await t.signIn('admin')
 })
 after(() => t.close())
-
-/** The tile (x, y) at zoom z containing a lon/lat point. */
-function tileAt(lon: number, lat: number, z: number) {
-  const n = 2 ** z
-  const x = Math.floor(((lon + 180) / 360) * n)
-  const rad = (lat * Math.PI) / 180
-  const y = Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n)
-  return { z, x, y }
-}
 
 function xyzAt(lon: number, lat: number, z: number): [number, number, number] {
   const { x, y } = tileAt(lon, lat, z)

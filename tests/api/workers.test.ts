@@ -3,6 +3,7 @@
 // database's tile_invalidations). Real server only: the embedded database is one process's.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { tileAt } from '../helpers/tiles.ts'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
@@ -50,14 +51,6 @@ function freePort(): Promise<number> {
 function cookieOf(res: Answer, name: string): string | undefined {
   const set = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
   return set.map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`))
-}
-
-function tileAt(lon: number, lat: number, z: number) {
-  const n = 2 ** z
-  const x = Math.floor(((lon + 180) / 360) * n)
-  const rad = (lat * Math.PI) / 180
-  const y = Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n)
-  return { z, x, y }
 }
 
 test('CHAIWEI_WORKERS above 1 needs the real server: with the embedded database the process refuses with one line', () => {

@@ -2,6 +2,7 @@
 // database is a faithful stand-in for the real server. Needs DATABASE_URL (CI sets it).
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { tileAt } from '../helpers/tiles.ts'
 import { VectorTile } from '@mapbox/vector-tile'
 import { PbfReader } from 'pbf'
 import type { Db } from '../../server/src/db/db.ts'
@@ -74,12 +75,6 @@ function assertSameFeatures(a: Decoded[], b: Decoded[], where: string, compareSh
     if (f.type === 3) assert.ok(Math.abs(area(f) - area(g)) <= 0.02 * area(f) + QUARTER_PIXEL * Math.sqrt(area(f)) + QUARTER_PIXEL ** 2, `${at}: area ${area(f)} vs ${area(g)}`)
     if (f.type === 2) assert.ok(Math.abs(length(f) - length(g)) <= 0.02 * length(f) + QUARTER_PIXEL, `${at}: length ${length(f)} vs ${length(g)}`)
   })
-}
-
-function tileAt(lon: number, lat: number, z: number) {
-  const n = 2 ** z
-  const rad = (lat * Math.PI) / 180
-  return { z, x: Math.floor(((lon + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n) }
 }
 
 test('every layer decodes to the same features on both backends (geojson-vt there, ST_AsMVT here) at low, middle and high zoom', async () => {
