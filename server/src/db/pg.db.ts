@@ -50,7 +50,7 @@ export async function openPgDb(url: string, opts: PgDbOptions = {}): Promise<Db>
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
     // An interactive app runs many short statements at once: JIT compilation (tens of ms) and
-    // parallel workers (started per statement) cost more than they save for it (decision 74).
+    // parallel workers (started per statement) cost more than they save for it (decision 77).
     options: '-c jit=off -c max_parallel_workers_per_gather=0',
   })
   pool.on('error', () => {
