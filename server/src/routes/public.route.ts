@@ -288,7 +288,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ db: Db; files: FileStore 
   app.get(
     '/api/public/tiles/:layer/:z/:x/:y',
     {
-      config: { access: 'public' },
+      config: { access: 'public', readFrom: 'primary' }, // cached by snapshot, as the staff tiles (tiles.route.ts)
       schema: {
         tags: ['public'],
         summary: `A vector tile of the public base map (${PUBLIC_TILE_LAYERS.join(', ')}); 204 when empty`,

@@ -94,7 +94,9 @@ export const tileRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
   app.get(
     '/ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x',
     {
-      config: access,
+      // Made and cached on the primary: the cache's freshness check compares database snapshots,
+      // and a hot standby's pg_current_snapshot() does not list the primary's running transactions.
+      config: { ...access, readFrom: 'primary' as const },
       schema: {
         tags: ['tiles'],
         summary: 'A vector tile of one collection (z/row/col); 204 when empty',
