@@ -149,9 +149,6 @@ export async function loadSample(db: Db, size: SampleSize, onProgress: (message:
   return db.transaction(async (conn) => {
     // the writers send their inserts and go on generating; every statement runs in sending order
     const tx = new SerialQueries(conn)
-    // The big statements (screening, planning's spatial joins) are costed high enough at city size
-    // for JIT compilation, which takes longer than running them.
-    await tx.query('SET LOCAL jit = off')
     const existing = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM admin_units')
     if ((existing.rows[0]?.n ?? 0) > 0) {
       throw new Error('the database already holds admin units; the sample loads only into an empty database')

@@ -99,24 +99,10 @@ export async function screenBatch(db: Queryable | Db, batchId: number, at?: stri
   return { screened }
 }
 
-/**
- * One slice, without JIT compilation: the statement's estimated cost grows with the tables (a
- * sub-plan per patch and layer) and passes the server's JIT thresholds at city scale, where
- * compiling took ~8 s per slice against ~1 s of work. Off for this statement only: in a
- * transaction of its own when given the database, else set and put back in the caller's.
- */
-async function screenSlice(db: Queryable | Db, ids: number[], at: string | null): Promise<number> {
-  if ('transaction' in db) {
-    return db.transaction(async (tx) => {
-      await tx.query('SET LOCAL jit = off')
-      return (await tx.query(SLICE_SQL, [ids, at])).rowCount
-    })
-  }
-  const was = (await db.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0]?.jit ?? 'on'
-  await db.query("SELECT set_config('jit', 'off', true)")
-  const n = (await db.query(SLICE_SQL, [ids, at])).rowCount
-  await db.query("SELECT set_config('jit', $1, true)", [was])
-  return n
+/** One slice. Without JIT (app connections turn it off, decision 77): at city scale this
+ *  statement's estimated cost passes the JIT thresholds and compiling took ~8 s a slice. */
+async function screenSlice(db: Queryable, ids: number[], at: string | null): Promise<number> {
+  return (await db.query(SLICE_SQL, [ids, at])).rowCount
 }
 
 /** Screens one patch again (e.g. after cases or parcels changed); false when there is no such patch. */

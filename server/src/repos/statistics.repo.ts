@@ -146,18 +146,6 @@ function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: stri
 }
 
 /**
- * PostgreSQL's JIT spends half a second compiling these plans (set-returning ST_Subdivide and the
- * spatial joins inflate their cost estimates past jit_above_cost) to save a few milliseconds of
- * running them: off for these statements, in a transaction of their own.
- */
-function withoutJit<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.query('SET LOCAL jit = off')
-    return fn(tx)
-  })
-}
-
-/**
  * Rows per group (unsorted, unlabelled) and the totals of the whole selection, each case once.
  * When the rows partition the facts (no zone or buffer-zone key) the totals are the rows' sum in
  * cents, exactly what the SQL sum gives; otherwise a second statement counts each case once.
@@ -168,8 +156,8 @@ export async function ledgerStatistics(db: Db, keys: readonly GroupKey[], f: Sta
   const total = buildQuery([], f)
   // With a zone key the grouped statement and the totals' run at once (two connections on PostgreSQL).
   const [rawRows, totalRows] = await Promise.all([
-    keys.length ? withoutJit(db, async (q) => (await q.query<Row>(grouped.sql, grouped.params)).rows) : [],
-    keys.length && !overlapping ? null : withoutJit(db, async (q) => (await q.query<Row>(total.sql, total.params)).rows),
+    keys.length ? db.query<Row>(grouped.sql, grouped.params).then((r) => r.rows) : [],
+    keys.length && !overlapping ? null : db.query<Row>(total.sql, total.params).then((r) => r.rows),
   ])
   const rows = rawRows.map((r) => ({ key: Object.fromEntries(keys.map((k, i) => [k, (r[`g${i}`] ?? null) as string | number | null])), figures: toFigures(r) }))
   const totals = totalRows ? toFigures(totalRows[0]!) : sumFigures(rows.map((r) => r.figures))
@@ -228,10 +216,10 @@ export async function areaStatistics(db: Db, geometry: unknown, scope: Scope, li
   // parcels and of buildings, most of the work, runs on two cores); each reads the drawing and cuts
   // it into pieces (well under a millisecond) for itself.
   const one = <R>(select: string, params: unknown[]) =>
-    withoutJit(db, (q) => q.query<R>(
+    db.query<R>(
       `WITH a AS MATERIALIZED (SELECT $1::geometry AS g),
             ap AS MATERIALIZED (SELECT (ST_Dump(ST_Subdivide(g, 64))).geom AS g FROM a)
-       ${select}`, params)).then((r) => r.rows[0]!)
+       ${select}`, params).then((r) => r.rows[0]!)
   const [row, parcelRow, buildingRow] = await Promise.all([
     one<{ area: number; cases: string; detections: number; zones: string }>(`
      SELECT
