@@ -31,6 +31,7 @@ import { imageryRoutes } from './routes/imagery.route.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { layerImportRoutes } from './routes/layer-imports.route.ts'
 import { ledgerIoRoutes } from './routes/ledger-io.route.ts'
+import { mapPointRoutes } from './routes/map-points.route.ts'
 import { metaRoutes } from './routes/meta.route.ts'
 import { ogcRoutes } from './routes/ogc.route.ts'
 import { searchRoutes } from './routes/search.route.ts'
@@ -91,6 +92,7 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(searchRoutes, { db })
   await app.register(caseRoutes, { db })
   await app.register(ledgerIoRoutes, { db })
+  await app.register(mapPointRoutes, { db })
   const uploads = new PartialUploads(config.uploadDir)
   const files = new FileStore(config.uploadDir)
   await app.register(attachmentRoutes, { db, files, uploads })

@@ -269,6 +269,9 @@ const PROBES: Record<string, Probe> = {
   'GET /api/search': (c) => [get(`/api/search?q=${encodeURIComponent(c.foreign.code)}`), get(`/api/search?q=${c.foreign.code.slice(0, 9)}`)],
   'GET /api/cases': (c) => [get('/api/cases?limit=500'), get(`/api/cases?admin=${c.foreign.code}`, 'refused')],
   'POST /api/cases': (c) => [{ ...send('POST', '/api/cases', { geometry: { type: 'Point', coordinates: [c.foreign.lon, c.foreign.lat] }, use: 'residential', source: 'patrol', foundAt: '2026-05-01T08:00:00+08:00' }, 'any4xx'), namesPlace: true }],
+  // binary columns (domain/case-points.ts); tests/api/case-points.test.ts compares them with the home scope's rows
+  'GET /api/cases/points': () => [get('/api/cases/points')],
+  'GET /api/buildings/grades': (c) => [{ ...get(`/api/buildings/grades?bbox=${c.foreign.lon - 0.01},${c.foreign.lat - 0.01},${c.foreign.lon + 0.01},${c.foreign.lat + 0.01}`), check: (b) => assert.deepEqual((b as { ids: number[] }).ids.filter((id) => !ownKeys.get('buildings')!.has(String(id))), []) }],
   'GET /api/cases/{id}': (c) => [get(`/api/cases/${c.foreign.caseId}`, 'refused'), get(`/api/cases/${c.home.caseId}`)],
   'PATCH /api/cases/{id}': (c) => [send('PATCH', `/api/cases/${c.foreign.caseId}`, { locationText: '改' }, 'refused', c.versions.case)],
   'POST /api/cases/{id}/transitions': (c) => [send('POST', `/api/cases/${c.foreign.caseId}/transitions`, { action: 'notify', at: '2026-06-01T08:00:00+08:00' }, 'refused', c.versions.case)],
