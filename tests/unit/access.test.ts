@@ -1,6 +1,6 @@
 // The access rule is structural: a route that forgets to declare who may call it, or a public
 // write, stops the app from starting at all.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import Fastify from 'fastify'
 import cookie from '@fastify/cookie'

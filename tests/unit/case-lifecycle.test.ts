@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { openPgliteDb } from '../../server/src/db/pglite.db.ts'
 import { overdueSql } from '../../server/src/repos/case-clocks.sql.ts'

@@ -4,7 +4,7 @@
 // foreign key, unique key or trigger that breaks a rule fails this test until it is listed (and
 // docs/scaling.md says how the sharded schema would do it); fixing one fails it too, until it is
 // struck from the list. Runs on the migrated schema (PGlite, or the server with DATABASE_URL).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Db } from '../../server/src/db/db.ts'
 import { freshDb } from '../helpers/db.ts'
@@ -76,10 +76,10 @@ const KNOWN_TRIGGERS = [
 ]
 
 let db: Db
-before(async () => {
+beforeAll(async () => {
   db = await freshDb('schema')
 })
-after(() => db.close())
+afterAll(() => db.close())
 
 const placeOf = (t: string) => (DISTRIBUTED.includes(t) ? 'distributed' : REFERENCE.includes(t) ? 'reference' : LOCAL.includes(t) ? 'local' : 'unplaced')
 const sorted = (xs: Iterable<string>) => [...xs].sort()

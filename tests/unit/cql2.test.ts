@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { Cql2Error, parseCql2Text } from '../../server/src/sources/cql2.ts'
 

@@ -1,6 +1,6 @@
 // The writers other parts of the app export with: what they write reads back as written.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import type { Feature, Polygon } from 'geojson'
 import wkx from 'wkx'
 import { parseCrs, toLonLat } from '../../server/src/imports/formats/crs.ts'

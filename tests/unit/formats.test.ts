@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { zipSync } from 'fflate'
 import { crsFromWkt, fromLonLat, parseCrs, toLonLat } from '../../server/src/imports/formats/crs.ts'
 import { KML_CHUNK_BYTES } from '../../server/src/imports/formats/kml.reader.ts'
@@ -14,10 +14,10 @@ import { extractZip, ZipRefused } from '../../server/src/imports/formats/zip-saf
 import { checkShape, guessMapping } from '../../server/src/imports/patch-import.ts'
 
 let dir: string
-before(() => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'chaiwei-formats-'))
 })
-after(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('CRS', () => {
   test('codes users type are recognised; others are refused, never guessed', () => {

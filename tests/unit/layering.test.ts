@@ -1,7 +1,7 @@
 // The dependency between the server and the sample generator runs one way: data/ builds on
 // server/src (its db, repos, domain), server/src never imports data/. The process entries that
 // compose the two (start.ts, cli.ts) live outside server/src.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'

@@ -1,7 +1,7 @@
 // A failure inside a handler answers 500 problem+json that names the request id and nothing else:
 // no SQL, no stack, no message of the error.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import Fastify from 'fastify'
 import { registerProblemHandlers } from '../../server/src/http/problem.ts'
 import { TransitionError } from '../../server/src/domain/case-lifecycle.ts'

@@ -1,7 +1,7 @@
 // The reference-layer definitions: header guesses (三调 abbreviations, Chinese, dBase cuts), DLBM →
 // land class, road class from text or route code, value parsing and per-feature problems.
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import {
   guessLayerMapping, landClassOf, LAYER_KEYS, LAYERS, mappingError, missingRequired, parseFeature, parseValue, roadClassFromCode, targetsOf,
 } from '../../server/src/domain/reference-layers.ts'

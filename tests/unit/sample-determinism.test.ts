@@ -1,7 +1,7 @@
 // The sample generator: the same size gives the same rows every time, and what it makes holds
 // together the way a user of the map and the ledger would expect.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import type { Db } from '../../server/src/db/db.ts'
 import { checkMigratedState, isMigrationIssue, type MigratedState } from '../../server/src/domain/case-lifecycle.ts'
 import { migrate } from '../../server/src/db/migrate.ts'
@@ -15,7 +15,7 @@ let a: Db
 let b: Db
 let summary: SampleSummary
 
-before(async () => {
+beforeAll(async () => {
   // Migrate once, then start both databases from that snapshot.
   const base = (await openPgliteDb({})) as Db & { dump(): Promise<Blob | File> }
   await migrate(base)
@@ -27,7 +27,7 @@ before(async () => {
   await loadSample(b, 'tiny')
 })
 
-after(async () => {
+afterAll(async () => {
   await a?.close()
   await b?.close()
 })

@@ -1,7 +1,7 @@
 // The sample's batched writer: inserts go out without waiting, yet run in the order sent, and a
 // failed statement stops the rest and reaches whoever waits.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import type { Queryable, QueryResult } from '../../server/src/db/db.ts'
 import { SerialQueries, TableWriter } from '../../data/sample/writer.ts'
 

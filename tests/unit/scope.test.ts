@@ -1,6 +1,6 @@
 // A scope is an admin code; rows lie in it by prefix. The JS test (domain/scope.ts) and the SQL
 // test (repos/scope.sql.ts) must agree, and a string that is not an admin code is never a scope.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { holds, isDistrictWide, onPath, scopeOf } from '../../server/src/domain/scope.ts'
 import { openPgliteDb } from '../../server/src/db/pglite.db.ts'

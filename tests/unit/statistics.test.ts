@@ -1,5 +1,5 @@
 // Shares that add up, group keys, exact sums: the pure side of the statistics.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import {
   compareKeys, emptyFigures, largestRemainderShares, parseGroupBy, rowShares, shareOf, sumFigures, type Figures,

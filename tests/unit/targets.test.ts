@@ -1,5 +1,5 @@
 // Annual targets: the carry-over rule, progress, milestones and burn-down, as pure functions.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { burndown, carryOver, checkMilestones, milestoneState, progress, TargetInputError, zeroFigures, type FigureSet } from '../../server/src/domain/targets.ts'
 

@@ -2,7 +2,7 @@
 // boundaries, every kind of cell Excel and WPS write, sheet order, date styles and the 1904 epoch,
 // and zips that try to hurt; then the ledger's own limits on top of it (readLedgerFile).
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { describe, test } from 'vitest'
 import { crc32, deflateRawSync } from 'node:zlib'
 import ExcelJS from 'exceljs'
 import { Deadline, LedgerFileError, readLedgerFile, type Limits } from '../../server/src/imports/ledger-import.ts'
