@@ -1,7 +1,7 @@
 // The map code that needs no browser: opacity scaling of style values, the layer list in the URL,
-// online basemap templates, the style's layer bookkeeping. Runs with the browser tests because it
-// tests web/ code (npm run test:e2e).
-import { describe, test } from 'node:test'
+// online basemap templates, the style's layer bookkeeping. Plain functions of web/src, imported
+// here directly: no page, no build (it ran with the browser tests before issue 16).
+import { describe, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Meta } from '../../web/src/api.ts'
 import { basemapLayers, normaliseTemplate, validateBasemap, type BasemapSettings } from '../../web/src/map/basemaps.ts'
