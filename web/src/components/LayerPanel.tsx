@@ -40,6 +40,7 @@ import {
   waterColors,
   zoneTypeColors,
 } from '../theme/colors.ts'
+import { DeckLegend } from '../map/deck/DeckLegend.tsx'
 import { Swatch, type SwatchKind } from './Swatch.tsx'
 
 export interface LayerPanelProps {
@@ -258,6 +259,7 @@ export function LayerPanel(props: LayerPanelProps) {
                   </button>
                 </div>
                 {SUB_LAYERS.some((s) => s.parent === g.id) && <div className="sub-switches">{subSwitches(g.id)}</div>}
+                <DeckLegend group={g.id} visibility={visibility} />
                 {g.id === 'basemap' && (
                   <div className="basemap-line">
                     <span data-testid="basemap-state">

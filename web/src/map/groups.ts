@@ -22,7 +22,7 @@ export type GroupId = (typeof LAYER_GROUPS)[number]['id']
 
 /**
  * Switches inside a group: shown only when the group is, each with its own switch. `buildings-3d`
- * (extruded buildings) is off by default.
+ * (extruded buildings) and the deck.gl views are off by default.
  */
 export const SUB_LAYERS = [
   { id: 'roads', parent: 'basemap', label: 'layer.roads', collection: 'roads', defaultVisible: true },
@@ -30,6 +30,10 @@ export const SUB_LAYERS = [
   { id: 'reference-areas', parent: 'basemap', label: 'layer.referenceAreas', collection: 'reference-areas', defaultVisible: true },
   { id: 'labels', parent: 'basemap', label: 'layer.labels', collection: 'admin-units', defaultVisible: true },
   { id: 'buildings-3d', parent: 'buildings', label: 'layer.buildings3d', collection: 'buildings', defaultVisible: false },
+  // deck.gl views (map/deck/, decision 81): off by default, each an alternative the user switches on
+  { id: 'buildings-grade', parent: 'buildings', label: 'layer.buildingsGrade', collection: 'buildings', defaultVisible: false },
+  { id: 'detection-results', parent: 'detections', label: 'layer.detectionResults', collection: 'detections', defaultVisible: false },
+  { id: 'cases-hex', parent: 'cases', label: 'layer.casesHex', collection: 'cases', defaultVisible: false },
 ] as const satisfies readonly { id: string; parent: GroupId; label: MessageKey; collection: string; defaultVisible: boolean }[]
 
 export type SubLayerId = (typeof SUB_LAYERS)[number]['id']

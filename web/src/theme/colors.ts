@@ -154,3 +154,19 @@ export const selectedCasing = '#ffffff'
 export const mapBackground = '#ece9e0'
 export const labelColor = '#3d3a4f'
 export const labelHalo = '#ffffff'
+
+/**
+ * The ledger aggregated in hexagons (deck.gl, below the cases' detail zoom): light to dark by what a
+ * hexagon weighs (cases, demolished area or one status). Yellow to deep red, apart from the building
+ * density browns and warm enough to read as "the ledger".
+ */
+export const caseHexRamp: readonly string[] = ['#ffffb2', '#fed976', '#feb24c', '#fd8d3c', '#f03b20', '#bd0026']
+
+/** 3D buildings by safety grade (self-built houses): A safe to D dangerous; others neutral. */
+export const safetyGradeColors: Readonly<Record<'A' | 'B' | 'C' | 'D', string>> = {
+  A: '#1a9850',
+  B: '#a6d96a',
+  C: '#fdae61',
+  D: '#d7191c',
+}
+export const ungradedBuildingColor = '#c8c4bb'
