@@ -11,7 +11,7 @@ import { freshDb } from '../helpers/db.ts'
 
 /** Distributed by the district code (left(admin_code, 6)), all co-located. */
 const DISTRIBUTED = [
-  'cases', 'case_history', 'case_inspections', 'case_zone_members', 'case_buffer_zone_members',
+  'cases', 'case_figures', 'case_history', 'case_inspections', 'case_zone_members', 'case_buffer_zone_members',
   'detections', 'detection_history', 'buildings', 'parcels', 'permits', 'zones', 'zone_history',
   'house_surveys', 'survey_measures', 'survey_history', 'attachments',
   'reports', 'report_photos', 'report_history', 'assignments', 'field_history', 'teams', 'team_members',
@@ -41,7 +41,7 @@ const KNOWN_NO_DISTRICT_COLUMN = [
 /** Primary keys and unique constraints of distributed tables without the district column. */
 const KNOWN_KEYS_WITHOUT_DISTRICT = [
   'assignments PRIMARY KEY (id)', 'attachments PRIMARY KEY (id)', 'attachments UNIQUE (client_id)', 'attachments UNIQUE (storage_key)',
-  'buildings PRIMARY KEY (id)', 'case_buffer_zone_members PRIMARY KEY (buffer_zone_id, case_id)', 'case_history PRIMARY KEY (id)',
+  'buildings PRIMARY KEY (id)', 'case_buffer_zone_members PRIMARY KEY (buffer_zone_id, case_id)', 'case_figures PRIMARY KEY (case_id)', 'case_history PRIMARY KEY (id)',
   'case_history UNIQUE (client_id)', 'case_inspections PRIMARY KEY (id)', 'case_zone_members PRIMARY KEY (zone_id, case_id)',
   'cases PRIMARY KEY (id)', 'cases UNIQUE (case_no)', 'detection_history PRIMARY KEY (id)', 'detections PRIMARY KEY (id)',
   'detections UNIQUE (batch_id, patch_no)', 'field_history PRIMARY KEY (id)', 'house_surveys PRIMARY KEY (id)', 'parcels PRIMARY KEY (id)',
@@ -54,7 +54,7 @@ const KNOWN_KEYS_WITHOUT_DISTRICT = [
 const KNOWN_FOREIGN_KEYS = [
   'assignments (case_id) -> cases', 'assignments (parcel_id) -> parcels', 'assignments (team_id) -> teams', 'assignments (zone_id) -> zones',
   'attachments (case_id) -> cases', 'attachments (survey_id) -> house_surveys', 'buildings (parcel_id) -> parcels',
-  'case_buffer_zone_members (case_id) -> cases', 'case_history (case_id) -> cases', 'case_inspections (case_id) -> cases',
+  'case_buffer_zone_members (case_id) -> cases', 'case_figures (case_id) -> cases', 'case_history (case_id) -> cases', 'case_inspections (case_id) -> cases',
   'case_inspections (rebound_case_id) -> cases', 'case_zone_members (case_id) -> cases', 'case_zone_members (zone_id) -> zones',
   'cases (detection_id) -> detections', 'cases (reopened_from) -> cases', 'detection_history (detection_id) -> detections', 'detections (case_id) -> cases',
   'field_history (assignment_id) -> assignments', 'field_history (team_id) -> teams', 'house_surveys (appraisal_report_id) -> attachments',
@@ -66,7 +66,7 @@ const KNOWN_FOREIGN_KEYS = [
 const KNOWN_TRIGGERS = [
   'buildings: buildings_grid_del, buildings_grid_ins, buildings_grid_upd, buildings_tiles_del, buildings_tiles_ins, buildings_tiles_upd',
   'case_history: case_history_append_only',
-  'cases: cases_grid_del, cases_grid_ins, cases_grid_upd, cases_members_insert, cases_members_update, cases_tiles_del, cases_tiles_ins, cases_tiles_upd',
+  'cases: cases_figures_insert, cases_figures_update, cases_grid_del, cases_grid_ins, cases_grid_upd, cases_members_insert, cases_members_update, cases_tiles_del, cases_tiles_ins, cases_tiles_upd',
   'detection_history: detection_history_append_only',
   'detections: detections_grid_del, detections_grid_ins, detections_grid_upd, detections_tiles_del, detections_tiles_ins, detections_tiles_upd',
   'field_history: field_history_append_only', 'parcels: parcels_tiles_del, parcels_tiles_ins, parcels_tiles_upd',

@@ -7,7 +7,6 @@ import { caseFloorAreaSql, caseLandAreaSql } from './case-areas.sql.ts'
 import { checkPolygon, type PolygonLimits } from './zones.repo.ts'
 import { inScope, inUnit } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
-import { beijingTimeSql } from './beijing.sql.ts'
 
 export interface StatisticsFilter {
   scope: Scope
@@ -33,11 +32,14 @@ export interface StatisticsRow {
 }
 
 
-const PERIOD_FORMATS: Partial<Record<GroupKey, string>> = { month: 'YYYY-MM', quarter: 'YYYY-"Q"Q', year: 'YYYY' }
-/** Facts are grouped by the truncated Beijing time, and the few groups formatted afterwards. */
-const PERIOD_UNITS: Partial<Record<GroupKey, string>> = { month: 'month', quarter: 'quarter', year: 'year' }
+/** Period keys: from a fact's month index (year * 12 + month - 1, migration 018) to the group, and the group's label. */
+const PERIODS: Partial<Record<GroupKey, { group: (month: string) => string; label: (g: string) => string }>> = {
+  month: { group: (m) => m, label: (g) => `to_char(make_date(${g} / 12, ${g} % 12 + 1, 1), 'YYYY-MM')` },
+  quarter: { group: (m) => `${m} / 3`, label: (g) => `(${g} / 4)::text || '-Q' || (${g} % 4 + 1)` },
+  year: { group: (m) => `${m} / 12`, label: (g) => `(${g})::text` },
+}
 
-/** Non-period keys, computed per case (`c`), with the zone joins they need. */
+/** Non-period keys, computed per case (`c`, its case_figures row), with the zone joins they need. */
 const CASE_KEYS: Partial<Record<GroupKey, string>> = {
   district: 'left(c.admin_code, 6)',
   town: 'CASE WHEN length(c.admin_code) >= 9 THEN left(c.admin_code, 9) END',
@@ -51,22 +53,31 @@ const CASE_KEYS: Partial<Record<GroupKey, string>> = {
   status: 'c.status',
 }
 
-/** The figures, each counted where its own fact (found, demolished, closed) holds. */
-const figureSql = (found: string, demolished: string, closed: string) => `
-  count(*) FILTER (WHERE ${found}) AS count,
-  coalesce(sum(${caseLandAreaSql('c.')}) FILTER (WHERE ${found}), 0) AS land_area,
-  coalesce(sum(c.land_area_recorded_m2) FILTER (WHERE ${found}), 0) AS land_area_recorded,
-  coalesce(sum(c.land_area_computed_m2) FILTER (WHERE ${found}), 0) AS land_area_computed,
-  coalesce(sum(c.land_area_recorded_m2 - c.land_area_computed_m2) FILTER (WHERE ${found}), 0) AS land_area_gap,
-  coalesce(sum(${caseFloorAreaSql('c.')}) FILTER (WHERE ${found}), 0) AS floor_area,
-  coalesce(sum(c.floor_area_recorded_m2) FILTER (WHERE ${found}), 0) AS floor_area_recorded,
-  coalesce(sum(c.floor_area_computed_m2) FILTER (WHERE ${found}), 0) AS floor_area_computed,
-  coalesce(sum(c.floor_area_recorded_m2 - c.floor_area_computed_m2) FILTER (WHERE ${found}), 0) AS floor_area_gap,
-  count(*) FILTER (WHERE ${demolished}) AS demolished_count,
-  coalesce(sum(c.demolished_land_area_m2) FILTER (WHERE ${demolished}), 0) AS demolished_land_area,
-  coalesce(sum(c.demolished_floor_area_m2) FILTER (WHERE ${demolished}), 0) AS demolished_floor_area,
-  coalesce(sum(c.regreened_area_m2) FILTER (WHERE ${demolished}), 0) AS regreened_area,
-  count(*) FILTER (WHERE ${closed}) AS closed_count`
+/** A case's three dated facts: found; demolished (a demolishing disposal, by its date); closed. */
+type Fact = 'found' | 'demolished' | 'closed'
+const FACTS: readonly Fact[] = ['found', 'demolished', 'closed']
+const FACT_DATE: Record<Fact, string> = { found: 'c.found_on', demolished: 'c.demolished_on', closed: 'c.closed_on' }
+const FACT_MONTH: Record<Fact, string> = { found: 'c.found_month', demolished: 'c.demolished_month', closed: 'c.closed_month' }
+
+/** The figures, each an aggregate over case_figures counted where its own fact holds; areas are cents. */
+const FIGURES: readonly { column: string; fact: Fact; aggregate: string; cents: boolean }[] = [
+  { column: 'count', fact: 'found', aggregate: 'count(*)', cents: false },
+  { column: 'land_area', fact: 'found', aggregate: 'sum(c.land_cents)', cents: true },
+  { column: 'land_area_recorded', fact: 'found', aggregate: 'sum(c.land_recorded_cents)', cents: true },
+  { column: 'land_area_computed', fact: 'found', aggregate: 'sum(c.land_computed_cents)', cents: true },
+  { column: 'land_area_gap', fact: 'found', aggregate: 'sum(c.land_recorded_cents - c.land_computed_cents)', cents: true },
+  { column: 'floor_area', fact: 'found', aggregate: 'sum(c.floor_cents)', cents: true },
+  { column: 'floor_area_recorded', fact: 'found', aggregate: 'sum(c.floor_recorded_cents)', cents: true },
+  { column: 'floor_area_computed', fact: 'found', aggregate: 'sum(c.floor_computed_cents)', cents: true },
+  { column: 'floor_area_gap', fact: 'found', aggregate: 'sum(c.floor_recorded_cents - c.floor_computed_cents)', cents: true },
+  { column: 'demolished_count', fact: 'demolished', aggregate: 'count(*)', cents: false },
+  { column: 'demolished_land_area', fact: 'demolished', aggregate: 'sum(c.demolished_land_cents)', cents: true },
+  { column: 'demolished_floor_area', fact: 'demolished', aggregate: 'sum(c.demolished_floor_cents)', cents: true },
+  { column: 'regreened_area', fact: 'demolished', aggregate: 'sum(c.regreened_cents)', cents: true },
+  { column: 'closed_count', fact: 'closed', aggregate: 'count(*)', cents: false },
+]
+/** A figure's final value from its aggregate: m² from cents (exact numeric), 0 for an empty sum. */
+const figureValue = (aggregate: string, cents: boolean) => (cents ? `coalesce(${aggregate}, 0) / 100` : aggregate)
 
 type Row = Record<string, unknown>
 
@@ -82,11 +93,10 @@ export function toFigures(r: Row): Figures {
 }
 
 /**
- * One statement, one pass over the cases in scope and filter. Each case has three dated facts
- * (found, by found_at; demolished, by disposed_at, when its disposal demolishes; closed, by
- * closed_at), each counted when its own Beijing date is in [from, to]. Without a period key the
- * facts are FILTER clauses on the case's row; with one, each case row is spread into its facts
- * (a LATERAL VALUES list) and the facts are grouped by their own period. Zone and buffer-zone keys
+ * One statement over case_figures (migration 018: each case's keys, fact dates and areas in
+ * cents, narrow) for the cases in scope and filter. Each fact counts when its own Beijing date is
+ * in [from, to]. Without a period key one pass, the facts as FILTER clauses; with one, a pass per
+ * fact grouped by that fact's period, and the three added up per group. Zone and buffer-zone keys
  * and filters read the stored memberships (migration 015): one row per case and zone it lies in.
  */
 function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: string; params: unknown[] } {
@@ -99,49 +109,49 @@ function buildQuery(keys: readonly GroupKey[], f: StatisticsFilter): { sql: stri
   }
   // Zones and buffer zones are spatial: a case placed at its village until located (待定位) is in
   // none, and has no membership rows.
-  if (f.zone !== undefined) where.push(`EXISTS (SELECT 1 FROM case_zone_members m WHERE m.zone_id = ${add(f.zone)} AND m.case_id = c.id)`)
+  if (f.zone !== undefined) where.push(`EXISTS (SELECT 1 FROM case_zone_members m WHERE m.zone_id = ${add(f.zone)} AND m.case_id = c.case_id)`)
   if (f.bufferZone !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM case_buffer_zone_members m WHERE m.buffer_zone_id = ${add(f.bufferZone)} AND m.case_id = c.id)`)
+    where.push(`EXISTS (SELECT 1 FROM case_buffer_zone_members m WHERE m.buffer_zone_id = ${add(f.bufferZone)} AND m.case_id = c.case_id)`)
   }
   const joins: string[] = []
   if (keys.includes('zone')) {
-    joins.push(`LEFT JOIN (case_zone_members zm JOIN zones z ON z.id = zm.zone_id AND ${inScope('z.admin_code', '$1')}) ON zm.case_id = c.id`)
+    joins.push(`LEFT JOIN (case_zone_members zm JOIN zones z ON z.id = zm.zone_id AND ${inScope('z.admin_code', '$1')}) ON zm.case_id = c.case_id`)
   }
   if (keys.includes('bufferZone')) {
-    joins.push(`LEFT JOIN case_buffer_zone_members bm ON bm.case_id = c.id AND bm.rule_set_id = ${add(f.ruleSetId ?? null)}`)
+    joins.push(`LEFT JOIN case_buffer_zone_members bm ON bm.case_id = c.case_id AND bm.rule_set_id = ${add(f.ruleSetId ?? null)}`)
   }
-  const inPeriod = (at: string) => {
-    const w: string[] = []
-    if (f.from) w.push(`${beijingTimeSql(at)} >= ${add(f.from)}::date`)
-    if (f.to) w.push(`${beijingTimeSql(at)} < ${add(f.to)}::date + 1`)
+  const from = f.from ? add(f.from) : null
+  const to = f.to ? add(f.to) : null
+  const holds = (fact: Fact) => {
+    const w = fact === 'found' ? [] : [`${FACT_DATE[fact]} IS NOT NULL`]
+    if (from) w.push(`${FACT_DATE[fact]} >= ${from}::date`)
+    if (to) w.push(`${FACT_DATE[fact]} <= ${to}::date`)
     return w
   }
-  const demolishes = `c.disposal = ANY(${add([...DEMOLITION_DISPOSALS])}::text[])`
-  const truncated = (k: GroupKey) => `date_trunc('${PERIOD_UNITS[k]}', ${beijingTimeSql('f.at')})`
-  const selected = keys.map((k, i) => `${PERIOD_FORMATS[k] ? `to_char(${truncated(k)}, '${PERIOD_FORMATS[k]}')` : CASE_KEYS[k]} AS g${i}, `).join('')
-  const groupBy = keys.length ? `GROUP BY ${keys.map((k, i) => (PERIOD_FORMATS[k] ? truncated(k) : `g${i}`)).join(', ')}` : ''
-  if (keys.some((k) => PERIOD_FORMATS[k])) {
-    where.push('f.at IS NOT NULL', ...inPeriod('f.at'))
-    // kinds: 1 found, 2 demolished, 3 closed
+  const table = `case_figures c ${joins.join(' ')}`
+
+  if (keys.some((k) => PERIODS[k])) {
+    const branch = (fact: Fact) => `
+      SELECT ${keys.map((k, i) => `${PERIODS[k]?.group(FACT_MONTH[fact]) ?? CASE_KEYS[k]} AS g${i}, `).join('')}
+             ${FIGURES.map((x) => `${x.fact === fact ? x.aggregate : '0'} AS ${x.column}`).join(', ')}
+      FROM ${table} WHERE ${[...where, ...holds(fact)].join(' AND ')}
+      GROUP BY ${keys.map((_, i) => `g${i}`).join(', ')}`
     const sql = `
-      SELECT ${selected}${figureSql('f.kind = 1', 'f.kind = 2', 'f.kind = 3')}
-      FROM cases c ${joins.join(' ')}
-      CROSS JOIN LATERAL (VALUES (1, c.found_at), (2, CASE WHEN ${demolishes} THEN c.disposed_at END), (3, c.closed_at)) f (kind, at)
-      WHERE ${where.join(' AND ')}
-      ${groupBy}`
+      SELECT ${keys.map((k, i) => `${PERIODS[k]?.label(`x.g${i}`) ?? `x.g${i}`} AS g${i}, `).join('')}
+             ${FIGURES.map((x) => `${figureValue(`sum(x.${x.column})`, x.cents)} AS ${x.column}`).join(', ')}
+      FROM (${FACTS.map(branch).join(' UNION ALL ')}) x
+      GROUP BY ${keys.map((_, i) => `x.g${i}`).join(', ')}`
     return { sql, params }
   }
-  const both = (...w: string[]) => w.join(' AND ') || 'true'
-  const found = both(...inPeriod('c.found_at'))
-  const demolished = both(demolishes, 'c.disposed_at IS NOT NULL', ...inPeriod('c.disposed_at'))
-  const closed = both('c.closed_at IS NOT NULL', ...inPeriod('c.closed_at'))
+  const condition = (fact: Fact) => holds(fact).join(' AND ') || 'true'
   // a case none of whose facts falls in the period makes no row
-  if (f.from || f.to) where.push(`((${found}) OR (${demolished}) OR (${closed}))`)
+  if (from || to) where.push(`(${FACTS.map((fact) => `(${condition(fact)})`).join(' OR ')})`)
   const sql = `
-    SELECT ${selected}${figureSql(found, demolished, closed)}
-    FROM cases c ${joins.join(' ')}
+    SELECT ${keys.map((k, i) => `${CASE_KEYS[k]} AS g${i}, `).join('')}
+           ${FIGURES.map((x) => `${figureValue(`${x.aggregate} FILTER (WHERE ${condition(x.fact)})`, x.cents)} AS ${x.column}`).join(', ')}
+    FROM ${table}
     WHERE ${where.join(' AND ')}
-    ${groupBy}`
+    ${keys.length ? `GROUP BY ${keys.map((_, i) => `g${i}`).join(', ')}` : ''}`
   return { sql, params }
 }
 
