@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import type { Geometry } from 'geojson'
 import { parseCrs, toLonLat, type Crs } from './formats/crs.ts'
+import { featureLabel, geometryFaults, GeoJsonRefused, type FaultedItem } from './formats/geojson-check.ts'
 import { transformGeometry } from './formats/geometry.ts'
 import { FileRefused, openLayer } from './formats/open.ts'
 
@@ -22,7 +23,10 @@ export interface ReadFeaturesOptions {
   maxFeatures: number
 }
 
-/** Reads the file's first layer. Throws FileRefused (a 4xx for the caller) for anything unreadable. */
+/**
+ * Reads the file's first layer. Throws FileRefused (a 4xx for the caller) for anything unreadable,
+ * GeoJsonRefused naming every feature whose GeoJSON is malformed (read to the end, so all are named).
+ */
 export async function readFeaturesFile(bytes: Buffer, fileName: string, opts: ReadFeaturesOptions): Promise<{ crs: Crs; features: FileFeature[] }> {
   const userCrs = opts.crs ? parseCrs(opts.crs) : null
   if (opts.crs && !userCrs) throw new FileRefused('unknown_crs', `无法识别坐标系 ${opts.crs}`, `unknown CRS ${opts.crs}`, 400, 'crs')
@@ -39,12 +43,17 @@ export async function readFeaturesFile(bytes: Buffer, fileName: string, opts: Re
       }
       const toStored = toLonLat(crs)
       const features: FileFeature[] = []
+      const malformed: FaultedItem[] = []
       for await (const f of opened.layer.features()) {
         if (features.length >= opts.maxFeatures) {
           throw new FileRefused('too_many_features', `文件要素超过 ${opts.maxFeatures} 个`, `the file has more than ${opts.maxFeatures} features`, 413)
         }
-        features.push({ properties: f.properties, geometry: f.geometry ? transformGeometry(f.geometry, toStored) : null })
+        const featureNo = features.length + 1
+        const faults = f.error?.faults ?? (f.geometry && !f.wellFormed ? geometryFaults(f.geometry) : [])
+        if (faults.length > 0) malformed.push({ label: featureLabel(featureNo, f), featureNo, faults })
+        features.push({ properties: f.properties, geometry: f.geometry && faults.length === 0 ? transformGeometry(f.geometry, toStored) : null })
       }
+      if (malformed.length > 0) throw new GeoJsonRefused(malformed, 'file')
       if (features.length === 0) throw new FileRefused('empty_layer', '文件中没有要素', 'the file has no features')
       return { crs, features }
     } finally {

@@ -64,6 +64,7 @@ import {
 import { CellError, openXlsx, XlsxRefused, type Cell, type SheetRow, type XlsxSource } from './xlsx-reader.ts'
 import { holds, type Scope } from '../domain/scope.ts'
 import { FileRefused } from './formats/reader.ts'
+import { geometryFaults } from './formats/geojson-check.ts'
 
 export { IMPORT_MODES, type ImportMode }
 
@@ -879,9 +880,8 @@ function geometryOf(
   } catch (err) {
     return wktBad(`WKT 无法解析（${(err as Error).message}）`, `the WKT cannot be read (${(err as Error).message})`)
   }
-  // 2D only, every coordinate a finite lon/lat, rings closed with four or more positions
+  // 2D only, every coordinate a finite lon/lat, well-formed (rings closed with four or more positions)
   const positions: number[][] = g.type === 'Point' ? [g.coordinates] : g.type === 'Polygon' ? g.coordinates.flat() : g.coordinates.flat(2)
-  const rings: number[][][] = g.type === 'Point' ? [] : g.type === 'Polygon' ? g.coordinates : g.coordinates.flat()
   if (positions.length === 0 || positions[0]!.length < 2) return wktBad('WKT 是空几何', 'the WKT geometry is empty')
   if (positions.length > limits.vertices) return wktBad(`WKT 超过 ${limits.vertices} 个顶点`, `the WKT has more than ${limits.vertices} vertices`)
   for (const p of positions) p.length = 2
@@ -889,11 +889,8 @@ function geometryOf(
     const problem = coordinateProblem(x!, y!)
     if (problem) return wktBad(problem[0], problem[1])
   }
-  for (const ring of rings) {
-    const a = ring[0]!
-    const z = ring[ring.length - 1]!
-    if (ring.length < 4 || a[0] !== z[0] || a[1] !== z[1]) return wktBad('WKT 多边形的环须闭合且至少 4 个点', 'each polygon ring must be closed and have at least 4 positions')
-  }
+  const fault = geometryFaults(g)[0]
+  if (fault) return wktBad(`WKT 的${fault.zh}`, `the WKT's ${fault.en}`)
   d.geometry = g
   d.point = point
 }

@@ -15,6 +15,7 @@ import { inScope, inUnit, prefixMatch } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
 import { beijingYear, fromBeijingWallClock } from '../domain/beijing-clock.ts'
 import { InputError } from '../domain/errors.ts'
+import { requireGeometry } from '../imports/formats/geojson-check.ts'
 
 export class CaseInputError extends InputError {}
 
@@ -169,6 +170,7 @@ export async function createCase(db: Db, input: NewCase, userId: number, scope: 
 /** Checks and writes a new case with its first history row inside the caller's transaction (a
  *  public report accepted into the ledger writes both in one); answers its id. */
 export async function insertCase(tx: Queryable, input: NewCase, userId: number, scope: Scope, now = new Date()): Promise<number> {
+  requireGeometry(input.geometry, 'geometry')
   const geojson = JSON.stringify(input.geometry)
   await checkGeometry(tx, geojson)
   const found = Date.parse(input.foundAt)
@@ -422,6 +424,7 @@ export async function editCase(db: Db, id: number, scope: Scope, expectedVersion
   if (fields.length === 0 && edit.geometry === undefined) throw new CaseInputError('nothing to change', 'body')
   let geojson: string | null = null
   if (edit.geometry !== undefined) {
+    requireGeometry(edit.geometry, 'geometry')
     geojson = JSON.stringify(edit.geometry)
     await checkGeometry(db, geojson)
   }

@@ -7,6 +7,7 @@ import { refuseStaleWrite } from './stale-version.ts'
 import { inScope, inUnit } from './scope.sql.ts'
 import { holds, type Scope } from '../domain/scope.ts'
 import { InputError, Refusal } from '../domain/errors.ts'
+import { requireGeometry } from '../imports/formats/geojson-check.ts'
 
 /** A drawn polygon the app refuses to store or measure; `status` is the HTTP status to answer with. */
 export class GeometryInputError extends Refusal {
@@ -50,11 +51,12 @@ export interface CheckedPolygon {
 }
 
 /**
- * A GeoJSON Polygon or MultiPolygon in lon/lat, valid and not empty, within the caps. Too many
- * vertices → 413 (checked before the database parses it), anything else wrong → 422 naming the
- * field; a self-intersection says where (ST_IsValidReason).
+ * A GeoJSON Polygon or MultiPolygon in lon/lat, well-formed (geojson-check.ts), valid and not
+ * empty, within the caps. Too many vertices → 413 (checked before the database parses it), anything
+ * else wrong → 422 naming the field; a self-intersection says where (ST_IsValidReason).
  */
 export async function checkPolygon(db: Queryable, geometry: unknown, limits: PolygonLimits, field = 'geometry'): Promise<CheckedPolygon> {
+  requireGeometry(geometry, field, 'unprocessable')
   const g = geometry as { type?: unknown; coordinates?: unknown } | null
   if (!g || typeof g !== 'object' || (g.type !== 'Polygon' && g.type !== 'MultiPolygon')) {
     throw new GeometryInputError(`${field} must be a GeoJSON Polygon or MultiPolygon, not ${String(g?.type ?? typeof g)}`, 422, field)

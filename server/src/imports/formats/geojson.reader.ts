@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs'
 import type { Geometry } from 'geojson'
 import { crsOfEpsg, parseCrs } from './crs.ts'
+import { collectionFaults, faultReport, featureFaults, stagedProblemCode } from './geojson-check.ts'
 import { scanFeatureCollection } from './json-members.ts'
 import { FileRefused, type OpenedLayer, type RawFeature } from './reader.ts'
 
@@ -12,22 +13,26 @@ function badJson(err: unknown): FileRefused {
 }
 
 /** The top-level members other than features (type, name, crs), from one pass that skips the features. */
-async function header(path: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {}
+async function header(path: string): Promise<{ head: Record<string, unknown>; featuresArray: boolean }> {
+  const head: Record<string, unknown> = {}
+  let featuresArray = false
   try {
-    for await (const _ of scanFeatureCollection(path, { elements: false, member: (key, value) => { out[key] = value } })) {
+    const scan = { elements: false, member: (key: string, value: unknown) => { head[key] = value }, featuresArray: () => { featuresArray = true } }
+    for await (const _ of scanFeatureCollection(path, scan)) {
       // elements are skipped
     }
   } catch (err) {
     throw badJson(err)
   }
-  return out
+  return { head, featuresArray }
 }
 
 export async function openGeoJson(path: string, layerFallback: string): Promise<OpenedLayer> {
-  const head = await header(path)
-  if (head.type !== 'FeatureCollection') {
-    throw new FileRefused('bad_json', 'GeoJSON 须为 FeatureCollection（要素集合）', `the GeoJSON must be a FeatureCollection (found ${String(head.type ?? 'no type')})`)
+  const { head, featuresArray } = await header(path)
+  const faults = collectionFaults(head, featuresArray)
+  if (faults.length > 0) {
+    const r = faultReport([{ label: { zh: 'GeoJSON 须为 FeatureCollection（要素集合）', en: 'the GeoJSON must be a FeatureCollection' }, faults }], 'file')
+    throw new FileRefused('bad_json', r.zh, r.en, 400, 'file', { problems: r.problems, problemCount: r.problemCount })
   }
   let crs = crsOfEpsg(4326)
   const crsName = (head.crs as { properties?: { name?: unknown } } | undefined)?.properties?.name
@@ -50,18 +55,17 @@ export async function openGeoJson(path: string, layerFallback: string): Promise<
     async *features(onBytes): AsyncIterable<RawFeature> {
       try {
         for await (const value of scanFeatureCollection(path, { elements: true, member: () => {}, onBytes })) {
-          const f = value as { type?: unknown; properties?: unknown; geometry?: unknown }
-          const properties = f.properties && typeof f.properties === 'object' && !Array.isArray(f.properties) ? (f.properties as Record<string, unknown>) : {}
-          if (f.type !== 'Feature') {
-            yield { properties, geometry: null, error: { code: 'no_geometry', message: '不是 GeoJSON 要素（Feature）' } }
+          const f = value as { id?: unknown; properties?: unknown; geometry?: unknown } | null
+          const properties = f?.properties && typeof f.properties === 'object' && !Array.isArray(f.properties) ? (f.properties as Record<string, unknown>) : {}
+          const id = typeof f?.id === 'string' || typeof f?.id === 'number' ? { id: f.id } : {}
+          // each feature checked as it streams: the faults named where they are, in Chinese
+          const faults = featureFaults(f)
+          if (faults.length > 0) {
+            const message = faults.slice(0, 3).map((x) => x.zh).join('；') + (faults.length > 3 ? `；另有 ${faults.length - 3} 处` : '')
+            yield { ...id, properties, geometry: null, error: { code: stagedProblemCode(faults[0]!), message, faults } }
             continue
           }
-          const g = f.geometry as Geometry | null | undefined
-          if (g && (typeof g !== 'object' || typeof g.type !== 'string')) {
-            yield { properties, geometry: null, error: { code: 'no_geometry', message: '几何无法识别' } }
-            continue
-          }
-          yield { properties, geometry: g ?? null }
+          yield { ...id, properties, geometry: (f!.geometry as Geometry | null) ?? null, wellFormed: true }
         }
       } catch (err) {
         throw badJson(err)

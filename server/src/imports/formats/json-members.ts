@@ -25,6 +25,8 @@ export interface CollectionScan {
   member(key: string, value: unknown): void
   /** false: the elements of `features` are skipped, not parsed (nor yielded) */
   elements: boolean
+  /** told when `features` is an array (its elements are then yielded, not given to `member`) */
+  featuresArray?(): void
   onBytes?(bytesRead: number): void
 }
 
@@ -191,6 +193,7 @@ export async function* scanFeatureCollection(path: string, scan: CollectionScan)
         case 'value':
           if (key === 'features' && !featuresSeen && c === C.OpenBracket) {
             featuresSeen = true
+            scan.featuresArray?.()
             where = 'elements'
             i++
           } else begin('member')

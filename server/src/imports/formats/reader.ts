@@ -2,6 +2,7 @@
 // (never the whole file as objects), in the file's own coordinates.
 import type { Geometry } from 'geojson'
 import type { Crs } from './crs.ts'
+import type { GeoJsonFault } from './geojson-check.ts'
 import { Refusal } from '../../domain/errors.ts'
 
 export type SourceFormat = 'geojson' | 'shapefile' | 'gpkg' | 'kml' | 'csv'
@@ -13,10 +14,15 @@ export interface FileWarning {
 }
 
 export interface RawFeature {
+  /** A GeoJSON feature's own "id", when it has one (names the feature in messages). */
+  id?: string | number
   properties: Record<string, unknown>
   /** null: the feature has no geometry (or it could not be decoded, then `error` says why). */
   geometry: Geometry | null
-  error?: { code: string; message: string }
+  /** `faults`: the structural faults found (GeoJSON files), for a caller that lists them all. */
+  error?: { code: string; message: string; faults?: GeoJsonFault[] }
+  /** true: the reader checked the geometry's structure already (geojson-check.ts), no need again. */
+  wellFormed?: boolean
 }
 
 export interface OpenedLayer {
