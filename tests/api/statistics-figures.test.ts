@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
+import { DEMOLITION_DISPOSALS } from '../../server/src/domain/statistics.ts'
 
 let t: TestApp
 let admin: string
@@ -119,4 +120,16 @@ test('the grouped tables follow every edit of a case at once', async () => {
   // many cases in one statement (an import): one pass of the statement trigger
   await q(`UPDATE cases SET floor_area_recorded_m2 = 99.5 WHERE admin_code = $1`, [b.admin_code])
   await assertFollows('a whole village updated at once')
+})
+
+test('the disposals that count as demolished in the stored figures are the domain\'s list', async () => {
+  const c = await someCase()
+  const disposals = ['self_demolition', 'assisted_demolition', 'enforced_demolition', 'confiscation', 'regularisation', 'deferral']
+  const demolishing: string[] = []
+  for (const d of disposals) {
+    await q(`UPDATE cases SET disposal = $2, disposed_at = '2025-06-01T02:00:00Z', demolished_land_area_m2 = 10 WHERE id = $1`, [c.id, d])
+    const [r] = await q<{ on: string | null }>(`SELECT demolished_on::text AS on FROM case_figures WHERE case_id = $1`, [c.id])
+    if (r!.on !== null) demolishing.push(d)
+  }
+  assert.deepEqual(demolishing, [...DEMOLITION_DISPOSALS])
 })
