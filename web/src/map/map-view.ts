@@ -10,6 +10,7 @@ import 'maplibre-gl/dist/maplibre-gl.css'
 // The worker ships as its own self-contained module; without this MapLibre would look for it next
 // to the bundled chunk, where Vite does not put it.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
+import { createDeckView } from './deck/deck-view.ts'
 import { buildStyle } from './style.ts'
 import { createCamera, DEFAULT_PADDING, startView } from './view/camera.ts'
 import { caseStatsOf } from './view/case-stats.ts'
@@ -78,10 +79,14 @@ export function createMapView(opts: MapViewOptions): MapView {
   const setHover = createHover(map, opts.onHover)
   const pointPick = createPointPick(map)
   const drawing = createDrawingMode(map, whenReady, () => setHover(null))
-  const overlays = createPointOverlays(map, whenReady)
+  const deck = createDeckView(map, whenReady, { meta, visibility: () => layerState.visibility, onFeatureClick: opts.onFeatureClick, onError: opts.onError })
+  const overlays = deck.over(createPointOverlays(map, whenReady))
   const pointer = createPointer(map, { meta, pick, setHover, pointPick, drawing, overlays, destroyed: isDestroyed, opts })
   reportMapEvents(map, camera.view, isDestroyed, opts)
-  const switches = createLayerSwitches(map, layerState, whenReady, extrusion.apply)
+  const switches = createLayerSwitches(map, layerState, whenReady, () => {
+    extrusion.apply()
+    deck.apply()
+  })
   const tiles = createTileUrls(map, meta, whenReady)
 
   return {
@@ -89,7 +94,10 @@ export function createMapView(opts: MapViewOptions): MapView {
     ...createSelection(map, ready),
     ...camera,
     ...createDashboardLayers(map, whenReady),
-    refreshCases: () => tiles.refresh('cases'),
+    refreshCases() {
+      tiles.refresh('cases')
+      deck.refreshCases()
+    },
     refreshCollection: (id) => tiles.refresh(id),
     setTileFilter: (id, params) => tiles.setFilter(id, params),
     caseStats: () => caseStatsOf(map),
@@ -115,6 +123,7 @@ export function createMapView(opts: MapViewOptions): MapView {
       destroyed = true
       labels.destroy()
       pointer.destroy()
+      deck.destroy()
       map.remove()
     },
   }

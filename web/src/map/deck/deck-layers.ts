@@ -60,6 +60,8 @@ export interface DeckOptions {
 export interface DeckProbe {
   pickObjects(rect: { x: number; y: number; width: number; height: number }): { layer: string; object: unknown }[]
   state(): DeckState & { weight: HexWeight; points: number | null; hexRadiusM: number }
+  /** Where lon/lat is drawn, in pixels of the map element (tilted views too). */
+  project(lon: number, lat: number): [number, number]
 }
 
 const HIT_RADIUS = 4
@@ -81,15 +83,46 @@ const lang = (): Lang => (LANGS as readonly string[]).includes(document.document
 const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(lang(), key, vars)
 const fmt = (n: number) => Math.round(n).toLocaleString(lang())
 
-const binaryData = (w: WeightedPoints) => ({
-  length: w.length,
-  attributes: { getPosition: { value: w.positions, size: 2 }, getColorWeight: { value: w.weights, size: 1 } },
-})
+/**
+ * deck's binary data for the hexagons. Positions exactly as the layer declares its attribute (float64,
+ * three per point): given as float32 pairs they were read with the wrong stride and every point fell
+ * in one bin.
+ */
+function binaryData(w: WeightedPoints) {
+  const positions = new Float64Array(w.length * 3)
+  for (let i = 0; i < w.length; i++) {
+    positions[3 * i] = w.positions[2 * i]!
+    positions[3 * i + 1] = w.positions[2 * i + 1]!
+  }
+  return { length: w.length, attributes: { getPosition: { value: positions, size: 3 }, getColorWeight: { value: w.weights, size: 1 } } }
+}
 
 function tileUrl(meta: Meta, collection: string): string | null {
   const template = meta.layers.find((l) => l.id === collection)?.tiles
   if (!template) return null
   return /^[a-z][a-z0-9+.-]*:/i.test(template) ? template : window.location.origin + template
+}
+
+/**
+ * @deck.gl/mapbox 9.4 reads the map's private `transform` (its height for the clipping planes, the
+ * terrain's elevation), which MapLibre 6 removed (visgl/deck.gl#10501; the fix is the separate
+ * @deck.gl/maplibre package, not installed here). The same values from MapLibre's public API; the
+ * near and far planes come with each custom-layer render call.
+ */
+function shimTransform(map: MapLibreMap): void {
+  const m = map as MapLibreMap & { transform?: unknown }
+  if (m.transform !== undefined) return
+  Object.defineProperty(m, 'transform', {
+    configurable: true,
+    value: {
+      get height() {
+        return map.getCanvas().clientHeight
+      },
+      get elevation() {
+        return map.getCenterElevation?.() ?? 0
+      },
+    },
+  })
 }
 
 export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayers {
@@ -103,6 +136,7 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
   let gradesAbort: AbortController | null = null
   let destroyed = false
 
+  shimTransform(map)
   const overlay = new MapboxOverlay({
     interleaved: true,
     layers: [],
@@ -325,6 +359,10 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
 
   const probe: DeckProbe = {
     pickObjects: (rect) => overlay.pickObjects(rect).map((i) => ({ layer: i.layer?.id ?? '', object: i.object as unknown })),
+    project: (lon, lat) => {
+      const p = map.project([lon, lat])
+      return [p.x, p.y]
+    },
     state: () => ({ ...state, weight: hexWeight.get(), points: points?.count ?? null, hexRadiusM: hexRadiusM(map.getZoom(), map.getCenter().lat) }),
   }
   ;(map.getContainer() as HTMLElement & { chaiweiDeck?: DeckProbe }).chaiweiDeck = probe

@@ -35,7 +35,8 @@ export function createLayerState(layers: Readonly<Record<string, StyleLayerInfo>
       const k = (group ? state.opacity[group] : 1) * (li.ground && state.basemap.length > 0 ? 0 : 1)
       return Object.fromEntries(Object.entries(li.opacity).map(([prop, base]) => [prop, scaleOpacity(base, k)]))
     },
-    extruded: () => isShown(state.visibility, 'buildings-3d'),
+    // the deck.gl 3D buildings (by safety grade) tilt the map as the style's do
+    extruded: () => isShown(state.visibility, 'buildings-3d') || isShown(state.visibility, 'buildings-grade'),
   }
   return state
 }
