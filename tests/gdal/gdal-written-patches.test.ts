@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { zipSync } from 'fflate'
 import type { Feature, MultiPolygon } from 'geojson'
 import { writeGeoJson } from '../../server/src/imports/formats/writers.ts'
@@ -20,7 +20,7 @@ let dir: string
 let source: string
 let patches: Feature<MultiPolygon>[]
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   cookie = await t.signIn('planner')
   dir = mkdtempSync(join(tmpdir(), 'chaiwei-gdal-written-'))
@@ -33,7 +33,7 @@ before(async () => {
     patches.map((f) => JSON.stringify(f.geometry)),
   ])
 })
-after(async () => {
+afterAll(async () => {
   await t?.close()
   rmSync(dir, { recursive: true, force: true })
 })

@@ -1,7 +1,7 @@
 // Other GIS tools read the same data through OGC API Features: Debian's GDAL (gdal-bin) lists every
 // collection and copies each to a GeoPackage with the feature count the API reports.
 // Needs ogrinfo and ogr2ogr on the PATH (.ci/run installs gdal-bin).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts'
 let server: TestServer
 let cookie: string
 let dir: string
-before(async () => {
+beforeAll(async () => {
   server = await startTestServer()
   const res = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
@@ -23,7 +23,7 @@ before(async () => {
   cookie = res.headers.getSetCookie().find((c) => c.startsWith('chaiwei_session='))!.split(';')[0]!
   dir = mkdtempSync(join(tmpdir(), 'chaiwei-gdal-'))
 })
-after(async () => {
+afterAll(async () => {
   await server?.close()
   rmSync(dir, { recursive: true, force: true })
 })

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import { VectorTile } from '@mapbox/vector-tile'
 import { zipSync } from 'fflate'
 import type { Feature, Geometry } from 'geojson'
@@ -140,7 +140,7 @@ let dir: string
 /** Per layer: the GeoJSON written from A (ogr2ogr's input), its features. */
 const sources = new Map<string, { file: string; features: Feature[] }>()
 
-before(async () => {
+beforeAll(async () => {
   a = await testApp('tiny')
   aCookie = await a.signIn('admin')
   dir = mkdtempSync(join(tmpdir(), 'chaiwei-onboarding-'))
@@ -152,7 +152,7 @@ before(async () => {
     sources.set(lf.layer, { file, features })
   }
 })
-after(async () => {
+afterAll(async () => {
   await a?.close()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
@@ -468,11 +468,11 @@ for (const format of FORMATS) {
     let bCookie: string
     let loaded = false
     let ledger = false
-    before(async () => {
+    beforeAll(async () => {
       b = await testApp('schema')
       bCookie = await b.signIn('admin', '110111')
     })
-    after(() => b?.close())
+    afterAll(() => b?.close())
     const needsLoad = () => assert.ok(loaded, 'the load into B failed (see the first test)')
 
     test('an empty database takes every layer through the API: uploaded, read, the 三调 fields guessed, committed as replace', async () => {

@@ -5,15 +5,15 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import type { Feature } from 'geojson'
 import { writeCsvWkt, writeGeoJson, writeGeoPackage, writeKml, writeShapefileZip } from '../../server/src/imports/formats/writers.ts'
 
 let dir: string
-before(() => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'chaiwei-gdal-patches-'))
 })
-after(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 // 25 squares around 房山 with a hole in every fifth, Chinese text and numbers
 const features: Feature[] = Array.from({ length: 25 }, (_, i) => {

@@ -1,6 +1,6 @@
 // The same sample on both backends gives the same tiles and the same items: the embedded
 // database is a faithful stand-in for the real server. Needs DATABASE_URL (CI sets it).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { tileAt } from '../helpers/tiles.ts'
 import { VectorTile } from '@mapbox/vector-tile'
@@ -14,10 +14,10 @@ import { scopeOf } from '../../server/src/domain/scope.ts'
 
 let pglite: Db
 let postgis: Db
-before(async () => {
+beforeAll(async () => {
   ;[pglite, postgis] = await Promise.all([freshDb('tiny', 'pglite'), freshDb('tiny', 'postgis')])
 })
-after(async () => {
+afterAll(async () => {
   await Promise.all([pglite?.close(), postgis?.close()])
 })
 
