@@ -1,18 +1,18 @@
 // Grouped statistics read each case's narrow copy in case_figures (migration 018), kept by
 // triggers: the tables must follow every edit of a case at once, as an analyst sees them. Each
 // check compares the API's rows with a hand-written query over `cases` itself.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
 import { DEMOLITION_DISPOSALS } from '../../server/src/domain/statistics.ts'
 
 let t: TestApp
 let admin: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   admin = await t.signIn('admin')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 type Figures = { count: number; landArea: number; floorArea: number; demolishedCount: number; demolishedLandArea: number; demolishedFloorArea: number; regreenedArea: number; closedCount: number }
 const FIGURES = ['count', 'landArea', 'floorArea', 'demolishedCount', 'demolishedLandArea', 'demolishedFloorArea', 'regreenedArea', 'closedCount'] as const

@@ -25,7 +25,7 @@ const REFERENCE = [
 /** The coordinator's own: sessions and request bookkeeping, staging, logs read only there. */
 const LOCAL = [
   'sessions', 'captcha_challenges', 'idempotent_requests', 'tile_invalidations', 'schema_migrations',
-  'detection_imports', 'detection_import_features', 'layer_imports', 'layer_import_features', 'layer_loads', 'disclosure_history',
+  'detection_imports', 'detection_import_features', 'ledger_import_jobs', 'layer_imports', 'layer_import_features', 'layer_loads', 'disclosure_history',
 ]
 
 /** The column a distributed table has today that gives its district; absent: it must be added. */

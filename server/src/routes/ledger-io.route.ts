@@ -24,6 +24,7 @@ import type { Scope } from '../domain/scope.ts'
 import { Refusal } from '../domain/errors.ts'
 import { binary, multipartBody } from '../http/contract.ts'
 import { LedgerImportJob, LedgerImportResult, type LedgerImportRefusal } from '../schemas/cases.schema.ts'
+import { finishLedgerImportJob, ledgerImportJob, saveLedgerImportProgress, startLedgerImportJob } from '../repos/ledger-import-jobs.repo.ts'
 
 /** Who may load ledgers in bulk: the planners' office and administrators. */
 const LEDGER_IMPORTERS: readonly Role[] = ['admin', 'planner']
@@ -95,22 +96,8 @@ function attachment(reply: FastifyReply, fallback: string, name: string) {
     .header('cache-control', 'private, no-store')
 }
 
-/** An import running (or finished) in the background, polled by the user who started it. */
-interface Job extends LedgerImportJob {
-  userId: number
-}
-
-/** Finished jobs are kept this long for their poller. */
-const JOB_KEEP_MS = 60 * 60 * 1000
-
-const jobView = (j: Job): LedgerImportJob => ({
-  id: j.id,
-  file: j.file,
-  state: j.state,
-  progress: j.progress,
-  ...(j.result ? { result: j.result } : {}),
-  ...(j.error ? { error: j.error } : {}),
-})
+/** How often a background import writes its progress for the pollers (any app process). */
+const PROGRESS_EVERY_MS = 1000
 
 const ImportParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
@@ -127,7 +114,6 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
     limits: { fileSize: IMPORT_LIMITS.fileBytes, files: 1, fields: 4, fieldSize: 200, parts: 5, headerPairs: 50 },
   })
   let running = 0
-  const jobs = new Map<string, Job>()
 
   app.post(
     '/api/ledger/import',
@@ -195,31 +181,36 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         const req = { file: { path }, fileName: fileName!, mode: mode ?? 'all_or_nothing', userId: user.id, scope }
         const size = (await stat(path)).size
         if (size > IMPORT_LIMITS.syncBytes) {
-          // a big file: answered at once, imported in the background, polled for progress
-          const job: Job = { id: randomUUID(), userId: user.id, file: fileName!, progress: newProgress(), state: 'running' }
-          jobs.set(job.id, job)
+          // a big file: answered at once, imported in the background, polled for progress (from
+          // the database: any app process answers, migration 019)
+          const progress = newProgress()
+          const id = randomUUID()
+          await startLedgerImportJob(db, { id, userId: user.id, file: fileName!, progress })
           background = true
-          void importLedger(db, req, job.progress)
-            .then((result) => {
-              job.state = 'done'
-              job.result = result
-            })
+          const heartbeat = setInterval(() => {
+            saveLedgerImportProgress(db, id, progress).catch((err: unknown) => request.log.warn({ err }, 'ledger import progress not saved'))
+          }, PROGRESS_EVERY_MS)
+          void importLedger(db, req, progress)
+            .then((result) => ({ result }))
             .catch((err: unknown) => {
-              job.state = 'failed'
               if (err instanceof Refusal) {
                 const p = refusalProblem(err)
-                job.error = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, ...p.extra } satisfies LedgerImportRefusal
-              } else {
-                request.log.error({ err }, 'ledger import failed')
-                job.error = { type: 'about:blank', status: 500, title: 'Internal Server Error', detail: 'the import failed; nothing was written', code: 'internal' }
+                return { error: { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, ...p.extra } satisfies LedgerImportRefusal }
               }
+              request.log.error({ err }, 'ledger import failed')
+              return { error: { type: 'about:blank', status: 500, title: 'Internal Server Error', detail: 'the import failed; nothing was written', detailZh: '导入失败，未写入任何记录', code: 'internal' } }
             })
+            .then((end) => {
+              clearInterval(heartbeat)
+              return finishLedgerImportJob(db, id, { progress, ...end })
+            })
+            .catch((err: unknown) => request.log.error({ err }, 'ledger import end not saved'))
             .finally(() => {
               running--
               void cleanUp()
-              setTimeout(() => jobs.delete(job.id), JOB_KEEP_MS).unref()
             })
-          return reply.code(202).header('location', `/api/ledger/imports/${job.id}`).send(jobView(job))
+          const job: LedgerImportJob = { id, file: fileName!, state: 'running', progress }
+          return reply.code(202).header('location', `/api/ledger/imports/${job.id}`).send(job)
         }
         return await importLedger(db, req)
       } finally {
@@ -234,19 +225,21 @@ export const ledgerIoRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
   app.get(
     '/api/ledger/imports/:id',
     {
-      config: { access: { roles: LEDGER_IMPORTERS } },
+      // the state is written by whichever process runs the import, outside any request: a replica
+      // could answer 404 right after the 202
+      config: { access: { roles: LEDGER_IMPORTERS }, readFrom: 'primary' },
       schema: {
         tags: ['ledger'],
         summary: 'A ledger import running in the background: its progress, then its result or error',
-        description: 'state: running (progress.phase reading|writing, progress.fraction 0–1, rowsRead, rowsValid, rowsWritten, problemCount), done (result: as the 200 answer of POST /api/ledger/import) or failed (error: the problem+json a refused file gets). Only the user who started it sees it; kept an hour after it ends.',
+        description: 'state: running (progress.phase reading|writing, progress.fraction 0–1, rowsRead, rowsValid, rowsWritten, problemCount), done (result: as the 200 answer of POST /api/ledger/import) or failed (error: the problem+json a refused file gets). Only the user who started it sees it; kept an hour after it ends. Any app process answers (the state is in the database); a job whose process stopped answers failed with code interrupted, nothing written.',
         params: ImportParams,
         response: { 200: LedgerImportJob },
       },
     },
     async (request) => {
-      const job = jobs.get(request.params.id)
-      if (!job || job.userId !== principalOf(request).user.id) throw notFound(`no ledger import ${request.params.id}`)
-      return jobView(job)
+      const job = await ledgerImportJob(db, request.params.id, principalOf(request).user.id)
+      if (!job) throw notFound(`no ledger import ${request.params.id}`)
+      return job
     },
   )
 
