@@ -14,13 +14,21 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import pixelmatch from 'pixelmatch'
-import { PNG } from 'pngjs'
 import type { Browser, Page } from 'playwright-core'
 import type { TestServer } from '../helpers/server.ts'
 import { logIn, MAP_TIMEOUT, startAppAndBrowser, stopAppAndBrowser } from './browser.ts'
+
+interface Image {
+  width: number
+  height: number
+  data: Buffer
+}
+// pngjs ships no types (no @types/pngjs installed): the two calls used here, typed here.
+const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read(png: Buffer): Image; write(image: Image): Buffer } } }
 
 const REFERENCE_DIR = resolve(import.meta.dirname, '../golden/screens')
 const UPDATE = process.env.UPDATE_GOLDEN === '1'
@@ -110,7 +118,7 @@ for (const view of VIEWS) {
     assert.ok(existsSync(file), `no reference ${file}: make it with UPDATE_GOLDEN=1 (npm run build:web first) and look at it`)
     const [want, got] = [PNG.sync.read(readFileSync(file)), PNG.sync.read(shot)]
     assert.deepEqual([got.width, got.height], [want.width, want.height], `${view.name}: size`)
-    const diff = new PNG({ width: want.width, height: want.height })
+    const diff: Image = { width: want.width, height: want.height, data: Buffer.alloc(want.width * want.height * 4) }
     const differing = pixelmatch(want.data, got.data, diff.data, want.width, want.height, { threshold: PIXEL_THRESHOLD })
     const share = differing / (want.width * want.height)
     t.diagnostic(`${view.name}: ${differing} pixels differ (${(share * 100).toFixed(3)} %)`)
