@@ -3,7 +3,7 @@
 // review the problems per feature (repair where PostGIS can), then name the batch and commit,
 // all-or-nothing or the valid features only.
 import { useState, type FormEvent } from 'react'
-import { ApiError } from '../api.ts'
+import { problemMessage } from '../onboarding-api.ts'
 import { useBusyAction } from '../hooks/use-busy-action.ts'
 import { fileOptions, useImportPreview, usePollWhile, useUpload } from '../hooks/use-import-wizard.ts'
 import { useI18n } from '../i18n/i18n.tsx'
@@ -23,7 +23,7 @@ export interface ImportWizardProps {
 }
 
 export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardProps) {
-  const { t } = useI18n()
+  const { t, lang } = useI18n()
   const [file, setFile] = useState<File | null>(null)
   const [crs, setCrs] = useState('')
   const [encoding, setEncoding] = useState('')
@@ -32,7 +32,7 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
   const [onlyValid, setOnlyValid] = useState(false)
   const [result, setResult] = useState<{ batchId: number; imported: number; skipped: number } | null>(null)
   const form = useCaseForm()
-  const { busy, error, fail, run } = useBusyAction((e) => (e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e)))
+  const { busy, error, fail, run } = useBusyAction((e) => problemMessage(e, lang))
   const uploading = useUpload(run)
 
   // A file read in the background: poll until it is read.
