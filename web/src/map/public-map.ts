@@ -6,7 +6,8 @@
 import { Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl, type GeoJSONSource, type LayerSpecification, type StyleSpecification } from 'maplibre-gl'
 import 'maplibre-gl/dist/maplibre-gl.css'
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
-import { labelPoints, type LabelPoint, type UnitPiece } from './labels.ts'
+import { createPlaceLabels } from './view/place-labels.ts'
+import { createReadiness } from './view/ready.ts'
 import { ADMIN_LEVELS, adminFill, adminLines, isLine, LABEL_FONTS, LABEL_SOURCE, placeLabels, ringRoad, roadCasing, roadLine, waterFill, widthByZoom } from './base-layers.ts'
 import { expandBbox } from '../geo/expand-bbox.ts'
 import { mapBackground, waterColors } from '../theme/colors.ts'
@@ -167,39 +168,9 @@ export function createPublicMap(opts: PublicMapOptions): PublicMap {
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left')
 
   let destroyed = false
-  let styleReady = false
-  const queued: (() => void)[] = []
-  const whenReady = (fn: () => void) => (styleReady ? fn() : queued.push(fn))
-  map.once('style.load', () => {
-    styleReady = true
-    for (const fn of queued.splice(0)) fn()
-  })
-
-  // place names: one point per town and village from the tile pieces loaded so far
-  const labels = new Map<string, LabelPoint>()
-  let labelTimer: ReturnType<typeof setTimeout> | undefined
-  const updateLabels = () => {
-    labelTimer = undefined
-    if (destroyed || !map.getSource('admin-units')) return
-    const pieces: UnitPiece[] = []
-    for (const f of map.querySourceFeatures('admin-units', { sourceLayer: 'admin-units', filter: ['match', ['get', 'level'], ['town', 'village'], true, false] })) {
-      const p = f.properties as Record<string, unknown>
-      if (p['code'] === undefined || !p['name']) continue
-      pieces.push({ code: String(p['code']), name: String(p['name']), level: String(p['level']), geometry: f.geometry as UnitPiece['geometry'] })
-    }
-    let changed = false
-    for (const point of labelPoints(pieces)) {
-      const old = labels.get(point.properties.code)
-      if (!old || point.properties.area > old.properties.area * 1.01) {
-        labels.set(point.properties.code, point)
-        changed = true
-      }
-    }
-    if (changed) map.getSource<GeoJSONSource>(LABEL_SOURCE)?.setData({ type: 'FeatureCollection', features: [...labels.values()] })
-  }
-  map.on('sourcedata', (e) => {
-    if (e.sourceId === 'admin-units' && e.isSourceLoaded && labelTimer === undefined) labelTimer = setTimeout(updateLabels, 150)
-  })
+  const { whenReady } = createReadiness(map)
+  // place names: one point per town and village from the tile pieces loaded so far (as the staff map)
+  const labels = createPlaceLabels(map, () => destroyed)
 
   map.on('click', (e) => opts.onPick?.(e.lngLat.lng, e.lngLat.lat))
   map.on('idle', () => opts.onIdle?.())
@@ -244,7 +215,7 @@ export function createPublicMap(opts: PublicMapOptions): PublicMap {
     },
     destroy() {
       destroyed = true
-      if (labelTimer !== undefined) clearTimeout(labelTimer)
+      labels.destroy()
       map.remove()
     },
   }

@@ -1,9 +1,10 @@
 // Place-name labels: one point per town / village (labels.ts) from the loaded admin-unit tiles,
 // into LABEL_SOURCE. Positions are kept per unit and only replaced by one computed from more of
-// the unit (a larger summed area), so names don't jump while panning or zooming in.
+// the unit (a larger summed area), so names don't jump while panning or zooming in. The staff map
+// and the public pages' map (public-map.ts) both use it.
 import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl'
 import { labelPoints, type LabelPoint, type UnitPiece } from '../labels.ts'
-import { LABEL_SOURCE } from '../style.ts'
+import { LABEL_SOURCE } from '../base-layers.ts'
 
 const ADMIN_SOURCE = 'admin-units'
 
