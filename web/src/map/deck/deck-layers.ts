@@ -10,6 +10,9 @@ import type { Layer, PickingInfo } from '@deck.gl/core'
 import { HexagonLayer } from '@deck.gl/aggregation-layers'
 import { MVTLayer } from '@deck.gl/geo-layers'
 import { MapboxOverlay } from '@deck.gl/mapbox'
+// deck.gl's own MVT parser (a dependency of @deck.gl/geo-layers), run in the page: the worker it
+// uses by default would be fetched from a CDN, and nothing may leave the server.
+import { MVTLoader } from '@loaders.gl/mvt'
 import type { Map as MapLibreMap } from 'maplibre-gl'
 import type { Feature as GeoFeature, Geometry } from 'geojson'
 import type { CasePoints } from '../../../../server/src/domain/case-points.ts'
@@ -65,6 +68,18 @@ export interface DeckProbe {
 }
 
 const HIT_RADIUS = 4
+/** The tooltip in the app's look (deck's default is a dark box). */
+const TOOLTIP_STYLE: Partial<CSSStyleDeclaration> = {
+  background: '#ffffff',
+  color: '#2b2b33',
+  border: '1px solid #c9c5d6',
+  borderRadius: '4px',
+  boxShadow: '0 1px 4px rgba(0,0,0,0.2)',
+  padding: '6px 8px',
+  fontSize: '12px',
+  lineHeight: '1.5',
+  whiteSpace: 'pre-line',
+}
 type Rgba = [number, number, number, number]
 const rgb = (hex: string, alpha = 255): Rgba => [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16), alpha]
 const HEX_COLORS = caseHexRamp.map((c) => rgb(c))
@@ -125,6 +140,15 @@ function shimTransform(map: MapLibreMap): void {
   })
 }
 
+/** A tile deck could not read: said in the console once per message (the map goes on without it). */
+const tileErrors = new Set<string>()
+function tileError(err: unknown) {
+  const message = err instanceof Error ? err.message : String(err)
+  if (tileErrors.has(message)) return
+  tileErrors.add(message)
+  console.warn('[deck] tile:', message)
+}
+
 export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayers {
   let state: DeckState = { hex: false, patches: false, grades: false }
   let points: CasePoints | null = null
@@ -140,7 +164,10 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
   const overlay = new MapboxOverlay({
     interleaved: true,
     layers: [],
-    getTooltip: (info) => tooltip(info),
+    getTooltip: (info) => {
+      const text = tooltip(info)
+      return text ? { text, style: TOOLTIP_STYLE } : null
+    },
   })
   map.addControl(overlay)
 
@@ -221,7 +248,9 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
       lineWidthMinPixels: 1.5,
       getPointRadius: (f: TileFeature) => 3 + 2 * Math.sqrt(Number(f.properties['count'] ?? 1)),
       pointRadiusUnits: 'pixels',
-      onTileError: () => {},
+      loaders: [MVTLoader],
+      loadOptions: { worker: false },
+      onTileError: tileError,
     })
   }
 
@@ -250,7 +279,9 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
       getElevation: (f: TileFeature) => Math.max(1, Number(f.properties['floors'] ?? 1)) * FLOOR_HEIGHT_M,
       getFillColor: buildingColor,
       updateTriggers: { getFillColor: grades.version },
-      onTileError: () => {},
+      loaders: [MVTLoader],
+      loadOptions: { worker: false },
+      onTileError: tileError,
     })
   }
 
@@ -323,7 +354,7 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
       return null
     }
   }
-  function tooltip(info: PickingInfo): { text: string } | null {
+  function tooltip(info: PickingInfo): string | null {
     const o = info.object as unknown
     if (!o || !info.layer) return null
     const id = info.layer.id
@@ -334,31 +365,35 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
       if (w === 'demolished') lines.push(t('deck.tip.demolished', { a: fmt(h.colorValue) }))
       if (w.startsWith('status:')) lines[0] = `${codeLabel(lang(), 'caseStatus', w.slice(7))} ${lines[0]}`
       lines.push(t('deck.tip.zoomIn'))
-      return { text: lines.join('\n') }
+      return lines.join('\n')
     }
     const f = o as TileFeature
     const p = f.properties
     if (id.startsWith('detections-results')) {
-      if (p['count'] !== undefined) return { text: t('deck.tip.patchCells', { n: fmt(Number(p['count'])) }) }
+      if (p['count'] !== undefined) return t('deck.tip.patchCells', { n: fmt(Number(p['count'])) })
       const verified = p['status'] === 'verified'
       const dates = batches?.get(Number(p['batch_id']))
-      return {
-        text: [
-          t('deck.tip.patch', { no: String(p['patch_no'] ?? p['id']) }),
-          verified ? codeLabel(lang(), 'detectionResult', String(p['result'])) : codeLabel(lang(), 'detectionStatus', String(p['status'])),
-          dates ? t('deck.tip.dates', { before: dates.beforeDate, after: dates.afterDate }) : '',
-        ].filter(Boolean).join('\n'),
-      }
+      return [
+        t('deck.tip.patch', { no: String(p['patch_no'] ?? p['id']) }),
+        verified ? codeLabel(lang(), 'detectionResult', String(p['result'])) : codeLabel(lang(), 'detectionStatus', String(p['status'])),
+        dates ? t('deck.tip.dates', { before: dates.beforeDate, after: dates.afterDate }) : '',
+      ].filter(Boolean).join('\n')
     }
     if (id.startsWith('buildings-grade')) {
       const g = grades.byId.get(Number(p['id']))
-      return { text: [t('deck.tip.building', { floors: Number(p['floors'] ?? 1) }), g ? t('deck.tip.grade', { grade: g }) : t('deck.tip.ungraded')].join('\n') }
+      return [t('deck.tip.building', { floors: Number(p['floors'] ?? 1) }), g ? t('deck.tip.grade', { grade: g }) : t('deck.tip.ungraded')].join('\n')
     }
     return null
   }
 
   const probe: DeckProbe = {
-    pickObjects: (rect) => overlay.pickObjects(rect).map((i) => ({ layer: i.layer?.id ?? '', object: i.object as unknown })),
+    pickObjects(rect) {
+      try {
+        return overlay.pickObjects(rect).map((i) => ({ layer: i.layer?.id ?? '', object: i.object as unknown }))
+      } catch {
+        return [] // deck starts with the map's next frame: nothing drawn yet
+      }
+    },
     project: (lon, lat) => {
       const p = map.project([lon, lat])
       return [p.x, p.y]
