@@ -1,5 +1,5 @@
 // Photos as evidence: EXIF time and GPS kept, bytes returned intact, replays idempotent.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createHash, randomUUID } from 'node:crypto'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -9,14 +9,14 @@ let t: TestApp
 let field: string
 let caseId: number
 let village: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   const c = (await t.db.query<{ id: number; admin_code: string }>("SELECT id, admin_code FROM cases WHERE status = 'order_issued' ORDER BY id LIMIT 1")).rows[0]!
   caseId = c.id
   village = c.admin_code
   field = await t.signIn('field', village)
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 
 function multipart(fields: Record<string, string>, file: { name: string; type: string; bytes: Buffer }) {

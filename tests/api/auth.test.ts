@@ -1,14 +1,14 @@
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createUser } from '../../server/src/repos/users.repo.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
   await createUser(t.db, { username: 'wang.planner', password: 'right password 1', role: 'planner', scopeCode: '110111' })
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const login = (username: string, password: string) =>
   t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })

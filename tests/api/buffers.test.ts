@@ -1,6 +1,6 @@
 // 四道六边 and ring-band buffer zones: computed in PostGIS in metres (checked against geodesic
 // distances), versioned rule sets, recomputation when reference data change, memberships; key villages.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import ExcelJS from 'exceljs'
 import { VectorTile } from '@mapbox/vector-tile'
@@ -9,11 +9,11 @@ import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
 let planner: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const get = async (url: string, cookie = planner) => {
   const res = await t.app.inject({ url, headers: { cookie } })

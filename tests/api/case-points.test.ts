@@ -1,7 +1,7 @@
 // The map's compact reads for deck.gl: the ledger as binary points (values equal to the cases
 // table, confined to the user's scope, revalidated by ETag) and the grades of self-built houses.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { CASE_POINTS_TYPE, decodeCasePoints } from '../../server/src/domain/case-points.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
@@ -9,7 +9,7 @@ let t: TestApp
 let district: string
 let town: { code: string; cookie: string }
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   district = await t.signIn('admin')
   const r = await t.db.query<{ code: string }>(
@@ -18,7 +18,7 @@ before(async () => {
   const code = r.rows[0]!.code
   town = { code, cookie: await t.signIn('viewer', code) }
 })
-after(() => t?.close())
+afterAll(() => t?.close())
 
 const points = async (cookie: string, headers: Record<string, string> = {}) => {
   const res = await t.app.inject({ url: '/api/cases/points', headers: { cookie, ...headers } })

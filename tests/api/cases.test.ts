@@ -1,13 +1,13 @@
 // The ledger over HTTP: recording a case, walking it through its lifecycle with If-Match, and the
 // trace every step leaves.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
 let field: string
 let village: { code: string; lon: number; lat: number }
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   const r = await t.db.query<{ code: string; lon: number; lat: number }>(
     `SELECT code, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
@@ -16,7 +16,7 @@ before(async () => {
   village = r.rows[0]!
   field = await t.signIn('field', village.code)
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const square = (lon: number, lat: number, d = 0.0001) => ({
   type: 'Polygon',

@@ -1,7 +1,7 @@
 // The HTTP contract (server/src/http/contract.ts): every route declares what it answers, the
 // OpenAPI document shows it, and a handler that strays from its declaration fails loudly in the
 // test apps instead of having fields silently dropped by the serializer.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import Fastify from 'fastify'
 import { Type } from 'typebox'
@@ -10,10 +10,10 @@ import { registerProblemHandlers } from '../../server/src/http/problem.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 interface Operation {
   parameters?: { in: string; name: string }[]

@@ -1,14 +1,14 @@
 // The Db interface answers the same on both backends: the app above it must not be able to tell.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Db } from '../../server/src/db/db.ts'
 import { freshDb } from '../helpers/db.ts'
 
 let db: Db
-before(async () => {
+beforeAll(async () => {
   db = await freshDb('schema')
 })
-after(() => db.close())
+afterAll(() => db.close())
 
 test('rowCount counts returned rows for SELECT and touched rows for writes', async () => {
   await db.exec('CREATE TABLE t (id int, v text)')

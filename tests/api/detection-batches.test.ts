@@ -1,7 +1,7 @@
 // Batches: counts and dashboards per town and village (verification rate, overdue against the
 // deadline, false-change rate), edits with If-Match, exports in the format the batch came in and as
 // XLSX, and the sample's synthetic before/after imagery.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import ExcelJS from 'exceljs'
 import initSqlJs from 'sql.js'
@@ -13,11 +13,11 @@ import { beijingToday } from '../../server/src/domain/beijing-clock.ts'
 
 let t: TestApp
 let planner: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const get = (url: string, cookie = planner) => t.app.inject({ url, headers: { cookie } })
 const one = async <T>(sql: string, params: unknown[] = []) => (await t.db.query<T>(sql, params)).rows[0]!

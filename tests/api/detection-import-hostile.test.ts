@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import type { Feature } from 'geojson'
 import { unzipSync, zipSync } from 'fflate'
 import { buildApp } from '../../server/src/app.ts'
@@ -21,12 +21,12 @@ let t: TestApp
 let cookie: string
 let patches: Feature[]
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   cookie = await t.signIn('planner')
   patches = await canonicalPatches(t.db, 60)
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 async function upload(name: string, bytes: Buffer, fields: Record<string, string> = {}, who = cookie) {
   const { payload, headers } = multipartBody(fields, { name, bytes })

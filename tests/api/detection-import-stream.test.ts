@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import type { Feature, Polygon } from 'geojson'
 import { scanFeatureCollection } from '../../server/src/imports/formats/json-members.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -16,12 +16,12 @@ let cookie: string
 let patches: Feature[]
 const dir = mkdtempSync(join(tmpdir(), 'chaiwei-scan-test-'))
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   cookie = await t.signIn('planner')
   patches = await canonicalPatches(t.db, 6)
 })
-after(async () => {
+afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
   await t.close()
 })

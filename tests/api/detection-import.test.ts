@@ -1,7 +1,7 @@
 // The same 1,000 patches imported from every format and CRS come out the same: geometries within
 // 0.1 m, attributes equal, Chinese names kept (GBK Shapefile without .cpg included).
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import type { Feature, MultiPolygon } from 'geojson'
 import { testApp, type TestApp } from '../helpers/app.ts'
 import { canonicalPatches, CHANGE_KEYS, everyFormat, multipartBody, type FormatCase } from '../fixtures/patches/canonical.ts'
@@ -11,7 +11,7 @@ let cookie: string
 let patches: Feature<MultiPolygon>[]
 let cases: FormatCase[]
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   cookie = await t.signIn('planner')
   patches = await canonicalPatches(t.db, 1000)
@@ -25,7 +25,7 @@ before(async () => {
   }
   cases = await everyFormat(patches)
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 async function upload(c: FormatCase) {
   const { payload, headers } = multipartBody(c.crs ? { crs: c.crs } : {}, { name: c.fileName, bytes: c.bytes })

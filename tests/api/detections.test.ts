@@ -1,7 +1,7 @@
 // Satellite-change patches: screening on import, the verification rules (a photo near the patch or
 // a reason, the permit of a legal result, the cause of a false change), a violation opening a case
 // in the same transaction, refused steps naming the allowed ones, ETag / If-Match, scope.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -11,12 +11,12 @@ let t: TestApp
 let planner: string
 let field: string
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
   field = await t.signIn('field')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const get = (url: string, cookie = planner) => t.app.inject({ url, headers: { cookie } })
 const act = (id: number, body: object, etag: string | undefined, cookie = field) =>

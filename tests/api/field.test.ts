@@ -3,7 +3,7 @@
 // replayed offline write (Idempotency-Key) is done once.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { DISTRICT, testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -24,7 +24,7 @@ async function person(name: string, role: 'field' | 'planner' | 'viewer', scope:
 const call = (cookie: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method, url, headers: { cookie, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) })
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
   // the village with the most open cases that also has identified cases and pending patches, and a village of another town
@@ -41,7 +41,7 @@ before(async () => {
   await person('zhao', 'field', home.other)
   await person('viewer', 'viewer', home.village)
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 test('a team is formed of field workers whose scope covers its area; others are refused by name', async () => {
   const bad = await call(planner, 'POST', '/api/teams', { name: '一组', kind: 'village_team', adminCode: home.village, memberIds: [people.zhao!.id] })

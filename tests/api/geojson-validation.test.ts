@@ -2,7 +2,7 @@
 // files, patch and reference-layer imports, ledger WKT): refused or reported with a Chinese
 // message naming the feature and the fault, nothing written; the well-formed input still works.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { testApp, type TestApp } from '../helpers/app.ts'
 import { multipartBody } from '../fixtures/patches/canonical.ts'
 
@@ -12,7 +12,7 @@ let admin: string
 let field: string
 let village: { code: string; lon: number; lat: number }
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
   admin = await t.signIn('admin')
@@ -25,7 +25,7 @@ before(async () => {
   village = r.rows[0]!
   field = await t.signIn('field', village.code)
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const count = async (table: string) => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n
 const square = (d = 0.0005, x = village.lon, y = village.lat) => ({

@@ -12,7 +12,7 @@
 //
 // To accept a change on purpose: UPDATE_GOLDEN=1 node --import tsx --test tests/api/golden-tiles.test.ts
 // (on the embedded backend), then review `git diff tests/golden/tiles` before committing.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -58,11 +58,11 @@ interface GoldenFile {
 
 let t: TestApp
 let cookie: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   cookie = await t.signIn('admin')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const sortedProps = (p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).sort(([a], [b]) => a.localeCompare(b)))
 

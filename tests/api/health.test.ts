@@ -1,13 +1,13 @@
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
 import { BACKEND } from '../helpers/db.ts'
 
 let t: TestApp
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 test('GET /health names the database backend and the version', async () => {
   const res = await t.app.inject('/health')

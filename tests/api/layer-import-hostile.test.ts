@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { zipSync } from 'fflate'
 import { writeCsvWkt, writeGeoJson } from '../../server/src/imports/formats/writers.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -17,12 +17,12 @@ const FIXTURES = join(import.meta.dirname, '../fixtures/patches')
 let t: TestApp
 let c: LayerClient
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
   c = new LayerClient(t, await t.signIn('admin', '110111'))
   await c.load('admin_units', 'units.geojson', geojson([DISTRICT_FEATURE, ...UNIT_FEATURES]))
 })
-after(() => t?.close())
+afterAll(() => t?.close())
 
 const count = async (sql: string) => (await t.db.query<{ n: number }>(sql)).rows[0]!.n
 const nothingStaged = async () => assert.equal(await count('SELECT count(*)::int AS n FROM layer_import_features'), 0)

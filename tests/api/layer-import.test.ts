@@ -3,7 +3,7 @@
 // CGCS2000), roads, waters, reference areas, a ring road and permits; then replaces and appends,
 // keeps a history, remembers mappings, and a cancel leaves nothing behind. Runs on both backends.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import type { Feature } from 'geojson'
 import { writeGeoJson, writeGeoPackage } from '../../server/src/imports/formats/writers.ts'
 import { Cancelled, commitLayerImport } from '../../server/src/imports/layer-import.ts'
@@ -44,13 +44,13 @@ function parcelFeatures(): Feature[] {
   return out
 }
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
   const cookie = await t.signIn('admin', '110111')
   c = new LayerClient(t, cookie)
   userId = (await t.db.query<{ id: number }>('SELECT max(id)::int AS id FROM users')).rows[0]!.id
 })
-after(() => t?.close())
+afterAll(() => t?.close())
 
 const count = async (sql: string, params: unknown[] = []) => (await t.db.query<{ n: number }>(sql, params)).rows[0]!.n
 const status = async () => (await t.app.inject({ url: '/api/onboarding/status', headers: { cookie: c.cookie } })).json()

@@ -1,7 +1,7 @@
 // The ledger in the staff's own template: importing XLSX/CSV ledgers row by row with a report,
 // exporting one ledger per village (一村一台账) and CSV selections, the round trip between them,
 // and files that try to hurt.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { createDeflateRaw } from 'node:zlib'
@@ -20,7 +20,7 @@ import { testApp, type TestApp } from '../helpers/app.ts'
 let t: TestApp
 let planner: string
 let villages: { code: string; name: string; town: string; lon: number; lat: number }[]
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
   villages = (
@@ -30,7 +30,7 @@ before(async () => {
     )
   ).rows
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 const one = async <T>(db: Db, sql: string, params: unknown[] = []) => (await db.query<T>(sql, params)).rows[0]!
@@ -102,7 +102,7 @@ function ledgerRow(i: number): unknown[] {
   ]
 }
 
-test('a 5,000-row ledger: all_or_nothing reports exactly the bad rows and writes nothing; valid_rows_only writes the rest', async (ctx) => {
+test('a 5,000-row ledger: all_or_nothing reports exactly the bad rows and writes nothing; valid_rows_only writes the rest', async ({ annotate }) => {
   const n = 5000
   const rows = Array.from({ length: n }, (_, i) => ledgerRow(i))
   // Spreadsheet row = index + 2 (the header is row 1). Plant one problem in each of these rows:
@@ -162,7 +162,7 @@ test('a 5,000-row ledger: all_or_nothing reports exactly the bad rows and writes
   assert.equal(result.imported, n - 6)
   assert.equal(result.problems.length, 6)
   assert.equal(await caseCount(), before + n - 6)
-  ctx.diagnostic(`${BACKEND}: 5,000 rows checked and refused in ${Math.round(checkMs)} ms; checked and imported in ${Math.round(importMs)} ms`)
+  await annotate(`${BACKEND}: 5,000 rows checked and refused in ${Math.round(checkMs)} ms; checked and imported in ${Math.round(importMs)} ms`)
 
   // Row 12 (index 10): village code given, a point, Date cell in Beijing time, flags from 是/否.
   const c = await one<Record<string, unknown>>(

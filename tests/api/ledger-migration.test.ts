@@ -2,7 +2,7 @@
 // the lifecycle and written as they stand, rows without coordinates placed at their village as
 // 待定位 until a field team locates them, and a ledger the size of seed 004's (55,203 rows) imported
 // in one go in the background.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { VectorTile } from '@mapbox/vector-tile'
@@ -15,7 +15,7 @@ let t: TestApp
 let planner: string
 interface Village { code: string; name: string; town: string; townName: string; lon: number; lat: number }
 let villages: Village[]
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
   villages = (
@@ -25,7 +25,7 @@ before(async () => {
     )
   ).rows
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 type Row = Record<string, unknown>
 const one = async <T>(sql: string, params: unknown[] = []) => (await t.db.query<T>(sql, params)).rows[0]!
@@ -318,7 +318,7 @@ test('progress that breaks the lifecycle is refused with the row and column name
   assert.equal(await caseCount(), before, 'nothing written')
 })
 
-test('a ledger of seed 004’s size (55,203 rows, CSV) is no longer refused: it imports in the background and is polled to the end', async (ctx) => {
+test('a ledger of seed 004’s size (55,203 rows, CSV) is no longer refused: it imports in the background and is polled to the end', async ({ annotate }) => {
   const n = 55_203
   const USES = ['居住', '仓储', '商业', '办公', '其他']
   const head = '序号,所在村,位置,用途,发现来源,发现时间,占地面积,建筑面积,整治状态,拆除方式,拆除时间,拆除占地面积,拆除建筑面积,经度,纬度'
@@ -362,5 +362,5 @@ test('a ledger of seed 004’s size (55,203 rows, CSV) is no longer refused: it 
   let land = 0
   for (let i = 0; i < n; i += 4) land += 10 + (i % 90)
   assert.deepEqual([demolished.n, demolished.land], [Math.ceil(n / 4), land])
-  ctx.diagnostic(`${BACKEND}: ${n} rows imported in the background in ${Math.round(ms / 1000)} s`)
+  await annotate(`${BACKEND}: ${n} rows imported in the background in ${Math.round(ms / 1000)} s`)
 })

@@ -1,15 +1,15 @@
 // The ledger table: filters, sort, totals, overdue lists; edits and re-inspections.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
 let planner: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const get = async (url: string, cookie = planner) => {
   const res = await t.app.inject({ url, headers: { cookie } })

@@ -1,6 +1,6 @@
 // The migration runner on the run's backend: in order, recorded, a no-op on restart, and a
 // failing file rolls back whole and is named.
-import { afterEach, beforeEach, test } from 'node:test'
+import { afterEach, beforeEach, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

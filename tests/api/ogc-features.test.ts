@@ -1,16 +1,16 @@
 // OGC API Features over the sample district: every count and coordinate is checked against
 // PostGIS directly on the same database.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
 let cookie: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   cookie = await t.signIn('analyst')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ url, headers: { cookie, ...headers } })
 const count = async (sql: string, params: unknown[] = []) => (await t.db.query<{ n: number }>(sql, params)).rows[0]!.n

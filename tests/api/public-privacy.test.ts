@@ -5,7 +5,7 @@
 // probe here) is called, and no answer holds any of those values, nor the exact position of the
 // site. The public pages are searched the same way in tests/e2e/public.test.ts.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { VectorTile } from '@mapbox/vector-tile'
 import { PbfReader } from 'pbf'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -28,7 +28,7 @@ let photoId = 0
 /** Exact positions of the seeded sites, to 5 decimals (about a metre). */
 let exact: string[] = []
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny', { open311Keys: ['privacy-test-key-000000'] })
   const planner = await t.signIn('planner')
   // a published case with parties and an address text
@@ -56,7 +56,7 @@ before(async () => {
   }
   exact = [c!, place].flatMap((p) => [p.lon.toFixed(5), p.lat.toFixed(5)])
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 /** The public GET routes and how to call them; a public route missing here fails the walk. */
 const PROBES: Record<string, () => string[]> = {

@@ -5,7 +5,7 @@
 // EXIF stripped).
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import exifr from 'exifr'
 import { newChallenge } from '../../server/src/repos/captcha.repo.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -20,12 +20,12 @@ let ipSeq = 0
 /** A new sender address per report: the CAPTCHA and rate rules are per address. */
 const freshIp = () => `203.0.113.${++ipSeq}`
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny', { open311Keys: [OPEN311_KEY] })
   planner = await t.signIn('planner')
   analyst = await t.signIn('analyst')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const staff = (cookie: string, url: string) => t.app.inject({ url, headers: { cookie } })
 const triage = (id: number, version: number, body: object, cookie = planner) =>

@@ -4,7 +4,7 @@
 // With DATABASE_READ_URL (CI: a hot standby on port 5433) this runs on the real standby and pauses its
 // replay. Without it, the "replica" is a second copy of the same database that never replays
 // anything, which is a replica paused for good: the routing is the same code either way.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -65,7 +65,7 @@ let alice: string
 let bob: string
 let aCase: { id: number; version: number; use: string }
 
-before(async () => {
+beforeAll(async () => {
   uploadDir = mkdtempSync(join(tmpdir(), 'chaiwei-uploads-'))
   if (REAL) {
     routed = (await freshDb('tiny')) as RoutingDb
@@ -89,7 +89,7 @@ before(async () => {
   await caughtUp()
 })
 
-after(async () => {
+afterAll(async () => {
   await app.close()
   await routed.close()
   await copy?.close().catch(() => {}) // closed by routed already

@@ -4,7 +4,7 @@
 // without a probe here fails the first test: scope is checked for every route, not for the ones
 // somebody remembered.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { VectorTile } from '@mapbox/vector-tile'
 import ExcelJS from 'exceljs'
 import { PbfReader } from 'pbf'
@@ -68,7 +68,7 @@ function tileAt(lon: number, lat: number, z: number) {
   return { z, x, y }
 }
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   const q = async <T>(sql: string, params: unknown[] = []) => (await t.db.query<T & Record<string, unknown>>(sql, params)).rows
   // H: the village with the most cases that also has patches; F: a busy village of another town
@@ -179,7 +179,7 @@ before(async () => {
     ownKeys.set(layer.id, new Set(rows.map((r) => r.k)))
   }
 })
-after(() => t?.close())
+afterAll(() => t?.close())
 
 // ---- what each route is asked ----
 

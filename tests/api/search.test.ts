@@ -1,14 +1,14 @@
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
 let cookie: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   cookie = await t.signIn('viewer')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const find = async (q: string, c = cookie) => {
   const res = await t.app.inject({ url: `/api/search?q=${encodeURIComponent(q)}`, headers: { cookie: c } })

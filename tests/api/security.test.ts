@@ -1,15 +1,15 @@
 // Sign-in hardening and browser defences (docs/security.md): security headers, per-address rate
 // limit, per-account lockout, session rotation, cross-site writes refused, password policy.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { createUser, WeakPasswordError } from '../../server/src/repos/users.repo.ts'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 let seq = 0
 async function newUser(password = 'a long enough secret 9') {

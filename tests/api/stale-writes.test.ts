@@ -2,16 +2,16 @@
 // with the version the writer had and the one it found, and the record itself does not change:
 // case edits and transitions, zone edits and deletions, targets, patch actions and batch edits.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
 let planner: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const call = (method: 'GET' | 'PATCH' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, ifMatch?: string) =>
   t.app.inject({ method, url, headers: { cookie: planner, ...(ifMatch ? { 'if-match': ifMatch } : {}) }, ...(payload !== undefined ? { payload: payload as object } : {}) })

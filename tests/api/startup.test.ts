@@ -1,5 +1,5 @@
 // The process itself: bad configuration ends it with one line naming the problem.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'

@@ -1,7 +1,7 @@
 // Grouped statistics by zone and by buffer zone read stored memberships (migration 015): the
 // figures must follow every edit at once, as a user sees them. Each check compares the API's row
 // with a hand-written ST_Intersects query over today's geometry.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
@@ -9,7 +9,7 @@ let t: TestApp
 let admin: string
 /** A village with point cases in it, two of them apart by more than a zone's width. */
 let v: { code: string; a: number; b: number; aAt: [number, number]; bAt: [number, number] }
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   admin = await t.signIn('admin')
   const r = await q<{ code: string; a: number; b: number; ax: number; ay: number; bx: number; by: number }>(
@@ -23,7 +23,7 @@ before(async () => {
   const x = r[0]!
   v = { code: x.code, a: x.a, b: x.b, aAt: [x.ax, x.ay], bAt: [x.bx, x.by] }
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 async function q<T>(sql: string, params: unknown[] = []) {
   return (await t.db.query<T>(sql, params)).rows

@@ -1,7 +1,7 @@
 // Statistics of a known synthetic ledger: exact sums and shares by every kind of key, the dates each
 // figure counts by, the same figures from hand-written PostGIS queries, XLSX, any-area statistics,
 // scope and bad input.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import ExcelJS from 'exceljs'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -10,7 +10,7 @@ import { CASES, computedAreas, loadPlanningLedger } from '../helpers/planning-le
 let t: TestApp
 let analyst: string
 let L6: number, F6: number, L7: number, F7: number
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
   await loadPlanningLedger(t.db)
   analyst = await t.signIn('analyst')
@@ -20,7 +20,7 @@ before(async () => {
   L7 = areas.C7!.land!
   F7 = areas.C7!.floor!
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 /** Sums in cents, as the server does: what a person adding up the ledger by hand gets. */
 const m2 = (...xs: number[]) => Math.round(xs.reduce((s, x) => s + Math.round(x * 100), 0)) / 100

@@ -3,7 +3,7 @@
 // that equal sums computed here by hand from the files made, and the survey workbook: exported,
 // read back unchanged, re-exported identical; a new workbook opens files; a bad one writes nothing.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import ExcelJS from 'exceljs'
 import { testApp, type TestApp } from '../helpers/app.ts'
 
@@ -11,12 +11,12 @@ let t: TestApp
 let planner: string
 let analyst: string
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
   analyst = await t.signIn('analyst')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const base = {
   addressText: null, ownerType: 'individual', floors: 2, structure: 'brick_concrete', builtYear: 2008, use: 'residential', businessKind: null,

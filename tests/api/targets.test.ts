@@ -1,6 +1,6 @@
 // Annual targets over the synthetic ledger: achievement from the ledger (same as hand-written SQL),
 // carry-over of a surplus into the next year, milestones, burn-down, ETag/If-Match, history, scope.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import ExcelJS from 'exceljs'
 import { testApp, type TestApp } from '../helpers/app.ts'
@@ -8,12 +8,12 @@ import { loadPlanningLedger } from '../helpers/planning-ledger.ts'
 
 let t: TestApp
 let planner: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('schema')
   await loadPlanningLedger(t.db)
   planner = await t.signIn('planner')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const put = (url: string, payload: unknown, headers: Record<string, string> = {}, cookie = planner) =>
   t.app.inject({ method: 'PUT', url, payload: payload as object, headers: { cookie, ...headers } })

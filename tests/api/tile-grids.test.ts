@@ -1,6 +1,6 @@
 // The pre-aggregated grids behind low-zoom tiles (migration 014): they follow every edit, so a
 // zoomed-out map counts what the ledger holds, and their triggers use the layers' own expressions.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { tileAt } from '../helpers/tiles.ts'
 import { VectorTile } from '@mapbox/vector-tile'
@@ -12,11 +12,11 @@ import { testApp, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
 let adminCookie: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   adminCookie = await t.signIn('admin')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 // At zoom 7 one tile holds the whole district; at zoom 9 cells are ~270 m.
 const DISTRICT_TILE = tileAt(115.9, 39.7, 7)

@@ -1,5 +1,5 @@
 // Vector tiles of the sample district, decoded as a map client would, and scoped per user.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { tileAt } from '../helpers/tiles.ts'
 import { VectorTile } from '@mapbox/vector-tile'
@@ -12,11 +12,11 @@ import { scopeOf } from '../../server/src/domain/scope.ts'
 
 let t: TestApp
 let adminCookie: string
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   adminCookie = await t.signIn('admin')
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 function xyzAt(lon: number, lat: number, z: number): [number, number, number] {
   const { x, y } = tileAt(lon, lat, z)
@@ -218,7 +218,8 @@ test('overdue cases are marked in tiles, by the same rule as the ledger list', a
   assert.deepEqual(marked, listed)
 })
 
-test('a change committed late by a long transaction voids the tiles made and cached while it ran', { skip: BACKEND === 'pglite' && 'the embedded database runs one transaction at a time' }, async () => {
+test('a change committed late by a long transaction voids the tiles made and cached while it ran', async ({ skip }) => {
+  skip(BACKEND === 'pglite', 'the embedded database runs one transaction at a time')
   const [a, b] = (await t.db.query<{ id: number; lon: number; lat: number }>(
     `SELECT c.id, ST_X(ST_PointOnSurface(c.geom)) AS lon, ST_Y(ST_PointOnSurface(c.geom)) AS lat
      FROM cases c JOIN cases d ON d.id <> c.id AND ST_DWithin(c.geom, d.geom, 0.0005) AND NOT d.location_pending

@@ -2,7 +2,7 @@
 // server stands and goes on from there), a piece sent twice is refused and never doubled, and a
 // finished upload becomes an attachment with its EXIF time and GPS, as a multipart one would.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { testApp, type TestApp } from '../helpers/app.ts'
 import { phonePhoto } from '../helpers/photo.ts'
 
@@ -12,13 +12,13 @@ let other: string
 let caseId: number
 const photo = phonePhoto(116.0, 39.75, '2026:12:01 08:30:00', 64)
 
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   field = await t.signIn('field')
   other = await t.signIn('field')
   caseId = (await t.db.query<{ id: number }>(`SELECT id FROM cases ORDER BY id LIMIT 1`)).rows[0]!.id
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const start = (cookie: string, bytes = photo.length) => t.app.inject({ method: 'POST', url: '/api/uploads', headers: { cookie }, payload: { bytes, fileName: 'site.jpg' } })
 const piece = (cookie: string, id: string, offset: number, body: Buffer) =>

@@ -1,7 +1,7 @@
 // Several server processes behind one port (CHAIWEI_WORKERS, node:cluster): what one worker writes,
 // every worker reads, tiles included (each worker has its own tile cache, voided through the
 // database's tile_invalidations). Real server only: the embedded database is one process's.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { tileAt } from '../helpers/tiles.ts'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -67,7 +67,7 @@ let port: number
 let uploadDir: string
 let output = ''
 
-before(async () => {
+beforeAll(async () => {
   if (!DATABASE_URL) return
   const made = await freshServerDatabase('tiny')
   db = made.db
@@ -92,7 +92,7 @@ before(async () => {
   }
 })
 
-after(async () => {
+afterAll(async () => {
   if (server && server.exitCode === null) {
     const exited = new Promise((r) => server!.once('exit', r))
     server.kill('SIGTERM')
@@ -102,7 +102,8 @@ after(async () => {
   if (uploadDir) rmSync(uploadDir, { recursive: true, force: true })
 })
 
-test('a write through one worker is read by all of them at once, tiles included', { skip: !DATABASE_URL && 'needs DATABASE_URL (the real server); the refusal above runs instead' }, async () => {
+test('a write through one worker is read by all of them at once, tiles included', async ({ skip }) => {
+  skip(!DATABASE_URL, 'needs DATABASE_URL (the real server); the refusal above runs instead')
   const login = await call(port, 'POST', '/api/auth/login', {}, { username: 'workers-admin', password: 'workers password 1' })
   assert.equal(login.status, 200, login.body.toString())
   const session = cookieOf(login, 'chaiwei_session')!
@@ -146,7 +147,8 @@ test('a write through one worker is read by all of them at once, tiles included'
   }
 })
 
-test('SIGTERM closes every worker and the supervisor ends cleanly', { skip: !DATABASE_URL && 'needs DATABASE_URL' }, async () => {
+test('SIGTERM closes every worker and the supervisor ends cleanly', async ({ skip }) => {
+  skip(!DATABASE_URL, 'needs DATABASE_URL')
   const exited = new Promise<number | null>((r) => server!.once('exit', (code) => r(code)))
   server!.kill('SIGTERM')
   assert.equal(await exited, 0, output)

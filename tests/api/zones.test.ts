@@ -1,6 +1,6 @@
 // Planners' zones: drawn, made from villages or parcels, or uploaded; ETag/If-Match, history kept
 // after deletion, scope, statistics inside a zone, and drawings the app refuses.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Feature, Polygon } from 'geojson'
 import { writeCsvWkt, writeKml, writeShapefileZip } from '../../server/src/imports/formats/writers.ts'
@@ -9,7 +9,7 @@ import { testApp, type TestApp } from '../helpers/app.ts'
 let t: TestApp
 let planner: string
 let village: { code: string; town: string; lon: number; lat: number }
-before(async () => {
+beforeAll(async () => {
   t = await testApp('tiny')
   planner = await t.signIn('planner')
   // a village with room for a 200 m square around a point on its surface
@@ -20,7 +20,7 @@ before(async () => {
   )
   village = { ...r.rows[0]!, town: r.rows[0]!.code.slice(0, 9) }
 })
-after(() => t.close())
+afterAll(() => t.close())
 
 const square = (lon: number, lat: number, d = 0.002) => ({
   type: 'Polygon', coordinates: [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]],
