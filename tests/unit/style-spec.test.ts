@@ -10,6 +10,7 @@ import { describe, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import type { LayerSpecification, StyleSpecification } from 'maplibre-gl'
+import { PUBLIC_TILE_LAYERS } from '../../server/src/routes/public.route.ts'
 import { LAYERS } from '../../server/src/sources/layers.ts'
 import { DETAIL_ZOOM } from '../../server/src/sources/tiles.ts'
 import type { Meta } from '../../web/src/api.ts'
@@ -18,7 +19,7 @@ import { classify } from '../../web/src/charts/palette.ts'
 import { choroplethLayers, highlightLayers } from '../../web/src/map/choropleth.ts'
 import { defaultOpacity, defaultVisibility } from '../../web/src/map/groups.ts'
 import { labelPoints } from '../../web/src/map/labels.ts'
-import { PUBLIC_TILE_LAYERS, publicStyle } from '../../web/src/map/public-map.ts'
+import { publicStyle } from '../../web/src/map/public-style.ts'
 import { buildStyle, LABEL_SOURCE } from '../../web/src/map/style.ts'
 import { createLayerState, prepareStyle } from '../../web/src/map/view/layer-state.ts'
 
@@ -152,7 +153,7 @@ describe('the map styles validate against the MapLibre style spec and the server
     assert.deepEqual(problems(style, STAFF_GEOJSON), [])
   })
 
-  test('the public pages’ map, from the public tiles', () => {
+  test('the public pages’ map, from the tiles the public route serves', () => {
     const style = publicStyle(ORIGIN, BBOX)
     const vectorSources = Object.entries(style.sources).filter(([, s]) => s.type === 'vector').map(([id]) => id)
     assert.deepEqual(vectorSources.sort(), [...PUBLIC_TILE_LAYERS].sort())
