@@ -12,7 +12,7 @@ import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import type { LayerSpecification, StyleSpecification } from 'maplibre-gl'
 import { PUBLIC_TILE_LAYERS } from '../../server/src/routes/public.route.ts'
 import { LAYERS } from '../../server/src/sources/layers.ts'
-import { DETAIL_ZOOM } from '../../server/src/sources/tiles.ts'
+import { metaLayers } from '../../server/src/routes/meta.route.ts'
 import type { Meta } from '../../web/src/api.ts'
 import { basemapLayers, OFFLINE } from '../../web/src/map/basemaps.ts'
 import { classify } from '../../web/src/charts/palette.ts'
@@ -26,23 +26,14 @@ import { createLayerState, prepareStyle } from '../../web/src/map/view/layer-sta
 const BBOX: [number, number, number, number] = [115.4, 39.5, 116.3, 39.9]
 const ORIGIN = 'http://localhost:3000'
 
-/** /api/meta as meta.route.ts makes it from the same layer list. */
+/** /api/meta as meta.route.ts makes it, with the same layer list. */
 function metaOf(district: boolean): Meta {
   return {
     product: 'chaiwei',
     version: 'test',
     district: district ? { code: '110111', name: '房山区', bbox: BBOX, center: [115.9, 39.7] } : null,
     sample: null,
-    layers: LAYERS.map((l) => ({
-      id: l.id,
-      title: l.title,
-      minzoom: l.minzoom,
-      maxzoom: DETAIL_ZOOM,
-      geometryType: l.geometryKind,
-      aggregateBelowZoom: l.aggregate?.belowZoom || null,
-      aggregateAboveFeatures: l.aggregate?.maxFeatures ?? null,
-      tiles: `/ogc/collections/${l.id}/tiles/WebMercatorQuad/{z}/{y}/{x}`,
-    })),
+    layers: metaLayers(),
   } as Meta
 }
 

@@ -8,6 +8,19 @@ import { LAYERS } from '../sources/layers.ts'
 import { DETAIL_ZOOM } from '../sources/tiles.ts'
 import { VERSION } from '../version.ts'
 
+/** The layers as /api/meta lists them: what the web app builds its style from. */
+export const metaLayers = () =>
+  LAYERS.map((l) => ({
+    id: l.id,
+    title: l.title,
+    minzoom: l.minzoom,
+    maxzoom: DETAIL_ZOOM,
+    geometryType: l.geometryKind,
+    aggregateBelowZoom: l.aggregate?.belowZoom || null,
+    aggregateAboveFeatures: l.aggregate?.maxFeatures ?? null,
+    tiles: `/ogc/collections/${l.id}/tiles/WebMercatorQuad/{z}/{y}/{x}`,
+  }))
+
 /** What the web app needs to start: the district's extent, whether data is synthetic, the layers. */
 export const metaRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
@@ -20,16 +33,7 @@ export const metaRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         version: VERSION,
         district,
         sample: sample ? { size: sample.size, synthetic: true } : null,
-        layers: LAYERS.map((l) => ({
-          id: l.id,
-          title: l.title,
-          minzoom: l.minzoom,
-          maxzoom: DETAIL_ZOOM,
-          geometryType: l.geometryKind,
-          aggregateBelowZoom: l.aggregate?.belowZoom || null,
-          aggregateAboveFeatures: l.aggregate?.maxFeatures ?? null,
-          tiles: `/ogc/collections/${l.id}/tiles/WebMercatorQuad/{z}/{y}/{x}`,
-        })),
+        layers: metaLayers(),
       }
     },
   )
