@@ -10,8 +10,8 @@ import type { Layer, PickingInfo } from '@deck.gl/core'
 import { HexagonLayer } from '@deck.gl/aggregation-layers'
 import { MVTLayer } from '@deck.gl/geo-layers'
 import { MapboxOverlay } from '@deck.gl/mapbox'
-// deck.gl's own MVT parser (a dependency of @deck.gl/geo-layers), run in the page: the worker it
-// uses by default would be fetched from a CDN, and nothing may leave the server.
+// deck.gl's own MVT parser (a dependency of @deck.gl/geo-layers), run in the page (worker: false):
+// the worker it uses by default would be fetched from a CDN, and nothing may leave the server.
 import { MVTLoader } from '@loaders.gl/mvt'
 import type { Map as MapLibreMap } from 'maplibre-gl'
 import type { Feature as GeoFeature, Geometry } from 'geojson'
@@ -83,7 +83,8 @@ const TOOLTIP_STYLE: Partial<CSSStyleDeclaration> = {
 type Rgba = [number, number, number, number]
 const rgb = (hex: string, alpha = 255): Rgba => [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16), alpha]
 const HEX_COLORS = caseHexRamp.map((c) => rgb(c))
-const HOVER: Rgba = rgb(hoverColor, 200)
+// blended over the feature's own colour: the result stays readable under the mouse
+const HOVER: Rgba = rgb(hoverColor, 110)
 /** The style layers each view goes under: the first that exists (labels and the selection stay above). */
 const UNDER: Readonly<Record<'hex' | 'patches' | 'buildings', readonly string[]>> = {
   hex: ['cases-overdue-halo', 'cases-fill', 'selection-fill'],
@@ -225,19 +226,26 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
     const hex = detectionResultColors[key as DetectionResult] ?? detectionStatusColors[key as DetectionStatus] ?? detectionFallback
     return rgb(hex)
   }
+  /** What both tile views share: the collection's tiles as features by id, picked and highlighted. */
+  const tileView = (collection: string, url: string) => ({
+    data: url,
+    binary: false,
+    uniqueIdProperty: 'id',
+    maxZoom: opts.meta.layers.find((l) => l.id === collection)?.maxzoom ?? 16,
+    pickable: true,
+    autoHighlight: true,
+    highlightColor: HOVER,
+    loaders: [MVTLoader],
+    loadOptions: { worker: false },
+    onTileError: tileError,
+  })
   const patchesLayer = (): Layer | null => {
     const url = state.patches ? tileUrl(opts.meta, 'detections') : null
     if (!url) return null
     return new MVTLayer<Record<string, unknown>>({
       id: 'detections-results',
       ...placed('patches'),
-      data: url,
-      binary: false,
-      uniqueIdProperty: 'id',
-      maxZoom: opts.meta.layers.find((l) => l.id === 'detections')?.maxzoom ?? 16,
-      pickable: true,
-      autoHighlight: true,
-      highlightColor: HOVER,
+      ...tileView('detections', url),
       stroked: true,
       filled: true,
       pointType: 'circle',
@@ -248,9 +256,6 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
       lineWidthMinPixels: 1.5,
       getPointRadius: (f: TileFeature) => 3 + 2 * Math.sqrt(Number(f.properties['count'] ?? 1)),
       pointRadiusUnits: 'pixels',
-      loaders: [MVTLoader],
-      loadOptions: { worker: false },
-      onTileError: tileError,
     })
   }
 
@@ -264,14 +269,8 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
     return new MVTLayer<Record<string, unknown>>({
       id: 'buildings-grade',
       ...placed('buildings'),
-      data: url,
-      binary: false,
-      uniqueIdProperty: 'id',
+      ...tileView('buildings', url),
       minZoom: EXTRUSION_MINZOOM,
-      maxZoom: opts.meta.layers.find((l) => l.id === 'buildings')?.maxzoom ?? 16,
-      pickable: true,
-      autoHighlight: true,
-      highlightColor: HOVER,
       extruded: true,
       filled: true,
       stroked: false,
@@ -279,9 +278,6 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
       getElevation: (f: TileFeature) => Math.max(1, Number(f.properties['floors'] ?? 1)) * FLOOR_HEIGHT_M,
       getFillColor: buildingColor,
       updateTriggers: { getFillColor: grades.version },
-      loaders: [MVTLoader],
-      loadOptions: { worker: false },
-      onTileError: tileError,
     })
   }
 
