@@ -36,7 +36,7 @@ export default defineConfig({
       suite('api', ['tests/api/**/*.test.ts'], 2, 0, 10 * MINUTE),
       suite('parity', ['tests/parity/**/*.test.ts'], 1, 1, 15 * MINUTE),
       suite('gdal', ['tests/gdal/**/*.test.ts'], 1, 2, 15 * MINUTE),
-      suite('e2e', ['tests/e2e/**/*.test.ts'], 1, 3, 5 * MINUTE),
+      suite('e2e', ['tests/e2e/**/*.test.ts'], 1, 3, 10 * MINUTE),
     ],
   },
 })

@@ -2,7 +2,7 @@
 // charts are drawn (not blank), the towns on the map are coloured by the chosen figure, the
 // figures equal the API's, the table's XLSX holds them, and the printable report (PNG, PDF)
 // carries the map and the charts.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,11 +30,11 @@ const SHOTS = resolve(import.meta.dirname, '../../test-results')
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface Totals {
   count: number
@@ -75,7 +75,7 @@ async function idleAfter(page: Page, action: () => Promise<unknown>) {
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="map"]')?.getAttribute('data-idle-count') ?? '0') > n, before, { timeout: MAP_TIMEOUT })
 }
 
-test('the dashboard draws its charts and the choropleth, its figures and XLSX equal the API, the report carries map and charts', { timeout: TEST_TIMEOUT }, async (t) => {
+test('the dashboard draws its charts and the choropleth, its figures and XLSX equal the API, the report carries map and charts', { timeout: TEST_TIMEOUT }, async ({ annotate }) => {
   const year = new Date().getFullYear()
   const { context, page, pageErrors } = await open(browser, `${server.url}/`, VIEWPORT)
   await logIn(page, server.login)
@@ -129,7 +129,7 @@ test('the dashboard draws its charts and the choropleth, its figures and XLSX eq
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="choropleth-legend"]')?.getAttribute('data-units')) > 30, undefined, { timeout: MAP_TIMEOUT })
     await idleAfter(page, () => page.waitForTimeout(300))
     const byLevel = changedShare(coloured, decodePng(await mapShot(page)))
-    t.diagnostic(`dark classes: ${(colouredShare * 100).toFixed(2)} % of the dashboard map, ${(plainShare * 100).toFixed(3)} % of the plain map; pixels changed by another figure ${(byFigure * 100).toFixed(2)} %, by the village level ${(byLevel * 100).toFixed(1)} %`)
+    await annotate(`dark classes: ${(colouredShare * 100).toFixed(2)} % of the dashboard map, ${(plainShare * 100).toFixed(3)} % of the plain map; pixels changed by another figure ${(byFigure * 100).toFixed(2)} %, by the village level ${(byLevel * 100).toFixed(1)} %`)
     assert.ok(byFigure > 0.002, `another figure recolours the towns (${(byFigure * 100).toFixed(2)} % of pixels changed)`)
     assert.ok(byLevel > 0.02, `villages coloured instead of towns (${(byLevel * 100).toFixed(1)} % of pixels changed)`)
     await page.getByTestId('choropleth-level').selectOption('town')

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { decodeCasePoints, type CasePoints } from '../../server/src/domain/case-points.ts'
 import type { TestServer } from '../helpers/server.ts'
@@ -22,10 +22,10 @@ mkdirSync(SHOTS, { recursive: true })
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface Picked { layer: string; object: { count?: number; colorValue?: number; properties?: Record<string, unknown> } }
 

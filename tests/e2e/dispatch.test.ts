@@ -9,7 +9,7 @@
 // assignment per case; field_history holds the assign and reassign rows.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/dispatch*.png (1280×800).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -35,7 +35,7 @@ let village: { code: string; name: string; open: number; all: number }
 const q = async <T>(sql: string, params: unknown[] = []) => (await db.query<T & Record<string, unknown>>(sql, params)).rows
 
 // The app on the tiny sample with a district administrator, and two field users of one village.
-before(async () => {
+beforeAll(async () => {
   assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web`)
   const server = await startTestServer({ user: { ...admin, displayName: '派工测试管理员' } })
   db = server.db
@@ -55,7 +55,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: [...LAUNCH_ARGS, '--lang=zh-CN'] })
 })
 
-after(async () => {
+afterAll(async () => {
   await browser?.close()
   await close?.()
 })

@@ -5,7 +5,7 @@
 // both versions in the history and the user's choice applied. A tab killed mid-sync loses nothing.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/field-*.png (docs/field.md).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
@@ -34,7 +34,7 @@ let fieldUser: { username: string; password: string; id: number }
 const q = async <T>(sql: string, params: unknown[] = []) => (await server.db.query<T & Record<string, unknown>>(sql, params)).rows
 const one = async <T>(sql: string, params: unknown[] = []) => (await q<T>(sql, params))[0]!
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
   // a town with a pending patch and three open cases (the field user works in the town)
   const v = await one<{ code: string }>(
@@ -55,7 +55,7 @@ before(async () => {
   await assign(server.db, { cases: cases.map((c) => c.id), assigneeId: u.id, note: '现场核实后拆除' }, district, admin.id)
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 async function phone(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({

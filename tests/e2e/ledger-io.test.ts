@@ -1,7 +1,7 @@
 // The ledger's import and export in the web app: the selection the table shows downloads as
 // GeoJSON with exactly its rows; a spreadsheet with a bad row is refused with the row named and
 // nothing written, then imported without that row when the user chooses so.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
@@ -13,11 +13,11 @@ const TEST_TIMEOUT = 180_000
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface Collection {
   features: { geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }[]

@@ -1,7 +1,7 @@
 // A ledger carried over without coordinates (待定位): the import says how many cases wait at their
 // village, the ledger's 待定位 chip lists them for the field team, and a case is placed with a click
 // on the map (saved with If-Match), after which it is drawn there and leaves the list.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Browser } from 'playwright-core'
 import type { TestServer } from '../helpers/server.ts'
@@ -12,11 +12,11 @@ const TEST_TIMEOUT = 180_000
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface CaseBody {
   id: number

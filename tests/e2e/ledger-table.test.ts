@@ -1,7 +1,7 @@
 // The ledger table as people use it day to day: a link or a reload keeps its filters, sort and page;
 // a case clicked on the map that is not on the current page pages the table to its row; on a phone
 // the table becomes cards and a case opens from them.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,11 +14,11 @@ const TEST_TIMEOUT = 180_000
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface ListBody {
   total: number

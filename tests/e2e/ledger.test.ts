@@ -1,7 +1,7 @@
 // The ledger (台账) in Chromium against the real server (fresh embedded database, tiny sample):
 // a case walked through its lifecycle in the UI, the table in sync with the map, the overdue
 // filter against the API, a phone photo with EXIF GPS, a stale write refused, and a deferral.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { phonePhoto } from '../helpers/photo.ts'
@@ -13,11 +13,11 @@ const TEST_TIMEOUT = 180_000
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface ListBody {
   total: number

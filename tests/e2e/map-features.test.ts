@@ -3,7 +3,7 @@
 // the coordinate readout, layers in the URL and a reload to the same view, the zoom-in on
 // aggregated buildings, extruded buildings, and the online basemap staying off until chosen.
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon'
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import assert from 'node:assert/strict'
 import proj4 from 'proj4'
 import type { Browser, Page } from 'playwright-core'
@@ -17,11 +17,11 @@ const GK_4548 = '+proj=tmerc +lat_0=0 +lon_0=117 +k=1 +x_0=500000 +y_0=0 +ellps=
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 async function signedIn() {
   const s = await open(browser, server.url)

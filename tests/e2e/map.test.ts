@@ -1,7 +1,7 @@
 // The web app in Chromium against the real server (fresh embedded database, tiny sample):
 // login, the map actually drawn, the cases layer loaded, nothing fetched from outside, the
 // language switch. Run with `npm run test:e2e` (it builds web/dist first).
-import { after, before, describe, test } from 'node:test'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { TestServer } from '../helpers/server.ts'
@@ -17,11 +17,11 @@ const MIN_OFF_BACKGROUND = 0.02
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface Session {
   context: BrowserContext

@@ -8,7 +8,7 @@
 // header and the map know the district without a reload.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/onboarding-*.png (docs/onboarding.md).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -28,11 +28,11 @@ const SHOTS = process.env.CHAIWEI_SCREENSHOTS ? resolve(import.meta.dirname, '..
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 /** A Shapefile zip (layer `name`) whose .dbf is GBK without a .cpg, as older desktop GIS write them. */
 async function gbkShapefile(features: Feature[], name: string, crs: string): Promise<Buffer> {

@@ -1,7 +1,7 @@
 // Satellite-change patches in Chromium against the real server (fresh embedded database, tiny
 // sample): a batch imported through the wizard, a patch verified as a real violation with a phone
 // photo taken on site, and the new case found in the ledger. Screenshots for docs/screenshots.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Browser } from 'playwright-core'
 import { phonePhoto } from '../helpers/photo.ts'
@@ -12,10 +12,10 @@ const SHOTS = process.env.CHAIWEI_SCREENSHOTS // a folder: write the docs' scree
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 /** A ring grown by a factor around its centre: a detector's outline of a building. */
 const grow = (ring: [number, number][], k: number): [number, number][] => {

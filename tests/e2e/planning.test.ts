@@ -2,7 +2,7 @@
 // drawn with mouse clicks on the map (terra-draw), its area shows while drawing and matches turf
 // and the server within 1 %, it is saved, its figures show, and the table exported to XLSX holds
 // the API's figures; an edit makes version 2 in the history.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,11 +24,11 @@ const SHOTS = resolve(import.meta.dirname, '../../test-results')
 let server: TestServer
 let browser: Browser
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 interface Zone {
   id: number
@@ -74,7 +74,7 @@ async function liveArea(page: Page): Promise<number> {
 
 const within = (actual: number, expected: number, rel: number) => Math.abs(actual - expected) <= rel * Math.abs(expected)
 
-test('a zone drawn on the map: live area, saved, its figures, XLSX equal to the API, edited with history', { timeout: TEST_TIMEOUT }, async (t) => {
+test('a zone drawn on the map: live area, saved, its figures, XLSX equal to the API, edited with history', { timeout: TEST_TIMEOUT }, async ({ annotate }) => {
   // A case to draw around, so the zone has figures: the first polygon case of the ledger.
   const probe = await open(browser, `${server.url}/`, VIEWPORT)
   await logIn(probe.page, server.login)
@@ -169,7 +169,7 @@ test('a zone drawn on the map: live area, saved, its figures, XLSX equal to the 
     assert.ok(within(zone.areaM2, expected, 0.01), `stored area ${zone.areaM2} vs turf ${expected}`)
     const rings = zone.geometry.type === 'Polygon' ? (zone.geometry.coordinates as unknown[]) : (zone.geometry.coordinates as unknown[][])[0]!
     assert.equal(rings.length, 2, 'the zone is stored with its hole')
-    t.diagnostic(`area m²: live ${drawn}, turf of the clicked corners minus the hole ${expected.toFixed(2)}, server ${zone.areaM2}`)
+    await annotate(`area m²: live ${drawn}, turf of the clicked corners minus the hole ${expected.toFixed(2)}, server ${zone.areaM2}`)
 
     // --- its figures: the page shows what the API says ---------------------------------------
     const stats = await apiGet<AreaStats>(context, `${server.url}/api/zones/${id}/statistics`)

@@ -5,7 +5,7 @@
 // the page (its HTML and visible text) nor any answer it fetched holds any of those values or the
 // sites' exact positions. The API side of the same walk is tests/api/public-privacy.test.ts.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { open, startAppAndBrowser, stopAppAndBrowser } from './browser.ts'
 import type { TestServer } from '../helpers/server.ts'
@@ -28,7 +28,7 @@ let receiptCode = ''
 const villages: string[] = []
 let exact: string[] = []
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
   const [c] = (await server.db.query<{ id: number; admin_code: string; lon: number; lat: number }>(
     `SELECT id, admin_code, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM cases WHERE status = 'closed' ORDER BY id LIMIT 1`,
@@ -63,7 +63,7 @@ before(async () => {
   villages.push(place.village)
   exact = [c!, place].flatMap((p) => [p.lon.toFixed(5), p.lat.toFixed(5)])
 })
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 /** Opens a public page with no session and collects its text, HTML and every JSON or HTML answer it fetched. */
 async function collect(url: string, ready: (page: Page) => Promise<unknown>): Promise<{ texts: string[]; fetched: number }> {

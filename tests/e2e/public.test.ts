@@ -5,7 +5,7 @@
 // map of generalised points, and a village's notice prints to PDF.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/public-*.png.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -32,7 +32,7 @@ let adminId: number
 const q = async <T>(sql: string, params: unknown[] = []) => (await server.db.query<T & Record<string, unknown>>(sql, params)).rows
 const one = async <T>(sql: string, params: unknown[] = []) => (await q<T>(sql, params))[0]!
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
   // the largest village: a tap a few pixels off still lands in it
   spot = await one(
@@ -43,7 +43,7 @@ before(async () => {
   if (SHOTS) mkdirSync(SHOTS, { recursive: true })
 })
 
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 /** A phone with no session cookie; page errors are collected. */
 async function phone(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {

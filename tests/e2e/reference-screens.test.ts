@@ -11,7 +11,7 @@
 // To accept a change on purpose: npm run build:web, then
 //   UPDATE_GOLDEN=1 node --import tsx --test tests/e2e/reference-screens.test.ts
 // and look at every image in tests/golden/screens before committing it.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -73,10 +73,10 @@ const VIEWS: View[] = [
 
 let server: TestServer
 let browser: Browser
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 async function settled(page: Page, testId: string) {
   await page.locator(`[data-testid="${testId}"][data-map-state="idle"]`).waitFor({ timeout: MAP_TIMEOUT })
@@ -107,7 +107,7 @@ async function shoot(view: View): Promise<Buffer> {
 }
 
 for (const view of VIEWS) {
-  test(`${view.name} looks like tests/golden/screens/${view.name}.png`, { timeout: TEST_TIMEOUT }, async (t) => {
+  test(`${view.name} looks like tests/golden/screens/${view.name}.png`, { timeout: TEST_TIMEOUT }, async ({ annotate }) => {
     const shot = await shoot(view)
     const file = join(REFERENCE_DIR, `${view.name}.png`)
     if (UPDATE) {
@@ -121,7 +121,7 @@ for (const view of VIEWS) {
     const diff: Image = { width: want.width, height: want.height, data: Buffer.alloc(want.width * want.height * 4) }
     const differing = pixelmatch(want.data, got.data, diff.data, want.width, want.height, { threshold: PIXEL_THRESHOLD })
     const share = differing / (want.width * want.height)
-    t.diagnostic(`${view.name}: ${differing} pixels differ (${(share * 100).toFixed(3)} %)`)
+    await annotate(`${view.name}: ${differing} pixels differ (${(share * 100).toFixed(3)} %)`)
     if (share > MAX_DIFFERING) {
       const dir = mkdtempSync(join(tmpdir(), 'chaiwei-screens-'))
       writeFileSync(join(dir, `${view.name}.diff.png`), PNG.sync.write(diff))

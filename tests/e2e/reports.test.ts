@@ -13,7 +13,7 @@
 // holds the case. A viewer reads the queue without the actions or the reporter's contact.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/reports-*.png (1280×800).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -36,7 +36,7 @@ const planner = { username: 'e2e-planner', password: 'e2e password 7' }
 
 const q = async <T>(sql: string, params: unknown[] = []) => (await db.query<T & Record<string, unknown>>(sql, params)).rows
 
-before(async () => {
+beforeAll(async () => {
   assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web`)
   const server = await startTestServer()
   db = server.db
@@ -47,7 +47,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: [...LAUNCH_ARGS, '--lang=zh-CN'] })
 })
 
-after(async () => {
+afterAll(async () => {
   await browser?.close()
   await close?.()
 })

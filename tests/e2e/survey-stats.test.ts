@@ -11,7 +11,7 @@
 // nothing in the database changed.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/survey-stats*.png (1280×900).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -54,7 +54,7 @@ interface Seeded {
 }
 let seeded: Seeded
 
-before(async () => {
+beforeAll(async () => {
   assert.ok(existsSync(WEB_DIST), `no built web app at ${WEB_DIST}: run npm run build:web`)
   const server = await startTestServer()
   db = server.db
@@ -68,7 +68,7 @@ before(async () => {
   seeded = await seed()
 })
 
-after(async () => {
+afterAll(async () => {
   await session?.context.close()
   await api?.dispose()
   await browser?.close()

@@ -8,7 +8,7 @@
 // server has exactly one file for the house, with its photo.
 //
 // With CHAIWEI_SCREENSHOTS=1 the test also writes docs/screenshots/survey-*.png.
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -28,10 +28,10 @@ let browser: Browser
 const q = async <T>(sql: string, params: unknown[] = []) => (await server.db.query<T & Record<string, unknown>>(sql, params)).rows
 const one = async <T>(sql: string, params: unknown[] = []) => (await q<T>(sql, params))[0]!
 
-before(async () => {
+beforeAll(async () => {
   ;({ server, browser } = await startAppAndBrowser())
 })
-after(() => stopAppAndBrowser(server, browser))
+afterAll(() => stopAppAndBrowser(server, browser))
 
 async function shot(page: Page, name: string) {
   if (!SHOTS) return
