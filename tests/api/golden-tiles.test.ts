@@ -10,7 +10,7 @@
 // of tests/parity/backends.test.ts: extent to a quarter pixel, area and length to 2 %.
 // `overdue` on cases depends on today's date, so it is checked to be a boolean, not its value.
 //
-// To accept a change on purpose: UPDATE_GOLDEN=1 node --import tsx --test tests/api/golden-tiles.test.ts
+// To accept a change on purpose: UPDATE_GOLDEN=1 npx vitest run tests/api/golden-tiles.test.ts
 // (on the embedded backend), then review `git diff tests/golden/tiles` before committing.
 import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'

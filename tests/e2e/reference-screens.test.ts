@@ -9,7 +9,7 @@
 // sample's server-side clocks (overdue) no longer move: every deadline in it is past.
 //
 // To accept a change on purpose: npm run build:web, then
-//   UPDATE_GOLDEN=1 node --import tsx --test tests/e2e/reference-screens.test.ts
+//   UPDATE_GOLDEN=1 npx vitest run tests/e2e/reference-screens.test.ts
 // and look at every image in tests/golden/screens before committing it.
 import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
