@@ -126,6 +126,10 @@ describe('deck.gl views', { timeout: TEST_TIMEOUT }, () => {
       const added = pixelsAdded(before, on, caseHexRamp, 0.75)
       assert.ok(added > 0.05 * 1280 * 820, `${added} pixels in the hexagons' colours`)
       await page.getByTestId('hex-legend').waitFor()
+      // the panel counts the cases the hexagons stand for (the style's case layers draw nothing now)
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="cases-in-view"]')?.textContent) >= n, Math.floor(points.count * 0.95))
+      const inView = Number(await page.getByTestId('cases-in-view').textContent())
+      assert.ok(inView <= points.count, `${inView} cases in view of ${points.count}`)
 
       // weighed by demolished area: only demolished sites, summing their areas
       await page.getByTestId('hex-weight').selectOption('demolished')

@@ -82,7 +82,9 @@ export function createMapView(opts: MapViewOptions): MapView {
   const deck = createDeckView(map, whenReady, { meta, visibility: () => layerState.visibility, onFeatureClick: opts.onFeatureClick, onError: opts.onError })
   const overlays = deck.over(createPointOverlays(map, whenReady))
   const pointer = createPointer(map, { meta, pick, setHover, pointPick, drawing, overlays, destroyed: isDestroyed, opts })
-  reportMapEvents(map, camera.view, isDestroyed, opts)
+  // the hexagons, while on, stand for the case layers: the panel's counts come from their points
+  const caseStats = () => deck.caseStats() ?? caseStatsOf(map)
+  reportMapEvents(map, camera.view, caseStats, isDestroyed, opts)
   const switches = createLayerSwitches(map, layerState, whenReady, () => {
     extrusion.apply()
     deck.apply()
@@ -100,7 +102,7 @@ export function createMapView(opts: MapViewOptions): MapView {
     },
     refreshCollection: (id) => tiles.refresh(id),
     setTileFilter: (id, params) => tiles.setFilter(id, params),
-    caseStats: () => caseStatsOf(map),
+    caseStats,
     resize() {
       map.resize()
     },

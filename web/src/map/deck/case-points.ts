@@ -4,6 +4,7 @@
 import { request } from '../../api.ts'
 import { decodeCasePoints, type CasePoints } from '../../../../server/src/domain/case-points.ts'
 import type { CaseStatus } from '../../codes.ts'
+import type { CaseStats } from '../groups.ts'
 
 /** What a hexagon weighs: the number of cases, the demolished land area, or the cases of one status. */
 export type HexWeight = 'count' | 'demolished' | `status:${CaseStatus}`
@@ -54,4 +55,25 @@ export function weighPoints(points: CasePoints, weight: HexWeight): WeightedPoin
 export function hexRadiusM(zoom: number, latitude: number): number {
   const metresPerPixel = (40075016.686 * Math.cos((latitude * Math.PI) / 180)) / (512 * 2 ** Math.floor(zoom))
   return Math.round(Math.min(5000, Math.max(60, 20 * metresPerPixel)))
+}
+
+/**
+ * The cases whose point lies in the box [west, south, east, north], by status: the layer panel's
+ * "cases in view" while the hexagons stand for the style's case layers (which then draw nothing).
+ */
+export function countInBox(points: CasePoints, [west, south, east, north]: readonly [number, number, number, number]): CaseStats {
+  const byCode = new Array<number>(points.statuses.length).fill(0)
+  let total = 0
+  for (let i = 0; i < points.count; i++) {
+    const lon = points.positions[2 * i]!
+    const lat = points.positions[2 * i + 1]!
+    if (lon < west || lon > east || lat < south || lat > north) continue
+    total++
+    byCode[points.statusCodes[i]!]!++
+  }
+  const byStatus: Record<string, number> = {}
+  points.statuses.forEach((status, code) => {
+    if (byCode[code]) byStatus[status] = byCode[code]!
+  })
+  return { total, byStatus }
 }

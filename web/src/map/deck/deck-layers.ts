@@ -30,8 +30,8 @@ import {
   safetyGradeColors,
   ungradedBuildingColor,
 } from '../../theme/colors.ts'
-import { EXTRUSION_MINZOOM, FLOOR_HEIGHT_M, type FeatureRef } from '../groups.ts'
-import { fetchCasePoints, hexRadiusM, weighPoints, type HexWeight, type WeightedPoints } from './case-points.ts'
+import { EXTRUSION_MINZOOM, FLOOR_HEIGHT_M, type CaseStats, type FeatureRef } from '../groups.ts'
+import { countInBox, fetchCasePoints, hexRadiusM, weighPoints, type HexWeight, type WeightedPoints } from './case-points.ts'
 import { HEX_BELOW_ZOOM, hexWeight } from './hex-weight.ts'
 import { gradesBox, type Grade } from './grades.ts'
 
@@ -50,6 +50,8 @@ export interface DeckLayers {
   hits(point: { x: number; y: number }): boolean
   /** Read the ledger's points again (after a case changed); the ETag makes an unchanged one cheap. */
   refreshCases(): void
+  /** The cases in view while the hexagons stand for the case layers; null when the style draws them. */
+  caseStats(): CaseStats | null
   destroy(): void
 }
 
@@ -441,6 +443,11 @@ export function createDeckLayers(map: MapLibreMap, opts: DeckOptions): DeckLayer
     },
     refreshCases() {
       if (points || loadingPoints) loadPoints()
+    },
+    caseStats() {
+      if (!state.hex || !points || map.getZoom() >= HEX_BELOW_ZOOM) return null
+      const b = map.getBounds()
+      return countInBox(points, [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()])
     },
     destroy() {
       destroyed = true

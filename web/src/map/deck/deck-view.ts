@@ -3,7 +3,7 @@
 // before the style's: a click or the pointer over a deck feature is deck's.
 import type { Map as MapLibreMap } from 'maplibre-gl'
 import type { Meta } from '../../api.ts'
-import { isShown, type FeatureRef, type Visibility } from '../groups.ts'
+import { isShown, type CaseStats, type FeatureRef, type Visibility } from '../groups.ts'
 import type { PointOverlays } from '../view/point-overlays.ts'
 import type { WhenReady } from '../view/ready.ts'
 import type { DeckLayers, DeckState } from './deck-layers.ts'
@@ -12,6 +12,8 @@ export interface DeckView {
   /** After the layer switches changed (and once the style is ready). */
   apply(): void
   refreshCases(): void
+  /** The cases in view while the hexagons stand for the case layers; null when the style draws them. */
+  caseStats(): CaseStats | null
   /** The point overlays with deck's hits and clicks after theirs. */
   over(overlays: PointOverlays): PointOverlays
   destroy(): void
@@ -53,6 +55,7 @@ export function createDeckView(map: MapLibreMap, whenReady: WhenReady, d: DeckVi
   return {
     apply: () => whenReady(apply),
     refreshCases: () => layers?.refreshCases(),
+    caseStats: () => layers?.caseStats() ?? null,
     over: (o) => ({
       ...o,
       hits: (p) => o.hits(p) || Boolean(layers?.hits(p)),

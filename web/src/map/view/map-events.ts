@@ -1,14 +1,19 @@
 // What the map reports to the app: each settled render (with the cases in view), each camera
 // stop, and errors once per distinct message.
 import type { Map as MapLibreMap } from 'maplibre-gl'
-import type { ViewState } from '../groups.ts'
-import { caseStatsOf } from './case-stats.ts'
+import type { CaseStats, ViewState } from '../groups.ts'
 import type { MapViewOptions } from './types.ts'
 
-export function reportMapEvents(map: MapLibreMap, view: () => ViewState, destroyed: () => boolean, opts: Pick<MapViewOptions, 'onIdle' | 'onView' | 'onError'>): void {
+export function reportMapEvents(
+  map: MapLibreMap,
+  view: () => ViewState,
+  caseStats: () => CaseStats,
+  destroyed: () => boolean,
+  opts: Pick<MapViewOptions, 'onIdle' | 'onView' | 'onError'>,
+): void {
   map.on('idle', () => {
     if (destroyed()) return
-    opts.onIdle?.(caseStatsOf(map), view())
+    opts.onIdle?.(caseStats(), view())
   })
   map.on('moveend', () => {
     if (!destroyed()) opts.onView?.(view())
