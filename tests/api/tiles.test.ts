@@ -210,6 +210,39 @@ test('a tile with more cases than the threshold carries them aggregated per stat
   assert.ok(normal.length > 10 && normal.every((f) => 'case_no' in f.properties))
 })
 
+test('deeper than the stored grid, a tile turns to cells at one case over the threshold, and not at the threshold', async () => {
+  const cases = LAYERS.find((l) => l.id === 'cases')!
+  // the z14 tile of the busiest village: the cases themselves under the real threshold
+  const [at] = (await t.db.query<{ lon: number; lat: number }>(
+    `SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM cases
+     WHERE NOT location_pending AND admin_code = (SELECT admin_code FROM cases GROUP BY admin_code ORDER BY count(*) DESC, admin_code LIMIT 1)
+     ORDER BY id LIMIT 1`,
+  )).rows
+  const [z, x, y] = xyzAt(at!.lon, at!.lat, 14)
+  const ids = (fs: ReturnType<typeof features>) => fs.map((f) => Number(f.properties.id)).sort((a, b) => a - b)
+  const own = features((await tile('cases', z, x, y)).rawPayload, 'cases')
+  assert.ok(own.length > 3 && own.every((f) => 'case_no' in f.properties), `${own.length} cases in ${z}/${x}/${y}`)
+  // the rows the tile draws (features meeting the buffered tile), as the dense check counts them
+  const [{ n }] = (await t.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM cases WHERE NOT location_pending AND geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)`,
+    [z, x, y],
+  )).rows as [{ n: number }]
+  const withThreshold = async (maxFeatures: number) => {
+    const layer = { ...cases, aggregate: { ...cases.aggregate!, maxFeatures } }
+    return features(Buffer.from((await new TileService([layer], { warn() {} }).make(t.db, layer, { z, x, y, scope: scopeOf('110111') }))!), 'cases')
+  }
+  const atThreshold = await withThreshold(n)
+  assert.deepEqual(ids(atThreshold), ids(own), 'at the threshold: the same cases, one by one')
+  const over = await withThreshold(n - 1)
+  assert.ok(over.every((f) => f.type === 1 && typeof f.properties.count === 'number' && !('case_no' in f.properties)), 'one over: cells')
+  const [{ inCells }] = (await t.db.query<{ inCells: number }>(
+    `SELECT count(*)::int AS "inCells" FROM cases
+     WHERE NOT location_pending AND ST_PointOnSurface(geom) && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)`,
+    [z, x, y],
+  )).rows as [{ inCells: number }]
+  assert.equal(over.reduce((s, f) => s + Number(f.properties.count), 0), inCells, 'every case whose point is in the tile counted once')
+})
+
 test('overdue cases are marked in tiles, by the same rule as the ledger list', async () => {
   const { z, x, y } = DISTRICT_TILE
   const marked = features((await tile('cases', z, x, y)).rawPayload, 'cases').filter((f) => f.properties.overdue === true).map((f) => Number(f.properties.id)).sort((a, b) => a - b)

@@ -95,16 +95,15 @@ function layerSql(layer: LayerSource): LayerSql {
   const where = `${scoped(layer.scopeColumn)} ${filterSql((name) => layer.tileFilters![name]!)}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
   const attributes = [...layer.tileColumns, ...Object.keys(layer.tileExpressions ?? {})]
   const columns = [...layer.tileColumns, ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `(${sql}) AS ${name}`)].join(', ')
-  const features: Selection = {
-    sql: `
+  // `ORDER BY key` makes the feature cap cut the same rows every time; `limit` rows at most
+  const featureRows = (order: string, limit: number) => `
     WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
     SELECT ${layer.tinyAsPoints ? `CASE WHEN $1 < 15 AND ST_Dimension(geom) = 2 AND ${TINY} THEN ST_PointOnSurface(geom) ELSE geom END` : 'geom'} AS geom, ${columns}
     FROM ${layer.table}, tile
     WHERE geom && tile.env ${where}${layer.tinyAsPoints ? '' : `\n      AND NOT ($1 < 15 AND ST_Dimension(geom) = 2 AND ${TINY})`}
-    ORDER BY ${layer.key}
-    LIMIT ${MAX_FEATURES_PER_TILE}`,
-    attributes,
-  }
+    ${order}
+    LIMIT ${limit}`
+  const features: Selection = { sql: featureRows(`ORDER BY ${layer.key}`, MAX_FEATURES_PER_TILE), attributes }
   const agg = layer.aggregate
   const encodable = (sel: Selection): Encodable => ({ mvt: mvtSql(layer, sel), geojson: geojsonSql(sel) })
   if (!agg) return { features: encodable(features), aggregated: null, gridded: null, density: null }
@@ -149,12 +148,17 @@ function layerSql(layer: LayerSource): LayerSql {
   let density: LayerSql['density'] = null
   if (max) {
     const grid = `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env) SELECT coalesce(sum(n), 0) AS n ${cellsInTile}`
-    const rows = `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
-      SELECT count(*) AS n FROM (SELECT 1 FROM ${layer.table}, tile WHERE geom && tile.env ${where} LIMIT ${max + 1}) r`
+    // the rows the features would carry, counted up to max + 1 (the same rows mvtFromRows counts)
+    const rows = `SELECT count(*) AS n FROM (${featureRows('', max + 1)}) r`
     // PostgreSQL evaluates only the branch the count picks.
-    const choose = (count: string, cells: Selection) =>
-      `SELECT CASE WHEN (${count}) > ${max} THEN (${mvtSql(layer, cells)}) ELSE (${mvtSql(layer, features)}) END AS tile`
-    density = { grid, rows, mvtFromGrid: choose(grid, gridded), mvtFromRows: choose(rows, aggregated) }
+    const mvtFromGrid = `SELECT CASE WHEN (${grid}) > ${max} THEN (${mvtSql(layer, gridded)}) ELSE (${mvtSql(layer, features)}) END AS tile`
+    // Deeper, one scan both counts and supplies the features: at most max + 1 rows are read, and
+    // when they are all there (≤ max, below the feature cap) their order does not matter.
+    const mvtFromRows = `
+      WITH f AS MATERIALIZED (${featureRows('', max + 1)})
+      SELECT CASE WHEN (SELECT count(*) FROM f) > ${max} THEN (${mvtSql(layer, aggregated)})
+             ELSE (${mvtSql(layer, { sql: 'SELECT * FROM f', attributes })}) END AS tile`
+    density = { grid, rows, mvtFromGrid, mvtFromRows }
   }
   return { features: encodable(features), aggregated: encodable(aggregated), gridded: encodable(gridded), density }
 }
