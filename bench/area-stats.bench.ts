@@ -9,7 +9,6 @@
 //                                                      (read only: nothing is created, loaded or dropped)
 // BENCH_ONLY=area|grouped runs one half; BENCH_AREAS=25,50,5x4000 (km²) and BENCH_GROUPBY='village;zone'
 // pick rows. Prints a Markdown table for bench/README.md.
-import { performance } from 'node:perf_hooks'
 import { parseGroupBy } from '../server/src/domain/statistics.ts'
 import { activeRuleSetId } from '../server/src/repos/buffer-zones.repo.ts'
 import { areaStatistics } from '../server/src/repos/statistics.repo.ts'
@@ -17,7 +16,7 @@ import { statisticsTable } from '../server/src/routes/statistics.route.ts'
 import type { SampleSize } from '../data/sample/load-sample.ts'
 import { openPgDb } from '../server/src/db/pg.db.ts'
 import type { Db, Queryable } from '../server/src/db/db.ts'
-import { median, migrateAndLoad, openBenchDb, tableHeader, tableRow } from './bench-lib.ts'
+import { migrateAndLoad, openBenchDb, tableHeader, tableRow, timedSideBySide } from './bench-lib.ts'
 import { scopeOf } from '../server/src/domain/scope.ts'
 
 const size = (process.argv[2] ?? 'demo') as SampleSize
@@ -37,24 +36,10 @@ function drawing(lon: number, lat: number, km2: number, n: number) {
   return { type: 'Polygon', coordinates: [ring] }
 }
 
-/**
- * p50 and max milliseconds of `repeats` calls of each, after one untimed call of each; the two
- * alternate, so both see the same load on a shared machine.
- */
-async function timePair(project: () => Promise<unknown>, byHand: () => Promise<unknown>) {
-  await project()
-  await byHand()
-  const p: number[] = []
-  const h: number[] = []
-  for (let i = 0; i < repeats; i++) {
-    for (const [fn, ms] of [[project, p], [byHand, h]] as const) {
-      const t0 = performance.now()
-      await fn()
-      ms.push(performance.now() - t0)
-    }
-  }
-  const stat = (ms: number[]) => ({ p50: median(ms), max: Math.max(...ms) })
-  return [stat(p), stat(h)] as const
+/** p50 and max of the project's call and the hand-written one, alternating (bench-lib's timedSideBySide). */
+const timePair = async (project: () => Promise<unknown>, byHand: () => Promise<unknown>) => {
+  const [p, h] = await timedSideBySide([project, byHand], repeats)
+  return [{ p50: p!.median, max: p!.max }, { p50: h!.median, max: h!.max }] as const
 }
 
 /** The hand-written query runs as the project's do: in a transaction with JIT off (see statistics.repo.ts). */

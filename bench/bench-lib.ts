@@ -22,16 +22,18 @@ export interface BenchDb {
  * An empty in-memory PGlite, or with DATABASE_URL a new database `name` on that server (dropped
  * first if an earlier run left it behind).
  */
-export async function openBenchDb(name: string): Promise<BenchDb> {
+export async function openBenchDb(name: string, template?: string): Promise<BenchDb> {
   const url = process.env.DATABASE_URL
   if (!url) {
+    if (template) throw new Error('a template database needs DATABASE_URL (a real server)')
     const db = await openPgliteDb({})
     return { db, drop: () => db.close() }
   }
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   await admin.query(`DROP DATABASE IF EXISTS ${name}`)
-  await admin.query(`CREATE DATABASE ${name}`)
+  // a copy of a loaded database (e.g. the city sample): file-level, nothing re-loaded
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`)
   const u = new URL(url)
   u.pathname = `/${name}`
   const db = await openPgDb(u.toString())
@@ -68,6 +70,23 @@ export async function timed(fn: () => Promise<unknown>, repeats: number, { warm 
     ms.push(performance.now() - t0)
   }
   return { median: median(ms), max: Math.max(...ms) }
+}
+
+/**
+ * Median and max milliseconds of each function over `repeats` rounds, after one untimed call of
+ * each; within a round they run one after the other, so all see the same load on a shared machine.
+ */
+export async function timedSideBySide(fns: readonly (() => Promise<unknown>)[], repeats: number): Promise<{ median: number; max: number }[]> {
+  for (const fn of fns) await fn()
+  const ms: number[][] = fns.map(() => [])
+  for (let i = 0; i < repeats; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now()
+      await fn()
+      ms[k]!.push(performance.now() - t0)
+    }
+  }
+  return ms.map((m) => ({ median: median(m), max: Math.max(...m) }))
 }
 
 /** A Markdown table's header line and separator. */

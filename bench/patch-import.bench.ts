@@ -8,6 +8,8 @@
 //   BENCH_SCREEN=1 …                                                    also time screenBatch in the commit
 //   BENCH_OGR=0 …                                                       without the ogr2ogr runs
 //   BENCH_DIR=/tmp/x …                                                  keep the written files there (and reuse them)
+//   BENCH_TEMPLATE=chaiwei_city …   each project run imports into a copy of that loaded database (the
+//                                   city sample: 100,000 patches, 1,000,000 buildings already there)
 // Prints a Markdown table (medians) for bench/README.md.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -71,9 +73,10 @@ async function prepare(dir: string, n: number, formats: FormatName[]) {
 interface RunResult { stageS: number; commitS: number; screenS: number; baseRssMb: number; peakRssMb: number; imported: number; problems: number }
 
 async function runOne(path: string, crs: string | null): Promise<RunResult> {
-  const { db, drop } = await open()
+  const template = process.env.BENCH_TEMPLATE
+  const { db, drop } = await openBenchDb(`chaiwei_bench_patches_${process.pid}`, template)
   try {
-    await migrateAndLoad(db, 'tiny')
+    if (!template) await migrateAndLoad(db, 'tiny')
     const user = await createUser(db, { username: 'bench', password: 'correct horse battery', role: 'planner', scopeCode: '110111' })
     global.gc?.()
     const baseRss = process.memoryUsage().rss
@@ -160,7 +163,8 @@ async function main() {
     if (keep) mkdirSync(keep, { recursive: true })
     const missing = formats.filter((f) => !existsSync(join(dir, WRITERS[f].file)))
     if (missing.length) await prepare(dir, n, missing)
-    console.log(`backend ${process.env.DATABASE_URL ? 'postgis' : 'pglite'}, ${n.toLocaleString('en')} patches, files written in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${repeats} runs each (fresh process and database per run)\n`)
+    const into = process.env.BENCH_TEMPLATE ? `into a copy of ${process.env.BENCH_TEMPLATE}` : "into the 'tiny' sample"
+    console.log(`backend ${process.env.DATABASE_URL ? 'postgis' : 'pglite'}, ${n.toLocaleString('en')} patches ${into}, files written in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${repeats} runs each (fresh process and database per run)\n`)
     const withOgr = Boolean(process.env.DATABASE_URL) && process.env.BENCH_OGR !== '0'
     const lines: string[] = []
     for (const f of formats) {
