@@ -4,6 +4,8 @@
 //    sample: time and peak RSS, medians. Embedded PGlite, or DATABASE_URL for a real server.
 //      npx tsx bench/ledger-import.bench.ts import 55203,200000 3 [csv|xlsx]
 //      DATABASE_URL=postgres://… npx tsx bench/ledger-import.bench.ts import 55203,200000 3
+//      BENCH_TEMPLATE=chaiwei_city DATABASE_URL=…   each run imports into a copy of that loaded
+//                                                    database (the city sample's 200,014 cases)
 //  * read: time and peak memory of readLedgerFile alone (no checking, no database) on a 50,000-row
 //    XLSX written once with exceljs.
 // Usage:
@@ -187,9 +189,10 @@ async function writeImportLedger(path: string, rows: number, format: 'csv' | 'xl
 interface ImportRun { ms: number; checkMs: number; writeMs: number; baseRssMb: number; peakRssMb: number; maxRssMb: number; imported: number; pending: number; problems: number }
 
 async function runImport(path: string): Promise<ImportRun> {
-  const { db, drop } = await openBenchDb(`chaiwei_bench_ledger_${process.pid}`)
+  const template = process.env.BENCH_TEMPLATE
+  const { db, drop } = await openBenchDb(`chaiwei_bench_ledger_${process.pid}`, template)
   try {
-    await migrateAndLoad(db, 'tiny')
+    if (!template) await migrateAndLoad(db, 'tiny')
     const user = await createUser(db, { username: 'bench', password: 'correct horse battery', role: 'planner', scopeCode: '110111' })
     global.gc?.()
     const baseRss = process.memoryUsage().rss
@@ -222,7 +225,8 @@ async function mainImport() {
   const backend = process.env.DATABASE_URL ? 'postgis' : 'pglite'
   const dir = mkdtempSync(join(tmpdir(), 'chaiwei-bench-ledger-'))
   try {
-    console.log(`backend ${backend}, ${format.toUpperCase()} ledgers, ${repeats} runs each (fresh process and database with the 'tiny' sample per run), Node ${process.version}\n`)
+    const into = process.env.BENCH_TEMPLATE ? `a copy of ${process.env.BENCH_TEMPLATE}` : "the 'tiny' sample"
+    console.log(`backend ${backend}, ${format.toUpperCase()} ledgers, ${repeats} runs each (fresh process and database with ${into} per run), Node ${process.version}\n`)
     console.log(tableHeader(['rows', 'file MB', 'import s', 'read+check s', 'write s', 'RSS before MB', 'peak RSS during import MB', 'process maxRSS MB', 'imported', '待定位']))
     for (const n of sizes) {
       const file = join(dir, `ledger-${n}.${format}`)
