@@ -71,7 +71,7 @@ export async function buildApp({ config, db, logger, checkResponses = false }: A
   await app.register(cookie)
   // before the access check, whose session lookup it routes to the read replica on GET
   registerReadRouting(app, db, config)
-  await registerSecurity(app)
+  await registerSecurity(app, db)
   registerAccess(app, db)
   registerIdempotency(app, db)
 

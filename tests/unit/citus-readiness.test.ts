@@ -24,7 +24,7 @@ const REFERENCE = [
 ]
 /** The coordinator's own: sessions and request bookkeeping, staging, logs read only there. */
 const LOCAL = [
-  'sessions', 'captcha_challenges', 'idempotent_requests', 'tile_invalidations', 'schema_migrations',
+  'sessions', 'captcha_challenges', 'idempotent_requests', 'rate_limit_hits', 'tile_invalidations', 'schema_migrations',
   'detection_imports', 'detection_import_features', 'ledger_import_jobs', 'layer_imports', 'layer_import_features', 'layer_loads', 'disclosure_history',
 ]
 

@@ -2,16 +2,20 @@
 //  * security headers (helmet): a CSP that allows only our own scripts, frame-ancestors 'none', nosniff;
 //  * cross-site request defence for cookie-authenticated writes: a write whose Origin (or, when a
 //    browser sends none, Sec-Fetch-Site) says it came from another site is refused before any handler;
-//  * the rate limiter, registered here and switched on per route (sign-in) with `config.rateLimit`.
+//  * the rate limiter, registered here and switched on per route (sign-in, CAPTCHA, public reports,
+//    Open311) with `config.rateLimit`; its counters are in the database (http/rate-limit-store.ts),
+//    so every app process counts against one limit.
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Db } from '../db/db.ts'
 import { HttpProblem } from './problem.ts'
 import { SESSION_COOKIE } from './access.ts'
+import { databaseRateLimitStore, PRUNE_EVERY_MS, pruneRateLimits } from './rate-limit-store.ts'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-export async function registerSecurity(app: FastifyInstance): Promise<void> {
+export async function registerSecurity(app: FastifyInstance, db: Db): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -42,6 +46,10 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
 
   await app.register(rateLimit, {
     global: false,
+    store: databaseRateLimitStore(db),
+    // skipOnError stays false (the plugin's default): a counter that cannot be written fails the
+    // request (500) instead of letting it through uncounted (http/rate-limit-store.ts says why)
+    skipOnError: false,
     errorResponseBuilder: (_request, context) =>
       new HttpProblem(429, 'Too Many Requests', `too many attempts from this address; try again in ${Math.ceil(context.ttl / 1000)} s`, {
         code: 'rate_limited',
@@ -49,6 +57,13 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
       }),
   })
+
+  // counters whose window has passed; each process prunes (a DELETE of a few rows, on the index)
+  const prune = setInterval(() => {
+    pruneRateLimits(db).catch((err: unknown) => app.log.warn({ err }, 'pruning rate-limit counters failed'))
+  }, PRUNE_EVERY_MS)
+  prune.unref()
+  app.addHook('onClose', async () => clearInterval(prune))
 
   app.addHook('onRequest', async (request) => {
     if (SAFE_METHODS.has(request.method)) return
