@@ -147,6 +147,8 @@ function layerSql(layer: LayerSource): LayerSql {
   const max = agg.maxFeatures
   let density: LayerSql['density'] = null
   if (max) {
+    // mvtFromRows reads max + 1 rows unsorted: only a threshold below the feature cap keeps the cap's cut the same
+    if (max >= MAX_FEATURES_PER_TILE) throw new Error(`layer ${layer.id}: maxFeatures must be below ${MAX_FEATURES_PER_TILE}`)
     const grid = `WITH tile AS (SELECT ${TILE_ENVELOPE} AS env) SELECT coalesce(sum(n), 0) AS n ${cellsInTile}`
     // the rows the features would carry, counted up to max + 1 (the same rows mvtFromRows counts)
     const rows = `SELECT count(*) AS n FROM (${featureRows('', max + 1)}) r`
