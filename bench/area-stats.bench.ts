@@ -36,11 +36,6 @@ function drawing(lon: number, lat: number, km2: number, n: number) {
   return { type: 'Polygon', coordinates: [ring] }
 }
 
-/** p50 and max of the project's call and the hand-written one, alternating (bench-lib's timedSideBySide). */
-const timePair = async (project: () => Promise<unknown>, byHand: () => Promise<unknown>) => {
-  const [p, h] = await timedSideBySide([project, byHand], repeats)
-  return [{ p50: p!.median, max: p!.max }, { p50: h!.median, max: h!.max }] as const
-}
 
 /** The hand-written query runs as the project's do: in a transaction with JIT off (see statistics.repo.ts). */
 const hand = <R>(db: Db, sql: string, params: unknown[]) =>
@@ -207,8 +202,10 @@ try {
   console.log(`\`\`\`\nbackend ${db.kind} (${server}), ${setup}: ${counts.cases} cases, ${counts.buildings} buildings, ${counts.parcels} parcels, ` +
     `${counts.detections} patches; scope ${district}; p50 and max of ${repeats} runs after one warm-up, each side, the two alternating\n\`\`\``)
   console.log(tableHeader(['request', 'project p50 ms', 'max ms', 'hand-written p50 ms', 'max ms', 'ratio', 'result']))
-  const line = (what: string, p: { p50: number; max: number }, h: { p50: number; max: number }, result: string, ok: boolean) =>
-    console.log(tableRow([what, p.p50.toFixed(1), p.max.toFixed(1), h.p50.toFixed(1), h.max.toFixed(1), (p.p50 / h.p50).toFixed(2), `${result}; ${ok ? 'same figures' : '**figures differ**'}`]))
+  // p: the project's call, h: the hand-written one, timed alternately (timedSideBySide)
+  type Timing = { median: number; max: number }
+  const line = (what: string, p: Timing, h: Timing, result: string, ok: boolean) =>
+    console.log(tableRow([what, p.median.toFixed(1), p.max.toFixed(1), h.median.toFixed(1), h.max.toFixed(1), (p.median / h.median).toFixed(2), `${result}; ${ok ? 'same figures' : '**figures differ**'}`]))
 
   if (only !== 'grouped') {
     const centre = (await db.query<{ lon: number; lat: number }>(
@@ -220,12 +217,12 @@ try {
       const g = drawing(centre.lon, centre.lat, km2 * 0.98, n)
       let last: Awaited<ReturnType<typeof areaStatistics>> | undefined
       let mine: HandArea | undefined
-      const [p, h] = await timePair(
+      const [p, h] = await timedSideBySide([
         async () => (last = await areaStatistics(db, g, scope)),
         async () => (mine = (await hand<HandArea>(db, HAND_AREA_SQL, [JSON.stringify(g), district]))[0]),
-      )
+      ], repeats)
       const ok = compareArea(`area ${km2} km²`, last!, mine!)
-      line(`area ${km2} km², ${n} vertices`, p, h, `${last!.cases.count} cases, ${last!.parcels.count} parcels, ${last!.buildings.count} buildings, ${last!.bufferZones.length} buffer zones`, ok)
+      line(`area ${km2} km², ${n} vertices`, p!, h!, `${last!.cases.count} cases, ${last!.parcels.count} parcels, ${last!.buildings.count} buildings, ${last!.bufferZones.length} buffer zones`, ok)
     }
   }
   if (only !== 'area') {
@@ -235,13 +232,13 @@ try {
       let table: Awaited<ReturnType<typeof statisticsTable>> | undefined
       let rows: Figs[] = []
       const params = keys.includes('bufferZone') ? [district, (await activeRuleSetId(db))] : [district]
-      const [p, h] = await timePair(
+      const [p, h] = await timedSideBySide([
         async () => (table = await statisticsTable(db, scope, groupBy ? { groupBy } : {})),
         async () => (rows = await hand<Figs>(db, handGroupedSql(keys), params)),
-      )
+      ], repeats)
       const projectRows = keys.length ? (table!.rows as unknown as Figs[]) : [{ key: {}, ...table!.totals }]
       const ok = compareGrouped(`groupBy=${groupBy}`, keys, projectRows, rows)
-      line(`statistics groupBy=${groupBy || '(none)'}`, p, h, `${table!.rows.length} rows`, ok)
+      line(`statistics groupBy=${groupBy || '(none)'}`, p!, h!, `${table!.rows.length} rows`, ok)
     }
   }
   if (differences.length) console.log(`\nDifferences:\n${differences.map((d) => `- ${d}`).join('\n')}`)
