@@ -44,10 +44,10 @@ export class DatabaseRateLimitStore implements FastifyRateLimitStore {
     readonly bucket: string,
     options: StoreOptions,
   ) {
-    // these lengthen a window as it is exceeded; no route here uses them, and the upsert does not
-    // implement them: refuse at startup rather than count differently from what a route asks
+    // these lengthen a window as it is exceeded; the store counts fixed windows only (no route
+    // asks for more), so a route configured otherwise is refused at startup, not counted differently
     if (options.continueExceeding || options.exponentialBackoff) {
-      throw new Error(`rate limit ${bucket}: continueExceeding and exponentialBackoff are not implemented by the database store (http/rate-limit-store.ts)`)
+      throw new Error(`rate limit ${bucket}: the database store counts fixed windows; continueExceeding and exponentialBackoff are refused`)
     }
   }
 
