@@ -143,32 +143,41 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function templateDatabase(fixture: Fixture): Promise<string> {
-  const name = `chaiwei_tpl_${fixture}_${fixtureHash(fixture)}`
+/**
+ * Creates database `name` as a copy of the fixture's template, building the template first if this
+ * version of the migrations and sample has none. Runs under one advisory lock, so a test run of
+ * another version (which drops templates it does not use) cannot drop the template between the
+ * check and the copy.
+ */
+async function copyOfTemplate(fixture: Fixture, name: string): Promise<void> {
+  const template = `chaiwei_tpl_${fixture}_${fixtureHash(fixture)}`
   await admin(async (c) => {
     await c.query('SELECT pg_advisory_lock(727100002)')
     try {
-      const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
-      if (exists.rowCount) return
-      // templates of older migrations are dead weight; drop those nobody is using
-      const stale = await c.query<{ datname: string }>(
-        `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2`, [`chaiwei_tpl_${fixture}_%`, name])
-      for (const { datname } of stale.rows) await c.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => {})
-      await c.query(`CREATE DATABASE ${name}`)
-      const db = await openPgDb(urlFor(name), { max: 2 })
-      try {
-        await fill(db, fixture)
-      } catch (err) {
-        await db.close()
-        await c.query(`DROP DATABASE ${name}`)
-        throw err
-      }
-      await db.close()
+      const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])
+      if (!exists.rowCount) await buildTemplate(c, fixture, template)
+      await c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
     } finally {
       await c.query('SELECT pg_advisory_unlock(727100002)')
     }
   })
-  return name
+}
+
+async function buildTemplate(c: pg.Client, fixture: Fixture, template: string): Promise<void> {
+  // templates of older migrations are dead weight; drop those nobody is using
+  const stale = await c.query<{ datname: string }>(
+    `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2`, [`chaiwei_tpl_${fixture}_%`, template])
+  for (const { datname } of stale.rows) await c.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => {})
+  await c.query(`CREATE DATABASE ${template}`)
+  const db = await openPgDb(urlFor(template), { max: 2 })
+  try {
+    await fill(db, fixture)
+  } catch (err) {
+    await db.close()
+    await c.query(`DROP DATABASE ${template}`)
+    throw err
+  }
+  await db.close()
 }
 
 export async function freshDb(fixture: Fixture = 'tiny', backend: 'pglite' | 'postgis' = BACKEND): Promise<Db> {
@@ -186,9 +195,8 @@ export async function freshDb(fixture: Fixture = 'tiny', backend: 'pglite' | 'po
  */
 export async function freshServerDatabase(fixture: Fixture = 'tiny'): Promise<{ db: Db; url: string; readUrl: string | undefined }> {
   if (!DATABASE_URL) throw new Error('this test needs DATABASE_URL: a PostgreSQL server with PostGIS')
-  const template = await templateDatabase(fixture)
   const name = `chaiwei_t_${randomBytes(6).toString('hex')}`
-  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`))
+  await copyOfTemplate(fixture, name)
   const db = await openPgDb(urlFor(name), { max: 4 })
   const routed = await withReplica({
     ...db,
