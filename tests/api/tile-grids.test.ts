@@ -137,3 +137,16 @@ test('patch cells per outcome follow verification', async () => {
   const { stored, rebuilt } = await storedAndRebuilt('detections')
   assert.deepEqual(stored, rebuilt)
 })
+
+test('cells are found in float8 as they were in numeric (migration 021): rows written before still leave their cells', async () => {
+  // A cell edge lies where x * 131072 is a multiple of 3.6e9, i.e. x = m * 3,515,625 (1e-7 degree
+  // units); every edge from -180 to 180 degrees, with its neighbours on both sides.
+  const r = await t.db.query<{ n: number; differ: number }>(
+    `WITH xs AS (SELECT m::bigint * 3515625 + d AS x FROM generate_series(-102400, 102400) m, generate_series(-1, 1) d)
+     SELECT count(*)::int AS n,
+            count(*) FILTER (WHERE floor((x * 131072)::float8 / 3600000000)::int <> floor(x::numeric * 131072 / 3600000000)::int)::int AS differ
+     FROM xs`,
+  )
+  assert.equal(r.rows[0]!.n, 614403)
+  assert.equal(r.rows[0]!.differ, 0)
+})
