@@ -1,13 +1,15 @@
 -- Bulk writes into the gridded tables (a 100,000-patch import's commit, a 200,000-row ledger import)
--- spent a quarter of their time in the grid triggers of migration 014 (bench/README.md, issue 15).
+-- spent up to a quarter of their time in the grid triggers of migration 014 (bench/README.md, issue 15).
 -- Three causes, measured with EXPLAIN (ANALYZE) on the city sample:
 -- - the changed rows' point was computed three times per row (the source subquery was flattened
 --   into the filter and both coordinates): `OFFSET 0` keeps it a subquery, computed once;
 -- - cells were found with numeric arithmetic: float8 gives the same cells, exactly (|x| <= 1.8e9,
 --   so x * 131072 < 2^53 is an exact float8, and the floor of a correctly rounded quotient of two
 --   exact integers is the floor of the true quotient);
--- - PostGIS's high function costs made PostgreSQL JIT-compile the statement, 0.3-0.45 s per
---   trigger call, and its hash aggregates spilled to disk at the default work_mem.
+-- - its hash aggregates spilled to disk at the default work_mem (4 MB; 100,000 patches need ~130 MB).
+-- The app's connections run without JIT (decisions.md 77), but rows written by anything else (psql,
+-- a script of the office's DBA) fired the trigger with JIT on: PostGIS's high function costs made
+-- PostgreSQL compile the statement, 0.3-0.45 s per call. The function now turns it off itself.
 -- The same rows give the same cells as before: nothing stored needs rebuilding.
 CREATE OR REPLACE FUNCTION chaiwei_grid_apply_sql(layer_table text, source text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT format($f$
@@ -32,7 +34,7 @@ CREATE OR REPLACE FUNCTION chaiwei_grid_apply_sql(layer_table text, source text)
   $f$, layer_table, source)
 $$;
 ALTER FUNCTION chaiwei_grid_track() SET jit = off;
-ALTER FUNCTION chaiwei_grid_track() SET work_mem = '64MB';
+ALTER FUNCTION chaiwei_grid_track() SET work_mem = '128MB';
 
 -- detections (batch_id) is the leading column of two other indexes (batch_id, patch_no) and
 -- (batch_id, status): this one only cost every insert one more btree to write.
