@@ -5,6 +5,7 @@
 //   BENCH_DB=postgres://postgres@127.0.0.1:5432/chaiwei_city npx tsx bench/tiles.bench.ts 7
 //       an already-loaded database (read only: the bench adds one user for the load test)
 //   BENCH_ONLY=cached …                                               the load test only
+//   BENCH_LAYERS=cases …                                              the uncached table for these layers only
 //   DATABASE_URL=postgres://… npx tsx bench/tiles.bench.ts 7 city     a fresh database, loaded first
 //   npx tsx bench/tiles.bench.ts 5 demo                                embedded (no MapServer, no bare SQL)
 // Needs mapserver-bin and wrk (Debian) for those columns. Prints Markdown tables for bench/README.md.
@@ -26,7 +27,8 @@ const run = promisify(execFile)
 const repeats = Number(process.argv[2] ?? 7)
 const size = (process.argv[3] ?? 'city') as SampleSize
 const BENCH_DB = process.env.BENCH_DB
-const LAYER_IDS = ['buildings', 'cases', 'detections', 'parcels', 'admin-units', 'roads']
+/** BENCH_LAYERS=cases,roads: only those layers (default all six). */
+const LAYER_IDS = process.env.BENCH_LAYERS?.split(',') ?? ['buildings', 'cases', 'detections', 'parcels', 'admin-units', 'roads']
 /** BENCH_ONLY=cached: the load test only. */
 const uncachedToo = process.env.BENCH_ONLY !== 'cached'
 const ZOOMS = [8, 10, 12, 14, 16]
@@ -40,11 +42,18 @@ function tileAt(lon: number, lat: number, z: number) {
 /** Median and max of `repeats` timings after one untimed call (plans and pages warm, as on a running server). */
 const timedMs = (fn: () => Promise<unknown>) => timed(fn, repeats, { warm: true })
 
-/** The simplest tile query a PostGIS user writes: every row meeting the tile, encoded by PostGIS. */
-const bareSql = (l: LayerSource) => `
+/**
+ * The simplest tile query a PostGIS user writes: every row meeting the tile, encoded by PostGIS,
+ * with the attributes the layer's tiles carry (columns, and computed ones such as a case's overdue
+ * flag, so that both tiles hold the same content).
+ */
+const bareSql = (l: LayerSource) => {
+  const attributes = [...l.tileColumns, ...Object.entries(l.tileExpressions ?? {}).map(([name, sql]) => `(${sql}) AS ${name}`)]
+  return `
   SELECT ST_AsMVT(t, '${l.id}', 4096, 'geom') AS tile
-  FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom, ${l.tileColumns.join(', ')}
+  FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom, ${attributes.join(', ')}
         FROM ${l.table} WHERE geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) t`
+}
 
 /** A MapServer map serving the same tables as MVT (EPSG:3857 tiles from lon/lat rows). */
 function mapfile(url: URL): string {
