@@ -88,6 +88,25 @@ export async function* scanFeatureCollection(path: string, scan: CollectionScan)
     let i = 0
     let start = 0 // where the current capture began in this chunk
     const n = buf.length
+    // starts cutting out a value at i, whose first byte is c (made once per chunk, not per value:
+    // tsx keeps function names, and a closure made in the loop cost a defineProperty per value)
+    const begin = (t: 'key' | 'member' | 'element', c: number) => {
+      target = t
+      capturing = true
+      start = i
+      pieces = []
+      if (c === C.Quote) {
+        inString = true
+        depth = 0
+        i++
+      } else if (c === C.OpenBrace || c === C.OpenBracket) {
+        depth = 1
+        i++
+      } else {
+        scalar = true
+        depth = 0
+      }
+    }
     while (i < n) {
       if (capturing) {
         if (inString) {
@@ -155,23 +174,6 @@ export async function* scanFeatureCollection(path: string, scan: CollectionScan)
         i += isSpace(c) ? 1 : 3
         continue
       }
-      const begin = (t: 'key' | 'member' | 'element') => {
-        target = t
-        capturing = true
-        start = i
-        pieces = []
-        if (c === C.Quote) {
-          inString = true
-          depth = 0
-          i++
-        } else if (c === C.OpenBrace || c === C.OpenBracket) {
-          depth = 1
-          i++
-        } else {
-          scalar = true
-          depth = 0
-        }
-      }
       switch (where as Where) {
         case 'start':
           if (c !== C.OpenBrace) throw new JsonSyntaxError('the file does not start with a JSON object')
@@ -182,7 +184,7 @@ export async function* scanFeatureCollection(path: string, scan: CollectionScan)
           if (c === C.CloseBrace) {
             where = 'end'
             i++
-          } else if (c === C.Quote) begin('key')
+          } else if (c === C.Quote) begin('key', c)
           else throw new JsonSyntaxError(`unexpected character '${String.fromCharCode(c)}' where a member name was expected`)
           break
         case 'colon':
@@ -196,7 +198,7 @@ export async function* scanFeatureCollection(path: string, scan: CollectionScan)
             scan.featuresArray?.()
             where = 'elements'
             i++
-          } else begin('member')
+          } else begin('member', c)
           break
         case 'after':
           if (c === C.Comma) where = 'key'
@@ -208,7 +210,7 @@ export async function* scanFeatureCollection(path: string, scan: CollectionScan)
           if (c === C.CloseBracket) {
             where = 'after'
             i++
-          } else begin('element')
+          } else begin('element', c)
           break
         case 'between':
           if (c === C.Comma) where = 'elements'
