@@ -139,14 +139,17 @@ test('patch cells per outcome follow verification', async () => {
 })
 
 test('cells are found in float8 as they were in numeric (migration 021): rows written before still leave their cells', async () => {
-  // A cell edge lies where x * 131072 is a multiple of 3.6e9, i.e. x = m * 3,515,625 (1e-7 degree
-  // units); every edge from -180 to 180 degrees, with its neighbours on both sides.
+  // Positions are integers of 1e-7 degree, |x| <= 1.8e9. A cell edge lies where x * 131072 is a
+  // multiple of 3.6e9, i.e. every 3,515,625 units (512 edges each side of 0): each edge with its
+  // neighbours on both sides, and a sweep over the whole range in steps of 9,973 units.
   const r = await t.db.query<{ n: number; differ: number }>(
-    `WITH xs AS (SELECT m::bigint * 3515625 + d AS x FROM generate_series(-102400, 102400) m, generate_series(-1, 1) d)
+    `WITH xs AS (
+       SELECT m::bigint * 3515625 + d AS x FROM generate_series(-512, 512) m, generate_series(-1, 1) d
+       UNION ALL SELECT x FROM generate_series(-1800000000::bigint, 1800000000::bigint, 9973::bigint) x)
      SELECT count(*)::int AS n,
             count(*) FILTER (WHERE floor((x * 131072)::float8 / 3600000000)::int <> floor(x::numeric * 131072 / 3600000000)::int)::int AS differ
      FROM xs`,
   )
-  assert.equal(r.rows[0]!.n, 614403)
+  assert.equal(r.rows[0]!.n, 1025 * 3 + 360975)
   assert.equal(r.rows[0]!.differ, 0)
 })
