@@ -131,7 +131,7 @@ async function runOgr(source: string[], run: number): Promise<OgrResult> {
     const timeFile = join(tmpdir(), `chaiwei-bench-ogr-${process.pid}-${run}.time`)
     const t0 = performance.now()
     const r = spawnSync('/usr/bin/time', ['-v', '-o', timeFile, 'ogr2ogr', '-f', 'PostgreSQL', `PG:${conn.join(' ')}`, ...source,
-      '-nln', 'ogr_patches', '-lco', 'GEOMETRY_NAME=geom', '-t_srs', 'EPSG:4326', '-nlt', 'PROMOTE_TO_MULTI'], { encoding: 'utf8' })
+      '-nln', 'ogr_patches', '-lco', 'GEOMETRY_NAME=geom', '-lco', 'FID=ogc_fid', '-t_srs', 'EPSG:4326', '-nlt', 'PROMOTE_TO_MULTI'], { encoding: 'utf8' })
     const seconds = (performance.now() - t0) / 1000
     const time = readFileSync(timeFile, 'utf8')
     rmSync(timeFile, { force: true })
