@@ -18,7 +18,7 @@ import { openPgDb } from '../server/src/db/pg.db.ts'
 import type { Db } from '../server/src/db/db.ts'
 import { createUser } from '../server/src/repos/users.repo.ts'
 import { LAYERS, type LayerSource } from '../server/src/sources/layers.ts'
-import { TILE_BYTE_BUDGET, TileService } from '../server/src/sources/tiles.ts'
+import { TILE_BYTE_BUDGET, TileService, tileSelectList } from '../server/src/sources/tiles.ts'
 import type { SampleSize } from '../data/sample/load-sample.ts'
 import { migrateAndLoad, openBenchDb, startChildServer, stopServer, tableHeader, tableRow, timed, timedSideBySide } from './bench-lib.ts'
 import { scopeOf } from '../server/src/domain/scope.ts'
@@ -47,13 +47,10 @@ const timedMs = (fn: () => Promise<unknown>) => timed(fn, repeats, { warm: true 
  * with the attributes the layer's tiles carry (columns, and computed ones such as a case's overdue
  * flag, so that both tiles hold the same content).
  */
-const bareSql = (l: LayerSource) => {
-  const attributes = [...l.tileColumns, ...Object.entries(l.tileExpressions ?? {}).map(([name, sql]) => `(${sql}) AS ${name}`)]
-  return `
+const bareSql = (l: LayerSource) => `
   SELECT ST_AsMVT(t, '${l.id}', 4096, 'geom') AS tile
-  FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom, ${attributes.join(', ')}
+  FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom, ${tileSelectList(l).join(', ')}
         FROM ${l.table} WHERE geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) t`
-}
 
 /** A MapServer map serving the same tables as MVT (EPSG:3857 tiles from lon/lat rows). */
 function mapfile(url: URL): string {

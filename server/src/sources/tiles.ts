@@ -88,13 +88,18 @@ interface LayerSql {
   density: { grid: string; rows: string; mvtFromGrid: string; mvtFromRows: string } | null
 }
 
+/** What a layer's tile features carry: its columns, then its computed attributes (`(sql) AS name`). */
+export function tileSelectList(layer: LayerSource): string[] {
+  return [...layer.tileColumns, ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `(${sql}) AS ${name}`)]
+}
+
 function layerSql(layer: LayerSource): LayerSql {
   const filterSql = (column: (name: string) => string) =>
     filterNames(layer).map((name, i) => `AND ($${5 + i}::bigint IS NULL OR ${column(name)} = $${5 + i})`).join(' ')
   const scoped = (column: string | null) => (column ? `AND ${inScope(column, '$4')}` : 'AND $4::text IS NOT NULL')
   const where = `${scoped(layer.scopeColumn)} ${filterSql((name) => layer.tileFilters![name]!)}${layer.publishedWhere ? ` AND (${layer.publishedWhere})` : ''}`
   const attributes = [...layer.tileColumns, ...Object.keys(layer.tileExpressions ?? {})]
-  const columns = [...layer.tileColumns, ...Object.entries(layer.tileExpressions ?? {}).map(([name, sql]) => `(${sql}) AS ${name}`)].join(', ')
+  const columns = tileSelectList(layer).join(', ')
   // `ORDER BY key` makes the feature cap cut the same rows every time; `limit` rows at most
   const featureRows = (order: string, limit: number) => `
     WITH tile AS (SELECT ${TILE_ENVELOPE} AS env)
