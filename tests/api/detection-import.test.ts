@@ -103,16 +103,23 @@ test('a large file is read in the background: 202, progress while reading, stage
   const busy = await t.app.inject({ method: 'PATCH', url: `/api/detection-imports/${res.json().id}`, headers: { cookie }, payload: { repair: true } })
   assert.equal(busy.statusCode, 409)
   let last = res.json()
+  assert.equal(last.progress.phase, 'reading')
   const seen = new Set<number>()
+  const phases: string[] = []
   // polled often: on the real server 6,000 features are read in a fraction of a second
   for (const deadline = Date.now() + 60_000; Date.now() < deadline && last.state === 'reading'; ) {
     await new Promise((r) => setTimeout(r, 5))
     last = (await t.app.inject({ method: 'GET', url: `/api/detection-imports/${res.json().id}`, headers: { cookie } })).json()
     seen.add(last.progress.done)
+    if (last.state === 'reading' && phases.at(-1) !== last.progress.phase) phases.push(last.progress.phase)
+    // checking starts once every feature is read, and says how many it checks
+    if (last.progress.phase === 'checking') assert.deepEqual(last.progress, { phase: 'checking', done: 6000, total: 6000 })
   }
   assert.equal(last.state, 'staged')
   assert.equal(last.featureCount, 6000)
-  assert.deepEqual(last.progress, { done: 6000, total: 6000 })
+  assert.deepEqual(last.progress, { phase: null, done: 6000, total: 6000 })
   assert.ok([...seen].some((d) => d > 0 && d < 6000), `progress seen: ${[...seen].sort((a, b) => a - b).join(',')}`)
+  // the checks in PostGIS (validity, placement, mapping, the GCJ-02 control) are polled too
+  assert.deepEqual(phases, ['reading', 'checking'])
   assert.equal(last.problemCount, 0)
 })

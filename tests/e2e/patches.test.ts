@@ -128,6 +128,49 @@ test('import a batch in the wizard, verify a patch as a violation with a site ph
   await context.close()
 })
 
+test('a large file: the wizard shows the features read, then that PostGIS is checking them, then the staged import', { timeout: 300_000 }, async () => {
+  const s = await open(browser, `${server.url}/#view=patches`, { width: 1400, height: 900 })
+  const { page, context } = s
+  await logIn(page, server.login)
+  await page.getByTestId('patches').waitFor({ timeout: MAP_TIMEOUT })
+  // 9,000 footprints of the sample as patches: over 2 MB, so the file is read in the background
+  const buildings = await apiGet<{ features: ApiFeature[] }>(context, `${server.url}/ogc/collections/buildings/items?limit=1000`)
+  const features = []
+  for (let k = 0; k < 9; k++) {
+    for (const [i, b] of buildings.features.entries()) features.push({ type: 'Feature', properties: { TBBH: `BIG-${k}-${i}`, BHLX: '新增建筑' }, geometry: b.geometry })
+  }
+  const file = Buffer.from(JSON.stringify({ type: 'FeatureCollection', features }), 'utf8')
+  assert.ok(file.length > 2 * 1024 * 1024, `${file.length} bytes`)
+  // The server reads and checks 9,000 features quicker than the wizard polls (every 800 ms): its
+  // first two polls are answered with the import as the server shows it while reading, then while
+  // checking (tests/api/detection-import.test.ts polls the real phases); later ones as they come.
+  const scripted: { phase: 'reading' | 'checking'; done: number; total: number | null }[] = [
+    { phase: 'reading', done: 1500, total: null },
+    { phase: 'checking', done: features.length, total: features.length },
+  ]
+  await page.route(/\/api\/detection-imports\/[0-9a-f-]+$/, async (route) => {
+    if (route.request().method() !== 'GET') return route.fallback()
+    const response = await route.fetch()
+    const progress = scripted.shift()
+    if (!progress) return route.fulfill({ response })
+    return route.fulfill({ response, json: { ...(await response.json()), state: 'reading', progress } })
+  })
+
+  await page.getByTestId('open-import').click()
+  await page.getByTestId('import-file').setInputFiles({ name: '大批量卫片.geojson', mimeType: 'application/geo+json', buffer: file })
+  await page.getByTestId('import-upload').click()
+  const reading = page.getByTestId('import-reading')
+  await page.waitForFunction(() => /正在读取：1,500 \/ \? 个要素/.test(document.querySelector('[data-testid="import-reading"]')?.textContent ?? ''), undefined, { timeout: MAP_TIMEOUT })
+  await page.locator('[data-testid="import-reading"][data-phase="checking"]').waitFor({ timeout: MAP_TIMEOUT })
+  assert.match((await reading.textContent()) ?? '', /已读取 9,000 个要素，正在检查几何有效性、所在行政区划和字段/)
+  // no count to show while PostGIS checks: the bar is indeterminate
+  assert.equal(await reading.locator('progress').getAttribute('value'), null)
+  await page.locator('[data-testid="import-wizard"][data-state="staged"]').waitFor({ timeout: MAP_TIMEOUT })
+  assert.match((await page.getByTestId('import-count').textContent()) ?? '', /^9,?000 /)
+  assert.deepEqual(s.pageErrors, [])
+  await context.close()
+})
+
 test('on a phone (390 × 844) a sample patch opens with its before/after swipe', { timeout: 180_000 }, async () => {
   const s = await open(browser, `${server.url}/#view=patches&batch=1`, { width: 390, height: 844 })
   const { page } = s

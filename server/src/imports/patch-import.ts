@@ -98,10 +98,10 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
       crs_code: crs?.code ?? null, crs_source: crs ? (source as ImportRow['crs_source']) : null,
     }
     if (!crs) {
-      await updateImport(db, importId, { ...base, state: 'needs_crs', warnings: layer.warnings, feature_count: layer.total ?? 0, progress_done: 0, bounds: null, error: null })
+      await updateImport(db, importId, { ...base, state: 'needs_crs', phase: null, warnings: layer.warnings, feature_count: layer.total ?? 0, progress_done: 0, bounds: null, error: null })
       return { state: 'needs_crs' }
     }
-    await updateImport(db, importId, { ...base, state: 'reading', progress_done: 0, error: null })
+    await updateImport(db, importId, { ...base, state: 'reading', phase: 'reading', progress_done: 0, error: null })
 
     const toLL = toLonLat(crs)
     const bounds: Bounds = emptyBounds()
@@ -129,7 +129,10 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
         }
       }
     })
-    await updateImport(db, importId, { progress_done: featureNo, progress_total: layer.total ?? featureNo })
+    // every feature is read: what follows runs in PostGIS, and takes about as long again; between
+    // its statements the event loop runs (polls see the phase, other requests are answered)
+    await updateImport(db, importId, { phase: 'checking', progress_done: featureNo, progress_total: layer.total ?? featureNo })
+    await breathe()
 
     const warnings: FileWarning[] = [...layer.warnings]
     const polygonal = [...geometryTypes].filter((t) => t === 'Polygon' || t === 'MultiPolygon')
@@ -137,10 +140,12 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
       warnings.push({ code: 'mixed_geometry_types', message: `文件混有多种几何类型（${[...geometryTypes].join('、')}），非面要素不能导入` })
     }
     await checkValidity(db, importId)
+    await breathe()
     const fieldList = [...fields]
     const mapping = keepMapping(imp.mapping, fieldList) ?? guessMapping(fieldList)
     // placement and the mapped attributes in one pass over the staged rows
     await placeFeatures(db, importId, imp.scope_code, { mapping, types: CHANGE_TYPES })
+    await breathe()
     await updateImport(db, importId, {
       fields: fieldList, feature_count: featureNo, progress_done: featureNo, progress_total: featureNo,
       bounds: isEmptyBounds(bounds) ? null : bounds, mapping,
@@ -150,15 +155,15 @@ export async function stageImport(db: Db, importId: string, userId: number): Pro
       const gcj = await gcj02Check(db, importId)
       if (gcj) warnings.push(gcj)
     }
-    await updateImport(db, importId, { state: 'staged', warnings })
+    await updateImport(db, importId, { state: 'staged', phase: null, warnings })
     return { state: 'staged' }
   } catch (err) {
     await clearStaged(db, importId).catch(() => {})
     if (err instanceof FileRefused) {
-      await updateImport(db, importId, { state: 'failed', error: { code: err.code, message: err.zh, messageEn: err.message } })
+      await updateImport(db, importId, { state: 'failed', phase: null, error: { code: err.code, message: err.zh, messageEn: err.message } })
       return { state: 'failed' }
     }
-    await updateImport(db, importId, { state: 'failed', error: { code: 'read_failed', message: '读取失败，请联系管理员', messageEn: 'reading failed; see the server log' } }).catch(() => {})
+    await updateImport(db, importId, { state: 'failed', phase: null, error: { code: 'read_failed', message: '读取失败，请联系管理员', messageEn: 'reading failed; see the server log' } }).catch(() => {})
     throw err
   } finally {
     opened?.dispose()
@@ -239,7 +244,7 @@ export async function importView(db: Db, imp: ImportRow): Promise<DetectionImpor
   return {
     id: imp.id,
     state: imp.state,
-    progress: { done: imp.progress_done, total: imp.progress_total },
+    progress: { phase: imp.state === 'reading' ? imp.phase ?? 'reading' : null, done: imp.progress_done, total: imp.progress_total },
     fileName: imp.file_name,
     format: imp.format,
     layer: imp.layer,

@@ -8,7 +8,7 @@ import { clearStagedFeatures, insertStagedFeatures, type StagedFeature } from '.
 import { inScope } from './scope.sql.ts'
 import type { Scope } from '../domain/scope.ts'
 import { Refusal } from '../domain/errors.ts'
-import type { ImportCommitted, ImportError, ImportMapping, ImportState, ImportWarning } from '../schemas/detections.schema.ts'
+import type { ImportCommitted, ImportError, ImportMapping, ImportPhase, ImportState, ImportWarning } from '../schemas/detections.schema.ts'
 
 export interface ImportRow {
   id: string
@@ -16,6 +16,8 @@ export interface ImportRow {
   /** the uploader's scope, written from it */
   scope_code: Scope
   state: ImportState
+  /** while 'reading': reading the file, or checking what was read */
+  phase: ImportPhase | null
   file_name: string
   file_path: string | null
   byte_size: number
@@ -43,7 +45,7 @@ export interface ImportRow {
 
 /** Columns the importer may set; names never come from a request. */
 const SETTABLE = [
-  'state', 'file_path', 'format', 'layer', 'crs_code', 'crs_source', 'user_crs', 'user_encoding', 'encoding', 'feature_count',
+  'state', 'phase', 'file_path', 'format', 'layer', 'crs_code', 'crs_source', 'user_crs', 'user_encoding', 'encoding', 'feature_count',
   'progress_done', 'progress_total', 'bounds', 'fields', 'mapping', 'repair', 'warnings', 'error', 'batch_id',
 ] as const
 export type ImportPatch = Partial<Pick<ImportRow, (typeof SETTABLE)[number]>>
@@ -54,8 +56,8 @@ export async function createImport(
   row: { id: string; userId: number; scope: Scope; fileName: string; filePath: string; byteSize: number; userCrs: string | null; userEncoding: string | null },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO detection_imports (id, user_id, scope_code, state, file_name, file_path, byte_size, user_crs, user_encoding)
-     VALUES ($1, $2, $3, 'reading', $4, $5, $6, $7, $8)`,
+    `INSERT INTO detection_imports (id, user_id, scope_code, state, phase, file_name, file_path, byte_size, user_crs, user_encoding)
+     VALUES ($1, $2, $3, 'reading', 'reading', $4, $5, $6, $7, $8)`,
     [row.id, row.userId, row.scope, row.fileName, row.filePath, row.byteSize, row.userCrs, row.userEncoding],
   )
 }
@@ -69,7 +71,7 @@ export async function updateImport(db: Queryable, id: string, patch: ImportPatch
 /** The import if it belongs to this user (anyone else gets null, as if it did not exist). */
 export async function getImport(db: Queryable, id: string, userId: number): Promise<ImportRow | null> {
   const r = await db.query<ImportRow>(
-    `SELECT id, user_id, scope_code, state, file_name, file_path, byte_size, format, layer, crs_code, crs_source, user_crs, user_encoding,
+    `SELECT id, user_id, scope_code, state, phase, file_name, file_path, byte_size, format, layer, crs_code, crs_source, user_crs, user_encoding,
             encoding, feature_count, progress_done, progress_total, bounds, fields, mapping, repair, warnings, error, batch_id,
             created_at::text, updated_at::text
      FROM detection_imports WHERE id = $1 AND user_id = $2`,

@@ -96,7 +96,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
     const imp = await getImport(db, id, userId)
     if (!imp) throw notFound(`no import ${id} of yours`)
     if (imp.state === 'reading' && !jobs.has(id) && Date.now() - Date.parse(imp.updated_at) > 10 * 60_000) {
-      await updateImport(db, id, { state: 'failed', error: { code: 'interrupted', message: '读取被中断（服务重启），请重新上传' } })
+      await updateImport(db, id, { state: 'failed', phase: null, error: { code: 'interrupted', message: '读取被中断（服务重启），请重新上传' } })
       return (await getImport(db, id, userId))!
     }
     return imp
@@ -237,7 +237,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       }
       if (body.repair !== undefined) await updateImport(db, imp.id, { repair: body.repair })
       if (reread) {
-        await updateImport(db, imp.id, { state: 'reading' })
+        await updateImport(db, imp.id, { state: 'reading', phase: 'reading' })
         const background = imp.byte_size > PATCH_IMPORT_LIMITS.backgroundBytes
         await run(imp, background)
         return reply.code(background ? 202 : 200).send(await view(imp.id, user.id))

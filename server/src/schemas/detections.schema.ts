@@ -209,6 +209,10 @@ export const Assignees = Type.Object({ users: Type.Array(Assignee) }, { descript
 export const IMPORT_STATES = ['reading', 'staged', 'needs_crs', 'failed', 'committed'] as const
 export const ImportState = Type.Enum(IMPORT_STATES)
 export type ImportState = Static<typeof ImportState>
+/** While 'reading': reading the file, then checking what was read (validity, placement, mapping). */
+export const IMPORT_PHASES = ['reading', 'checking'] as const
+export const ImportPhase = Type.Enum(IMPORT_PHASES)
+export type ImportPhase = Static<typeof ImportPhase>
 
 /** Which field of the file goes to which attribute (null: none). */
 export const ImportMapping = Type.Object(
@@ -239,7 +243,10 @@ export const DetectionImport = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     state: ImportState,
-    progress: Type.Object({ done: Type.Integer(), total: Nullable(Type.Integer()) }, { description: 'features read; total from the file or estimated, null when unknown' }),
+    progress: Type.Object(
+      { phase: Nullable(ImportPhase), done: Type.Integer(), total: Nullable(Type.Integer()) },
+      { description: "phase (null unless the state is 'reading'): 'reading' the file, then 'checking' it in PostGIS; done: features read; total from the file or estimated, null when unknown" },
+    ),
     fileName: Type.String(),
     format: Nullable(Type.String()),
     layer: Nullable(Type.String()),

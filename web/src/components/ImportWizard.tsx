@@ -94,9 +94,19 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
       )}
 
       {imp && imp.state === 'reading' && (
-        <div className="transition-form" data-testid="import-reading">
-          <p>{t('imp.readingProgress', { done: imp.progress?.done ?? 0, total: imp.progress?.total ?? '?' })}</p>
-          <progress max={imp.progress?.total ?? undefined} value={imp.progress?.done ?? 0} />
+        <div className="transition-form" data-testid="import-reading" data-phase={imp.progress.phase ?? 'reading'}>
+          {imp.progress.phase === 'checking' ? (
+            <>
+              <p>{t('imp.checkingProgress', { total: imp.progress.done.toLocaleString() })}</p>
+              {/* one pass in PostGIS with no count to show: an indeterminate bar */}
+              <progress />
+            </>
+          ) : (
+            <>
+              <p>{t('imp.readingProgress', { done: imp.progress.done.toLocaleString(), total: imp.progress.total?.toLocaleString() ?? '?' })}</p>
+              <progress max={imp.progress.total ?? undefined} value={imp.progress.done} />
+            </>
+          )}
         </div>
       )}
 
