@@ -97,7 +97,7 @@ export function ImportWizard({ adminTiles, onClose, onImported }: ImportWizardPr
         <div className="transition-form" data-testid="import-reading" data-phase={imp.progress.phase ?? 'reading'}>
           {imp.progress.phase === 'checking' ? (
             <>
-              <p>{t('imp.checkingProgress', { total: imp.progress.done.toLocaleString() })}</p>
+              <p>{t('imp.checkingProgress', { n: imp.progress.done.toLocaleString() })}</p>
               {/* one pass in PostGIS with no count to show: an indeterminate bar */}
               <progress />
             </>
