@@ -16,7 +16,7 @@ export interface ImportRow {
   /** the uploader's scope, written from it */
   scope_code: Scope
   state: ImportState
-  /** while 'reading': reading the file, or checking what was read */
+  /** while 'reading': reading the file, or checking what was read (null until the reading starts: read as 'reading') */
   phase: ImportPhase | null
   file_name: string
   file_path: string | null
@@ -56,8 +56,8 @@ export async function createImport(
   row: { id: string; userId: number; scope: Scope; fileName: string; filePath: string; byteSize: number; userCrs: string | null; userEncoding: string | null },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO detection_imports (id, user_id, scope_code, state, phase, file_name, file_path, byte_size, user_crs, user_encoding)
-     VALUES ($1, $2, $3, 'reading', 'reading', $4, $5, $6, $7, $8)`,
+    `INSERT INTO detection_imports (id, user_id, scope_code, state, file_name, file_path, byte_size, user_crs, user_encoding)
+     VALUES ($1, $2, $3, 'reading', $4, $5, $6, $7, $8)`,
     [row.id, row.userId, row.scope, row.fileName, row.filePath, row.byteSize, row.userCrs, row.userEncoding],
   )
 }

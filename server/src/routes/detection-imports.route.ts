@@ -237,7 +237,7 @@ export const detectionImportRoutes: FastifyPluginAsyncTypebox<{ db: Db; config: 
       }
       if (body.repair !== undefined) await updateImport(db, imp.id, { repair: body.repair })
       if (reread) {
-        await updateImport(db, imp.id, { state: 'reading', phase: 'reading' })
+        await updateImport(db, imp.id, { state: 'reading' })
         const background = imp.byte_size > PATCH_IMPORT_LIMITS.backgroundBytes
         await run(imp, background)
         return reply.code(background ? 202 : 200).send(await view(imp.id, user.id))
